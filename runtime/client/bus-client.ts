@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { KV } from "@nats-io/kv";
+import { AgentCard, Message, Task, StreamResponse, TaskState, Role } from "@a2a-js/sdk";
+import { ClientFactory, ClientFactoryOptions, type Client } from "@a2a-js/sdk/client";
+import {
+  AgentCardSchema, HEADERS, HmsError, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, SkillErrorSchema, TaskSchema, newTraceparent,
+  type ErrorCode, type Principal, type WireTask, ERROR_CODES,
+} from "../../protocol/index.js";
+import { DEFAULT_RPC_TIMEOUT_MS, NatsTransportFactory } from "./nats-transport.js";
+
+export interface SkillCallOptions {
+  principal?: Principal;
+  timeoutMs?: number;
+  traceparent?: string;
+  /** Idempotency key: the same messageId twice gives the original task. */
+  messageId?: string;
+  contextId?: string;
+  referenceTaskIds?: string[];
+  /** When set, the call streams and hands every status text to this callback. */
+  onProgress?: (message: string, data?: unknown) => void;
+  /** Return as soon as the task is accepted (A2A `returnImmediately`). */
+  returnImmediately?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface SkillCallResult<T> {
+  output: T | undefined;
+  task: WireTask;
+}
+
+const CARD_CACHE_MS = 5_000;
+
+/**
+ * Calls agents' skills over the bus with the stock `@a2a-js/sdk` Client on the NATS transport.
+ * Agent cards come from the KV registry.
+ */
+export class BusClient {
+  private readonly factory: ClientFactory;
+  private readonly clients = new Map<string, { client: Client; at: number }>();
+
+  constructor(private readonly nc: NatsConnection, private readonly cards: KV, private readonly tenant: string) {
+    this.factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(nc)] }));
+  }
+
+  /** The wire card an agent published, or undefined. */
+  async card(agentId: string): Promise<ReturnType<typeof AgentCardSchema.parse> | undefined> {
+    const e = await this.cards.get(`${this.tenant}.${agentId}`);
+    if (!e || e.operation !== "PUT" || e.value.length === 0) return undefined;
+    return AgentCardSchema.parse(JSON.parse(new TextDecoder().decode(e.value)));
+  }
+
+  async client(agentId: string): Promise<Client> {
+    const hit = this.clients.get(agentId);
+    if (hit && Date.now() - hit.at < CARD_CACHE_MS) return hit.client;
+    const card = await this.card(agentId);
+    if (!card) throw new HmsError("AGENT_UNAVAILABLE", `agent ${agentId} is not registered on tenant ${this.tenant}`, { data: { agentId } });
+    const client = await this.factory.createFromAgentCard(AgentCard.fromJSON(card as never));
+    this.clients.set(agentId, { client, at: Date.now() });
+    return client;
+  }
+
+  serviceParameters(opts: { principal?: Principal; traceparent?: string; timeoutMs?: number; lastSeq?: number }): Record<string, string> {
+    const p: Record<string, string> = { [HEADERS.traceparent]: opts.traceparent ?? newTraceparent() };
+    if (opts.principal) p[HEADERS.principal] = JSON.stringify(opts.principal);
+    if (opts.timeoutMs) p["HMS-Timeout-Ms"] = String(opts.timeoutMs);
+    if (opts.lastSeq !== undefined) p[HEADERS.lastSeq] = String(opts.lastSeq);
+    return p;
+  }
+
+  /** The A2A message that invokes `verb` with `input`. */
+  skillMessage(verb: string, input: unknown, opts: SkillCallOptions = {}): Message {
+    return Message.fromJSON({
+      messageId: opts.messageId ?? randomUUID(),
+      role: "ROLE_USER",
+      ...(opts.contextId ? { contextId: opts.contextId } : {}),
+      ...(opts.referenceTaskIds ? { referenceTaskIds: opts.referenceTaskIds } : {}),
+      parts: [{ data: { skill: verb, input }, mediaType: SKILL_CALL_MEDIA_TYPE }],
+    } as never);
+  }
+
+  /**
+   * Calls a skill and returns its output. Throws the skill's HmsError when the task failed or was
+   * rejected; AGENT_UNAVAILABLE when nobody serves the agent; DEADLINE_EXCEEDED past the deadline.
+   */
+  async call<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}): Promise<T> {
+    const r = await this.callForTask<T>(agentId, verb, input, opts);
+    return r.output as T;
+  }
+
+  async callForTask<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}): Promise<SkillCallResult<T>> {
+    const client = await this.client(agentId);
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    const params = {
+      tenant: "",
+      message: this.skillMessage(verb, input, opts),
+      configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: opts.returnImmediately ?? false },
+      metadata: {},
+    };
+    const reqOpts = { serviceParameters: this.serviceParameters({ ...opts, timeoutMs }), signal: opts.signal };
+    let task: Task | undefined;
+    if (opts.onProgress) {
+      for await (const ev of client.sendMessageStream(params as never, reqOpts)) {
+        task = foldStream(task, ev, opts.onProgress);
+      }
+    } else {
+      const r = await client.sendMessage(params as never, reqOpts);
+      if (!("id" in r)) throw new HmsError("INTERNAL", `agent ${agentId} answered with a message, not a task`);
+      task = r;
+    }
+    if (!task) throw new HmsError("INTERNAL", `agent ${agentId} returned no task`);
+    const wire = TaskSchema.parse(Task.toJSON(task));
+    if (opts.returnImmediately) return { output: undefined, task: wire };
+    return { output: outcome<T>(agentId, verb, wire), task: wire };
+  }
+}
+
+function foldStream(task: Task | undefined, ev: StreamResponse, onProgress: (m: string, d?: unknown) => void): Task | undefined {
+  const p = ev.payload;
+  if (!p) return task;
+  if (p.$case === "task") return p.value;
+  if (!task) return task;
+  if (p.$case === "statusUpdate" && p.value.status) {
+    task = { ...task, status: p.value.status };
+    const msg = p.value.status.message;
+    const text = msg?.parts.find((x) => x.content?.$case === "text")?.content;
+    const data = msg?.parts.find((x) => x.content?.$case === "data")?.content;
+    if (p.value.status.state === TaskState.TASK_STATE_WORKING && text?.$case === "text") onProgress(text.value, data?.$case === "data" ? data.value : undefined);
+    return task;
+  }
+  if (p.$case === "artifactUpdate" && p.value.artifact) {
+    const others = task.artifacts.filter((a) => a.artifactId !== p.value.artifact!.artifactId);
+    return { ...task, artifacts: [...others, p.value.artifact] };
+  }
+  return task;
+}
+
+/** Reads a finished skill task: the result artifact's data, or the error it carried. */
+export function outcome<T>(agentId: string, verb: string, task: WireTask): T | undefined {
+  const state = task.status.state;
+  if (state === "TASK_STATE_COMPLETED") {
+    const art = task.artifacts?.find((a) => a.name === RESULT_ARTIFACT_NAME);
+    const part = art?.parts.find((p) => "data" in p) as { data: unknown } | undefined;
+    return part?.data as T;
+  }
+  if (state === "TASK_STATE_INPUT_REQUIRED" || state === "TASK_STATE_AUTH_REQUIRED") return undefined;
+  const parts = task.status.message?.parts ?? [];
+  const dataPart = parts.find((p) => "data" in p) as { data: unknown } | undefined;
+  const err = SkillErrorSchema.safeParse((dataPart?.data as { error?: unknown } | undefined)?.error);
+  const text = (parts.find((p) => "text" in p) as { text: string } | undefined)?.text;
+  if (err.success) {
+    const code = (ERROR_CODES as string[]).includes(err.data.code) ? (err.data.code as ErrorCode) : "INTERNAL";
+    throw new HmsError(code, err.data.message, { data: { ...(err.data.data as object), agentId, skill: verb, taskId: task.id } });
+  }
+  if (state === "TASK_STATE_REJECTED") throw new HmsError("CONSENT_DENIED", text ?? `${agentId}.${verb} rejected the request`, { data: { agentId, taskId: task.id } });
+  if (state === "TASK_STATE_CANCELED") throw new HmsError("INTERNAL", `${agentId}.${verb} was canceled`, { data: { agentId, taskId: task.id } });
+  if (state === "TASK_STATE_FAILED") throw new HmsError("INTERNAL", text ?? `${agentId}.${verb} failed`, { data: { agentId, taskId: task.id } });
+  throw new HmsError("DEADLINE_EXCEEDED", `${agentId}.${verb} still ${state} when the call ended`, { data: { agentId, taskId: task.id, state } });
+}
+
+export { Role };

@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import { AgentCard } from "@a2a-js/sdk";
+import type { Logger } from "pino";
+import {
+  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, NATS_BINDING, agentPrincipal, childTraceparent, newTraceparent, parseSubject, subjects,
+  type WireAgentCard,
+} from "../../protocol/index.js";
+import { connectBus, type Bus } from "../bus/connect.js";
+import { BusClient } from "../client/bus-client.js";
+import { natsInterfaceUrl } from "../client/nats-transport.js";
+import type { AgentContext, AgentDef, CallOptions, SkillContext, SkillDef } from "./define.js";
+import { DurableRequestHandler } from "./handler.js";
+import { serveRpc } from "./rpc-adapter.js";
+import { KvTaskStore } from "./task-store.js";
+import { startWorker } from "./worker.js";
+
+export const DEFAULT_HEARTBEAT_MS = 2_000;
+export const DEFAULT_TENANT = "default";
+
+export interface StartAgentOptions {
+  natsUrl: string;
+  /** @defaultValue DEFAULT_TENANT */
+  tenant?: string;
+  logger: Logger;
+  /** @defaultValue DEFAULT_HEARTBEAT_MS */
+  heartbeatMs?: number;
+  /** How long accepted work may go unacknowledged before another instance takes it. */
+  ackWaitMs?: number;
+  concurrency?: number;
+}
+
+export interface RunningAgent {
+  id: string;
+  instanceId: string;
+  card: WireAgentCard;
+  bus: Bus;
+  client: BusClient;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Builds the wire agent card of an agent for a tenant. */
+export function agentCard(def: AgentDef, tenant: string): WireAgentCard {
+  return AgentCardSchema.parse({
+    name: def.name,
+    description: def.description,
+    version: def.version,
+    supportedInterfaces: [{ url: natsInterfaceUrl(subjects.rpc(tenant, def.id)), protocolBinding: NATS_BINDING, protocolVersion: A2A_PROTOCOL_VERSION, tenant }],
+    provider: { organization: "HMS-A2A", url: "https://github.com/hms-a2a" },
+    capabilities: { streaming: true, pushNotifications: false, extendedAgentCard: false },
+    defaultInputModes: ["application/json"],
+    defaultOutputModes: ["application/json"],
+    skills: def.skills.map((s: SkillDef) => ({
+      id: s.verb,
+      name: s.title,
+      description: s.description,
+      tags: [def.id, ...(s.tags ?? [])],
+      examples: s.examples ?? [],
+      inputModes: ["application/json"],
+      outputModes: ["application/json"],
+    })),
+  });
+}
+
+/**
+ * Runs one instance of an agent on the bus: publishes its card, serves its rpc subject, pulls its
+ * durable work, heartbeats, bridges XState inspection to `obs.v1.<tenant>.xstate.<agentId>`.
+ */
+export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promise<RunningAgent> {
+  const tenant = opts.tenant ?? DEFAULT_TENANT;
+  const instanceId = `${def.id}-${randomUUID().slice(0, 8)}`;
+  const logger = opts.logger.child({ agentId: def.id, instanceId });
+  const bus = await connectBus({ url: opts.natsUrl, name: instanceId, logger });
+  const card = agentCard(def, tenant);
+  const sdkCard = AgentCard.fromJSON(card as never);
+  const skills = new Map(def.skills.map((s) => [s.verb, s]));
+  const store = new KvTaskStore(bus.kv.tasks, tenant);
+  const client = new BusClient(bus.nc, bus.kv.cards, tenant);
+  const enc = new TextEncoder();
+  const shutdown = new AbortController();
+
+  const publish = async (topicType: string, data: unknown, traceparent?: string) => {
+    const h = natsHeaders();
+    h.set(HEADERS.traceparent, traceparent ?? newTraceparent());
+    bus.nc.publish(subjects.topic(tenant, topicType, def.id), enc.encode(JSON.stringify(data)), { headers: h });
+  };
+  const call = <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: string[]) =>
+    async (agentId: string, verb: string, input: unknown, o: CallOptions = {}): Promise<T> => {
+      const r = await client.callForTask<T>(agentId, verb, input, {
+        principal: o.principal ?? principalDefault ?? agentPrincipal(def.id),
+        timeoutMs: o.timeoutMs,
+        traceparent: childTraceparent(traceparent),
+        onProgress: o.onProgress,
+      });
+      record?.push(r.task.id);
+      return r.output as T;
+    };
+
+  const handler = new DurableRequestHandler({ agentId: def.id, tenant, card: sdkCard, nc: bus.nc, js: bus.js, store, messageIds: bus.kv.messageIds, logger });
+  const xstateSubject = subjects.xstate(tenant, def.id);
+  const worker = await startWorker({
+    agentId: def.id,
+    tenant,
+    instanceId,
+    nc: bus.nc,
+    js: bus.js,
+    jsm: bus.jsm,
+    store,
+    skills,
+    logger,
+    ackWaitMs: opts.ackWaitMs,
+    concurrency: opts.concurrency,
+    inspect: (ev) => bus.nc.publish(xstateSubject, enc.encode(JSON.stringify({ ...ev, agentId: def.id, instanceId, at: Date.now() }))),
+    context: (item, base) => {
+      const called: string[] = [];
+      return {
+        ...base,
+        calledTaskIds: called,
+        call: call(item.principal, item.traceparent, called),
+        publish: (type, data) => publish(type, data, item.traceparent),
+      };
+    },
+  });
+  const journalSubject = subjects.journal(tenant, def.id);
+  const rpcSub = serveRpc({
+    nc: bus.nc,
+    subject: subjects.rpc(tenant, def.id),
+    queue: def.id,
+    card: sdkCard,
+    handler,
+    skills,
+    logger,
+    journal: (entry) => bus.nc.publish(journalSubject, enc.encode(JSON.stringify({ ...entry, agentId: def.id, instanceId, at: Date.now() }))),
+  });
+  await bus.kv.cards.put(`${tenant}.${def.id}`, enc.encode(JSON.stringify(card)));
+
+  const started = Date.now();
+  const beat = () =>
+    void publish("heartbeat", { agentId: def.id, instanceId, pid: process.pid, version: def.version, uptimeMs: Date.now() - started, inflight: worker.inflight(), at: new Date().toISOString() }).catch(() => undefined);
+  beat();
+  const heartbeat = setInterval(beat, opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+
+  const agentCtx: AgentContext = {
+    agentId: def.id,
+    tenant,
+    instanceId,
+    logger,
+    signal: shutdown.signal,
+    call: call(agentPrincipal(def.id), undefined),
+    publish: (type, data) => publish(type, data),
+    subscribe: (type, source, fn) => {
+      const sub = bus.nc.subscribe(`a2a.v1.${tenant}.topic.${type}.${source === "*" ? "*" : source}`, {
+        callback: (_e, m) => {
+          let data: unknown;
+          try {
+            data = JSON.parse(new TextDecoder().decode(m.data));
+          } catch {
+            logger.warn({ subject: m.subject }, "non-JSON topic message ignored");
+            return;
+          }
+          const p = parseSubject(m.subject);
+          void Promise.resolve(fn(data, { subject: m.subject, source: p.kind === "topic" ? p.source : "" })).catch((err: unknown) => logger.error({ err }, "topic handler failed"));
+        },
+      });
+      return () => sub.unsubscribe();
+    },
+  };
+  const services = (await def.start?.(agentCtx)) ?? undefined;
+  logger.info({ skills: [...skills.keys()] }, "agent serving");
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(heartbeat);
+      shutdown.abort();
+      rpcSub.unsubscribe();
+      await services?.close().catch((err: unknown) => logger.warn({ err }, "agent services did not close cleanly"));
+      await worker.close();
+      await bus.close();
+      logger.info("agent stopped");
+    })());
+  return { id: def.id, instanceId, card, bus, client, close, [Symbol.asyncDispose]: close };
+}

@@ -1,0 +1,103 @@
+import type { z } from "zod";
+import type { Logger } from "pino";
+import type { Principal, RoleName } from "../../protocol/index.js";
+
+/** MCP tool annotations (MCP 2025-06-18 `ToolAnnotations`). */
+export interface SkillAnnotations {
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface CallOptions {
+  /** @defaultValue DEFAULT_RPC_TIMEOUT_MS */
+  timeoutMs?: number;
+  /** Principal to call as; defaults to the current task's principal. */
+  principal?: Principal;
+  /** Receives the callee's progress messages. */
+  onProgress?: (message: string, data?: unknown) => void;
+}
+
+/** What a skill handler gets besides its input. */
+export interface SkillContext {
+  agentId: string;
+  taskId: string;
+  contextId: string;
+  traceId: string;
+  /** The caller, as the binding's HMS-Principal header said. */
+  principal: Principal | undefined;
+  logger: Logger;
+  /** Aborted when the task is canceled or its instance shuts down. */
+  signal: AbortSignal;
+  /** Streams an A2A status update (TASK_STATE_WORKING with this text and data). */
+  progress(message: string, data?: Record<string, unknown>): Promise<void>;
+  /** Calls another agent's skill over the bus (A2A SendMessage) and returns its validated output. */
+  call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;
+  /** Publishes a fact on `a2a.v1.<tenant>.topic.<type>.<agentId>`. */
+  publish(topicType: string, data: unknown): Promise<void>;
+  /** Ids of the tasks this one called (for provenance). */
+  readonly calledTaskIds: readonly string[];
+  /** True when this task was picked up again after its first instance died. */
+  readonly redelivered: boolean;
+}
+
+export interface SkillSpec<I extends z.ZodObject, O extends z.ZodObject> {
+  /** Snake-case verb; the MCP tool is `<agentId>_<verb>`. */
+  verb: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations?: SkillAnnotations;
+  /** Roles allowed through the gateway. @defaultValue every role */
+  roles?: readonly RoleName[];
+  tags?: string[];
+  examples?: string[];
+  // Method syntax (not a property) so a specific skill is assignable to SkillDef.
+  handler(input: z.infer<I>, ctx: SkillContext): Promise<z.infer<O>>;
+}
+
+export type SkillDef = SkillSpec<z.ZodObject, z.ZodObject>;
+
+/** Defines a skill once; it becomes an AgentSkill on the card and an MCP tool. */
+export function defineSkill<I extends z.ZodObject, O extends z.ZodObject>(spec: SkillSpec<I, O>): SkillSpec<I, O> {
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(spec.verb)) throw new TypeError(`skill verb must be snake_case: ${spec.verb}`);
+  return spec;
+}
+
+export interface AgentContext {
+  agentId: string;
+  tenant: string;
+  instanceId: string;
+  logger: Logger;
+  /** Calls another agent's skill as this agent. */
+  call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;
+  publish(topicType: string, data: unknown): Promise<void>;
+  /** Subscribes to topic facts (`a2a.v1.<tenant>.topic.<type>.<source|*>`); returns an unsubscribe. */
+  subscribe(topicType: string, source: string, handler: (data: unknown, meta: { subject: string; source: string }) => void | Promise<void>): () => void;
+  signal: AbortSignal;
+}
+
+export interface AgentDef {
+  id: string;
+  name: string;
+  description: string;
+  version: string;
+  skills: readonly SkillDef[];
+  /** Long-lived work started with the agent (subscriptions, listeners); closed on stop. */
+  start?: (ctx: AgentContext) => Promise<{ close(): Promise<void> } | void>;
+}
+
+/** Declares an agent: its id, card fields and skills. */
+export function defineAgent(def: AgentDef): AgentDef {
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(def.id)) throw new TypeError(`agent id must match [a-z][a-z0-9-]*: ${def.id}`);
+  const verbs = new Set<string>();
+  for (const s of def.skills) {
+    if (verbs.has(s.verb)) throw new TypeError(`agent ${def.id} defines skill ${s.verb} twice`);
+    verbs.add(s.verb);
+  }
+  return def;
+}
+
+export const toolName = (agentId: string, verb: string): string => `${agentId.replace(/-/g, "_")}_${verb}`;

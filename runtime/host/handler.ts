@@ -1,0 +1,316 @@
+import { createHash, randomUUID } from "node:crypto";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import {
+  AgentCard, Message, SendMessageRequest, Task, ListTasksResponse, StreamResponse, taskStateToJSON,
+  type CancelTaskRequest, type GetTaskRequest, type ListTasksRequest, type SubscribeToTaskRequest,
+  type TaskPushNotificationConfig, type ListTaskPushNotificationConfigsResponse,
+} from "@a2a-js/sdk";
+import type { A2ARequestHandler, ServerCallContext } from "@a2a-js/sdk/server";
+import { PushNotificationNotSupportedError, TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
+import type { Logger } from "pino";
+import {
+  HEADERS, isInterrupted, isTerminal, subjects, type Principal, type TaskStateName, type WireMessage, type WireStreamResponse, type WireTask,
+} from "../../protocol/index.js";
+import { appendEvent, liveEvents, storedEvents, type SequencedEvent } from "./event-log.js";
+import { KvTaskStore, applyEvent, newTask, stateOf, withHistoryLength, type StoredTask } from "./task-store.js";
+
+/** Per-request values the NATS adapter puts in ServerCallContext.state. */
+export interface CallState {
+  principal?: Principal;
+  traceparent: string;
+  deadline: number;
+  lastSeq?: number;
+  skill?: string;
+}
+export const CALL_STATE_KEY = "hms";
+
+/** The work item handed to whichever instance pulls it (JetStream work queue). */
+export interface WorkItem {
+  taskId: string;
+  contextId: string;
+  skill: string;
+  input: unknown;
+  principal?: Principal;
+  traceparent: string;
+  referenceTaskIds: string[];
+}
+
+const enc = new TextEncoder();
+export const SEQ_METADATA_KEY = "hms/seq";
+
+export interface HandlerDeps {
+  agentId: string;
+  tenant: string;
+  card: AgentCard;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  store: KvTaskStore;
+  messageIds: KV;
+  logger: Logger;
+}
+
+/**
+ * A2A request handler backed by NATS: tasks in KV, events in JetStream, work in a JetStream work
+ * queue. Any instance can answer any method for any task, and a task survives the instance that
+ * accepted it. Methods take and return the SDK's types; `JsonRpcTransportHandler` does the wire.
+ */
+export class DurableRequestHandler implements A2ARequestHandler {
+  constructor(private readonly d: HandlerDeps) {}
+
+  async getAgentCard(): Promise<AgentCard> {
+    return this.d.card;
+  }
+  async getAuthenticatedExtendedAgentCard(): Promise<AgentCard> {
+    throw new UnsupportedOperationError("Agent does not support authenticated extended card.");
+  }
+
+  private call(ctx: ServerCallContext): CallState {
+    return ctx.state.get(CALL_STATE_KEY) as CallState;
+  }
+
+  /**
+   * Accepts a message: idempotent on messageId (A2A#1987), creates the task, records event 1,
+   * hands the work over. Returns the task id and whether it was created by this call.
+   */
+  private async accept(params: SendMessageRequest, ctx: ServerCallContext, taskId: string): Promise<{ taskId: string; created: boolean }> {
+    const call = this.call(ctx);
+    const wire = SendMessageRequest.toJSON(params) as { message: WireMessage };
+    const message = wire.message;
+    if (message.taskId) {
+      throw new UnsupportedOperationError("follow-up messages to an existing task are not supported by this agent; start a new task");
+    }
+    const key = createHash("sha256").update(`${this.d.agentId}\u0000${message.messageId}`).digest("hex");
+    try {
+      await this.d.messageIds.create(key, enc.encode(taskId));
+    } catch {
+      const prior = await this.d.messageIds.get(key);
+      const priorId = prior ? new TextDecoder().decode(prior.value) : undefined;
+      if (!priorId) throw new UnsupportedOperationError("could not record the message id");
+      this.d.logger.info({ messageId: message.messageId, taskId: priorId }, "duplicate messageId: answering with the original task");
+      // The first send may still be between its two writes: wait briefly for the task to exist.
+      for (let i = 0; i < 100 && !(await this.d.store.load(priorId)); i++) await new Promise((r) => setTimeout(r, 20));
+      return { taskId: priorId, created: false };
+    }
+    const contextId = message.contextId ?? randomUUID();
+    const msg: WireMessage = { ...message, taskId, contextId };
+    const task = newTask(taskId, contextId, msg, { skill: call.skill, agentId: this.d.agentId, traceparent: call.traceparent });
+    await this.d.store.create({
+      task,
+      seq: 1,
+      agentId: this.d.agentId,
+      skill: call.skill ?? "",
+      owner: call.principal?.subject ?? "anonymous",
+      traceparent: call.traceparent,
+      updatedAt: new Date().toISOString(),
+    });
+    await appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent);
+    const data = (msg.parts.find((p) => "data" in p) as { data: { skill: string; input: unknown } }).data;
+    const item: WorkItem = {
+      taskId,
+      contextId,
+      skill: data.skill,
+      input: data.input,
+      principal: call.principal,
+      traceparent: call.traceparent,
+      referenceTaskIds: msg.referenceTaskIds ?? [],
+    };
+    const h = natsHeaders();
+    h.set(HEADERS.traceparent, call.traceparent);
+    await this.d.js.publish(subjects.work(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify(item)), { msgID: taskId, headers: h });
+    return { taskId, created: true };
+  }
+
+  async sendMessage(params: SendMessageRequest, ctx: ServerCallContext): Promise<Message | Task> {
+    const call = this.call(ctx);
+    // Subscribe before accepting, so no event of the new task can slip past.
+    let taskId: string = randomUUID();
+    let events = liveEvents(this.d.nc, this.d.tenant, taskId);
+    try {
+      const r = await this.accept(params, ctx, taskId);
+      if (!r.created) {
+        events.sub.unsubscribe();
+        taskId = r.taskId;
+        events = liveEvents(this.d.nc, this.d.tenant, taskId);
+      }
+      if (!params.configuration?.returnImmediately) {
+        // Block until the task ends or needs input, or until just before the caller's deadline.
+        const until = call.deadline - 250;
+        let stored = await this.d.store.load(taskId);
+        while (stored && !isTerminal(stored.task.status.state) && !isInterrupted(stored.task.status.state) && Date.now() < until) {
+          const ev = await events.next(Math.max(1, Math.min(1_000, until - Date.now())));
+          const s = ev ? stateOf(ev.event) : undefined;
+          if (ev === undefined || (s && (isTerminal(s) || isInterrupted(s)))) stored = await this.d.store.load(taskId);
+        }
+      }
+    } finally {
+      events.sub.unsubscribe();
+    }
+    const stored = await this.d.store.load(taskId);
+    if (!stored) throw new TaskNotFoundError(`Task not found: ${taskId}`);
+    return Task.fromJSON(withHistoryLength(stored.task, params.configuration?.historyLength) as never);
+  }
+
+  async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
+    const r = await this.accept(params, ctx, randomUUID());
+    yield* this.follow(r.taskId, ctx, 0, true);
+  }
+
+  async *resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
+    const call = this.call(ctx);
+    const stored = await this.d.store.load(params.id);
+    if (!stored) throw new TaskNotFoundError(`Task not found: ${params.id}`);
+    if (call.lastSeq === undefined && isTerminal(stored.task.status.state)) {
+      throw new UnsupportedOperationError(`Task ${params.id} is in a terminal state (${stored.task.status.state}) and cannot be subscribed to.`);
+    }
+    if (call.lastSeq === undefined) {
+      // A2A §9.4.6: the first item is the current task; then its events from now on.
+      yield withSeq({ task: stored.task }, stored.seq);
+      yield* this.follow(params.id, ctx, stored.seq, false);
+    } else {
+      yield* this.follow(params.id, ctx, call.lastSeq, true);
+    }
+  }
+
+  /**
+   * Yields the task's events with A2A-Seq > afterSeq: first the stored ones (JetStream replay),
+   * then live ones, until a terminal or interrupted state or the caller's deadline.
+   */
+  private async *follow(taskId: string, ctx: ServerCallContext, afterSeq: number, replay: boolean): AsyncGenerator<StreamResponse, void, undefined> {
+    const call = this.call(ctx);
+    const live = liveEvents(this.d.nc, this.d.tenant, taskId);
+    try {
+      await this.d.nc.flush();
+      let last = afterSeq;
+      let done = false;
+      const emit = (e: SequencedEvent): StreamResponse | undefined => {
+        if (e.seq <= last) return undefined;
+        last = e.seq;
+        const s = stateOf(e.event);
+        if (s && (isTerminal(s) || isInterrupted(s))) done = true;
+        return withSeq(e.event, e.seq);
+      };
+      if (replay) {
+        for (const e of await storedEvents(this.d.js, this.d.tenant, taskId, afterSeq)) {
+          const out = emit(e);
+          if (out) yield out;
+          if (done) return;
+        }
+      }
+      while (!done && Date.now() < call.deadline) {
+        const e = await live.next(Math.max(1, Math.min(1_000, call.deadline - Date.now())));
+        if (e) {
+          const out = emit(e);
+          if (out) yield out;
+        } else {
+          // Quiet: make sure we did not miss the end (an event published before we subscribed).
+          const stored = await this.d.store.load(taskId);
+          if (stored && stored.seq > last) {
+            for (const m of await storedEvents(this.d.js, this.d.tenant, taskId, last)) {
+              const out = emit(m);
+              if (out) yield out;
+            }
+          }
+        }
+      }
+    } finally {
+      live.sub.unsubscribe();
+    }
+  }
+
+  async getTask(params: GetTaskRequest, ctx: ServerCallContext): Promise<Task> {
+    const stored = await this.readable(params.id, ctx);
+    return Task.fromJSON(withHistoryLength(stored.task, params.historyLength) as never);
+  }
+
+  /** Loads a task the caller may see; another owner's task is reported as not found (no existence leak). */
+  private async readable(taskId: string, ctx: ServerCallContext): Promise<StoredTask> {
+    const stored = await this.d.store.load(taskId);
+    const p = this.call(ctx).principal;
+    const privileged = !p || p.roles.includes("admin") || p.roles.includes("agent") || p.roles.includes("operator");
+    if (!stored || (!privileged && stored.owner !== p.subject)) throw new TaskNotFoundError(`Task not found: ${taskId}`);
+    return stored;
+  }
+
+  async listTasks(params: ListTasksRequest, ctx: ServerCallContext): Promise<ListTasksResponse> {
+    const p = this.call(ctx).principal;
+    const privileged = !p || p.roles.includes("admin") || p.roles.includes("agent") || p.roles.includes("operator");
+    const status = params.status ? (taskStateToJSON(params.status) as TaskStateName) : undefined;
+    const all = (await this.d.store.list()).filter(
+      (s) =>
+        (privileged || s.owner === p.subject) &&
+        (!params.contextId || s.task.contextId === params.contextId) &&
+        (!status || s.task.status.state === status) &&
+        (!params.statusTimestampAfter || (s.task.status.timestamp ?? "") > params.statusTimestampAfter),
+    );
+    const pageSize = params.pageSize ?? 50;
+    const start = params.pageToken ? Number(Buffer.from(params.pageToken, "base64url").toString()) || 0 : 0;
+    const page = all.slice(start, start + pageSize).map((s) => {
+      const t: WireTask = withHistoryLength(s.task, params.historyLength);
+      return params.includeArtifacts ? t : { ...t, artifacts: [] };
+    });
+    const next = start + pageSize < all.length ? Buffer.from(String(start + pageSize)).toString("base64url") : "";
+    return ListTasksResponse.fromJSON({ tasks: page, nextPageToken: next, pageSize, totalSize: all.length } as never);
+  }
+
+  async cancelTask(params: CancelTaskRequest, ctx: ServerCallContext): Promise<Task> {
+    const stored = await this.readable(params.id, ctx);
+    const state = stored.task.status.state;
+    if (state === "TASK_STATE_CANCELED") return Task.fromJSON(stored.task as never);
+    if (isTerminal(state)) throw new TaskNotCancelableError(`Task not cancelable: ${params.id} is ${state}`);
+    const ev: WireStreamResponse = {
+      statusUpdate: {
+        taskId: params.id,
+        contextId: stored.task.contextId,
+        status: {
+          state: "TASK_STATE_CANCELED",
+          timestamp: new Date().toISOString(),
+          message: { messageId: randomUUID(), role: "ROLE_AGENT", taskId: params.id, contextId: stored.task.contextId, parts: [{ text: "Task canceled at the client's request." }] },
+        },
+      },
+    };
+    const after = await emitEvent(this.d, params.id, ev);
+    // Tell whichever instance runs it to stop (every instance listens; no queue group).
+    this.d.nc.publish(subjects.cancel(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify({ taskId: params.id })));
+    if (!after || after.task.status.state !== "TASK_STATE_CANCELED") throw new TaskNotCancelableError(`Task not cancelable: ${params.id} finished first`);
+    return Task.fromJSON(after.task as never);
+  }
+
+  async createTaskPushNotificationConfig(): Promise<TaskPushNotificationConfig> {
+    throw new PushNotificationNotSupportedError();
+  }
+  async getTaskPushNotificationConfig(): Promise<TaskPushNotificationConfig> {
+    throw new PushNotificationNotSupportedError();
+  }
+  async listTaskPushNotificationConfigs(): Promise<ListTaskPushNotificationConfigsResponse> {
+    throw new PushNotificationNotSupportedError();
+  }
+  async deleteTaskPushNotificationConfig(): Promise<void> {
+    throw new PushNotificationNotSupportedError();
+  }
+}
+
+function withSeq(ev: WireStreamResponse, seq: number): StreamResponse {
+  const tag = (m: Record<string, unknown> | undefined) => ({ ...m, [SEQ_METADATA_KEY]: seq });
+  let out: WireStreamResponse;
+  if ("task" in ev) out = { task: { ...ev.task, metadata: tag(ev.task.metadata) } };
+  else if ("statusUpdate" in ev) out = { statusUpdate: { ...ev.statusUpdate, metadata: tag(ev.statusUpdate.metadata) } };
+  else if ("artifactUpdate" in ev) out = { artifactUpdate: { ...ev.artifactUpdate, metadata: tag(ev.artifactUpdate.metadata) } };
+  else out = ev;
+  return StreamResponse.fromJSON(out as never);
+}
+
+/**
+ * Appends one event to a task: reserves the next sequence number by compare-and-set on the stored
+ * task (which also folds the event in), then publishes it. Terminal tasks take no more events.
+ */
+export async function emitEvent(
+  d: { js: JetStreamClient; store: KvTaskStore; tenant: string },
+  taskId: string,
+  ev: WireStreamResponse,
+): Promise<StoredTask | undefined> {
+  const r = await d.store.update(taskId, (cur) => ({ ...cur, task: applyEvent(cur.task, ev), seq: cur.seq + 1, updatedAt: new Date().toISOString() }));
+  if (r?.changed) await appendEvent(d.js, d.tenant, taskId, r.stored.seq, ev, r.stored.traceparent);
+  return r?.stored;
+}

@@ -1,0 +1,131 @@
+import type { KV } from "@nats-io/kv";
+import {
+  HmsError, isTerminal, type TaskStateName, type WireArtifact, type WireMessage, type WireStreamResponse, type WireTask,
+} from "../../protocol/index.js";
+
+/** What the tasks bucket holds per task: the task as wire JSON and the last event sequence folded in. */
+export interface StoredTask {
+  task: WireTask;
+  /** Per-task event sequence (A2A-Seq) of the newest event applied. */
+  seq: number;
+  agentId: string;
+  /** Skill verb the task runs. */
+  skill: string;
+  /** Principal subject that created it (owner scoping for GetTask/ListTasks). */
+  owner: string;
+  traceparent?: string;
+  updatedAt: string;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/**
+ * Tasks in a JetStream KV bucket, keyed `<tenant>.<taskId>`. Writes are compare-and-set on the
+ * entry's revision, and a terminal task is never overwritten: a late event from an instance that
+ * lost a race (cancel vs. completion) is dropped instead of resurrecting the task.
+ */
+export class KvTaskStore {
+  constructor(private readonly kv: KV, private readonly tenant: string) {}
+
+  private key(taskId: string): string {
+    return `${this.tenant}.${taskId}`;
+  }
+
+  async load(taskId: string): Promise<StoredTask | undefined> {
+    if (!/^[A-Za-z0-9_=-]{1,128}$/.test(taskId)) return undefined;
+    const e = await this.kv.get(this.key(taskId));
+    if (!e || e.operation !== "PUT" || e.value.length === 0) return undefined;
+    return JSON.parse(dec.decode(e.value)) as StoredTask;
+  }
+
+  /** Creates the entry; throws CONFLICT when it exists. */
+  async create(stored: StoredTask): Promise<void> {
+    try {
+      await this.kv.create(this.key(stored.task.id), enc.encode(JSON.stringify(stored)));
+    } catch (err) {
+      throw new HmsError("CONFLICT", `task ${stored.task.id} already exists`, { cause: err });
+    }
+  }
+
+  /**
+   * Applies `mutate` with compare-and-set, retrying on concurrent writers. Returns the stored value
+   * and whether it changed (a terminal task, or mutate returning undefined, leaves it unchanged).
+   */
+  async update(taskId: string, mutate: (cur: StoredTask) => StoredTask | undefined): Promise<{ stored: StoredTask; changed: boolean } | undefined> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const e = await this.kv.get(this.key(taskId));
+      if (!e || e.operation !== "PUT") return undefined;
+      const cur = JSON.parse(dec.decode(e.value)) as StoredTask;
+      if (isTerminal(cur.task.status.state)) return { stored: cur, changed: false };
+      const next = mutate(cur);
+      if (!next) return { stored: cur, changed: false };
+      try {
+        await this.kv.update(this.key(taskId), enc.encode(JSON.stringify(next)), e.revision);
+        return { stored: next, changed: true };
+      } catch {
+        // revision moved: read again
+      }
+    }
+    throw new HmsError("CONFLICT", `task ${taskId} is being updated concurrently`);
+  }
+
+  /** Every task of this tenant (newest first), for ListTasks. Bounded by `limit`. */
+  async list(limit = 1000): Promise<StoredTask[]> {
+    const out: StoredTask[] = [];
+    const keys = await this.kv.keys(`${this.tenant}.*`);
+    for await (const k of keys) {
+      const e = await this.kv.get(k);
+      if (e && e.operation === "PUT" && e.value.length > 0) out.push(JSON.parse(dec.decode(e.value)) as StoredTask);
+      if (out.length >= limit) break;
+    }
+    return out.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+  }
+}
+
+/** Folds one stream event into a task (A2A §3.1.2 semantics: status replaces, artifacts append or replace by id). */
+export function applyEvent(task: WireTask, ev: WireStreamResponse): WireTask {
+  if ("task" in ev) return ev.task;
+  if ("statusUpdate" in ev) {
+    const history = [...(task.history ?? [])];
+    const msg = ev.statusUpdate.status.message;
+    if (msg) history.push(msg);
+    return { ...task, status: ev.statusUpdate.status, history };
+  }
+  if ("artifactUpdate" in ev) {
+    const a = ev.artifactUpdate.artifact;
+    const artifacts = [...(task.artifacts ?? [])];
+    const i = artifacts.findIndex((x) => x.artifactId === a.artifactId);
+    if (i < 0) artifacts.push(a);
+    else artifacts[i] = ev.artifactUpdate.append ? mergeArtifact(artifacts[i], a) : a;
+    return { ...task, artifacts };
+  }
+  return task;
+}
+
+function mergeArtifact(a: WireArtifact, b: WireArtifact): WireArtifact {
+  return { ...a, parts: [...a.parts, ...b.parts], metadata: { ...a.metadata, ...b.metadata } };
+}
+
+export function newTask(id: string, contextId: string, message: WireMessage, metadata: Record<string, unknown>): WireTask {
+  return {
+    id,
+    contextId,
+    status: { state: "TASK_STATE_SUBMITTED", timestamp: new Date().toISOString() },
+    artifacts: [],
+    history: [message],
+    metadata,
+  };
+}
+
+export function stateOf(ev: WireStreamResponse): TaskStateName | undefined {
+  if ("task" in ev) return ev.task.status.state;
+  if ("statusUpdate" in ev) return ev.statusUpdate.status.state;
+  return undefined;
+}
+
+/** Applies A2A historyLength: 0 drops history, n keeps the last n messages. */
+export function withHistoryLength(task: WireTask, historyLength?: number): WireTask {
+  if (historyLength === undefined) return task;
+  return { ...task, history: historyLength === 0 ? [] : (task.history ?? []).slice(-historyLength) };
+}

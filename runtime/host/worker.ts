@@ -1,0 +1,236 @@
+import { randomUUID } from "node:crypto";
+import { AckPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { createActor, toPromise, type InspectionEvent } from "xstate";
+import type { Logger } from "pino";
+import {
+  HmsError, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, STREAMS, invalidInput, isTerminal, subjects, traceIdOf,
+  type WireStreamResponse,
+} from "../../protocol/index.js";
+import type { SkillContext, SkillDef } from "./define.js";
+import { emitEvent, type WorkItem } from "./handler.js";
+import type { KvTaskStore } from "./task-store.js";
+import { taskMachine } from "./task-machine.js";
+
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+export const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_MAX_DELIVER = 5;
+
+export interface WorkerDeps {
+  agentId: string;
+  tenant: string;
+  instanceId: string;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  store: KvTaskStore;
+  skills: ReadonlyMap<string, SkillDef>;
+  logger: Logger;
+  /** Builds the handler's context (bus calls, publish) for one task. */
+  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds">): SkillContext;
+  /** @defaultValue DEFAULT_ACK_WAIT_MS */
+  ackWaitMs?: number;
+  /** @defaultValue DEFAULT_CONCURRENCY */
+  concurrency?: number;
+  /** Receives XState inspection events (already stripped of payloads). */
+  inspect?: (ev: { taskId: string; type: string; state?: unknown; event?: string }) => void;
+}
+
+export interface Worker {
+  inflight(): number;
+  /** Stops pulling; running tasks are aborted and left unacknowledged for another instance. */
+  close(): Promise<void>;
+}
+
+const enc = new TextEncoder();
+
+/**
+ * Pulls accepted work from the agent's durable consumer (shared by every instance) and runs it.
+ * A message is acknowledged only after the task reached a terminal or interrupted state, so the
+ * work of an instance killed mid-task is redelivered after ack_wait to another instance.
+ */
+export async function startWorker(d: WorkerDeps): Promise<Worker> {
+  const ackWaitMs = d.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+  const concurrency = d.concurrency ?? DEFAULT_CONCURRENCY;
+  const durable = `work-${d.tenant}-${d.agentId}`;
+  const cfg = {
+    durable_name: durable,
+    filter_subject: subjects.work(d.tenant, d.agentId),
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: ackWaitMs * 1_000_000,
+    max_deliver: DEFAULT_MAX_DELIVER,
+    max_ack_pending: 10_000,
+  };
+  try {
+    await d.jsm.consumers.add(STREAMS.work, cfg);
+  } catch {
+    await d.jsm.consumers.update(STREAMS.work, durable, { ack_wait: cfg.ack_wait, max_deliver: cfg.max_deliver }).catch(() => undefined);
+  }
+  const consumer = await d.js.consumers.get(STREAMS.work, durable);
+  const running = new Map<string, AbortController>();
+  const cancelSub = d.nc.subscribe(subjects.cancel(d.tenant, d.agentId), {
+    callback: (_e, m) => {
+      try {
+        const { taskId } = JSON.parse(new TextDecoder().decode(m.data)) as { taskId: string };
+        running.get(taskId)?.abort(new HmsError("INTERNAL", "task canceled"));
+      } catch {
+        // not ours to judge: ignore malformed cancel notices
+      }
+    },
+  });
+  const messages = await consumer.consume({ max_messages: concurrency });
+  let slots = concurrency;
+  let wakeSlot: (() => void) | undefined;
+  const loop = (async () => {
+    for await (const m of messages) {
+      while (slots <= 0) await new Promise<void>((r) => (wakeSlot = r));
+      slots--;
+      void handle(m).finally(() => {
+        slots++;
+        wakeSlot?.();
+        wakeSlot = undefined;
+      });
+    }
+  })();
+
+  async function handle(m: JsMsg): Promise<void> {
+    let item: WorkItem;
+    try {
+      item = JSON.parse(new TextDecoder().decode(m.data)) as WorkItem;
+    } catch {
+      d.logger.error({ seq: m.seq }, "unreadable work item dropped");
+      m.term();
+      return;
+    }
+    const log = d.logger.child({ taskId: item.taskId, traceId: traceIdOf(item.traceparent), skill: item.skill });
+    const stored = await d.store.load(item.taskId);
+    if (!stored || isTerminal(stored.task.status.state)) {
+      m.ack();
+      return;
+    }
+    const redelivered = m.info.redelivered;
+    if (redelivered) log.warn({ deliveries: m.info.deliveryCount }, "resuming a task whose first instance did not finish it");
+    const ac = new AbortController();
+    running.set(item.taskId, ac);
+    // Keep the message ours while we work: ack_wait restarts with every working().
+    const keepAlive = setInterval(() => m.working(), Math.max(200, ackWaitMs / 3));
+    try {
+      await run(item, ac.signal, redelivered, log);
+      if (shuttingDown) m.nak();
+      else m.ack();
+    } catch (err) {
+      log.error({ err }, "task run failed unexpectedly; leaving it for redelivery");
+      m.nak(1_000);
+    } finally {
+      clearInterval(keepAlive);
+      running.delete(item.taskId);
+    }
+  }
+
+  async function run(item: WorkItem, signal: AbortSignal, redelivered: boolean, log: Logger): Promise<void> {
+    const skill = d.skills.get(item.skill);
+    const status = (state: "TASK_STATE_WORKING" | "TASK_STATE_COMPLETED" | "TASK_STATE_FAILED" | "TASK_STATE_REJECTED", text: string, data?: unknown): WireStreamResponse => ({
+      statusUpdate: {
+        taskId: item.taskId,
+        contextId: item.contextId,
+        status: {
+          state,
+          timestamp: new Date().toISOString(),
+          message: {
+            messageId: randomUUID(),
+            role: "ROLE_AGENT",
+            taskId: item.taskId,
+            contextId: item.contextId,
+            parts: [{ text }, ...(data === undefined ? [] : [{ data, mediaType: SKILL_CALL_MEDIA_TYPE }])],
+          },
+        },
+      },
+    });
+    const emit = (ev: WireStreamResponse) => emitEvent({ js: d.js, store: d.store, tenant: d.tenant }, item.taskId, ev);
+    if (!skill) {
+      await emit(status("TASK_STATE_FAILED", `unknown skill ${item.skill}`, { error: { code: "INVALID_INPUT", message: `unknown skill ${item.skill}` } }));
+      return;
+    }
+    await emit(status("TASK_STATE_WORKING", redelivered ? `${item.skill}: resumed on ${d.instanceId}` : `${item.skill}: started`));
+    const ctx = d.context(item, {
+      agentId: d.agentId,
+      taskId: item.taskId,
+      contextId: item.contextId,
+      traceId: traceIdOf(item.traceparent) ?? "",
+      principal: item.principal,
+      logger: log,
+      signal,
+      redelivered,
+      progress: async (message, data) => {
+        await emit(status("TASK_STATE_WORKING", message, data));
+      },
+    });
+    const actor = createActor(taskMachine, {
+      input: {
+        taskId: item.taskId,
+        skill: item.skill,
+        run: async () => {
+          const parsed = skill.input.safeParse(item.input);
+          if (!parsed.success) throw invalidInput(parsed.error);
+          const out = await skill.handler(parsed.data, ctx);
+          const checked = skill.output.safeParse(out);
+          if (!checked.success) throw new HmsError("INTERNAL", `skill ${item.skill} produced invalid output: ${invalidInput(checked.error, "output").message}`);
+          return checked.data;
+        },
+      },
+      inspect: d.inspect ? (ev: InspectionEvent) => inspectBridge(ev, item.taskId, d.inspect!) : undefined,
+    });
+    const onAbort = () => actor.send({ type: "CANCEL" });
+    signal.addEventListener("abort", onAbort, { once: true });
+    actor.start();
+    await toPromise(actor).catch(() => undefined);
+    signal.removeEventListener("abort", onAbort);
+    const snap = actor.getSnapshot();
+    if (snap.value === "canceled") {
+      log.info("task canceled");
+      return;
+    }
+    if (snap.value === "succeeded") {
+      await emit({
+        artifactUpdate: {
+          taskId: item.taskId,
+          contextId: item.contextId,
+          artifact: { artifactId: `${item.taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: snap.context.output, mediaType: SKILL_CALL_MEDIA_TYPE }], metadata: { calledTaskIds: [...ctx.calledTaskIds] } },
+          lastChunk: true,
+        },
+      });
+      await emit(status("TASK_STATE_COMPLETED", `${item.skill}: done`));
+      return;
+    }
+    const err = HmsError.from(snap.context.error);
+    if (err.code === "INTERNAL") log.error({ err: snap.context.error }, "skill failed");
+    else log.info({ code: err.code, msg: err.message }, "skill ended with an error");
+    await emit(status(err.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED", err.message, { error: err.toJSON() }));
+  }
+
+  let shuttingDown = false;
+  let closing: Promise<void> | undefined;
+  return {
+    inflight: () => running.size,
+    close: () =>
+      (closing ??= (async () => {
+        shuttingDown = true;
+        cancelSub.unsubscribe();
+        await messages.close().catch(() => undefined);
+        for (const ac of running.values()) ac.abort(new HmsError("INTERNAL", "instance shutting down"));
+        await loop.catch(() => undefined);
+      })()),
+  };
+}
+
+function inspectBridge(ev: InspectionEvent, taskId: string, sink: NonNullable<WorkerDeps["inspect"]>): void {
+  // Only types and state names leave the process: events and context may carry PHI.
+  if (ev.type === "@xstate.snapshot") {
+    const snap = ev.snapshot as { value?: unknown; status?: string };
+    sink({ taskId, type: ev.type, state: snap.value, event: (ev.event as { type?: string }).type });
+  } else if (ev.type === "@xstate.event") {
+    sink({ taskId, type: ev.type, event: (ev.event as { type?: string }).type });
+  }
+}
+
+export const encodeJson = (v: unknown): Uint8Array => enc.encode(JSON.stringify(v));

@@ -1,0 +1,17 @@
+/**
+ * runtime: the agent host (A2A over NATS, durable tasks), the bus client, MCP exposure and the
+ * embedded servers. Imports only `protocol`.
+ */
+export { defineAgent, defineSkill, toolName } from "./host/define.js";
+export type { AgentDef, SkillDef, SkillSpec, SkillContext, AgentContext, CallOptions, SkillAnnotations } from "./host/define.js";
+export { startAgent, agentCard, DEFAULT_TENANT, DEFAULT_HEARTBEAT_MS } from "./host/agent-host.js";
+export type { RunningAgent, StartAgentOptions } from "./host/agent-host.js";
+export { connectBus } from "./bus/connect.js";
+export type { Bus } from "./bus/connect.js";
+export { BusClient, outcome } from "./client/bus-client.js";
+export type { SkillCallOptions, SkillCallResult } from "./client/bus-client.js";
+export { NatsTransport, NatsTransportFactory, DEFAULT_RPC_TIMEOUT_MS, natsInterfaceUrl } from "./client/nats-transport.js";
+export { SEQ_METADATA_KEY } from "./host/handler.js";
+export { startEmbeddedNats, findNatsServer } from "./embedded/nats-server.js";
+export type { EmbeddedNats, EmbeddedNatsOptions } from "./embedded/nats-server.js";
+export { createLogger } from "./logger.js";

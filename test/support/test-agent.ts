@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { defineAgent, defineSkill } from "../../runtime/index.js";
+import { HmsError } from "../../protocol/index.js";
+
+/** A small agent for runtime tests: echo, a slow counter with progress, failures of each kind. */
+export const echo = defineSkill({
+  verb: "echo_text",
+  title: "Echo",
+  description: "Returns the text it was given, upper-cased when asked.",
+  input: z.object({ text: z.string().min(1), upper: z.boolean().default(false) }),
+  output: z.object({ text: z.string(), by: z.string() }),
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  roles: ["clinician", "admin", "agent"],
+  handler: async (input, ctx) => ({ text: input.upper ? input.text.toUpperCase() : input.text, by: ctx.agentId }),
+});
+
+export const count = defineSkill({
+  verb: "count_slowly",
+  title: "Count slowly",
+  description: "Counts to n, one step every stepMs, streaming each step as progress.",
+  input: z.object({ n: z.number().int().min(1).max(1000), stepMs: z.number().int().min(0).max(10_000).default(20) }),
+  output: z.object({ counted: z.number().int(), resumed: z.boolean(), pid: z.number().int() }),
+  annotations: { readOnlyHint: true, idempotentHint: true },
+  handler: async (input, ctx) => {
+    for (let i = 1; i <= input.n; i++) {
+      ctx.signal.throwIfAborted();
+      await new Promise((r) => setTimeout(r, input.stepMs));
+      await ctx.progress(`step ${i} of ${input.n}`, { step: i });
+    }
+    return { counted: input.n, resumed: ctx.redelivered, pid: process.pid };
+  },
+});
+
+export const fail = defineSkill({
+  verb: "fail_with",
+  title: "Fail with a code",
+  description: "Fails with the given error code (for error-path tests).",
+  input: z.object({ code: z.enum(["NOT_FOUND", "CONSENT_DENIED", "INTERNAL", "CRASH"]) }),
+  output: z.object({ never: z.boolean() }),
+  handler: async (input) => {
+    if (input.code === "CRASH") throw new TypeError("boom");
+    throw new HmsError(input.code, `failing with ${input.code} as asked`);
+  },
+});
+
+export const testAgent = defineAgent({
+  id: "testbed",
+  name: "Testbed agent",
+  description: "Agent used by the runtime's own tests.",
+  version: "0.0.1",
+  skills: [echo, count, fail],
+});
