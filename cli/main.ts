@@ -1,0 +1,163 @@
+import { Command, Option } from "commander";
+import type { Logger } from "pino";
+import { HmsError, PrincipalSchema, ROLES, type Principal } from "../protocol/index.js";
+import { BusClient, connectBus, createLogger, serveStdio, startAgent, startGateway, type SkillCaller } from "../runtime/index.js";
+import { AGENT_IDS } from "./agents.js";
+import { gatewayTokens, readConfig, type Config } from "./config.js";
+import { startEmbeddedFhir } from "./fhir.js";
+import { bold, cyan, dim, out } from "./output.js";
+import { agentDefs, startSystem, type System } from "./system.js";
+
+const cfg = readConfig();
+
+function logger(forMcpStdio = false): Logger {
+  // MCP over stdio owns stdout; pino writes to stderr in every mode.
+  const pretty = cfg.LOG_FORMAT ? cfg.LOG_FORMAT === "pretty" : process.stderr.isTTY === true && !forMcpStdio;
+  return createLogger({ level: cfg.LOG_LEVEL, pretty });
+}
+
+/** Runs `body`, then waits for SIGINT/SIGTERM and closes what it started. */
+async function serveUntilSignal(log: Logger, close: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, "shutting down");
+      resolve();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  await close();
+}
+
+function busCaller(client: BusClient, timeoutMs?: number): SkillCaller {
+  return (agentId, verb, input, o) => client.call(agentId, verb, input, { principal: o.principal, signal: o.signal, onProgress: o.onProgress, timeoutMs });
+}
+
+function printCards(sys: System): void {
+  out(bold(`HMS-A2A is up on tenant ${sys.host.tenant}`));
+  out(`  NATS  ${sys.host.natsUrl}${sys.host.embedded ? dim(" (embedded)") : ""}`);
+  out(`  FHIR  ${sys.fhirBaseUrl}${sys.embeddedFhir ? dim(" (embedded, seeded from examples/patients)") : ""}`);
+  for (const a of sys.host.agents) {
+    out(`\n${cyan(a.card.name)} ${dim(`v${a.card.version} · ${a.card.supportedInterfaces[0].url}`)}`);
+    out(`  ${a.card.description}`);
+    for (const s of a.card.skills) out(`  • ${s.id.padEnd(28)} ${dim(s.name)}`);
+  }
+}
+
+const program = new Command()
+  .name("hms")
+  .description("HMS-A2A: Crohn's disease treatment-planning agents speaking A2A over NATS, with their skills as MCP tools.")
+  .version("0.1.0")
+  .addHelpText(
+    "after",
+    `
+Environment (defaults serve the embedded setup):
+  NATS_URL          running NATS server (unset: start an embedded nats-server with JetStream)
+  FHIR_BASE_URL     FHIR R4 base URL (unset: start the embedded FHIR server seeded from examples/patients)
+  FHIR_TOKEN        bearer token for FHIR_BASE_URL
+  HMS_TENANT        tenant token in every subject (default "default")
+  LOG_LEVEL         pino level (default info); LOG_FORMAT json|pretty
+  OPTIMIZER_IMPL    native|ts (default: native when built, else ts)
+  HMS_GATEWAY_PORT, HMS_GATEWAY_HOST, HMS_GATEWAY_TOKENS (JSON token → principal)
+Agents: ${AGENT_IDS.join(", ") || "(none registered)"}`,
+  );
+
+program
+  .command("up")
+  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent in this process; print their cards")
+  .option("--agents <ids>", "comma-separated agent ids (default: all)")
+  .option("--gateway", "also serve the HTTP gateway (MCP at /mcp)")
+  .action(async (o: { agents?: string; gateway?: boolean }) => {
+    const log = logger();
+    const sys = await startSystem(cfg, log, o.agents ? o.agents.split(",").map((s) => s.trim()) : []);
+    printCards(sys);
+    const gw = o.gateway ? await gateway(sys, log) : undefined;
+    out(dim("\nCtrl-C to stop."));
+    await serveUntilSignal(log, async () => {
+      await gw?.close();
+      await sys.close();
+    });
+  });
+
+program
+  .command("agent")
+  .description("run one agent in this process against NATS_URL (scale out by running it several times)")
+  .argument("<id>", `agent id (${AGENT_IDS.join(", ")})`)
+  .action(async (id: string) => {
+    const log = logger();
+    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms agent needs NATS_URL (start `hms up` first, or point it at your NATS server)");
+    const fhirBaseUrl = cfg.FHIR_BASE_URL;
+    if (!fhirBaseUrl) throw new HmsError("INVALID_INPUT", "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)");
+    const [def] = agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log });
+    const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
+    out(`${agent.card.name} serving as ${agent.instanceId}`);
+    await serveUntilSignal(log, () => agent.close());
+  });
+
+program
+  .command("mcp")
+  .description("serve agents' skills as MCP tools over stdio; with no NATS_URL it starts the embedded servers and agents itself")
+  .argument("[agents...]", "agents whose tools to serve (default: all)")
+  .addOption(new Option("--role <role>", "role of the MCP user").choices([...ROLES]).default("clinician"))
+  .option("--subject <subject>", "principal subject of the MCP user", "mcp-user")
+  .option("--purpose <code>", "purpose of use (TREAT, ETREAT, HRESCH, ...)", "TREAT")
+  .action(async (ids: string[], o: { role: string; subject: string; purpose: string }) => {
+    const log = logger(true);
+    const principal: Principal = PrincipalSchema.parse({ subject: o.subject, roles: [o.role], purposeOfUse: o.purpose });
+    if (cfg.NATS_URL) {
+      const bus = await connectBus({ url: cfg.NATS_URL, name: "hms-mcp", logger: log });
+      const defs = agentDefs(ids, { fhirBaseUrl: cfg.FHIR_BASE_URL ?? "", referenceDir: cfg.HMS_REFERENCE_DIR, logger: log });
+      await serveStdio({ agents: defs, call: busCaller(new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT)), principal, logger: log });
+      await bus.close();
+      return;
+    }
+    const sys = await startSystem(cfg, log, ids);
+    const exposed = ids.length ? sys.defs.filter((d) => ids.includes(d.id)) : sys.defs;
+    await serveStdio({ agents: exposed, call: busCaller(sys.host.client), principal, logger: log });
+    await sys.close();
+  });
+
+async function gateway(sys: System, log: Logger) {
+  const tokens = gatewayTokens(cfg) ?? devTokens(log);
+  return startGateway({ agents: sys.defs, call: busCaller(sys.host.client), tokens, logger: log, port: cfg.HMS_GATEWAY_PORT, host: cfg.HMS_GATEWAY_HOST });
+}
+
+function devTokens(log: Logger): Map<string, Principal> {
+  const token = `dev-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  log.warn("HMS_GATEWAY_TOKENS is unset: issuing a development token with the clinician and admin roles");
+  out(`Development bearer token (clinician, admin): ${token}`);
+  return new Map([[token, { subject: "dev-user", roles: ["clinician", "admin"], purposeOfUse: "TREAT" }]]);
+}
+
+program
+  .command("gateway")
+  .description("serve every agent's tools over MCP Streamable HTTP at /mcp (bearer tokens with roles)")
+  .option("--port <n>", "port (default HMS_GATEWAY_PORT or 7420; 0 = free port)")
+  .action(async (o: { port?: string }) => {
+    const log = logger();
+    if (o.port !== undefined) cfg.HMS_GATEWAY_PORT = Number(o.port);
+    const sys = await startSystem(cfg, log, []);
+    const gw = await gateway(sys, log);
+    out(`MCP endpoint: ${gw.url}/mcp`);
+    await serveUntilSignal(log, async () => {
+      await gw.close();
+      await sys.close();
+    });
+  });
+
+program
+  .command("fhir")
+  .description("run only the embedded FHIR R4 server, seeded from examples/patients")
+  .option("--port <n>", "port (0 = free port)", "0")
+  .action(async (o: { port: string }) => {
+    const log = logger();
+    const fhir = await startEmbeddedFhir(log, Number(o.port));
+    out(`FHIR R4 base URL: ${fhir.baseUrl}`);
+    await serveUntilSignal(log, () => fhir.close());
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const e = HmsError.from(err);
+  process.stderr.write(`hms: ${e.message}\n`);
+  process.exitCode = e.code === "INVALID_INPUT" ? 2 : 1;
+});

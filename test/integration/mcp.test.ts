@@ -1,0 +1,149 @@
+import { execFile } from "node:child_process";
+import { request } from "node:http";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startGateway, startHost, type Gateway, type Host } from "../../runtime/index.js";
+import { quietLogger } from "../support/nats.js";
+import { REPO } from "../support/spawn.js";
+import { testAgent } from "../support/test-agent.js";
+
+const run = promisify(execFile);
+const INSPECTOR = `${REPO}/node_modules/.bin/mcp-inspector`;
+const inspectorEnv = { ...process.env, MCP_INSPECTOR_SECRET_STORE: "memory" };
+
+describe("MCP over stdio", () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = new Client({ name: "stdio-test", version: "1.0.0" });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: ["--import", "tsx", "test/support/mcp-testbed.ts"], cwd: REPO, stderr: "ignore" }));
+  });
+  afterAll(async () => client?.close());
+
+  it("lists every skill as a tool named <agent>_<verb> with annotations and an output schema", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(["testbed_echo_text", "testbed_count_slowly", "testbed_fail_with"]);
+    const echo = tools[0];
+    expect(echo.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
+    expect(echo.outputSchema?.properties).toHaveProperty("text");
+  });
+
+  it("calls a tool over the bus and returns structuredContent", async () => {
+    const r = await client.callTool({ name: "testbed_echo_text", arguments: { text: "mcp", upper: true } });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toEqual({ text: "MCP", by: "testbed" });
+  });
+
+  it("streams progress notifications while a long tool runs", async () => {
+    const seen: string[] = [];
+    const r = await client.callTool({ name: "testbed_count_slowly", arguments: { n: 3, stepMs: 5 } }, undefined, { onprogress: (p) => void seen.push(p.message ?? "") });
+    expect(r.structuredContent).toMatchObject({ counted: 3 });
+    expect(seen).toContain("step 3 of 3");
+  });
+
+  it("answers bad arguments with isError naming the field", async () => {
+    const r = await client.callTool({ name: "testbed_echo_text", arguments: { text: 42 } });
+    expect(r.isError).toBe(true);
+    expect(JSON.stringify(r.content)).toContain("text");
+  });
+
+  it("answers a skill's typed failure with isError carrying its code", async () => {
+    const r = await client.callTool({ name: "testbed_fail_with", arguments: { code: "NOT_FOUND" } });
+    expect(r.isError).toBe(true);
+    expect(r._meta?.["hms/error"]).toMatchObject({ code: "NOT_FOUND" });
+    expect(JSON.stringify(r.content)).toContain("NOT_FOUND:");
+  });
+
+  it("works from the MCP Inspector CLI (tools/list and tools/call)", async () => {
+    const list = await run(INSPECTOR, ["--cli", "--format", "json", "--method", "tools/list", "--", process.execPath, "--import", "tsx", "test/support/mcp-testbed.ts"], { cwd: REPO, env: inspectorEnv });
+    expect(JSON.parse(list.stdout).result.tools).toHaveLength(3);
+    const call = await run(
+      INSPECTOR,
+      ["--cli", "--format", "json", "--method", "tools/call", "--tool-name", "testbed_echo_text", "--tool-args-json", '{"text":"inspector"}', "--", process.execPath, "--import", "tsx", "test/support/mcp-testbed.ts"],
+      { cwd: REPO, env: inspectorEnv },
+    );
+    expect(JSON.parse(call.stdout).result.structuredContent).toEqual({ text: "inspector", by: "testbed" });
+  });
+});
+
+describe("MCP over Streamable HTTP (gateway)", () => {
+  let host: Host;
+  let gw: Gateway;
+  const tokens = new Map([
+    ["clin-token", { subject: "dr-who", roles: ["clinician" as const], purposeOfUse: "TREAT" as const }],
+    ["research-token", { subject: "res-1", roles: ["researcher" as const], purposeOfUse: "HRESCH" as const }],
+  ]);
+  const connect = async (token?: string) => {
+    const c = new Client({ name: "http-test", version: "1.0.0" });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: token ? { Authorization: `Bearer ${token}` } : {} } }));
+    return c;
+  };
+
+  beforeAll(async () => {
+    host = await startHost({ agents: [testAgent], logger: quietLogger });
+    gw = await startGateway({
+      agents: [testAgent],
+      call: (a, v, i, o) => host.client.call(a, v, i, { principal: o.principal, signal: o.signal, onProgress: o.onProgress }),
+      tokens,
+      logger: quietLogger,
+      port: 0,
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await host?.close();
+  });
+
+  it("lists and calls tools with a valid token", async () => {
+    const c = await connect("clin-token");
+    expect((await c.listTools()).tools).toHaveLength(3);
+    const r = await c.callTool({ name: "testbed_echo_text", arguments: { text: "http" } });
+    expect(r.structuredContent).toEqual({ text: "http", by: "testbed" });
+    await c.close();
+  });
+
+  it("answers 401 without a token and with an unknown one", async () => {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+    expect((await fetch(`${gw.url}/mcp`, { method: "POST", headers, body })).status).toBe(401);
+    expect((await fetch(`${gw.url}/mcp`, { method: "POST", headers: { ...headers, authorization: "Bearer nope" }, body })).status).toBe(401);
+  });
+
+  it("answers 403 when the token's role may not call the tool", async () => {
+    const c = await connect("research-token");
+    const err = await c.callTool({ name: "testbed_echo_text", arguments: { text: "x" } }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/403|forbidden/i);
+    await c.close().catch(() => undefined);
+  });
+
+  it("refuses a foreign Host header (DNS rebinding protection)", async () => {
+    // fetch cannot forge Host; node:http can.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${gw.url}/mcp`, { method: "POST", headers: { host: "evil.example", authorization: "Bearer clin-token", "content-type": "application/json" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once("error", reject);
+      req.end("{}");
+    });
+    expect(status).toBe(403);
+  });
+
+  it("answers bad arguments with isError naming the field", async () => {
+    const c = await connect("clin-token");
+    const r = await c.callTool({ name: "testbed_echo_text", arguments: {} });
+    expect(r.isError).toBe(true);
+    expect(JSON.stringify(r.content)).toContain("text");
+    await c.close();
+  });
+
+  it("works from the MCP Inspector CLI with a bearer header", async () => {
+    const base = ["--cli", `${gw.url}/mcp`, "--transport", "http", "--header", "Authorization: Bearer clin-token", "--format", "json"];
+    const list = await run(INSPECTOR, [...base, "--method", "tools/list"], { cwd: REPO, env: inspectorEnv });
+    expect(JSON.parse(list.stdout).result.tools.map((t: { name: string }) => t.name)).toContain("testbed_count_slowly");
+    const call = await run(INSPECTOR, [...base, "--method", "tools/call", "--tool-name", "testbed_echo_text", "--tool-args-json", '{"text":"via http"}'], { cwd: REPO, env: inspectorEnv });
+    expect(JSON.parse(call.stdout).result.structuredContent.text).toBe("via http");
+  });
+});
