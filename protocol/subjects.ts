@@ -77,7 +77,6 @@ export const HEADERS = {
 export const BUCKETS = {
   cards: "hms-cards",
   tasks: "hms-tasks",
-  messageIds: "hms-message-ids",
   snapshots: "hms-snapshots",
 } as const;
 

@@ -12,7 +12,7 @@ export interface Bus {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
-  kv: { cards: KV; tasks: KV; messageIds: KV; snapshots: KV };
+  kv: { cards: KV; tasks: KV; snapshots: KV };
   /** Drains and closes the connection. Idempotent. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -53,10 +53,9 @@ export async function connectBus(opts: ConnectBusOptions): Promise<Bus> {
   await ensureStreams(jsm);
   const kvm = new Kvm(nc);
   const kvOpts = { history: 1, storage: StorageType.File } as const;
-  const [cards, tasks, messageIds, snapshots] = await Promise.all([
+  const [cards, tasks, snapshots] = await Promise.all([
     kvm.create(BUCKETS.cards, { ...kvOpts, ttl: 0 }),
     kvm.create(BUCKETS.tasks, { ...kvOpts, ttl: DEFAULT_TASK_TTL_MS }),
-    kvm.create(BUCKETS.messageIds, { ...kvOpts, ttl: DEFAULT_TASK_TTL_MS }),
     kvm.create(BUCKETS.snapshots, { ...kvOpts, ttl: 0 }),
   ]);
   let closing: Promise<void> | undefined;
@@ -64,7 +63,7 @@ export async function connectBus(opts: ConnectBusOptions): Promise<Bus> {
     (closing ??= (async () => {
       if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
     })());
-  return { nc, js: jetstream(nc), jsm, kv: { cards, tasks, messageIds, snapshots }, close, [Symbol.asyncDispose]: close };
+  return { nc, js: jetstream(nc), jsm, kv: { cards, tasks, snapshots }, close, [Symbol.asyncDispose]: close };
 }
 
 async function ensureStream(jsm: JetStreamManager, cfg: Parameters<JetStreamManager["streams"]["add"]>[0] & { name: string }): Promise<void> {

@@ -97,7 +97,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       return r.output as T;
     };
 
-  const handler = new DurableRequestHandler({ agentId: def.id, tenant, card: sdkCard, nc: bus.nc, js: bus.js, store, messageIds: bus.kv.messageIds, logger });
+  const handler = new DurableRequestHandler({ agentId: def.id, tenant, card: sdkCard, nc: bus.nc, js: bus.js, store, logger });
   const xstateSubject = subjects.xstate(tenant, def.id);
   const worker = await startWorker({
     agentId: def.id,

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
 import {
   AgentCard, Message, SendMessageRequest, Task, ListTasksResponse, StreamResponse, taskStateToJSON,
   type CancelTaskRequest, type GetTaskRequest, type ListTasksRequest, type SubscribeToTaskRequest,
@@ -11,7 +10,7 @@ import type { A2ARequestHandler, ServerCallContext } from "@a2a-js/sdk/server";
 import { PushNotificationNotSupportedError, TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import type { Logger } from "pino";
 import {
-  HEADERS, isInterrupted, isTerminal, subjects, type Principal, type TaskStateName, type WireMessage, type WireStreamResponse, type WireTask,
+  HmsError, HEADERS, isInterrupted, isTerminal, subjects, type Principal, type TaskStateName, type WireMessage, type WireStreamResponse, type WireTask,
 } from "../../protocol/index.js";
 import { appendEvent, liveEvents, storedEvents, type SequencedEvent } from "./event-log.js";
 import { KvTaskStore, applyEvent, newTask, stateOf, withHistoryLength, type StoredTask } from "./task-store.js";
@@ -47,7 +46,6 @@ export interface HandlerDeps {
   nc: NatsConnection;
   js: JetStreamClient;
   store: KvTaskStore;
-  messageIds: KV;
   logger: Logger;
 }
 
@@ -74,29 +72,27 @@ export class DurableRequestHandler implements A2ARequestHandler {
    * Accepts a message: idempotent on messageId (A2A#1987), creates the task, records event 1,
    * hands the work over. Returns the task id and whether it was created by this call.
    */
-  private async accept(params: SendMessageRequest, ctx: ServerCallContext, taskId: string): Promise<{ taskId: string; created: boolean }> {
+  private async accept(params: SendMessageRequest, ctx: ServerCallContext, expectedTaskId: string): Promise<{ taskId: string; created: boolean }> {
     const call = this.call(ctx);
     const wire = SendMessageRequest.toJSON(params) as { message: WireMessage };
     const message = wire.message;
     if (message.taskId) {
       throw new UnsupportedOperationError("follow-up messages to an existing task are not supported by this agent; start a new task");
     }
-    const key = createHash("sha256").update(`${this.d.agentId}\u0000${message.messageId}`).digest("hex");
-    try {
-      await this.d.messageIds.create(key, enc.encode(taskId));
-    } catch {
-      const prior = await this.d.messageIds.get(key);
-      const priorId = prior ? new TextDecoder().decode(prior.value) : undefined;
-      if (!priorId) throw new UnsupportedOperationError("could not record the message id");
-      this.d.logger.info({ messageId: message.messageId, taskId: priorId }, "duplicate messageId: answering with the original task");
-      // The first send may still be between its two writes: wait briefly for the task to exist.
-      for (let i = 0; i < 100 && !(await this.d.store.load(priorId)); i++) await new Promise((r) => setTimeout(r, 20));
-      return { taskId: priorId, created: false };
+    // The task id is derived from (agent, messageId), so creating the task is itself the
+    // idempotency check (A2A#1987): a retried send finds the task and answers with it.
+    const taskId = taskIdFor(this.d.agentId, message.messageId);
+    if (taskId !== expectedTaskId) throw new UnsupportedOperationError("message id changed while accepting");
+    const existing = await this.d.store.load(taskId);
+    if (existing) {
+      this.d.logger.info({ messageId: message.messageId, taskId }, "duplicate messageId: answering with the original task");
+      return { taskId, created: false };
     }
     const contextId = message.contextId ?? randomUUID();
     const msg: WireMessage = { ...message, taskId, contextId };
     const task = newTask(taskId, contextId, msg, { skill: call.skill, agentId: this.d.agentId, traceparent: call.traceparent });
-    await this.d.store.create({
+    try {
+      await this.d.store.create({
       task,
       seq: 1,
       agentId: this.d.agentId,
@@ -104,8 +100,11 @@ export class DurableRequestHandler implements A2ARequestHandler {
       owner: call.principal?.subject ?? "anonymous",
       traceparent: call.traceparent,
       updatedAt: new Date().toISOString(),
-    });
-    await appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent);
+      });
+    } catch (err) {
+      if (HmsError.is(err, "CONFLICT")) return { taskId, created: false }; // a concurrent duplicate won
+      throw err;
+    }
     const data = (msg.parts.find((p) => "data" in p) as { data: { skill: string; input: unknown } }).data;
     const item: WorkItem = {
       taskId,
@@ -118,42 +117,67 @@ export class DurableRequestHandler implements A2ARequestHandler {
     };
     const h = natsHeaders();
     h.set(HEADERS.traceparent, call.traceparent);
-    await this.d.js.publish(subjects.work(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify(item)), { msgID: taskId, headers: h });
+    await Promise.all([
+      appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent),
+      this.d.js.publish(subjects.work(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify(item)), { msgID: taskId, headers: h }),
+    ]);
     return { taskId, created: true };
   }
 
   async sendMessage(params: SendMessageRequest, ctx: ServerCallContext): Promise<Message | Task> {
     const call = this.call(ctx);
-    // Subscribe before accepting, so no event of the new task can slip past.
-    let taskId: string = randomUUID();
-    let events = liveEvents(this.d.nc, this.d.tenant, taskId);
+    const messageId = params.message?.messageId ?? "";
+    const taskId = taskIdFor(this.d.agentId, messageId);
+    // Subscribe before accepting, so no event of the task can slip past; fold events locally.
+    const events = liveEvents(this.d.nc, this.d.tenant, taskId);
+    let task: WireTask | undefined;
     try {
       const r = await this.accept(params, ctx, taskId);
-      if (!r.created) {
-        events.sub.unsubscribe();
-        taskId = r.taskId;
-        events = liveEvents(this.d.nc, this.d.tenant, taskId);
-      }
-      if (!params.configuration?.returnImmediately) {
+      if (r.created && !params.configuration?.returnImmediately) {
         // Block until the task ends or needs input, or until just before the caller's deadline.
+        const until = call.deadline - 250;
+        let last = 0;
+        let local: WireTask | undefined;
+        while (Date.now() < until) {
+          const ev = await events.next(Math.max(1, Math.min(1_000, until - Date.now())));
+          if (!ev) {
+            const stored = await this.d.store.load(taskId);
+            if (stored && (isTerminal(stored.task.status.state) || isInterrupted(stored.task.status.state))) {
+              task = stored.task;
+              break;
+            }
+            continue;
+          }
+          if (ev.seq !== last + 1) {
+            local = undefined; // a gap: fall back to the store below
+            break;
+          }
+          last = ev.seq;
+          local = local ? applyEvent(local, ev.event) : "task" in ev.event ? ev.event.task : undefined;
+          const s = local?.status.state;
+          if (local && (isTerminal(s) || isInterrupted(s))) {
+            task = local;
+            break;
+          }
+        }
+      } else if (!r.created && !params.configuration?.returnImmediately) {
         const until = call.deadline - 250;
         let stored = await this.d.store.load(taskId);
         while (stored && !isTerminal(stored.task.status.state) && !isInterrupted(stored.task.status.state) && Date.now() < until) {
-          const ev = await events.next(Math.max(1, Math.min(1_000, until - Date.now())));
-          const s = ev ? stateOf(ev.event) : undefined;
-          if (ev === undefined || (s && (isTerminal(s) || isInterrupted(s)))) stored = await this.d.store.load(taskId);
+          await events.next(Math.max(1, Math.min(500, until - Date.now())));
+          stored = await this.d.store.load(taskId);
         }
       }
     } finally {
       events.sub.unsubscribe();
     }
-    const stored = await this.d.store.load(taskId);
-    if (!stored) throw new TaskNotFoundError(`Task not found: ${taskId}`);
-    return Task.fromJSON(withHistoryLength(stored.task, params.configuration?.historyLength) as never);
+    if (!task) task = (await this.d.store.load(taskId))?.task;
+    if (!task) throw new TaskNotFoundError(`Task not found: ${taskId}`);
+    return Task.fromJSON(withHistoryLength(task, params.configuration?.historyLength) as never);
   }
 
   async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
-    const r = await this.accept(params, ctx, randomUUID());
+    const r = await this.accept(params, ctx, taskIdFor(this.d.agentId, params.message?.messageId ?? ""));
     yield* this.follow(r.taskId, ctx, 0, true);
   }
 
@@ -313,4 +337,11 @@ export async function emitEvent(
   const r = await d.store.update(taskId, (cur) => ({ ...cur, task: applyEvent(cur.task, ev), seq: cur.seq + 1, updatedAt: new Date().toISOString() }));
   if (r?.changed) await appendEvent(d.js, d.tenant, taskId, r.stored.seq, ev, r.stored.traceparent);
   return r?.stored;
+}
+
+/** A UUID-shaped task id derived from (agent, messageId): the idempotency key of SendMessage. */
+export function taskIdFor(agentId: string, messageId: string): string {
+  const h = createHash("sha256").update(`${agentId}\u0000${messageId}`).digest("hex");
+  // Version-8 (custom) UUID layout: 8-4-4-4-12 with the version and variant nibbles set.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

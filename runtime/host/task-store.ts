@@ -70,6 +70,33 @@ export class KvTaskStore {
     throw new HmsError("CONFLICT", `task ${taskId} is being updated concurrently`);
   }
 
+  /** The stored task and its KV revision (for a writer that owns the task). */
+  async loadWithRevision(taskId: string): Promise<{ stored: StoredTask; revision: number } | undefined> {
+    const e = await this.kv.get(this.key(taskId));
+    if (!e || e.operation !== "PUT" || e.value.length === 0) return undefined;
+    return { stored: JSON.parse(dec.decode(e.value)) as StoredTask, revision: e.revision };
+  }
+
+  /**
+   * Compare-and-set against a known revision; on a conflict (someone else wrote, e.g. a cancel)
+   * falls back to {@link update}. Returns the new stored value, revision and whether it changed.
+   */
+  async updateAt(taskId: string, known: { stored: StoredTask; revision: number }, mutate: (cur: StoredTask) => StoredTask): Promise<{ stored: StoredTask; revision: number; changed: boolean } | undefined> {
+    if (!isTerminal(known.stored.task.status.state)) {
+      const next = mutate(known.stored);
+      try {
+        const revision = await this.kv.update(this.key(taskId), enc.encode(JSON.stringify(next)), known.revision);
+        return { stored: next, revision, changed: true };
+      } catch {
+        // moved on: take the slow path
+      }
+    }
+    const r = await this.update(taskId, mutate);
+    if (!r) return undefined;
+    const fresh = await this.loadWithRevision(taskId);
+    return fresh ? { ...fresh, changed: r.changed } : undefined;
+  }
+
   /** Every task of this tenant (newest first), for ListTasks. Bounded by `limit`. */
   async list(limit = 1000): Promise<StoredTask[]> {
     const out: StoredTask[] = [];

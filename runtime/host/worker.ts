@@ -8,8 +8,9 @@ import {
   type WireStreamResponse,
 } from "../../protocol/index.js";
 import type { SkillContext, SkillDef } from "./define.js";
-import { emitEvent, type WorkItem } from "./handler.js";
-import type { KvTaskStore } from "./task-store.js";
+import type { WorkItem } from "./handler.js";
+import { appendEvent } from "./event-log.js";
+import { applyEvent, type KvTaskStore, type StoredTask } from "./task-store.js";
 import { taskMachine } from "./task-machine.js";
 
 export const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -103,8 +104,8 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       return;
     }
     const log = d.logger.child({ taskId: item.taskId, traceId: traceIdOf(item.traceparent), skill: item.skill });
-    const stored = await d.store.load(item.taskId);
-    if (!stored || isTerminal(stored.task.status.state)) {
+    const known = await d.store.loadWithRevision(item.taskId);
+    if (!known || isTerminal(known.stored.task.status.state)) {
       m.ack();
       return;
     }
@@ -115,7 +116,7 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     // Keep the message ours while we work: ack_wait restarts with every working().
     const keepAlive = setInterval(() => m.working(), Math.max(200, ackWaitMs / 3));
     try {
-      await run(item, ac.signal, redelivered, log);
+      await run(item, known, ac.signal, redelivered, log);
       if (shuttingDown) m.nak();
       else m.ack();
     } catch (err) {
@@ -127,7 +128,7 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     }
   }
 
-  async function run(item: WorkItem, signal: AbortSignal, redelivered: boolean, log: Logger): Promise<void> {
+  async function run(item: WorkItem, known: { stored: StoredTask; revision: number }, signal: AbortSignal, redelivered: boolean, log: Logger): Promise<void> {
     const skill = d.skills.get(item.skill);
     const status = (state: "TASK_STATE_WORKING" | "TASK_STATE_COMPLETED" | "TASK_STATE_FAILED" | "TASK_STATE_REJECTED", text: string, data?: unknown): WireStreamResponse => ({
       statusUpdate: {
@@ -146,9 +147,26 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
         },
       },
     });
-    const emit = (ev: WireStreamResponse) => emitEvent({ js: d.js, store: d.store, tenant: d.tenant }, item.taskId, ev);
+    // This instance owns the task: compare-and-set against the revision it last wrote, fold the
+    // events in, then publish them without waiting for each ack (JetStream keeps their order);
+    // the acks are awaited before the work item is acknowledged.
+    let cur: { stored: StoredTask; revision: number } = known;
+    const pending: Promise<unknown>[] = [];
+    const emit = async (...evs: WireStreamResponse[]) => {
+      const r = await d.store.updateAt(item.taskId, cur, (s) => ({
+        ...s,
+        task: evs.reduce((t, ev) => applyEvent(t, ev), s.task),
+        seq: s.seq + evs.length,
+        updatedAt: new Date().toISOString(),
+      }));
+      if (!r) return;
+      cur = { stored: r.stored, revision: r.revision };
+      if (!r.changed) return;
+      evs.forEach((ev, i) => pending.push(appendEvent(d.js, d.tenant, item.taskId, r.stored.seq - evs.length + 1 + i, ev, item.traceparent)));
+    };
     if (!skill) {
       await emit(status("TASK_STATE_FAILED", `unknown skill ${item.skill}`, { error: { code: "INVALID_INPUT", message: `unknown skill ${item.skill}` } }));
+      await Promise.all(pending);
       return;
     }
     await emit(status("TASK_STATE_WORKING", redelivered ? `${item.skill}: resumed on ${d.instanceId}` : `${item.skill}: started`));
@@ -188,24 +206,25 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     const snap = actor.getSnapshot();
     if (snap.value === "canceled") {
       log.info("task canceled");
-      return;
-    }
-    if (snap.value === "succeeded") {
-      await emit({
-        artifactUpdate: {
-          taskId: item.taskId,
-          contextId: item.contextId,
-          artifact: { artifactId: `${item.taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: snap.context.output, mediaType: SKILL_CALL_MEDIA_TYPE }], metadata: { calledTaskIds: [...ctx.calledTaskIds] } },
-          lastChunk: true,
+    } else if (snap.value === "succeeded") {
+      await emit(
+        {
+          artifactUpdate: {
+            taskId: item.taskId,
+            contextId: item.contextId,
+            artifact: { artifactId: `${item.taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: snap.context.output, mediaType: SKILL_CALL_MEDIA_TYPE }], metadata: { calledTaskIds: [...ctx.calledTaskIds] } },
+            lastChunk: true,
+          },
         },
-      });
-      await emit(status("TASK_STATE_COMPLETED", `${item.skill}: done`));
-      return;
+        status("TASK_STATE_COMPLETED", `${item.skill}: done`),
+      );
+    } else {
+      const err = HmsError.from(snap.context.error);
+      if (err.code === "INTERNAL") log.error({ err: snap.context.error }, "skill failed");
+      else log.info({ code: err.code, msg: err.message }, "skill ended with an error");
+      await emit(status(err.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED", err.message, { error: err.toJSON() }));
     }
-    const err = HmsError.from(snap.context.error);
-    if (err.code === "INTERNAL") log.error({ err: snap.context.error }, "skill failed");
-    else log.info({ code: err.code, msg: err.message }, "skill ended with an error");
-    await emit(status(err.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED", err.message, { error: err.toJSON() }));
+    await Promise.all(pending);
   }
 
   let shuttingDown = false;

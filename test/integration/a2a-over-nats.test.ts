@@ -16,7 +16,7 @@ let bus: Bus;
 let client: Client;
 let busClient: BusClient;
 
-const skillMessage = (skill: string, input: unknown, messageId = randomUUID()) =>
+const skillMessage = (skill: string, input: unknown, messageId: string = randomUUID()) =>
   Message.fromJSON({ messageId, role: "ROLE_USER", parts: [{ data: { skill, input }, mediaType: "application/json" }] } as never);
 const send = (skill: string, input: unknown, extra: { messageId?: string; returnImmediately?: boolean } = {}) =>
   client.sendMessage(

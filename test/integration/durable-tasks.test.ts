@@ -21,13 +21,14 @@ describe("durable tasks", () => {
   it("finishes on a second instance the task of an instance SIGKILLed mid-task", async () => {
     const a = await spawnReady("test/support/run-agent.ts", [nats.url, "1500"]);
     const pidA = Number(a.line.split(" ")[1]);
-    const { task } = await client.callForTask("testbed", "count_slowly", { n: 40, stepMs: 50 }, { returnImmediately: true });
+    const { task } = await client.callForTask("testbed", "count_slowly", { n: 100, stepMs: 40 }, { returnImmediately: true });
     const sdk = await client.client("testbed");
     // Wait until instance A is visibly working on it.
     await vi.waitFor(async () => {
       const t = await sdk.getTask({ tenant: "", id: task.id });
       expect(t.history.length).toBeGreaterThan(4);
     }, { timeout: 10_000, interval: 50 });
+    expect((await sdk.getTask({ tenant: "", id: task.id })).status?.state).toBe(2 /* WORKING: A has not finished */);
     a.child.kill("SIGKILL");
     await exited(a.child);
     const b = await spawnReady("test/support/run-agent.ts", [nats.url, "1500"]);
@@ -41,7 +42,7 @@ describe("durable tasks", () => {
       const data = done.artifacts[0].parts[0].content;
       expect(data?.$case).toBe("data");
       const out = (data as { value: { counted: number; resumed: boolean; pid: number } }).value;
-      expect(out).toEqual({ counted: 40, resumed: true, pid: pidB });
+      expect(out).toEqual({ counted: 100, resumed: true, pid: pidB });
       expect(pidB).not.toBe(pidA);
     } finally {
       b.child.kill("SIGTERM");

@@ -14,7 +14,7 @@ function alive(pid: number): boolean {
 
 describe("hms up on the embedded defaults", () => {
   it.each(["SIGINT", "SIGTERM"] as const)("leaves no nats-server process and no temp store after %s", async (signal) => {
-    const env = { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info" };
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info" };
     delete env.NATS_URL;
     delete env.FHIR_BASE_URL;
     const child = spawn(process.execPath, ["bin/hms.mjs", "up"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
