@@ -3,7 +3,7 @@
  * embedded servers. Imports only `protocol`.
  */
 export { defineAgent, defineSkill, toolName } from "./host/define.js";
-export type { AgentDef, SkillDef, SkillSpec, SkillContext, AgentContext, CallOptions, SkillAnnotations } from "./host/define.js";
+export type { AgentDef, SkillDef, SkillSpec, SkillContext, AgentContext, AgentState, CallOptions, SkillAnnotations } from "./host/define.js";
 export { startAgent, agentCard, DEFAULT_TENANT, DEFAULT_HEARTBEAT_MS } from "./host/agent-host.js";
 export type { RunningAgent, StartAgentOptions } from "./host/agent-host.js";
 export { connectBus } from "./bus/connect.js";

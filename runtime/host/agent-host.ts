@@ -9,7 +9,7 @@ import {
 import { connectBus, type Bus } from "../bus/connect.js";
 import { BusClient } from "../client/bus-client.js";
 import { natsInterfaceUrl } from "../client/nats-transport.js";
-import type { AgentContext, AgentDef, CallOptions, SkillContext, SkillDef } from "./define.js";
+import type { AgentContext, AgentDef, AgentState, CallOptions, SkillContext, SkillDef } from "./define.js";
 import { DurableRequestHandler } from "./handler.js";
 import { serveRpc } from "./rpc-adapter.js";
 import { KvTaskStore } from "./task-store.js";
@@ -97,6 +97,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       return r.output as T;
     };
 
+  const state = kvState(bus, tenant, def.id);
   const handler = new DurableRequestHandler({ agentId: def.id, tenant, card: sdkCard, nc: bus.nc, js: bus.js, store, logger });
   const xstateSubject = subjects.xstate(tenant, def.id);
   const worker = await startWorker({
@@ -117,6 +118,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       return {
         ...base,
         calledTaskIds: called,
+        state,
         call: call(item.principal, item.traceparent, called),
         publish: (type, data) => publish(type, data, item.traceparent),
       };
@@ -149,6 +151,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     signal: shutdown.signal,
     call: call(agentPrincipal(def.id), undefined),
     publish: (type, data) => publish(type, data),
+    state,
     subscribe: (type, source, fn) => {
       const sub = bus.nc.subscribe(`a2a.v1.${tenant}.topic.${type}.${source === "*" ? "*" : source}`, {
         callback: (_e, m) => {
@@ -181,4 +184,31 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       logger.info("agent stopped");
     })());
   return { id: def.id, instanceId, card, bus, client, close, [Symbol.asyncDispose]: close };
+}
+
+/** Agent state in the snapshots bucket; keys are `<tenant>.<agentId>.<key>` with key tokens [A-Za-z0-9_-]. */
+function kvState(bus: Bus, tenant: string, agentId: string): AgentState {
+  const prefix = `${tenant}.${agentId}.`;
+  const check = (key: string) => {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) throw new TypeError(`state key must be dot-separated [A-Za-z0-9_-] tokens: ${key}`);
+    return prefix + key;
+  };
+  return {
+    async load<T>(key: string) {
+      const e = await bus.kv.snapshots.get(check(key));
+      if (!e || e.operation !== "PUT" || e.value.length === 0) return undefined;
+      return JSON.parse(new TextDecoder().decode(e.value)) as T;
+    },
+    async save(key, value) {
+      await bus.kv.snapshots.put(check(key), new TextEncoder().encode(JSON.stringify(value)));
+    },
+    async delete(key) {
+      await bus.kv.snapshots.delete(check(key));
+    },
+    async keys(sub = "") {
+      const out: string[] = [];
+      for await (const k of await bus.kv.snapshots.keys(`${prefix}>`)) if (k.startsWith(prefix + sub)) out.push(k.slice(prefix.length));
+      return out;
+    },
+  };
 }

@@ -19,6 +19,15 @@ export interface CallOptions {
   onProgress?: (message: string, data?: unknown) => void;
 }
 
+/** Durable key-value state of one agent (JetStream KV `hms-snapshots`, `<tenant>.<agentId>.<key>`). */
+export interface AgentState {
+  load<T = unknown>(key: string): Promise<T | undefined>;
+  save(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Keys under a prefix (without the agent's own prefix). */
+  keys(prefix?: string): Promise<string[]>;
+}
+
 /** What a skill handler gets besides its input. */
 export interface SkillContext {
   agentId: string;
@@ -36,6 +45,8 @@ export interface SkillContext {
   call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;
   /** Publishes a fact on `a2a.v1.<tenant>.topic.<type>.<agentId>`. */
   publish(topicType: string, data: unknown): Promise<void>;
+  /** Durable state shared by the agent's instances (snapshots, registries). */
+  state: AgentState;
   /** Ids of the tasks this one called (for provenance). */
   readonly calledTaskIds: readonly string[];
   /** True when this task was picked up again after its first instance died. */
@@ -74,6 +85,8 @@ export interface AgentContext {
   /** Calls another agent's skill as this agent. */
   call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;
   publish(topicType: string, data: unknown): Promise<void>;
+  /** Durable state shared by the agent's instances. */
+  state: AgentState;
   /** Subscribes to topic facts (`a2a.v1.<tenant>.topic.<type>.<source|*>`); returns an unsubscribe. */
   subscribe(topicType: string, source: string, handler: (data: unknown, meta: { subject: string; source: string }) => void | Promise<void>): () => void;
   signal: AbortSignal;

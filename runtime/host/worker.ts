@@ -28,7 +28,7 @@ export interface WorkerDeps {
   skills: ReadonlyMap<string, SkillDef>;
   logger: Logger;
   /** Builds the handler's context (bus calls, publish) for one task. */
-  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds">): SkillContext;
+  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds" | "state">): SkillContext;
   /** @defaultValue DEFAULT_ACK_WAIT_MS */
   ackWaitMs?: number;
   /** @defaultValue DEFAULT_CONCURRENCY */

@@ -1,0 +1,147 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "fhir-kit-client";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PAGE_SIZE, startFhirServer, type FhirServer } from "./index.js";
+
+const SEED = join(import.meta.dirname, "..", "..", "..", "examples", "patients");
+const LOINC = "http://loinc.org";
+type Bundle = { resourceType: string; total?: number; entry?: { resource: any; response?: { status: string; location?: string } }[] };
+
+let server: FhirServer;
+let fhir: Client;
+
+beforeAll(async () => {
+  server = await startFhirServer({ seedDir: SEED, logger: pino({ level: "silent" }) });
+  fhir = new Client({ baseUrl: server.baseUrl });
+});
+afterAll(() => server?.close());
+
+const search = async (resourceType: string, searchParams: Record<string, any>) => (await fhir.search({ resourceType, searchParams })) as unknown as Bundle;
+const ids = (b: Bundle) => (b.entry ?? []).map((e) => e.resource.id as string);
+async function httpError(p: Promise<unknown>): Promise<{ status: number; data: any }> {
+  try {
+    await p;
+  } catch (err) {
+    const r = (err as { response: { status: number; data: unknown } }).response;
+    return { status: r.status, data: typeof r.data === "string" ? JSON.parse(r.data) : r.data };
+  }
+  throw new Error("expected the request to fail");
+}
+
+describe("embedded FHIR server", () => {
+  it("serves the seeded synthetic patients by id, MRN, name and birth date", async () => {
+    const p = (await fhir.read({ resourceType: "Patient", id: "pt-moderate-ileal-tpmt-im" })) as any;
+    expect(p.resourceType).toBe("Patient");
+    const mrn = p.identifier[0];
+    expect(ids(await search("Patient", { identifier: `${mrn.system}|${mrn.value}` }))).toEqual([p.id]);
+    expect(ids(await search("Patient", { name: p.name[0].family }))).toContain(p.id);
+    expect(ids(await search("Patient", { birthdate: p.birthDate }))).toContain(p.id);
+  });
+
+  it("answers with application/fhir+json", async () => {
+    const res = await fetch(`${server.baseUrl}/Patient/pt-pregnant`);
+    expect(res.headers.get("content-type")).toMatch(/^application\/fhir\+json/);
+    expect(res.headers.get("etag")).toMatch(/^W\//);
+  });
+
+  it("searches observations by subject, LOINC code, date range, sort and count", async () => {
+    const calpro = await search("Observation", { subject: "Patient/pt-moderate-ileal-tpmt-im", code: `${LOINC}|38445-3`, _sort: "-date", _count: 2 });
+    expect(calpro.entry).toHaveLength(2);
+    const [newest, older] = calpro.entry!.map((e) => e.resource);
+    expect(newest.effectiveDateTime > older.effectiveDateTime).toBe(true);
+    expect(newest.valueQuantity).toMatchObject({ value: 620, code: "ug/g" });
+    const recent = await search("Observation", { subject: "Patient/pt-moderate-ileal-tpmt-im", date: ["ge2025-12-01", "le2026-02-01"], _count: 100 });
+    expect(recent.entry!.length).toBeGreaterThan(5);
+    for (const e of recent.entry!) expect(e.resource.effectiveDateTime >= "2025-12-01").toBe(true);
+  });
+
+  it("treats subject=<bare id> as Patient/<id> instead of silently returning nothing", async () => {
+    const bare = await search("Observation", { subject: "pt-pregnant", _count: 5 });
+    expect(bare.entry).toHaveLength(5);
+  });
+
+  it("searches conditions, medications and allergies by subject and status", async () => {
+    expect(ids(await search("Condition", { subject: "Patient/pt-heart-failure-nyha3", "clinical-status": "active" })).sort()).toEqual(["pt-heart-failure-nyha3-crohns", "pt-heart-failure-nyha3-heartfailurenyha3", "pt-heart-failure-nyha3-hypertension"]);
+    expect(ids(await search("MedicationStatement", { subject: "Patient/pt-severe-ileocolonic-perianal", status: "stopped" }))).toEqual(["pt-severe-ileocolonic-perianal-med-0"]);
+    expect(ids(await search("MedicationRequest", { subject: "Patient/pt-severe-ileocolonic-perianal", status: "active" }))).toEqual([]);
+    expect(ids(await search("AllergyIntolerance", { patient: "Patient/pt-moderate-hla-dqa1-05", "clinical-status": "active" }))).toEqual(["pt-moderate-hla-dqa1-05-allergy-0"]);
+  });
+
+  it("applies a default page size when no _count is given", async () => {
+    const all = await search("Observation", {});
+    expect(all.entry).toHaveLength(DEFAULT_PAGE_SIZE);
+  });
+
+  it("finds resources by _lastUpdated", async () => {
+    const before = new Date().toISOString();
+    await fhir.update({ resourceType: "Patient", id: "pt-lastupdated", body: { resourceType: "Patient", id: "pt-lastupdated", gender: "female" } });
+    expect(ids(await search("Patient", { _lastUpdated: `ge${before}` }))).toEqual(["pt-lastupdated"]);
+  });
+
+  it("runs a transaction with urn:uuid references", async () => {
+    const res = (await fhir.transaction({
+      body: {
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [
+          { fullUrl: "urn:uuid:7c1f4c0e-0000-4000-8000-000000000001", resource: { resourceType: "Patient", gender: "male" }, request: { method: "POST", url: "Patient" } },
+          { resource: { resourceType: "Observation", status: "final", code: { text: "note" }, subject: { reference: "urn:uuid:7c1f4c0e-0000-4000-8000-000000000001" } }, request: { method: "POST", url: "Observation" } },
+        ],
+      },
+    })) as unknown as Bundle;
+    const patientRef = res.entry![0].response!.location!.replace(/\/_history.*/, "");
+    expect(ids(await search("Observation", { subject: patientRef }))).toHaveLength(1);
+  });
+
+  it("rolls back the whole transaction when one entry fails", async () => {
+    const err = await httpError(fhir.transaction({
+      body: {
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [
+          { resource: { resourceType: "Patient", id: "pt-tx-atomic", gender: "male" }, request: { method: "PUT", url: "Patient/pt-tx-atomic" } },
+          { resource: { resourceType: "Patient", id: "pt-tx-atomic-2", gender: "male" }, request: { method: "PUT", url: "Patient/pt-tx-atomic-2" } },
+          { resource: { resourceType: "Patient", id: "pt-pregnant", gender: "male" }, request: { method: "PUT", url: "Patient/pt-pregnant", ifMatch: 'W/"not-the-version"' } },
+        ],
+      },
+    }));
+    expect(err.status).toBeGreaterThanOrEqual(400);
+    expect(err.data.resourceType).toBe("OperationOutcome");
+    expect((await httpError(fhir.read({ resourceType: "Patient", id: "pt-tx-atomic" }))).status).toBe(404);
+  });
+
+  it("creates once when the same conditional create is sent twice", async () => {
+    const body = { resourceType: "Patient", identifier: [{ system: "urn:test", value: "cond-1" }] };
+    const options = { headers: { "If-None-Exist": "identifier=urn:test|cond-1" } };
+    const a = (await fhir.create({ resourceType: "Patient", body, options })) as any;
+    const b = (await fhir.create({ resourceType: "Patient", body, options })) as any;
+    expect(b.id).toBe(a.id);
+    expect(ids(await search("Patient", { identifier: "urn:test|cond-1" }))).toEqual([a.id]);
+  });
+
+  it("answers bad input with an OperationOutcome naming the problem", async () => {
+    const invalid = await httpError(fhir.create({ resourceType: "Patient", body: { resourceType: "Patient", birthDate: "15/01/2026" } }));
+    expect(invalid.status).toBe(400);
+    expect(invalid.data.issue[0].details.text).toContain("birthDate");
+    const unknownParam = await httpError(fhir.search({ resourceType: "Observation", searchParams: { colour: "blue" } }));
+    expect(unknownParam).toMatchObject({ status: 400, data: { resourceType: "OperationOutcome" } });
+    expect(unknownParam.data.issue[0].details.text).toContain("colour");
+    const missing = await httpError(fhir.read({ resourceType: "Patient", id: "does-not-exist" }));
+    expect(missing).toMatchObject({ status: 404, data: { resourceType: "OperationOutcome" } });
+    const res = await fetch(`${server.baseUrl}/Patient`, { method: "POST", headers: { "content-type": "application/fhir+json" }, body: "{not json" });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).resourceType).toBe("OperationOutcome");
+  });
+
+  it("loads a seed bundle idempotently", async () => {
+    const count = async () => (await search("Observation", { subject: "Patient/pt-allopurinol", _count: 1000 })).entry!.length;
+    const before = await count();
+    const bundle = JSON.parse(readFileSync(join(SEED, "pt-allopurinol.json"), "utf8"));
+    await fhir.transaction({ body: bundle });
+    expect(await count()).toBe(before);
+    const patients = await search("Patient", { _count: 1000 });
+    expect(patients.entry!.filter((e) => e.resource.id.startsWith("pt-") && e.resource.identifier?.[0]?.type).length).toBeGreaterThanOrEqual(24);
+  });
+});
