@@ -135,7 +135,10 @@ function foldStream(task: Task | undefined, ev: StreamResponse, onProgress: (m: 
   return task;
 }
 
-/** Reads a finished skill task: the result artifact's data, or the error it carried. */
+/**
+ * Reads a skill task that stopped: the result artifact's data when completed, the status data when
+ * it waits for input, or the error it carried.
+ */
 export function outcome<T>(agentId: string, verb: string, task: WireTask): T | undefined {
   const state = task.status.state;
   if (state === "TASK_STATE_COMPLETED") {
@@ -143,8 +146,11 @@ export function outcome<T>(agentId: string, verb: string, task: WireTask): T | u
     const part = art?.parts.find((p) => "data" in p) as { data: unknown } | undefined;
     return part?.data as T;
   }
-  if (state === "TASK_STATE_INPUT_REQUIRED" || state === "TASK_STATE_AUTH_REQUIRED") return undefined;
   const parts = task.status.message?.parts ?? [];
+  if (state === "TASK_STATE_INPUT_REQUIRED" || state === "TASK_STATE_AUTH_REQUIRED") {
+    // The agent says what it waits for in the status message's data part (ctx.inputRequired).
+    return (parts.find((p) => "data" in p) as { data: T } | undefined)?.data;
+  }
   const dataPart = parts.find((p) => "data" in p) as { data: unknown } | undefined;
   const err = SkillErrorSchema.safeParse((dataPart?.data as { error?: unknown } | undefined)?.error);
   const text = (parts.find((p) => "text" in p) as { text: string } | undefined)?.text;

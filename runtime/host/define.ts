@@ -51,6 +51,16 @@ export interface SkillContext {
   readonly calledTaskIds: readonly string[];
   /** True when this task was picked up again after its first instance died. */
   readonly redelivered: boolean;
+  /**
+   * Ends this run with the task in TASK_STATE_INPUT_REQUIRED (A2A §4.1.3): `message` says what is
+   * needed, `data` travels as a data part. Another skill finishes the task later with finishTask.
+   */
+  inputRequired(message: string, data?: Record<string, unknown>): Promise<never>;
+  /**
+   * Finishes another task of this same agent that waits for input: `output` completes it with a
+   * result artifact; `error` fails it (CONSENT_DENIED or a clinician's refusal rejects it).
+   */
+  finishTask(taskId: string, result: { output: Record<string, unknown> } | { error: { code: string; message: string; data?: unknown }; state?: "failed" | "rejected" }): Promise<void>;
 }
 
 export interface SkillSpec<I extends z.ZodObject, O extends z.ZodObject> {

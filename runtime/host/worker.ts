@@ -8,7 +8,7 @@ import {
   type WireStreamResponse,
 } from "../../protocol/index.js";
 import type { SkillContext, SkillDef } from "./define.js";
-import type { WorkItem } from "./handler.js";
+import { emitEvent, type WorkItem } from "./handler.js";
 import { appendEvent } from "./event-log.js";
 import { applyEvent, type KvTaskStore, type StoredTask } from "./task-store.js";
 import { taskMachine } from "./task-machine.js";
@@ -130,23 +130,7 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
 
   async function run(item: WorkItem, known: { stored: StoredTask; revision: number }, signal: AbortSignal, redelivered: boolean, log: Logger): Promise<void> {
     const skill = d.skills.get(item.skill);
-    const status = (state: "TASK_STATE_WORKING" | "TASK_STATE_COMPLETED" | "TASK_STATE_FAILED" | "TASK_STATE_REJECTED", text: string, data?: unknown): WireStreamResponse => ({
-      statusUpdate: {
-        taskId: item.taskId,
-        contextId: item.contextId,
-        status: {
-          state,
-          timestamp: new Date().toISOString(),
-          message: {
-            messageId: randomUUID(),
-            role: "ROLE_AGENT",
-            taskId: item.taskId,
-            contextId: item.contextId,
-            parts: [{ text }, ...(data === undefined ? [] : [{ data, mediaType: SKILL_CALL_MEDIA_TYPE }])],
-          },
-        },
-      },
-    });
+    const status = (state: StatusState, text: string, data?: unknown) => statusOf(item, state, text, data);
     // This instance owns the task: compare-and-set against the revision it last wrote, fold the
     // events in, then publish them without waiting for each ack (JetStream keeps their order);
     // the acks are awaited before the work item is acknowledged.
@@ -182,6 +166,10 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       progress: async (message, data) => {
         await emit(status("TASK_STATE_WORKING", message, data));
       },
+      inputRequired: async (message, data) => {
+        throw new InputRequiredSignal(message, data);
+      },
+      finishTask: (taskId, result) => finishTask(taskId, result, log),
     });
     const actor = createActor(taskMachine, {
       input: {
@@ -218,6 +206,10 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
         },
         status("TASK_STATE_COMPLETED", `${item.skill}: done`),
       );
+    } else if (snap.context.error instanceof InputRequiredSignal) {
+      const sig = snap.context.error;
+      await emit(statusOf(item, "TASK_STATE_INPUT_REQUIRED", sig.message, sig.data));
+      log.info("task waits for input");
     } else {
       const err = HmsError.from(snap.context.error);
       if (err.code === "INTERNAL") log.error({ err: snap.context.error }, "skill failed");
@@ -225,6 +217,24 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       await emit(status(err.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED", err.message, { error: err.toJSON() }));
     }
     await Promise.all(pending);
+  }
+
+  /** Completes or fails another task of this agent that waits for input (see SkillContext.finishTask). */
+  async function finishTask(taskId: string, result: Parameters<SkillContext["finishTask"]>[1], log: Logger): Promise<void> {
+    const stored = await d.store.load(taskId);
+    if (!stored || stored.agentId !== d.agentId) throw new HmsError("NOT_FOUND", `no task ${taskId} of agent ${d.agentId}`);
+    if (isTerminal(stored.task.status.state)) throw new HmsError("CONFLICT", `task ${taskId} already ended (${stored.task.status.state})`);
+    const ref = { taskId, contextId: stored.task.contextId ?? "" };
+    const evs: WireStreamResponse[] = [];
+    if ("output" in result) {
+      evs.push({ artifactUpdate: { ...ref, artifact: { artifactId: `${taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: result.output, mediaType: SKILL_CALL_MEDIA_TYPE }] }, lastChunk: true } });
+      evs.push(statusOf(ref, "TASK_STATE_COMPLETED", `${stored.skill}: done`));
+    } else {
+      const state = result.state === "rejected" || result.error.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED";
+      evs.push(statusOf(ref, state, result.error.message, { error: result.error }));
+    }
+    for (const ev of evs) await emitEvent({ js: d.js, store: d.store, tenant: d.tenant }, taskId, ev);
+    log.info({ finished: taskId }, "finished a waiting task");
   }
 
   let shuttingDown = false;
@@ -240,6 +250,36 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
         await loop.catch(() => undefined);
       })()),
   };
+}
+
+type StatusState = "TASK_STATE_WORKING" | "TASK_STATE_COMPLETED" | "TASK_STATE_FAILED" | "TASK_STATE_REJECTED" | "TASK_STATE_INPUT_REQUIRED";
+
+function statusOf(ref: { taskId: string; contextId: string }, state: StatusState, text: string, data?: unknown): WireStreamResponse {
+  return {
+    statusUpdate: {
+      taskId: ref.taskId,
+      contextId: ref.contextId,
+      status: {
+        state,
+        timestamp: new Date().toISOString(),
+        message: {
+          messageId: randomUUID(),
+          role: "ROLE_AGENT",
+          taskId: ref.taskId,
+          contextId: ref.contextId,
+          parts: [{ text }, ...(data === undefined ? [] : [{ data, mediaType: SKILL_CALL_MEDIA_TYPE }])],
+        },
+      },
+    },
+  };
+}
+
+/** Thrown by ctx.inputRequired: ends the run with TASK_STATE_INPUT_REQUIRED. */
+class InputRequiredSignal extends Error {
+  constructor(message: string, readonly data?: Record<string, unknown>) {
+    super(message);
+    this.name = "InputRequiredSignal";
+  }
 }
 
 function inspectBridge(ev: InspectionEvent, taskId: string, sink: NonNullable<WorkerDeps["inspect"]>): void {

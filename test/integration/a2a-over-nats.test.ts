@@ -43,7 +43,7 @@ afterAll(async () => {
 describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
   it("publishes an agent card listing the skills and the NATS interface", async () => {
     const card = await busClient.card("testbed");
-    expect(card?.skills.map((s) => s.id)).toEqual(["echo_text", "count_slowly", "fail_with"]);
+    expect(card?.skills.map((s) => s.id)).toEqual(["echo_text", "count_slowly", "fail_with", "ask_approval", "approve_task"]);
     expect(card?.supportedInterfaces[0]).toMatchObject({ protocolBinding: "NATS+JSONRPC", protocolVersion: "1.0", url: `nats:${subjects.rpc("default", "testbed")}` });
   });
 
@@ -115,6 +115,19 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
     const crash = await busClient.callForTask("testbed", "fail_with", { code: "CRASH" }).catch((e: HmsError) => e);
     expect(crash).toBeInstanceOf(HmsError);
     expect((crash as HmsError).message).toContain("boom");
+  });
+
+  it("parks a task in input-required until another skill finishes it", async () => {
+    const waiting = await busClient.callForTask("testbed", "ask_approval", { what: "plan A" });
+    expect(waiting.task.status.state).toBe("TASK_STATE_INPUT_REQUIRED");
+    expect(JSON.stringify(waiting.task.status.message)).toContain("approve plan A?");
+    await busClient.call("testbed", "approve_task", { taskId: waiting.task.id, approve: true, note: "looks right" });
+    const done = await client.getTask({ tenant: "", id: waiting.task.id });
+    expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const refused = await busClient.callForTask("testbed", "ask_approval", { what: "plan B" });
+    await busClient.call("testbed", "approve_task", { taskId: refused.task.id, approve: false, note: "too risky" });
+    expect((await client.getTask({ tenant: "", id: refused.task.id })).status?.state).toBe(TaskState.TASK_STATE_REJECTED);
+    await expect(busClient.call("testbed", "approve_task", { taskId: refused.task.id, approve: true, note: "again" })).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("names an agent that nobody serves as unavailable, within the deadline", async () => {

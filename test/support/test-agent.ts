@@ -43,10 +43,31 @@ export const fail = defineSkill({
   },
 });
 
+export const ask = defineSkill({
+  verb: "ask_approval",
+  title: "Ask for approval",
+  description: "Parks the task in input-required until approve_task finishes it.",
+  input: z.object({ what: z.string() }),
+  output: z.object({ approved: z.boolean(), note: z.string() }),
+  handler: async (input, ctx) => ctx.inputRequired(`approve ${input.what}?`, { what: input.what }),
+});
+
+export const approve = defineSkill({
+  verb: "approve_task",
+  title: "Approve a waiting task",
+  description: "Finishes a task parked by ask_approval: completes it, or rejects it with a reason.",
+  input: z.object({ taskId: z.string(), approve: z.boolean(), note: z.string() }),
+  output: z.object({ finished: z.string() }),
+  handler: async (input, ctx) => {
+    await ctx.finishTask(input.taskId, input.approve ? { output: { approved: true, note: input.note } } : { error: { code: "REJECTED", message: input.note }, state: "rejected" });
+    return { finished: input.taskId };
+  },
+});
+
 export const testAgent = defineAgent({
   id: "testbed",
   name: "Testbed agent",
   description: "Agent used by the runtime's own tests.",
   version: "0.0.1",
-  skills: [echo, count, fail],
+  skills: [echo, count, fail, ask, approve],
 });
