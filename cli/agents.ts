@@ -1,5 +1,10 @@
 import type { Logger } from "pino";
 import type { AgentDef } from "../runtime/index.js";
+import { consentAgent } from "../agents/consent/index.js";
+import { coordinatorAgent } from "../agents/coordinator/index.js";
+import { ehrAgent } from "../agents/ehr/index.js";
+import { optimizerAgent } from "../agents/optimizer/index.js";
+import { verifierAgent } from "../agents/verifier/index.js";
 
 /** What agent factories get from the composition root. */
 export interface AgentEnv {
@@ -8,12 +13,20 @@ export interface AgentEnv {
   referenceDir: string;
   optimizerImpl?: "native" | "ts";
   logger: Logger;
+  /** Fault injection for kill-and-resume tests (HMS_FAULT_CRASH_AT): the coordinator kills itself on entering this state. */
+  crashAt?: string;
 }
 
 export type AgentFactory = (env: AgentEnv) => AgentDef;
 
 /** Every agent the runtime knows, in start order (dependencies first). */
-export const AGENT_FACTORIES: ReadonlyMap<string, AgentFactory> = new Map<string, AgentFactory>([]);
+export const AGENT_FACTORIES: ReadonlyMap<string, AgentFactory> = new Map<string, AgentFactory>([
+  ["consent", (env) => consentAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
+  ["ehr", (env) => ehrAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
+  ["optimizer", (env) => optimizerAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
+  ["verifier", (env) => verifierAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
+  ["coordinator", (env) => coordinatorAgent({ crashAt: env.crashAt })],
+]);
 
 export const AGENT_IDS = [...AGENT_FACTORIES.keys()];
 

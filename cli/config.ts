@@ -33,7 +33,9 @@ export const ConfigSchema = z.object({
   HMS_GATEWAY_TOKENS: z.string().optional(),
   /** Clinical reference data directory. */
   HMS_REFERENCE_DIR: z.string().default(resolve(REPO_ROOT, "..", "shared", "reference")),
-  /** Seconds before unacknowledged work moves to another instance. */
+  /** Fault injection for kill-and-resume tests: the coordinator SIGKILLs itself on entering this state. */
+  HMS_FAULT_CRASH_AT: z.string().optional(),
+  /** Milliseconds before unacknowledged work moves to another instance. */
   HMS_ACK_WAIT_MS: z.coerce.number().int().min(500).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -7,6 +7,7 @@ import { gatewayTokens, readConfig, type Config } from "./config.js";
 import { startEmbeddedFhir } from "./fhir.js";
 import { bold, cyan, dim, out } from "./output.js";
 import { agentDefs, startSystem, type System } from "./system.js";
+import { DEFAULT_DEMO_PATIENT, runDemo } from "./demo.js";
 
 const cfg = readConfig();
 
@@ -63,6 +64,17 @@ Agents: ${AGENT_IDS.join(", ") || "(none registered)"}`,
   );
 
 program
+  .command("demo")
+  .description("the main job: start everything on the embedded defaults, plan treatment for a patient step by step, approve as a demo clinician, print the plan and where it was written")
+  .option("--patient <id>", "synthetic patient id (examples/patients)", DEFAULT_DEMO_PATIENT)
+  .option("--seed <n>", "optimizer seed")
+  .option("--json", "print the approved plan as JSON only")
+  .action(async (o: { patient: string; seed?: string; json?: boolean }) => {
+    const log = logger();
+    await runDemo(cfg, log, { patient: o.patient, json: !!o.json, seed: o.seed === undefined ? undefined : Number(o.seed) });
+  });
+
+program
   .command("up")
   .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent in this process; print their cards")
   .option("--agents <ids>", "comma-separated agent ids (default: all)")
@@ -88,7 +100,7 @@ program
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms agent needs NATS_URL (start `hms up` first, or point it at your NATS server)");
     const fhirBaseUrl = cfg.FHIR_BASE_URL;
     if (!fhirBaseUrl) throw new HmsError("INVALID_INPUT", "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)");
-    const [def] = agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log });
+    const [def] = agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log, crashAt: cfg.HMS_FAULT_CRASH_AT });
     const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
     out(`${agent.card.name} serving as ${agent.instanceId}`);
     await serveUntilSignal(log, () => agent.close());

@@ -26,7 +26,7 @@ export function agentDefs(ids: readonly string[], env: AgentEnv): AgentDef[] {
 export async function startSystem(cfg: Config, logger: Logger, ids: readonly string[] = []): Promise<System> {
   const fhir = cfg.FHIR_BASE_URL ? undefined : await startEmbeddedFhir(logger);
   const fhirBaseUrl = cfg.FHIR_BASE_URL ?? fhir!.baseUrl;
-  const env: AgentEnv = { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger };
+  const env: AgentEnv = { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger, crashAt: cfg.HMS_FAULT_CRASH_AT };
   try {
     const defs = agentDefs(ids.length ? withDependencies(ids) : [], env);
     const host = await startHost({

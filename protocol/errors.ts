@@ -49,6 +49,8 @@ export const ERROR_TABLE = {
   FORBIDDEN: { jsonrpc: JSONRPC_CODES.INVALID_REQUEST, http: 403 },
   /** Consent denied: moves a task to TASK_STATE_REJECTED; through the gateway 403. */
   CONSENT_DENIED: { jsonrpc: JSONRPC_CODES.INVALID_REQUEST, http: 403 },
+  /** A clinician rejected a proposed plan: the plan task ends TASK_STATE_REJECTED with the reason. */
+  PLAN_REJECTED: { jsonrpc: JSONRPC_CODES.INVALID_REQUEST, http: 409 },
   /** A write that conflicts with current state (CAS failure, duplicate). */
   CONFLICT: { jsonrpc: JSONRPC_CODES.INVALID_PARAMS, http: 409 },
   INTERNAL: { jsonrpc: JSONRPC_CODES.INTERNAL_ERROR, http: 500 },

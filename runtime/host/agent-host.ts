@@ -92,6 +92,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         timeoutMs: o.timeoutMs,
         traceparent: childTraceparent(traceparent),
         onProgress: o.onProgress,
+        messageId: o.messageId,
       });
       record?.push(r.task.id);
       return r.output as T;
@@ -119,6 +120,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         ...base,
         calledTaskIds: called,
         state,
+        agentCard: (id) => client.card(id),
         call: call(item.principal, item.traceparent, called),
         publish: (type, data) => publish(type, data, item.traceparent),
       };

@@ -17,6 +17,11 @@ export interface CallOptions {
   principal?: Principal;
   /** Receives the callee's progress messages. */
   onProgress?: (message: string, data?: unknown) => void;
+  /**
+   * Idempotency key of the call (A2A messageId): the same key gives the same callee task, so a
+   * step retried after a crash does not run twice.
+   */
+  messageId?: string;
 }
 
 /** Durable key-value state of one agent (JetStream KV `hms-snapshots`, `<tenant>.<agentId>.<key>`). */
@@ -45,6 +50,8 @@ export interface SkillContext {
   call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;
   /** Publishes a fact on `a2a.v1.<tenant>.topic.<type>.<agentId>`. */
   publish(topicType: string, data: unknown): Promise<void>;
+  /** The card another agent published (name, version, skills), or undefined. */
+  agentCard(agentId: string): Promise<{ name: string; version: string } | undefined>;
   /** Durable state shared by the agent's instances (snapshots, registries). */
   state: AgentState;
   /** Ids of the tasks this one called (for provenance). */

@@ -28,7 +28,7 @@ export interface WorkerDeps {
   skills: ReadonlyMap<string, SkillDef>;
   logger: Logger;
   /** Builds the handler's context (bus calls, publish) for one task. */
-  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds" | "state">): SkillContext;
+  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds" | "state" | "agentCard">): SkillContext;
   /** @defaultValue DEFAULT_ACK_WAIT_MS */
   ackWaitMs?: number;
   /** @defaultValue DEFAULT_CONCURRENCY */
@@ -136,7 +136,15 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     // the acks are awaited before the work item is acknowledged.
     let cur: { stored: StoredTask; revision: number } = known;
     const pending: Promise<unknown>[] = [];
-    const emit = async (...evs: WireStreamResponse[]) => {
+    // Serialized: a skill may fire progress without awaiting it, and each event's sequence number
+    // comes from the previous write.
+    let chain: Promise<unknown> = Promise.resolve();
+    const emit = (...evs: WireStreamResponse[]): Promise<void> => {
+      const next = chain.then(() => emitNow(...evs));
+      chain = next.catch(() => undefined);
+      return next;
+    };
+    const emitNow = async (...evs: WireStreamResponse[]) => {
       const r = await d.store.updateAt(item.taskId, cur, (s) => ({
         ...s,
         task: evs.reduce((t, ev) => applyEvent(t, ev), s.task),

@@ -13,7 +13,7 @@ import {
 } from "cockatiel";
 import { Client } from "fhir-kit-client";
 import type { Logger } from "pino";
-import { HmsError } from "../../../protocol/errors.js";
+import { HmsError } from "../../../protocol/index.js";
 
 /**
  * A resilient FHIR client for agents: fhir-kit-client against any R4 base URL, with a per-call

@@ -83,6 +83,10 @@ export class FhirEngine {
 
   constructor() {
     indexDefinitions();
+    const internals = this.repo as unknown as Partial<RepoInternals>;
+    if (!(internals.resources instanceof Map) || !(internals.history instanceof Map)) {
+      throw new Error("@medplum/fhir-router MemoryRepository internals changed: transactions cannot be made atomic (check engine.ts after an upgrade)");
+    }
   }
 
   /** Handles one request. `path` is relative to the base URL, e.g. `Patient/123`; `search` keeps its `?`. */

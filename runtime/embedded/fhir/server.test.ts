@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "fhir-kit-client";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_PAGE_SIZE, startFhirServer, type FhirServer } from "./index.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DEFAULT_PAGE_SIZE, runFhirCli, startFhirServer, type FhirServer } from "./index.js";
 
 const SEED = join(import.meta.dirname, "..", "..", "..", "examples", "patients");
 const LOINC = "http://loinc.org";
@@ -143,5 +143,17 @@ describe("embedded FHIR server", () => {
     expect(await count()).toBe(before);
     const patients = await search("Patient", { _count: 1000 });
     expect(patients.entry!.filter((e) => e.resource.id.startsWith("pt-") && e.resource.identifier?.[0]?.type).length).toBeGreaterThanOrEqual(24);
+  });
+
+  it("runs from the CLI entry until told to stop", async () => {
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    let url = "";
+    const running = runFhirCli({ logger: pino({ level: "silent" }), until, onListening: (u) => (url = u) });
+    await vi.waitFor(() => expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/R4$/));
+    expect((await fetch(`${url}/metadata`)).status).toBe(200);
+    stop();
+    await running;
+    await expect(fetch(`${url}/metadata`)).rejects.toThrow();
   });
 });

@@ -1,0 +1,85 @@
+import type { Logger } from "pino";
+import { InMemoryAuditLog, type AuditLog, type IncidentOptions } from "../../clinical/audit/index.js";
+import type { DecideOptions } from "../../clinical/consent/index.js";
+import { type PseudonymStore } from "../../clinical/deid/index.js";
+import { defineAgent, type AgentContext, type AgentState } from "../../runtime/index.js";
+import { FhirClient } from "../../runtime/embedded/fhir/index.js";
+import { ConsentService } from "./service.js";
+import { consentSkills } from "./skills.js";
+
+/**
+ * Consent agent: FHIR Consent records, role- and purpose-based access decisions (minimum
+ * necessary, break-the-glass), Safe Harbor de-identification with stable pseudonyms, and the
+ * hash-chained audit trail mirrored to FHIR AuditEvent. Incidents are published on topic
+ * `security-incident`.
+ */
+
+export const INCIDENT_TOPIC = "security-incident";
+
+export interface ConsentAgentOptions {
+  fhirBaseUrl: string;
+  fhirBearerToken?: string;
+  logger: Logger;
+  /** The lead backs this with a JetStream stream. @defaultValue in-memory (lost on restart) */
+  audit?: AuditLog;
+  /** @defaultValue the agent's durable state (KV), so pseudonyms survive restarts */
+  pseudonyms?: PseudonymStore;
+  referenceDir?: string;
+  decide?: DecideOptions;
+  incidents?: IncidentOptions;
+  mirrorAuditToFhir?: boolean;
+  fhir?: { timeoutMs?: number; retries?: number; backoffMs?: number; breakerThreshold?: number; halfOpenAfterMs?: number };
+  now?: () => Date;
+}
+
+export { ConsentService } from "./service.js";
+
+/**
+ * Pseudonyms in the agent's durable state (`pseudonym.<patientId>`), shared by its instances.
+ * Before the agent has started (no state yet) it refuses rather than mint pseudonyms it would lose.
+ */
+export class AgentStatePseudonymStore implements PseudonymStore {
+  constructor(private readonly state: () => AgentState | undefined) {}
+  private s(): AgentState {
+    const st = this.state();
+    if (!st) throw new Error("consent agent not started: no durable state for pseudonyms");
+    return st;
+  }
+  async get(patientId: string): Promise<string | undefined> {
+    return this.s().load<string>(`pseudonym.${patientId}`);
+  }
+  async put(patientId: string, pseudonym: string): Promise<void> {
+    await this.s().save(`pseudonym.${patientId}`, pseudonym);
+  }
+}
+
+export function consentAgent(opts: ConsentAgentOptions) {
+  const logger = opts.logger.child({ agentId: "consent" });
+  let publish: AgentContext["publish"] | undefined;
+  let state: AgentState | undefined;
+  const service = new ConsentService({
+    fhir: new FhirClient({ baseUrl: opts.fhirBaseUrl, ...(opts.fhirBearerToken ? { bearerToken: opts.fhirBearerToken } : {}), logger, ...opts.fhir }),
+    audit: opts.audit ?? new InMemoryAuditLog(),
+    pseudonyms: opts.pseudonyms ?? new AgentStatePseudonymStore(() => state),
+    logger,
+    ...(opts.referenceDir ? { referenceDir: opts.referenceDir } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.decide ? { decide: opts.decide } : {}),
+    ...(opts.incidents ? { incidents: opts.incidents } : {}),
+    ...(opts.mirrorAuditToFhir !== undefined ? { mirrorAuditToFhir: opts.mirrorAuditToFhir } : {}),
+    onIncident: async (incident) => {
+      await publish?.(INCIDENT_TOPIC, incident);
+    },
+  });
+  return defineAgent({
+    id: "consent",
+    name: "Consent agent",
+    description: "Patient consent (FHIR Consent), access decisions by role and purpose of use, HIPAA Safe Harbor de-identification, and the hash-chained audit trail.",
+    version: "0.1.0",
+    skills: consentSkills(() => service),
+    start: async (ctx) => {
+      publish = ctx.publish;
+      state = ctx.state;
+    },
+  });
+}

@@ -1,0 +1,149 @@
+import type { Logger } from "pino";
+import { z } from "zod";
+import { IncidentDetector, toFhirAuditEvent, verifyChain, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
+import { decideAccess, fromFhirConsent, toFhirConsent, type DecideOptions } from "../../clinical/consent/index.js";
+import { deidentifyResources, pseudonymFor, type PseudonymStore } from "../../clinical/deid/index.js";
+import { loadSafeHarbor } from "../../clinical/reference/safe-harbor.js";
+import {
+  AuditChainStatusSchema, AuditEntrySchema, type AccessRequest, type AuditEntry, type AuditIncident, type AuditRecord, type ConsentDecision, type ConsentRecord,
+} from "../../protocol/clinical/consent.js";
+import { FhirIdSchema } from "../../protocol/clinical/patient.js";
+import { HmsError } from "../../protocol/errors.js";
+import type { Principal } from "../../protocol/principal.js";
+import type { FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js";
+
+/**
+ * The consent agent's core: FHIR Consent records, access decisions, de-identification with stable
+ * pseudonyms, the hash-chained audit trail (mirrored to FHIR AuditEvent) and incident detection.
+ * Fails closed: if consents cannot be read, the request is refused with DEPENDENCY_FAILED.
+ */
+
+export const MAX_CONSENTS_PER_PATIENT = 200;
+
+export interface ConsentServiceOptions {
+  fhir: FhirClient;
+  audit: AuditLog;
+  pseudonyms: PseudonymStore;
+  logger: Logger;
+  referenceDir?: string;
+  now?: () => Date;
+  decide?: DecideOptions;
+  incidents?: IncidentOptions;
+  /** Mirror every audit entry to the FHIR server as an AuditEvent. @defaultValue true */
+  mirrorAuditToFhir?: boolean;
+  /** Called with each incident (the agent publishes it as an alert). */
+  onIncident?: (incident: AuditIncident) => Promise<void>;
+}
+
+export const DeidentifyInputSchema = z.object({
+  patientId: FhirIdSchema,
+  resources: z.array(z.looseObject({ resourceType: z.string() })).max(5_000),
+});
+export const DeidentifyOutputSchema = z.object({
+  pseudonym: z.string(),
+  resources: z.array(z.looseObject({ resourceType: z.string() })),
+  /** Safe Harbor identifier keys (A-R) that were acted on. */
+  applied: z.array(z.string()),
+});
+
+export const AuditQueryInputSchema = z.object({
+  patientId: FhirIdSchema.optional(),
+  requester: z.string().optional(),
+  outcome: z.enum(["success", "denied", "failure"]).optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+  /** Also verify the whole hash chain. */
+  verify: z.boolean().default(false),
+});
+export const AuditQueryOutputSchema = z.object({ entries: z.array(AuditEntrySchema), chain: AuditChainStatusSchema.optional() });
+
+export class ConsentService {
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly detector: IncidentDetector;
+
+  constructor(private readonly opts: ConsentServiceOptions) {
+    this.log = opts.logger;
+    this.now = opts.now ?? (() => new Date());
+    this.detector = new IncidentDetector(opts.incidents);
+  }
+
+  /** Appends to the audit trail, mirrors it to FHIR (best effort), and checks for incidents. */
+  async audit(record: Omit<AuditRecord, "time" | "severity" | "categories"> & Partial<Pick<AuditRecord, "time" | "severity" | "categories">>): Promise<AuditEntry> {
+    const entry = await this.opts.audit.append({ time: this.now().toISOString(), severity: "normal", categories: [], ...record });
+    if (this.opts.mirrorAuditToFhir ?? true) {
+      // The chain is the record of truth; a FHIR outage must not block decisions, so the mirror is best effort.
+      await this.opts.fhir.create(toFhirAuditEvent(entry) as FhirJson).catch((err: unknown) => this.log.warn({ err: String(err), seq: entry.seq }, "audit mirror to FHIR failed"));
+    }
+    const incident = this.detector.observe(entry);
+    if (incident) {
+      this.log.error({ kind: incident.kind, requester: incident.requester, count: incident.count }, "security incident");
+      await this.opts.onIncident?.(incident);
+    }
+    return entry;
+  }
+
+  async listConsents(patientId: string, signal?: AbortSignal): Promise<ConsentRecord[]> {
+    const resources = await this.opts.fhir.searchAll("Consent", { patient: `Patient/${patientId}`, _count: MAX_CONSENTS_PER_PATIENT }, MAX_CONSENTS_PER_PATIENT, signal);
+    return resources.map((r) => fromFhirConsent(r));
+  }
+
+  async record(rec: ConsentRecord, by: Principal): Promise<ConsentRecord> {
+    const body = toFhirConsent({ ...rec, recordedAt: rec.recordedAt ?? this.now().toISOString(), recordedBy: rec.recordedBy ?? by.subject }) as FhirJson;
+    const saved = rec.id ? await this.opts.fhir.update({ ...body, id: rec.id }) : await this.opts.fhir.create(body);
+    const out = fromFhirConsent(saved);
+    await this.audit({ requester: by.subject, roles: by.roles, purposeOfUse: by.purposeOfUse, patientId: rec.patientId, action: "consent-change", categories: ["consents"], what: `Consent/${out.id} recorded (${out.decision})`, outcome: "success" });
+    return out;
+  }
+
+  async revoke(consentId: string, by: Principal, reason?: string): Promise<ConsentRecord> {
+    const current = fromFhirConsent(await this.opts.fhir.read("Consent", consentId));
+    const saved = fromFhirConsent(await this.opts.fhir.update({ ...(toFhirConsent({ ...current, status: "inactive" }) as FhirJson), id: consentId }));
+    await this.audit({ requester: by.subject, roles: by.roles, purposeOfUse: by.purposeOfUse, patientId: current.patientId, action: "consent-change", categories: ["consents"], what: `Consent/${consentId} revoked`, outcome: "success", ...(reason ? { reason } : {}) });
+    return saved;
+  }
+
+  /** Decides and audits one request. Break-the-glass is audited at high severity. */
+  async checkAccess(req: AccessRequest, signal?: AbortSignal): Promise<ConsentDecision> {
+    let consents: ConsentRecord[];
+    try {
+      consents = await this.listConsents(req.patientId, signal);
+    } catch (err) {
+      await this.audit({ requester: req.requester, roles: req.roles, purposeOfUse: req.purposeOfUse, patientId: req.patientId, action: req.action, categories: req.categories, what: req.what ?? "access check", outcome: "failure", reason: "consents unavailable", ...(req.taskId ? { taskId: req.taskId } : {}) });
+      throw HmsError.from(err);
+    }
+    const decision = decideAccess(req, consents, this.now(), this.opts.decide);
+    const entry = await this.audit({
+      requester: req.requester,
+      roles: req.roles,
+      purposeOfUse: req.purposeOfUse,
+      patientId: req.patientId,
+      action: decision.breakGlass ? "break-glass" : req.action,
+      categories: req.categories,
+      what: req.what ?? `${req.action} ${req.categories.join(",")}`,
+      outcome: decision.permit ? "success" : "denied",
+      severity: decision.breakGlass ? "high" : "normal",
+      reason: decision.breakGlass ? req.reason : decision.reason,
+      ...(req.taskId ? { taskId: req.taskId } : {}),
+    });
+    // A break-glass read also counts as a read for bulk-access detection.
+    if (decision.breakGlass) this.detector.observe({ ...entry, action: "read" });
+    return { ...decision, auditSeq: entry.seq };
+  }
+
+  async deidentify(input: z.infer<typeof DeidentifyInputSchema>, by: Principal | undefined): Promise<z.infer<typeof DeidentifyOutputSchema>> {
+    const pseudonym = await pseudonymFor(this.opts.pseudonyms, input.patientId);
+    const res = deidentifyResources(input.resources, { pseudonym, patientId: input.patientId, safeHarbor: loadSafeHarbor(this.opts.referenceDir), asOf: this.now() });
+    await this.audit({ requester: by?.subject ?? "unknown", roles: by?.roles ?? ["agent"], purposeOfUse: by?.purposeOfUse, patientId: input.patientId, action: "deidentify", what: `${input.resources.length} resources de-identified as ${pseudonym}`, outcome: "success" });
+    return { pseudonym, resources: res.resources as z.infer<typeof DeidentifyOutputSchema>["resources"], applied: res.applied };
+  }
+
+  async queryAudit(q: z.infer<typeof AuditQueryInputSchema>): Promise<z.infer<typeof AuditQueryOutputSchema>> {
+    const query: AuditQuery = { ...q };
+    const entries = await this.opts.audit.query(query);
+    if (!q.verify) return { entries };
+    const chain = verifyChain(await this.opts.audit.read(0), { head: await this.opts.audit.head() });
+    return { entries, chain };
+  }
+}

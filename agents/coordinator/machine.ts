@@ -1,0 +1,229 @@
+import { assign, fromPromise, setup } from "xstate";
+import type { ConsentDecision } from "../../protocol/clinical/consent.js";
+import type { PlanRequest } from "../../protocol/clinical/coordinator.js";
+import type { PatientSummary } from "../../protocol/clinical/patient.js";
+import type { Finding, OptimizerResult, RankedPlan, VerificationReport } from "../../protocol/clinical/plan.js";
+
+/**
+ * One plan request as a state machine (design.md §5, "Plan assembly"):
+ * consent → summary → optimize → verify (→ optimize again without what was flagged, bounded) →
+ * awaiting approval → written + alert | rejected. Every step is an invoked promise actor whose
+ * implementation is provided at run time (`planMachine.provide({ actors })`), so the machine is
+ * bus-agnostic and its snapshot can be persisted and restored by the coordinator. On restore an
+ * in-flight step runs again, which is why every step is idempotent (calls carry stable message ids).
+ */
+
+export interface WriteResult {
+  carePlanRef: string;
+  medicationRequestRefs: string[];
+  provenanceRef: string;
+}
+
+export interface PlanContext {
+  planId: string;
+  request: PlanRequest;
+  round: number;
+  excludedDrugs: string[];
+  excludedClasses: string[];
+  consent?: ConsentDecision;
+  summary?: PatientSummary;
+  optimizer?: OptimizerResult;
+  chosen?: RankedPlan;
+  verification?: VerificationReport;
+  findings: Array<Finding & { round: number }>;
+  written?: WriteResult;
+  decision?: { by: string; approved: boolean; reason?: string; at: string };
+  reason?: string;
+}
+
+export type PlanEvent =
+  | { type: "APPROVE"; by: string; at: string }
+  | { type: "REJECT"; by: string; reason: string; at: string };
+
+/** Drug ids behind a plan's blocking findings ("items[i]" → that item's drug). */
+export function blockedDrugs(plan: RankedPlan, findings: Finding[]): string[] {
+  const out = new Set<string>();
+  for (const f of findings) {
+    if (f.severity !== "error") continue;
+    const m = /^items\[(\d+)\]/.exec(f.item ?? "");
+    const item = m ? plan.plan.items[Number(m[1])] : undefined;
+    if (item) out.add(item.drug);
+  }
+  return [...out];
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const errorCode = (e: unknown): string | undefined => (e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : undefined);
+
+export const planMachine = setup({
+  types: {
+    context: {} as PlanContext,
+    events: {} as PlanEvent,
+    input: {} as { planId: string; request: PlanRequest },
+  },
+  actors: {
+    checkConsent: fromPromise<ConsentDecision, { ctx: PlanContext }>(async () => {
+      throw new Error("checkConsent not provided");
+    }),
+    fetchSummary: fromPromise<PatientSummary, { ctx: PlanContext }>(async () => {
+      throw new Error("fetchSummary not provided");
+    }),
+    optimize: fromPromise<OptimizerResult, { ctx: PlanContext }>(async () => {
+      throw new Error("optimize not provided");
+    }),
+    verify: fromPromise<VerificationReport, { ctx: PlanContext }>(async () => {
+      throw new Error("verify not provided");
+    }),
+    writePlan: fromPromise<WriteResult, { ctx: PlanContext }>(async () => {
+      throw new Error("writePlan not provided");
+    }),
+    notify: fromPromise<void, { ctx: PlanContext }>(async () => {
+      throw new Error("notify not provided");
+    }),
+  },
+  guards: {
+    permitted: ({ event }) => (event as unknown as { output: ConsentDecision }).output.permit,
+    blocking: ({ event }) => !(event as unknown as { output: VerificationReport }).output.isValid,
+    roundsLeft: ({ context }) => context.round < context.request.maxRounds,
+    consentError: ({ event }) => errorCode((event as unknown as { error: unknown }).error) === "CONSENT_DENIED",
+  },
+}).createMachine({
+  id: "plan",
+  context: ({ input }) => ({
+    planId: input.planId,
+    request: input.request,
+    round: 1,
+    excludedDrugs: [...input.request.goals.excludedDrugs],
+    excludedClasses: [...input.request.goals.excludedClasses],
+    findings: [],
+  }),
+  initial: "consent",
+  states: {
+    consent: {
+      invoke: {
+        src: "checkConsent",
+        input: ({ context }) => ({ ctx: context }),
+        onDone: [
+          { guard: "permitted", target: "summary", actions: assign({ consent: ({ event }) => event.output }) },
+          { target: "consentDenied", actions: assign({ consent: ({ event }) => event.output, reason: ({ event }) => event.output.reason }) },
+        ],
+        onError: { target: "failed", actions: assign({ reason: ({ event }) => `consent check failed: ${errorText(event.error)}` }) },
+      },
+    },
+    summary: {
+      invoke: {
+        src: "fetchSummary",
+        input: ({ context }) => ({ ctx: context }),
+        onDone: { target: "optimize", actions: assign({ summary: ({ event }) => event.output }) },
+        onError: [
+          { guard: "consentError", target: "consentDenied", actions: assign({ reason: ({ event }) => errorText(event.error) }) },
+          { target: "failed", actions: assign({ reason: ({ event }) => `patient summary failed: ${errorText(event.error)}` }) },
+        ],
+      },
+    },
+    optimize: {
+      invoke: {
+        src: "optimize",
+        input: ({ context }) => ({ ctx: context }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.plans.some((p) => p.feasible),
+            target: "verify",
+            actions: assign({ optimizer: ({ event }) => event.output, chosen: ({ event }) => event.output.plans.find((p) => p.feasible) }),
+          },
+          { target: "failed", actions: assign({ optimizer: ({ event }) => event.output, reason: () => "the optimizer found no feasible plan for this patient" }) },
+        ],
+        onError: { target: "failed", actions: assign({ reason: ({ event }) => `optimizer failed: ${errorText(event.error)}` }) },
+      },
+    },
+    verify: {
+      invoke: {
+        src: "verify",
+        input: ({ context }) => ({ ctx: context }),
+        onDone: [
+          {
+            guard: "blocking",
+            target: "reoptimize",
+            actions: assign({
+              verification: ({ event }) => event.output,
+              findings: ({ context, event }) => [...context.findings, ...event.output.findings.map((f) => ({ ...f, round: context.round }))],
+            }),
+          },
+          {
+            target: "awaitingApproval",
+            actions: assign({
+              verification: ({ event }) => event.output,
+              findings: ({ context, event }) => [...context.findings, ...event.output.findings.map((f) => ({ ...f, round: context.round }))],
+            }),
+          },
+        ],
+        onError: { target: "failed", actions: assign({ reason: ({ event }) => `verifier failed: ${errorText(event.error)}` }) },
+      },
+    },
+    reoptimize: {
+      always: [
+        {
+          guard: "roundsLeft",
+          target: "optimize",
+          actions: assign({
+            round: ({ context }) => context.round + 1,
+            excludedDrugs: ({ context }) => [...new Set([...context.excludedDrugs, ...blockedDrugs(context.chosen!, context.verification!.findings)])],
+          }),
+        },
+        {
+          target: "failed",
+          actions: assign({
+            reason: ({ context }) =>
+              `no plan passed verification in ${context.request.maxRounds} rounds: ${context.verification!.findings.filter((f) => f.severity === "error").map((f) => `${f.ruleId}: ${f.message}`).join("; ")}`,
+          }),
+        },
+      ],
+    },
+    awaitingApproval: {
+      on: {
+        APPROVE: { target: "writing", actions: assign({ decision: ({ event }) => ({ by: event.by, approved: true, at: event.at }) }) },
+        REJECT: { target: "rejectedByClinician", actions: assign({ decision: ({ event }) => ({ by: event.by, approved: false, reason: event.reason, at: event.at }), reason: ({ event }) => event.reason }) },
+      },
+    },
+    writing: {
+      invoke: {
+        src: "writePlan",
+        input: ({ context }) => ({ ctx: context }),
+        onDone: { target: "notifying", actions: assign({ written: ({ event }) => event.output }) },
+        onError: [
+          { guard: "consentError", target: "consentDenied", actions: assign({ reason: ({ event }) => errorText(event.error) }) },
+          { target: "failed", actions: assign({ reason: ({ event }) => `writing the care plan failed: ${errorText(event.error)}` }) },
+        ],
+      },
+    },
+    notifying: {
+      invoke: {
+        src: "notify",
+        input: ({ context }) => ({ ctx: context }),
+        onDone: "approved",
+        // The plan is written; a lost notification does not undo it.
+        onError: "approved",
+      },
+    },
+    approved: { type: "final" },
+    rejectedByClinician: { type: "final" },
+    consentDenied: { type: "final" },
+    failed: { type: "final" },
+  },
+});
+
+/** Human names of the machine's states, for progress messages. */
+export const STEP_LABELS: Record<string, string> = {
+  consent: "checking consent",
+  summary: "reading the patient summary from the EHR",
+  optimize: "searching treatment plans (genetic algorithm)",
+  verify: "verifying the plan (safety, dosing, pharmacogenomics)",
+  reoptimize: "re-optimizing without what the verifier flagged",
+  awaitingApproval: "plan assembled: awaiting clinician approval",
+  writing: "writing the approved plan to the EHR",
+  notifying: "raising the plan-ready alert",
+  approved: "approved and written",
+  rejectedByClinician: "rejected by the clinician",
+  consentDenied: "consent denied",
+  failed: "failed",
+};

@@ -1,0 +1,138 @@
+import type { DeviceReading, DeviceRegistration } from "../../protocol/clinical/device.js";
+import type { LoincEntry, LoincTable } from "./ranges.js";
+
+/**
+ * Seeded vital-sign streams for demos, tests and benchmarks: one bedside monitor per patient,
+ * values wandering around a personal baseline (mean-reverting noise), and now and then a
+ * deterioration episode that drives one to three vitals past loinc.json's critical limits and back.
+ * The same options and seed always give the same stream.
+ */
+
+/** mulberry32: small, fast, good enough for simulation; the only source of randomness here. */
+export function createPrng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/**
+ * Simulation profile of a stable adult (mean, between-patient sd, within-patient noise sd, decimals,
+ * the side a deterioration pushes towards). Simulation choices, not reference values: the critical
+ * limits an episode aims past are read from loinc.json.
+ */
+const PROFILE: Record<string, { mean: number; between: number; noise: number; decimals: number; worsens: "high" | "low" }> = {
+  heart_rate: { mean: 76, between: 8, noise: 2, decimals: 0, worsens: "high" },
+  respiratory_rate: { mean: 15, between: 1.5, noise: 0.8, decimals: 0, worsens: "high" },
+  systolic_bp: { mean: 124, between: 10, noise: 3, decimals: 0, worsens: "low" },
+  diastolic_bp: { mean: 76, between: 6, noise: 2, decimals: 0, worsens: "low" },
+  body_temperature: { mean: 36.8, between: 0.25, noise: 0.08, decimals: 1, worsens: "high" },
+  spo2: { mean: 97.5, between: 0.8, noise: 0.5, decimals: 0, worsens: "low" },
+};
+
+export const SIMULATED_VITALS = Object.keys(PROFILE);
+
+export interface SimulateVitalsOptions {
+  /** Patient ids, or a count (ids "sim-patient-1"...). */
+  patients: readonly string[] | number;
+  /** Readings sets per patient per minute. @defaultValue 12 */
+  rate?: number;
+  seed: number;
+  table: LoincTable;
+  /** Epoch ms of the first tick. @defaultValue 2025-01-01T00:00:00Z */
+  start?: number;
+  /** Chance per patient per tick that an episode starts. @defaultValue 0.005 */
+  deteriorationChance?: number;
+}
+
+export interface VitalsSimulation {
+  devices: DeviceRegistration[];
+  /** Advances one tick (60/rate s) and returns every patient's readings for it. */
+  tick(): DeviceReading[];
+  /** Epoch ms of the last tick produced. */
+  now(): number;
+}
+
+interface Episode { keys: string[]; t: number; ramp: number; hold: number }
+interface PatientState { id: string; deviceId: string; baseline: Record<string, number>; value: Record<string, number>; episode: Episode | null }
+
+function criticalTarget(entry: LoincEntry, side: "high" | "low", mean: number): number | null {
+  const lim = side === "high" ? entry.critical_high?.low : entry.critical_low?.high;
+  if (lim === undefined || lim === null) return null;
+  // Aim past the limit by a fifth of its distance from the usual value, so the peak reads as critical.
+  return lim + (lim - mean) * 0.2;
+}
+
+function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export const DEFAULT_SIM_START = Date.UTC(2025, 0, 1);
+
+export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
+  const { rate = 12, seed, table, start = DEFAULT_SIM_START, deteriorationChance = 0.005 } = opts;
+  const rand = createPrng(seed);
+  const ids = typeof opts.patients === "number" ? Array.from({ length: opts.patients }, (_, i) => `sim-patient-${i + 1}`) : [...opts.patients];
+  const stepMs = Math.round(60_000 / rate);
+  const keys = SIMULATED_VITALS.filter((k) => table.byKey(k)?.ucum);
+  const states: PatientState[] = ids.map((id, i) => {
+    const baseline: Record<string, number> = {};
+    for (const k of keys) baseline[k] = PROFILE[k].mean + gaussian(rand) * PROFILE[k].between;
+    return { id, deviceId: `sim-monitor-${i + 1}`, baseline, value: { ...baseline }, episode: null };
+  });
+  const devices: DeviceRegistration[] = states.map((s, i) => ({
+    deviceId: s.deviceId, type: "vital-signs-monitor", manufacturer: "HMS Simulator", model: "SIM-1", serial: `SIM${String(i + 1).padStart(5, "0")}`,
+    location: `sim-ward bed ${i + 1}`, patientId: s.id, expectedIntervalSec: Math.max(1, Math.ceil(stepMs / 1000)), status: "online",
+  }));
+  let t = start - stepMs;
+
+  const tick = (): DeviceReading[] => {
+    t += stepMs;
+    const effective = new Date(t).toISOString();
+    const out: DeviceReading[] = [];
+    for (const s of states) {
+      if (!s.episode && rand() < deteriorationChance) {
+        const candidates = keys.filter((k) => criticalTarget(table.byKey(k)!, PROFILE[k].worsens, PROFILE[k].mean) !== null);
+        const n = 1 + Math.floor(rand() * Math.min(3, candidates.length));
+        const chosen = shuffle(candidates, rand).slice(0, n);
+        if (chosen.length > 0) s.episode = { keys: chosen, t: 0, ramp: 3 + Math.floor(rand() * 4), hold: 2 + Math.floor(rand() * 6) };
+      }
+      const ep = s.episode;
+      for (const k of keys) {
+        const p = PROFILE[k];
+        let mu = s.baseline[k];
+        if (ep && ep.keys.includes(k)) {
+          const target = criticalTarget(table.byKey(k)!, p.worsens, p.mean) ?? mu;
+          const phase = ep.t < ep.ramp ? (ep.t + 1) / ep.ramp : ep.t < ep.ramp + ep.hold ? 1 : Math.max(0, 1 - (ep.t - ep.ramp - ep.hold + 1) / ep.ramp);
+          mu = mu + (target - mu) * phase;
+        }
+        const next = s.value[k] + 0.5 * (mu - s.value[k]) + gaussian(rand) * p.noise;
+        s.value[k] = next;
+        const f = 10 ** p.decimals;
+        let shown = Math.round(next * f) / f;
+        if (k === "spo2") shown = Math.min(100, shown);
+        out.push({ deviceId: s.deviceId, patientId: s.id, key: k, value: shown, unit: table.byKey(k)!.ucum!, effective, source: "simulator" });
+      }
+      if (ep) {
+        ep.t++;
+        if (ep.t >= ep.ramp * 2 + ep.hold) s.episode = null;
+      }
+    }
+    return out;
+  };
+  return { devices, tick, now: () => t };
+}

@@ -1,0 +1,259 @@
+import type * as fhir4 from "fhir/r4.js";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { ConsentDecisionSchema, type AccessAction, type ConsentDecision, type DataCategory } from "../../protocol/clinical/consent.js";
+import { FhirIdSchema, LabValueSchema, type PatientSummary } from "../../protocol/clinical/patient.js";
+import { HmsError } from "../../protocol/errors.js";
+import type { Principal } from "../../protocol/principal.js";
+import type { FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js";
+import { buildCarePlanTransaction, readCarePlanResponse, type CarePlanWrite, type CarePlanWriteResult } from "./care-plan.js";
+import { SYSTEMS } from "./fhir-codes.js";
+import { buildPatientSummary } from "./summary.js";
+import { interpretLab } from "../../clinical/labs.js";
+import { loadLoinc } from "../../clinical/reference/loinc.js";
+
+/**
+ * The EHR agent's core, free of the A2A runtime: every PHI read or write first asks the consent
+ * agent (`consent.check_access`, which audits it), honours the decision's obligations (a
+ * researcher gets de-identified data only, through `consent.deidentify`), then talks FHIR.
+ */
+
+/** Observations returned when the caller names no count (bounded outputs for MCP users). */
+export const DEFAULT_OBSERVATION_COUNT = 20;
+export const MAX_OBSERVATION_COUNT = 200;
+export const DEFAULT_PATIENT_SEARCH_COUNT = 20;
+/** Upper bound on resources read for one summary. */
+export const MAX_RECORD_RESOURCES = 2_000;
+
+/** What the service needs from the calling task (a subset of the runtime's SkillContext). */
+export interface Caller {
+  principal: Principal | undefined;
+  taskId: string;
+  signal?: AbortSignal;
+  call<T = unknown>(agentId: string, verb: string, input: unknown): Promise<T>;
+}
+
+/** Where the sync position survives restarts (the agent's durable state). */
+export interface SyncCursor {
+  load(): Promise<string | undefined>;
+  save(until: string): Promise<void>;
+}
+
+export interface EhrServiceOptions {
+  fhir: FhirClient;
+  logger: Logger;
+  referenceDir?: string;
+  now?: () => Date;
+}
+
+export const PatientSearchInputSchema = z
+  .object({
+    identifier: z.string().min(1).optional().describe("MRN, or system|value"),
+    name: z.string().min(1).optional(),
+    birthdate: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/).optional(),
+    count: z.number().int().min(1).max(100).default(DEFAULT_PATIENT_SEARCH_COUNT),
+  })
+  .refine((v) => v.identifier || v.name || v.birthdate, { message: "give at least one of identifier, name, birthdate" });
+export const PatientHitSchema = z.object({ patientId: FhirIdSchema, name: z.string().optional(), mrn: z.string().optional(), birthDate: z.string().optional(), sex: z.string().optional() });
+export const PatientSearchOutputSchema = z.object({ patients: z.array(PatientHitSchema), withheld: z.number().int().nonnegative() });
+
+export const ObservationQuerySchema = z.object({
+  patientId: FhirIdSchema,
+  /** loinc.json key (e.g. "fecal_calprotectin") or LOINC code (e.g. "38445-3"). */
+  code: z.string().min(1).optional(),
+  /** ISO dates, inclusive. */
+  since: z.string().optional(),
+  until: z.string().optional(),
+  count: z.number().int().min(1).max(MAX_OBSERVATION_COUNT).default(DEFAULT_OBSERVATION_COUNT),
+});
+export const ObservationsOutputSchema = z.object({
+  observations: z.array(LabValueSchema.partial({ key: true, interpretation: true }).extend({ value: z.number().optional(), text: z.string().optional() })),
+  deidentified: z.boolean(),
+});
+
+export const SyncInputSchema = z.object({
+  /** ISO instant; changes strictly after it. Default: where the last sync ended (or the last hour on first call). */
+  since: z.string().optional(),
+  types: z.array(z.string().regex(/^[A-Z][A-Za-z]+$/)).default(["Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "AllergyIntolerance", "CarePlan"]),
+  count: z.number().int().min(1).max(1000).default(200),
+});
+export const EhrChangeSchema = z.object({ ref: z.string(), resourceType: z.string(), patientId: z.string().optional(), lastUpdated: z.string() });
+export const SyncOutputSchema = z.object({ changes: z.array(EhrChangeSchema), since: z.string(), until: z.string() });
+
+const SUMMARY_CATEGORIES: DataCategory[] = ["demographics", "conditions", "observations", "medications", "allergies", "genomics"];
+
+export class EhrService {
+  private readonly fhir: FhirClient;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private lastSync: string | undefined;
+
+  constructor(private readonly opts: EhrServiceOptions) {
+    this.fhir = opts.fhir;
+    this.log = opts.logger;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Asks the consent agent; throws CONSENT_DENIED with the reason when refused. */
+  async authorize(caller: Caller, patientId: string, categories: DataCategory[], action: AccessAction, what: string, reason?: string): Promise<ConsentDecision> {
+    const p = caller.principal;
+    if (!p) throw new HmsError("UNAUTHENTICATED", "no principal on the request: PHI access needs a known requester");
+    if (!p.purposeOfUse) throw new HmsError("INVALID_INPUT", "the principal names no purpose of use (TREAT, ETREAT, HRESCH, HOPERAT, PATRQT)");
+    const raw = await caller.call("consent", "check_access", {
+      requester: p.subject,
+      roles: p.roles,
+      patientId,
+      categories,
+      action,
+      purposeOfUse: p.purposeOfUse,
+      ...(p.reason ?? reason ? { reason: p.reason ?? reason } : {}),
+      taskId: caller.taskId,
+      what,
+    });
+    const decision = ConsentDecisionSchema.parse(raw);
+    if (!decision.permit) throw new HmsError("CONSENT_DENIED", `access to patient ${patientId} denied: ${decision.reason}`, { data: { patientId, reason: decision.reason } });
+    return decision;
+  }
+
+  private async deidentify(caller: Caller, patientId: string, resources: FhirJson[]): Promise<fhir4.Resource[]> {
+    const out = await caller.call<{ resources: fhir4.Resource[] }>("consent", "deidentify", { patientId, resources });
+    return out.resources;
+  }
+
+  /** Every resource of one patient the summary reads, bounded. */
+  async fetchRecord(patientId: string, signal?: AbortSignal): Promise<FhirJson[]> {
+    const patient = await this.fhir.read("Patient", patientId, signal);
+    const subject = `Patient/${patientId}`;
+    const per = Math.floor(MAX_RECORD_RESOURCES / 6);
+    const lists = await Promise.all([
+      this.fhir.searchAll("Condition", { subject, _count: per }, per, signal),
+      this.fhir.searchAll("Observation", { subject, _sort: "-date", _count: MAX_RECORD_RESOURCES - 5 * per }, MAX_RECORD_RESOURCES - 5 * per, signal),
+      this.fhir.searchAll("MedicationStatement", { subject, _count: per }, per, signal),
+      this.fhir.searchAll("MedicationRequest", { subject, _count: per }, per, signal),
+      this.fhir.searchAll("AllergyIntolerance", { patient: subject, _count: per }, per, signal),
+    ]);
+    return [patient, ...lists.flat()];
+  }
+
+  async getSummary(patientId: string, caller: Caller): Promise<PatientSummary> {
+    const decision = await this.authorize(caller, patientId, SUMMARY_CATEGORIES, "read", `summary of Patient/${patientId}`);
+    let resources = (await this.fetchRecord(patientId, caller.signal)) as unknown as fhir4.Resource[];
+    const deid = decision.obligations.includes("de-identify");
+    if (deid) resources = await this.deidentify(caller, patientId, resources as unknown as FhirJson[]);
+    return buildPatientSummary(resources, { asOf: this.now(), referenceDir: this.opts.referenceDir, deidentified: deid });
+  }
+
+  async searchPatients(input: z.infer<typeof PatientSearchInputSchema>, caller: Caller): Promise<z.infer<typeof PatientSearchOutputSchema>> {
+    const params: Record<string, string | number> = { _count: input.count };
+    if (input.identifier) params.identifier = input.identifier.includes("|") ? input.identifier : `${SYSTEMS.mrn}|${input.identifier}`;
+    if (input.name) params.name = input.name;
+    if (input.birthdate) params.birthdate = input.birthdate;
+    const bundle = await this.fhir.search("Patient", params, caller.signal);
+    const patients: z.infer<typeof PatientHitSchema>[] = [];
+    let withheld = 0;
+    for (const e of bundle.entry ?? []) {
+      const p = e.resource as fhir4.Patient | undefined;
+      if (!p?.id) continue;
+      try {
+        const d = await this.authorize(caller, p.id, ["demographics"], "read", `Patient search hit Patient/${p.id}`);
+        // Identified search hits only: a de-identify obligation means this caller may not see them.
+        if (d.obligations.includes("de-identify")) {
+          withheld++;
+          continue;
+        }
+      } catch (err) {
+        if (HmsError.is(err, "CONSENT_DENIED")) {
+          withheld++;
+          continue;
+        }
+        throw err;
+      }
+      const n = p.name?.[0];
+      patients.push({
+        patientId: p.id,
+        ...(n ? { name: [...(n.given ?? []), n.family].filter(Boolean).join(" ") } : {}),
+        ...(p.identifier?.find((i) => i.system === SYSTEMS.mrn)?.value ? { mrn: p.identifier.find((i) => i.system === SYSTEMS.mrn)!.value } : {}),
+        ...(p.birthDate ? { birthDate: p.birthDate } : {}),
+        ...(p.gender ? { sex: p.gender } : {}),
+      });
+    }
+    return { patients, withheld };
+  }
+
+  async getObservations(q: z.infer<typeof ObservationQuerySchema>, caller: Caller): Promise<z.infer<typeof ObservationsOutputSchema>> {
+    const decision = await this.authorize(caller, q.patientId, ["observations"], "read", `Observation?subject=Patient/${q.patientId}${q.code ? `&code=${q.code}` : ""}`);
+    const loinc = loadLoinc(this.opts.referenceDir);
+    const params: Record<string, string | number | string[]> = { subject: `Patient/${q.patientId}`, _sort: "-date", _count: q.count };
+    if (q.code) {
+      const byKey = loinc.entries.find((e) => e.key === q.code);
+      params.code = byKey ? `${loinc.codingFor(byKey.key).system}|${loinc.codingFor(byKey.key).code}` : q.code;
+    }
+    const dates = [...(q.since ? [`ge${q.since}`] : []), ...(q.until ? [`le${q.until}`] : [])];
+    if (dates.length) params.date = dates;
+    const bundle = await this.fhir.search("Observation", params, caller.signal);
+    let obs = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is FhirJson => !!r);
+    const deid = decision.obligations.includes("de-identify");
+    if (deid) obs = (await this.deidentify(caller, q.patientId, obs)) as unknown as FhirJson[];
+    const observations = (obs as unknown as fhir4.Observation[]).slice(0, q.count).map((o) => {
+      const coding = o.code.coding?.[0];
+      const entry = coding?.code ? loinc.byCode(coding.system, coding.code) : undefined;
+      const v = o.valueQuantity;
+      const unit = v?.code ?? v?.unit;
+      const interp = entry && typeof v?.value === "number" && unit ? interpretLab(entry, v.value, unit) : undefined;
+      return {
+        ...(entry ? { key: entry.key } : {}),
+        loinc: coding?.code ?? "",
+        display: entry?.display ?? o.code.text ?? coding?.display ?? "",
+        ...(typeof v?.value === "number" ? { value: v.value } : {}),
+        unit: unit ?? "",
+        ...(o.valueCodeableConcept?.text ? { text: o.valueCodeableConcept.text } : {}),
+        effective: o.effectiveDateTime ?? o.effectivePeriod?.start ?? "",
+        ...(interp ? { interpretation: interp.interpretation, ...(interp.meaning ? { meaning: interp.meaning } : {}) } : {}),
+        ref: `Observation/${o.id}`,
+      };
+    });
+    return { observations, deidentified: deid };
+  }
+
+  async writeCarePlan(input: CarePlanWrite, caller: Caller): Promise<CarePlanWriteResult> {
+    await this.authorize(caller, input.patientId, ["care-plans", "medications"], "write", `CarePlan draft for Patient/${input.patientId} (task ${caller.taskId})`);
+    const tx = buildCarePlanTransaction(input, { taskId: caller.taskId, author: caller.principal?.subject ?? "unknown", now: this.now() });
+    const res = await this.fhir.transaction(tx as FhirJson, caller.signal);
+    const out = readCarePlanResponse(res, input);
+    this.log.info({ taskId: caller.taskId, carePlan: out.carePlanRef, created: out.created }, "care plan written");
+    return out;
+  }
+
+  /** Resources changed since the cursor (`_lastUpdated`), oldest first; advances the cursor. */
+  async syncChanges(
+    input: z.infer<typeof SyncInputSchema>,
+    publish: (topicType: string, data: unknown) => Promise<void>,
+    opts: { signal?: AbortSignal; cursor?: SyncCursor } = {},
+  ): Promise<z.infer<typeof SyncOutputSchema>> {
+    const signal = opts.signal;
+    const saved = opts.cursor ? await opts.cursor.load() : this.lastSync;
+    const since = input.since ?? saved ?? new Date(this.now().getTime() - 3_600_000).toISOString();
+    const changes: z.infer<typeof EhrChangeSchema>[] = [];
+    for (const type of input.types) {
+      const bundle = await this.fhir.search(type, { _lastUpdated: `gt${since}`, _sort: "_lastUpdated", _count: input.count }, signal);
+      for (const e of bundle.entry ?? []) {
+        const r = e.resource as (FhirJson & { meta?: { lastUpdated?: string }; subject?: { reference?: string }; patient?: { reference?: string } }) | undefined;
+        if (!r?.id) continue;
+        const patientRef = type === "Patient" ? `Patient/${r.id}` : (r.subject?.reference ?? r.patient?.reference);
+        changes.push({
+          ref: `${type}/${r.id}`,
+          resourceType: type,
+          ...(patientRef?.startsWith("Patient/") ? { patientId: patientRef.slice("Patient/".length) } : {}),
+          lastUpdated: r.meta?.lastUpdated ?? since,
+        });
+      }
+    }
+    changes.sort((a, b) => a.lastUpdated.localeCompare(b.lastUpdated));
+    const until = changes.at(-1)?.lastUpdated ?? since;
+    // Only references travel on the topic; subscribers read the resources through consent.
+    for (const c of changes) await publish("ehr-change", c);
+    this.lastSync = until;
+    await opts.cursor?.save(until);
+    return { changes, since, until };
+  }
+}

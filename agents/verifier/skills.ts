@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { PatientSummarySchema } from "../../protocol/clinical/patient.js";
+import { RankedPlanSchema, SimulatedOutcomeSchema, TreatmentPlanSchema, VerificationReportSchema } from "../../protocol/clinical/plan.js";
+import type { OptimizerImpl } from "../../clinical/treatment/loader.js";
+import { simulateOutcome } from "../../clinical/treatment/optimize.js";
+import { parsePlanInput, suggestAlternatives, verifyPlan } from "../../clinical/treatment/verify.js";
+import { defineSkill } from "../../runtime/index.js";
+
+/** What the verifier's skills need from the agent. */
+export interface VerifierSkillDeps {
+  impl: () => OptimizerImpl;
+  referenceDir?: string;
+}
+
+const CLINICAL = ["clinician", "researcher", "admin", "agent"] as const;
+const PlanInput = z.object({ patient: PatientSummarySchema, plan: TreatmentPlanSchema });
+
+/** The verifier agent's skills; thin wrappers over clinical/treatment (the shared rule table). */
+export function verifierSkills(deps: VerifierSkillDeps) {
+  const verify = defineSkill({
+    verb: "verify_plan",
+    title: "Verify a treatment plan",
+    description: "Checks a plan against the rule table (contraindications, interactions, weight-based dose range and maximum, CPIC TPMT/NUDT15 dosing, duplicate advanced therapy, steroid course length, screening before start, mesalamine in Crohn's). Returns is-valid, safety and efficacy scores, findings citing the reference entry and plan item, and recommendations.",
+    input: PlanInput,
+    output: VerificationReportSchema,
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    roles: [...CLINICAL],
+    handler: async (input, ctx) => {
+      const { patient, plan } = parsePlanInput(input);
+      const report = verifyPlan(patient, plan, { referenceDir: deps.referenceDir });
+      ctx.logger.info({ valid: report.isValid, findings: report.findings.length }, "plan verified");
+      return report;
+    },
+  });
+
+  const simulate = defineSkill({
+    verb: "simulate_outcome",
+    title: "Simulate a plan's outcome",
+    description: "P(remission) at weeks 12 and 52 with an uncertainty interval, expected weeks in remission, adverse events and surgery, from the optimizer's weekly state model.",
+    input: PlanInput,
+    output: SimulatedOutcomeSchema,
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    roles: [...CLINICAL],
+    handler: async (input) => {
+      const { patient, plan } = parsePlanInput(input);
+      return simulateOutcome(patient, plan, { referenceDir: deps.referenceDir });
+    },
+  });
+
+  const alternatives = defineSkill({
+    verb: "suggest_alternatives",
+    title: "Suggest alternative plans",
+    description: "Verifies the plan, excludes every drug behind a blocking finding (plus any given), and re-optimizes: feasible alternatives ranked by the model.",
+    input: PlanInput.extend({ topK: z.number().int().min(1).max(10).default(3), seed: z.number().int().min(0).max(0xffffffff).default(42), excludedDrugs: z.array(z.string()).default([]) }),
+    output: z.object({ report: VerificationReportSchema, excluded: z.array(z.string()), alternatives: z.array(RankedPlanSchema) }),
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    roles: [...CLINICAL],
+    handler: async (input) => {
+      const { patient, plan } = parsePlanInput(input);
+      return suggestAlternatives(patient, plan, { impl: deps.impl(), referenceDir: deps.referenceDir, topK: input.topK, seed: input.seed, excludedDrugs: input.excludedDrugs });
+    },
+  });
+
+  return [verify, simulate, alternatives] as const;
+}

@@ -1,0 +1,58 @@
+import type { AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
+import { appendEntry } from "./chain.js";
+
+export interface AuditQuery {
+  patientId?: string;
+  requester?: string;
+  outcome?: AuditRecord["outcome"];
+  /** ISO date-times, inclusive. */
+  since?: string;
+  until?: string;
+  /** Newest entries first, at most this many. */
+  limit?: number;
+}
+
+/**
+ * Append-only audit storage. The lead backs it with a JetStream stream (sequence = stream
+ * sequence); unit tests use {@link InMemoryAuditLog}. Appends are serialised by the log.
+ */
+export interface AuditLog {
+  append(record: AuditRecord): Promise<AuditEntry>;
+  /** Entries in sequence order from `fromSeq` (default 0). */
+  read(fromSeq?: number): Promise<AuditEntry[]>;
+  query(q: AuditQuery): Promise<AuditEntry[]>;
+  head(): Promise<{ seq: number; hash: string } | undefined>;
+}
+
+export function matchesQuery(e: AuditEntry, q: AuditQuery): boolean {
+  return (
+    (!q.patientId || e.patientId === q.patientId) &&
+    (!q.requester || e.requester === q.requester) &&
+    (!q.outcome || e.outcome === q.outcome) &&
+    (!q.since || e.time >= q.since) &&
+    (!q.until || e.time <= q.until)
+  );
+}
+
+export class InMemoryAuditLog implements AuditLog {
+  /** Exposed so tests can tamper with stored entries. */
+  readonly entries: AuditEntry[] = [];
+  private last: { seq: number; hash: string } | undefined;
+
+  async append(record: AuditRecord): Promise<AuditEntry> {
+    const e = appendEntry(this.last, record);
+    this.entries.push(e);
+    this.last = { seq: e.seq, hash: e.hash };
+    return e;
+  }
+  async read(fromSeq = 0): Promise<AuditEntry[]> {
+    return this.entries.filter((e) => e.seq >= fromSeq).map((e) => ({ ...e }));
+  }
+  async query(q: AuditQuery): Promise<AuditEntry[]> {
+    const hits = this.entries.filter((e) => matchesQuery(e, q)).reverse();
+    return (q.limit ? hits.slice(0, q.limit) : hits).map((e) => ({ ...e }));
+  }
+  async head(): Promise<{ seq: number; hash: string } | undefined> {
+    return this.last;
+  }
+}

@@ -1,0 +1,65 @@
+import type { TreatmentPlan } from "../../protocol/clinical/plan.js";
+import { ACTIONS, COURSE_WEEKS, G, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";
+
+/**
+ * The genome closest to a (possibly hand-written) plan, so the model can score it. Uses the
+ * plan's genome when it carries one. Unknown drugs map to "none".
+ */
+export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
+  if (plan.genome && plan.genome.length === 15) return [...plan.genome];
+  if (plan.genome && plan.genome.length === 6) return [...plan.genome, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+  const g = new Array<number>(15).fill(0);
+  g[G.calpro] = 1;
+  const adv = plan.items.find((i) => i.role === "advanced" && i.phase === "maintenance") ?? plan.items.find((i) => i.role === "advanced");
+  if (adv) {
+    const a = space.advanced.findIndex((x) => x.id === adv.drug);
+    if (a >= 0) {
+      g[G.adv] = a + 1;
+      const interval = adv.schedule.kind === "every" ? adv.schedule.weeks : null;
+      const r = space.advanced[a].regimens.findIndex((x) => x.dose === adv.dose && x.intervalWeeks === interval);
+      g[G.reg] = Math.max(0, r);
+    }
+  }
+  const imm = plan.items.find((i) => i.role === "immunomodulator");
+  if (imm) {
+    const k = IMMUNOMODULATORS.indexOf(imm.drug as (typeof IMMUNOMODULATORS)[number]);
+    if (k >= 0) {
+      g[G.imm] = k + 1;
+      const fr = imm.doseFraction ?? 1;
+      let best = 0;
+      space.fractions.forEach((x, l) => { if (Math.abs(x - fr) < Math.abs(space.fractions[best] - fr)) best = l; });
+      g[G.frac] = best;
+    }
+  }
+  const st = plan.items.find((i) => i.role === "steroid");
+  if (st) {
+    const k = STEROIDS.indexOf(st.drug as (typeof STEROIDS)[number]);
+    if (k >= 0) {
+      g[G.steroid] = k + 1;
+      const len = (st.endWeek ?? plan.horizonWeeks) - st.startWeek;
+      let best = 0;
+      COURSE_WEEKS.forEach((w, c) => { if (Math.abs(w - len) < Math.abs(COURSE_WEEKS[best] - len)) best = c; });
+      g[G.course] = best;
+    }
+  }
+  plan.decisionPoints.slice(0, 2).forEach((dp, k) => {
+    const base = k === 0 ? G.dp0 : G.dp1;
+    [dp.onRemission, dp.onPartialResponse, dp.onNoResponse].forEach((a, s) => {
+      g[base + s] = ACTIONS.indexOf(a.kind);
+      if (a.kind === "switch") {
+        const t = space.advanced.findIndex((x) => x.id === a.drug);
+        if (t >= 0) g[G.switchTarget] = t;
+      }
+    });
+  });
+  if (plan.monitoring.some((m) => m.test === "drug-level" && m.weeks.length > 1)) g[G.tdm] = 1;
+  const cal = plan.monitoring.find((m) => m.test === "calprotectin");
+  if (cal && cal.weeks.length > 0) {
+    const iv = space.efficacy.monitoring.calprotectinIntervals;
+    const gap = cal.weeks.length > 1 ? cal.weeks[1] - cal.weeks[0] : cal.weeks[0];
+    let best = 0;
+    iv.forEach((x, c) => { if (Math.abs(x.weeks - gap) < Math.abs(iv[best].weeks - gap)) best = c; });
+    g[G.calpro] = best;
+  }
+  return g;
+}

@@ -1,0 +1,90 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HmsError } from "../../protocol/errors.js";
+import { GaRunResultSchema, type GaConfig, type GaProblem, type GaRunResult } from "../../protocol/clinical/plan.js";
+import { fitness } from "./fitness.js";
+import { runGa, type GaProgress } from "./ga.js";
+
+/**
+ * Picks the GA implementation: the Rust one (native/index.node, built by
+ * scripts/build-native.sh) when present, else the TypeScript one. `impl` forces one; asking for
+ * native when it is missing is a DEPENDENCY_FAILED error.
+ */
+
+export type ImplName = "native" | "ts";
+
+export interface OptimizerImpl {
+  name: ImplName;
+  run(problem: GaProblem, cfg: GaConfig, onProgress?: (p: GaProgress) => void, signal?: AbortSignal): Promise<GaRunResult>;
+  evaluate(problem: GaProblem, genomes: number[][]): Promise<number[]>;
+}
+
+interface NativeModule {
+  optimize(input: { problem: GaProblem; config: GaConfig }): Promise<unknown>;
+  evaluateGenomes(input: { problem: GaProblem; genomes: number[][] }): Promise<unknown>;
+}
+
+/** Default location of the native module. */
+export function defaultNativePath(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "native", "index.node");
+}
+
+export const tsImpl: OptimizerImpl = {
+  name: "ts",
+  run: async (problem, cfg, onProgress, signal) => runGa(problem, cfg, { onProgress, signal }),
+  evaluate: async (problem, genomes) => genomes.map((g) => fitness(problem, g)),
+};
+
+function unwrap(out: unknown): unknown {
+  const o = out as { ok?: unknown; error?: { code: string; message: string } };
+  if (o && o.error) throw new HmsError(o.error.code === "INVALID_INPUT" ? "INVALID_INPUT" : "INTERNAL", `native optimizer: ${o.error.message}`);
+  return o.ok;
+}
+
+function nativeImpl(mod: NativeModule): OptimizerImpl {
+  const call = async <T>(fn: () => Promise<unknown>): Promise<T> => {
+    try {
+      return unwrap(await fn()) as T;
+    } catch (err) {
+      throw HmsError.is(err) ? err : new HmsError("DEPENDENCY_FAILED", `native optimizer failed: ${(err as Error).message}`, { cause: err, data: { dependency: "native" } });
+    }
+  };
+  return {
+    name: "native",
+    async run(problem, cfg, onProgress, signal) {
+      if (signal?.aborted) throw signal.reason;
+      const res = GaRunResultSchema.parse(await call(() => mod.optimize({ problem, config: cfg })));
+      // The native run reports once it is done: replay its history at the configured cadence.
+      if (onProgress) for (const h of res.history) if (h.generation % cfg.progressEvery === 0 || h.generation === cfg.generations) onProgress(h);
+      return res;
+    },
+    evaluate: async (problem, genomes) => call<number[]>(() => mod.evaluateGenomes({ problem, genomes })),
+  };
+}
+
+/** Whether the native module file exists. */
+export function nativeAvailable(path = defaultNativePath()): boolean {
+  return existsSync(path);
+}
+
+/**
+ * The implementation to use.
+ * @param opts.impl - "native" | "ts" forces one (the CLI passes OPTIMIZER_IMPL here); default: native when built.
+ */
+export function loadOptimizerImpl(opts: { impl?: ImplName; nativePath?: string } = {}): OptimizerImpl {
+  const path = opts.nativePath ?? defaultNativePath();
+  if (opts.impl === "ts") return tsImpl;
+  if (!existsSync(path)) {
+    if (opts.impl === "native") throw new HmsError("DEPENDENCY_FAILED", `native optimizer not built (${path}); run scripts/build-native.sh`, { data: { dependency: "native" } });
+    return tsImpl;
+  }
+  try {
+    const mod = createRequire(import.meta.url)(path) as NativeModule;
+    return nativeImpl(mod);
+  } catch (err) {
+    if (opts.impl === "native") throw new HmsError("DEPENDENCY_FAILED", `native optimizer failed to load: ${(err as Error).message}`, { cause: err, data: { dependency: "native" } });
+    return tsImpl;
+  }
+}

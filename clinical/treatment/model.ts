@@ -1,0 +1,229 @@
+import type { PatientSummary } from "../../protocol/clinical/patient.js";
+import type { BiomarkerInfluence, FitnessWeights, GaProblem, OptimizerConstraints, OptimizerMode } from "../../protocol/clinical/plan.js";
+import { loadLoinc } from "../reference/loinc.js";
+import { PHASE_LEN } from "./fitness.js";
+import { gaConstraints } from "./rules.js";
+import { COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, domainsFor, drugEfficacy, type PlanSpace } from "./space.js";
+
+/**
+ * Builds the numeric problem the GA searches: every probability is turned into weekly hazards
+ * here (the only place with pow), so the fitness itself is plain arithmetic. MODEL.md explains
+ * each step. `scale` multiplies every drug effect (used for the uncertainty interval).
+ */
+
+const INDUCTION_WEEKS = 12;
+const MAINT_WEEKS = 40;
+const cap = (x: number) => Math.min(0.95, Math.max(0, x));
+const weekly = (p: number, weeks: number) => 1 - Math.pow(1 - cap(p), 1 / weeks);
+
+export interface PatientFactors {
+  exposed: boolean;
+  antiTnfPriorFactor: number;
+  efficacyMult: number;
+  relapseMult: number;
+  mabMult: number;
+  surgeryMult: number;
+  hla: boolean;
+  influences: BiomarkerInfluence[];
+  notes: string[];
+}
+
+function latestLab(p: PatientSummary, key: string) {
+  return p.labs.filter((l) => l.key === key).sort((a, b) => b.effective.localeCompare(a.effective))[0];
+}
+
+/** Biomarker evaluation against loinc.json thresholds and the model multipliers it implies. */
+export function evaluateBiomarkers(p: PatientSummary, space: PlanSpace): BiomarkerInfluence[] {
+  const loinc = loadLoinc(space.referenceDir);
+  const mod = space.efficacy.modifiers;
+  const out: BiomarkerInfluence[] = [];
+  const calThr = loinc.byKey("fecal_calprotectin").decision_thresholds?.[0]?.high ?? null;
+  const cal = latestLab(p, "fecal_calprotectin");
+  out.push(cal && calThr !== null
+    ? { key: "fecal_calprotectin", value: cal.value, unit: cal.unit, status: cal.value > calThr ? "elevated" : "normal", threshold: calThr, effect: "relapse hazard", multiplier: cal.value > calThr ? mod.calprotectinElevatedRelapse.value : 1, reference: "loinc.json#fecal_calprotectin.decision_thresholds[0]" }
+    : { key: "fecal_calprotectin", value: null, unit: null, status: "missing", threshold: calThr, effect: "relapse hazard", multiplier: 1, reference: "loinc.json#fecal_calprotectin.decision_thresholds[0]" });
+  const crpThr = loinc.byKey("crp").normal_range?.high ?? null;
+  const crp = latestLab(p, "crp");
+  const crpMg = crp ? (crp.unit === "mg/dL" ? crp.value * 10 : crp.value) : null;
+  out.push(crpMg !== null && crpThr !== null
+    ? { key: "crp", value: crpMg, unit: "mg/L", status: crpMg > crpThr ? "elevated" : "normal", threshold: crpThr, effect: "drug efficacy", multiplier: crpMg > crpThr ? mod.crpElevatedEfficacy.value : 1, reference: "loinc.json#crp.normal_range" }
+    : { key: "crp", value: null, unit: null, status: "missing", threshold: crpThr, effect: "drug efficacy", multiplier: 1, reference: "loinc.json#crp.normal_range" });
+  const albThr = loinc.byKey("albumin").normal_range?.low ?? null;
+  const alb = latestLab(p, "albumin");
+  const albGdl = alb ? (alb.unit === "g/L" ? alb.value / 10 : alb.value) : null;
+  out.push(albGdl !== null && albThr !== null
+    ? { key: "albumin", value: albGdl, unit: "g/dL", status: albGdl < albThr ? "low" : "normal", threshold: albThr, effect: "monoclonal-antibody efficacy", multiplier: albGdl < albThr ? mod.lowAlbuminMabEfficacy.value : 1, reference: "loinc.json#albumin.normal_range" }
+    : { key: "albumin", value: null, unit: null, status: "missing", threshold: albThr, effect: "monoclonal-antibody efficacy", multiplier: 1, reference: "loinc.json#albumin.normal_range" });
+  return out;
+}
+
+/** Patient-level modifiers (phenotype, severity, history, biomarkers, genotype). */
+export function patientFactors(p: PatientSummary, space: PlanSpace): PatientFactors {
+  const mod = space.efficacy.modifiers;
+  const notes: string[] = [];
+  const advIds = new Set(space.advanced.map((a) => a.id));
+  const exposed = p.treatmentHistory.some((h) => advIds.has(h.drug));
+  if (exposed) notes.push("prior advanced therapy: exposed-population efficacy used");
+  const tnf = p.treatmentHistory.filter((h) => h.drugClass === "anti-TNF" || (space.drugs.has(h.drug) && space.drugs.byId(h.drug).class === "anti-TNF"));
+  let antiTnfPriorFactor = 1;
+  if (tnf.some((h) => h.response === "primary-non-response")) { antiTnfPriorFactor = mod.secondAntiTnfAfterPrimaryNonResponse.value; notes.push("primary non-response to an anti-TNF: a second anti-TNF does worse"); }
+  else if (tnf.some((h) => h.response === "loss-of-response")) { antiTnfPriorFactor = mod.secondAntiTnfAfterLossOfResponse.value; notes.push("loss of response to an anti-TNF: a second anti-TNF does somewhat worse"); }
+  const band = p.activity.band;
+  let efficacyMult = band === "severe" ? mod.severeDiseaseEfficacy.value : band === "mild" ? mod.mildDiseaseEfficacy.value : 1;
+  const influences = evaluateBiomarkers(p, space);
+  let relapseMult = 1;
+  let mabMult = 1;
+  for (const b of influences) {
+    if (b.effect === "drug efficacy") efficacyMult *= b.multiplier;
+    if (b.effect === "relapse hazard") relapseMult *= b.multiplier;
+    if (b.effect === "monoclonal-antibody efficacy") mabMult *= b.multiplier;
+  }
+  let surgeryMult = 1;
+  const beh = p.diagnosis.montreal.behaviour;
+  if (beh === "B2" || beh === "B3") { surgeryMult *= mod.complicatedBehaviourSurgery.value; notes.push(`Montreal ${beh}: higher surgery risk`); }
+  if ((p.genotype.nod2?.length ?? 0) > 0) { surgeryMult *= mod.nod2Surgery.value; notes.push("NOD2 variant: higher stricturing/surgery risk"); }
+  const hla = p.genotype.hlaDqa105 === true;
+  if (hla) notes.push("HLA-DQA1*05 carrier: anti-TNF immunogenicity higher without an immunomodulator");
+  return { exposed, antiTnfPriorFactor, efficacyMult, relapseMult, mabMult, surgeryMult, hla, influences, notes };
+}
+
+interface ArmInputs { pRem: number; pResp: number; pMaint: number; aeYear: number; relapseMult: number; burdenWeek: number }
+
+function armVector(x: ArmInputs, space: PlanSpace, pf: PatientFactors): number[] {
+  const mod = space.efficacy.modifiers;
+  const aR = weekly(x.pRem, INDUCTION_WEEKS);
+  const aP = weekly(Math.max(0, x.pResp - x.pRem), INDUCTION_WEEKS);
+  const rA = Math.min(0.2, (1 - Math.pow(cap(x.pMaint), 1 / MAINT_WEEKS)) * x.relapseMult);
+  const rec = mod.recaptureAfterInduction.value;
+  const ae = x.aeYear / 52;
+  const sA = (mod.surgeryPerYearActive.value * pf.surgeryMult) / 52;
+  const sP = (mod.surgeryPerYearResponse.value * pf.surgeryMult) / 52;
+  const sR = (mod.surgeryPerYearRemission.value * pf.surgeryMult) / 52;
+  const ind = [aR, aP, aR, rA, rA, ae, sA, sP, sR];
+  const mnt = [aR * rec, aP * rec, aR * rec, rA, rA, ae, sA, sP, sR];
+  return [...ind, ...mnt, x.burdenWeek];
+}
+
+/** Builds the GA problem for a patient. */
+export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
+  mode: OptimizerMode; weights: FitnessWeights; constraints: OptimizerConstraints; scale?: number;
+}): { problem: GaProblem; factors: PatientFactors; blocked: Map<string, string[]> } {
+  const { mode, weights, constraints } = opts;
+  const scale = opts.scale ?? 1;
+  const e = space.efficacy;
+  const mod = e.modifiers;
+  const pf = patientFactors(p, space);
+  const pl = e.placebo;
+  const burdenOf = (route: string, intervalWeeks: number | null) => intervalWeeks === null ? (e.burden[route]?.value ?? 0) * 7 : (e.burden[route]?.value ?? 1) / intervalWeeks;
+
+  const nAdv = space.advanced.length + 1;
+  const nImm = IMMUNOMODULATORS.length + 1;
+  const nFrac = space.fractions.length;
+  const nTdm = 2;
+  const monitoringPerTest = e.monitoring.burdenPerTest.value;
+  const tdmInterval = e.monitoring.tdmIntervalWeeks.value;
+
+  const table = (after: boolean): number[] => {
+    const out: number[] = [];
+    const exposed = pf.exposed || after;
+    for (let a = 0; a < nAdv; a++) for (let r = 0; r < N_REG; r++) for (let im = 0; im < nImm; im++) for (let fr = 0; fr < nFrac; fr++) for (let td = 0; td < nTdm; td++) {
+      const frac = im === 0 ? 1 : space.fractions[fr];
+      const immId = im > 0 ? IMMUNOMODULATORS[im - 1] : null;
+      const immE = immId ? drugEfficacy(e, immId) : null;
+      // thiopurine exposure relative to the CPIC upper starting fraction for this patient
+      const immExposure = immId === "methotrexate" ? 1 : frac;
+      let pRem: number, pResp: number, pMaint: number, aeYear = 0, burdenWeek = 0;
+      let relapseMult = pf.relapseMult;
+      if (a === 0) {
+        if (immE) {
+          const s = Math.min(1, immExposure);
+          pRem = pl.remissionInduction.value + (immE.remissionInduction!.naive.value - pl.remissionInduction.value) * s * scale;
+          pResp = pl.responseInduction.value + (immE.responseInduction!.naive.value - pl.responseInduction.value) * s * scale;
+          pMaint = pl.maintenanceRemission.value + (immE.maintenanceRemission![0].value - pl.maintenanceRemission.value) * s * scale;
+        } else {
+          pRem = pl.remissionInduction.value; pResp = pl.responseInduction.value; pMaint = pl.maintenanceRemission.value;
+        }
+        pRem *= pf.efficacyMult; pResp *= pf.efficacyMult;
+      } else {
+        const adv = space.advanced[a - 1];
+        const de = drugEfficacy(e, adv.id);
+        const reg = adv.regimens[Math.min(r, adv.regimens.length - 1)];
+        const pick = (x: { naive: { value: number }; exposed?: { value: number } }) => (exposed && x.exposed ? x.exposed.value : x.naive.value);
+        let mult = pf.efficacyMult;
+        const cls = adv.entry.class;
+        if (cls === "anti-TNF") mult *= pf.antiTnfPriorFactor;
+        if (adv.entry.route.includes("IV") || adv.entry.route.includes("SC")) mult *= pf.mabMult;
+        if (cls === "anti-TNF" && p.diagnosis.montreal.perianal) mult *= mod.perianalAntiTnfEfficacy.value;
+        if (adv.id === "upadacitinib" && p.diagnosis.montreal.location === "L1") mult *= mod.ilealUpadacitinibEfficacy.value;
+        if (adv.id === "infliximab" && immId) mult *= 1 + (mod.comboInfliximabThiopurine.value - 1) * Math.min(1, immExposure);
+        const eff = (v: number, base: number) => base + (v - base) * scale;
+        pRem = eff(pick(de.remissionInduction!), pl.remissionInduction.value) * mult;
+        pResp = Math.max(pRem, eff(pick(de.responseInduction!), pl.responseInduction.value) * mult);
+        const maint = de.maintenanceRemission!;
+        pMaint = eff(maint[Math.min(r, maint.length - 1)].value, pl.maintenanceRemission.value) * (cls === "anti-TNF" ? pf.antiTnfPriorFactor : 1);
+        aeYear += de.aeDiscontinuationPerYear!.value;
+        burdenWeek += burdenOf(reg.route, reg.intervalWeeks);
+        if (cls === "anti-TNF") {
+          // Immunogenic share of loss of response scaled by HLA-DQA1*05 risk without an immunomodulator.
+          const share = mod.immunogenicShareOfLossOfResponse.value;
+          let hr = 1;
+          if (pf.hla && !immId) hr = td > 0 ? mod.hlaDqa105UnderProactiveTdmRR.value : mod.hlaDqa105ImmunogenicityHR.value;
+          relapseMult *= 1 - share + share * hr;
+          if (td > 0) relapseMult *= mod.proactiveTdmRelapseFactor.value;
+        }
+        if (td > 0) burdenWeek += monitoringPerTest / tdmInterval;
+      }
+      if (immE) {
+        aeYear += immE.aeDiscontinuationPerYear!.value * immExposure;
+        const immRoute = immId === "methotrexate" ? "SC" : "PO";
+        burdenWeek += burdenOf(immRoute, immId === "methotrexate" ? 1 : null);
+      }
+      out.push(...armVector({ pRem, pResp, pMaint, aeYear, relapseMult, burdenWeek }, space, pf));
+    }
+    return out;
+  };
+
+  const off = armVector({ pRem: pl.remissionInduction.value * pf.efficacyMult, pResp: pl.responseInduction.value * pf.efficacyMult, pMaint: pl.maintenanceRemission.value, aeYear: 0, relapseMult: pf.relapseMult, burdenWeek: 0 }, space, pf);
+  for (let i = 0; i < PHASE_LEN; i++) off[i] = off[PHASE_LEN + i]; // off therapy is never "induction"
+
+  const steroid: [number, number, number, number][] = [[0, 0, 0, 0]];
+  for (const s of STEROIDS) {
+    const se = e.steroids[s];
+    steroid.push([weekly(se.remissionInduction.value * scale * pf.efficacyMult, 8), 0, se.extraAePerYear.value / 52, se.penaltyWeight.value]);
+  }
+  const calpro = e.monitoring.calprotectinIntervals.map((c): [number, number] => [c.decisionShare.value, monitoringPerTest / c.weeks]);
+  const { forbiddenValues, forbiddenPairs, blocked } = gaConstraints(p, space, mode, constraints);
+  const full = mode === "full";
+  const init: [number, number, number] = p.activity.band === "remission" ? [1, 0, 0] : [0, 0, 1];
+  const problem: GaProblem = {
+    domains: domainsFor(space, mode),
+    forbiddenValues,
+    forbiddenPairs,
+    model: {
+      horizon: 52,
+      inductionWeeks: INDUCTION_WEEKS,
+      decisionWeeks: full ? [...DECISION_WEEKS] : [],
+      layout: {
+        adv: G.adv, reg: G.reg, imm: G.imm, frac: G.frac, steroid: G.steroid, course: G.course,
+        dp: full ? [[G.dp0, G.dp0 + 1, G.dp0 + 2], [G.dp1, G.dp1 + 1, G.dp1 + 2]] : [],
+        switchTarget: full ? G.switchTarget : -1, calpro: full ? G.calpro : -1, tdm: full ? G.tdm : -1,
+      },
+      nAdv, nReg: N_REG, nImm, nFrac, nTdm,
+      regCount: [1, ...space.advanced.map((a) => a.regimens.length)],
+      advClass: [0, ...space.advanced.map((a) => 1 + [...new Set(space.advanced.map((x) => x.entry.class))].indexOf(a.entry.class))],
+      armsFirst: table(false),
+      armsAfter: table(true),
+      off,
+      eExit: 1 / mod.aeRecoveryWeeks.value,
+      sameClassFactor: mod.sameClassSwitchInPlan.value,
+      steroid,
+      courseWeeks: [...COURSE_WEEKS],
+      calpro,
+      calproDefault: 1,
+      tdmBurden: 0,
+      init,
+      weights: [weights.remission, weights.adverseEvent, weights.steroid, weights.burden, weights.surgery],
+    },
+  };
+  return { problem, factors: pf, blocked };
+}

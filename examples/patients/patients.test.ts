@@ -1,0 +1,36 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildBundle, DEFAULT_SEED, mulberry32, SPECS } from "../../scripts/gen-patients.js";
+
+const DIR = import.meta.dirname;
+const files = readdirSync(DIR).filter((f) => f.startsWith("pt-") && f.endsWith(".json")).sort();
+
+describe("synthetic patients", () => {
+  it("has at least 24 bundles, one per spec, each listed in the README", () => {
+    expect(files.length).toBeGreaterThanOrEqual(24);
+    expect(files).toEqual(SPECS.map((s) => `${s.id}.json`).sort());
+    const readme = readFileSync(join(DIR, "README.md"), "utf8");
+    for (const s of SPECS) expect(readme).toContain(`\`${s.id}\``);
+  });
+
+  it("is exactly what the seeded generator writes", () => {
+    const rand = mulberry32(DEFAULT_SEED);
+    for (const spec of SPECS) {
+      const expected = `${JSON.stringify(buildBundle(spec, rand), null, 1)}\n`;
+      expect(readFileSync(join(DIR, `${spec.id}.json`), "utf8"), spec.id).toBe(expected);
+    }
+  });
+
+  it("gives every patient the identifiers de-identification must remove, with PUTs on stable ids", () => {
+    for (const f of files) {
+      const b = JSON.parse(readFileSync(join(DIR, f), "utf8"));
+      expect(b).toMatchObject({ resourceType: "Bundle", type: "transaction" });
+      const p = b.entry[0].resource;
+      expect(p).toMatchObject({ resourceType: "Patient", id: f.replace(".json", "") });
+      expect(p.name[0].family && p.birthDate && p.identifier[0].value && p.address[0].postalCode).toBeTruthy();
+      expect(p.telecom.map((t: { system: string }) => t.system).sort()).toEqual(["email", "phone"]);
+      for (const e of b.entry) expect(e.request).toEqual({ method: "PUT", url: `${e.resource.resourceType}/${e.resource.id}` });
+    }
+  });
+});

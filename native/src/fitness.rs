@@ -1,0 +1,287 @@
+//! The decision-analytic fitness, a line-by-line twin of `clinical/treatment/fitness.ts`.
+//! Same operations in the same order: keep them in step when either changes.
+
+use std::cell::RefCell;
+
+use crate::problem::Problem;
+
+/// Buffers reused across evaluations on one thread (the hot path allocates nothing).
+#[derive(Default)]
+struct Scratch {
+    arm_drug: Vec<usize>,
+    arm_reg: Vec<usize>,
+    arm_entry: Vec<usize>,
+    arm_after: Vec<bool>,
+    arm_base: Vec<usize>,
+    mass: Vec<f64>,
+    next: Vec<f64>,
+    snap: Vec<f64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
+}
+
+/// Numbers per arm: 9 hazards for induction, 9 for maintenance, burden per week.
+pub(crate) const ARM_LEN: usize = 19;
+const PHASE_LEN: usize = 9;
+/// Fitness of an infeasible plan is `INFEASIBLE` minus its number of violations.
+pub const INFEASIBLE: f64 = -1e6;
+
+/// Fitness and its parts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Breakdown {
+    /// The fitness.
+    pub fitness: f64,
+    /// Whether no hard constraint is violated.
+    pub feasible: bool,
+    /// Number of violated hard constraints.
+    pub violations: usize,
+    /// Expected weeks in remission.
+    pub remission_weeks: f64,
+    /// Expected adverse events leading to discontinuation.
+    pub adverse_events: f64,
+    /// Probability of surgery by the horizon.
+    pub p_surgery: f64,
+}
+
+/// Number of violated hard constraints (forbidden values, then forbidden pairs).
+pub fn violations(p: &Problem, g: &[usize]) -> usize {
+    let mut n = 0;
+    for (i, fv) in p.forbidden_values.iter().enumerate() {
+        for &v in fv {
+            if v == g[i] {
+                n += 1;
+            }
+        }
+    }
+    for q in &p.forbidden_pairs {
+        if g[q[0]] == q[1] && g[q[2]] == q[3] {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn gene(g: &[usize], idx: i32) -> Option<usize> {
+    if idx >= 0 {
+        Some(g[idx as usize])
+    } else {
+        None
+    }
+}
+
+/// Evaluates a genome of a validated problem.
+pub fn evaluate(p: &Problem, g: &[usize]) -> Breakdown {
+    SCRATCH.with(|s| evaluate_in(p, g, &mut s.borrow_mut()))
+}
+
+fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
+    let v = violations(p, g);
+    if v > 0 {
+        return Breakdown {
+            fitness: INFEASIBLE - v as f64,
+            feasible: false,
+            violations: v,
+            remission_weeks: 0.0,
+            adverse_events: 0.0,
+            p_surgery: 0.0,
+        };
+    }
+    let m = &p.model;
+    let l = &m.layout;
+    let n_dp = m.decision_weeks.len();
+    let n_arms = 3 + 3 * n_dp + 1;
+    let off = n_arms - 1;
+    let adv = gene(g, l.adv).unwrap_or(0);
+    let reg0 = if adv > 0 {
+        gene(g, l.reg).unwrap_or(0)
+    } else {
+        0
+    };
+    let imm = gene(g, l.imm).unwrap_or(0);
+    let frac = if imm > 0 {
+        gene(g, l.frac).unwrap_or(0)
+    } else {
+        0
+    };
+    let tdm = gene(g, l.tdm).unwrap_or(0);
+    let steroid = gene(g, l.steroid).unwrap_or(0);
+    let course = if steroid > 0 {
+        gene(g, l.course).map_or(0, |c| m.course_weeks[c])
+    } else {
+        0
+    };
+    let calpro_opt = gene(g, l.calpro).unwrap_or(m.calpro_default);
+    let acc = m.calpro[calpro_opt][0];
+    let target = gene(g, l.switch_target).map_or(0, |t| t + 1);
+    let st = m.steroid[steroid];
+
+    let Scratch {
+        arm_drug,
+        arm_reg,
+        arm_entry,
+        arm_after,
+        arm_base,
+        mass,
+        next,
+        snap,
+    } = sc;
+    reset(arm_drug, n_arms, 0);
+    reset(arm_reg, n_arms, 0);
+    reset(arm_entry, n_arms, 0);
+    reset(arm_after, n_arms, false);
+    for r in 0..3 {
+        arm_drug[r] = adv;
+        arm_reg[r] = r;
+    }
+    for k in 0..n_dp {
+        for r in 0..3 {
+            let a = 3 + 3 * k + r;
+            arm_drug[a] = target;
+            arm_reg[a] = r;
+            arm_entry[a] = m.decision_weeks[k];
+            arm_after[a] = true;
+        }
+    }
+    let same_class = adv > 0 && target > 0 && m.adv_class[adv] == m.adv_class[target];
+    reset(arm_base, n_arms, 0);
+    for a in 0..off {
+        arm_base[a] = ((((arm_drug[a] * m.n_reg + arm_reg[a]) * m.n_imm + imm) * m.n_frac + frac)
+            * m.n_tdm
+            + tdm)
+            * ARM_LEN;
+    }
+
+    reset(mass, n_arms * 5, 0.0);
+    mass[reg0 * 5] = m.init[0];
+    mass[reg0 * 5 + 1] = m.init[1];
+    mass[reg0 * 5 + 2] = m.init[2];
+
+    let mon_burden = m.calpro[calpro_opt][1] + if tdm > 0 { m.tdm_burden } else { 0.0 };
+    let mut rem_weeks = 0.0f64;
+    let mut ae_events = 0.0f64;
+    let mut burden = 0.0f64;
+    reset(next, n_arms * 5, 0.0);
+    reset(snap, n_arms * 5, 0.0);
+
+    for t in 0..m.horizon {
+        for k in 0..n_dp {
+            if m.decision_weeks[k] != t {
+                continue;
+            }
+            snap.copy_from_slice(mass);
+            for a in 0..off {
+                let d = arm_drug[a];
+                if d == 0 {
+                    continue;
+                }
+                for s in 0..3 {
+                    let x = snap[a * 5 + s];
+                    if x == 0.0 {
+                        continue;
+                    }
+                    let action = g[l.dp[k][s] as usize];
+                    let mut b: Option<usize> = None;
+                    if action == 1 {
+                        if arm_reg[a] + 1 < m.reg_count[d] {
+                            b = Some(a + 1);
+                        }
+                    } else if action == 2 && d != target {
+                        b = Some(3 + 3 * k);
+                    }
+                    let Some(b) = b else { continue };
+                    let moved = x * acc;
+                    mass[a * 5 + s] -= moved;
+                    mass[b * 5 + s] += moved;
+                }
+            }
+        }
+
+        let mut to_off = 0.0f64;
+        for a in 0..n_arms {
+            let o = a * 5;
+            let (r, pp, aa, e, s) = (mass[o], mass[o + 1], mass[o + 2], mass[o + 3], mass[o + 4]);
+            if r == 0.0 && pp == 0.0 && aa == 0.0 && e == 0.0 && s == 0.0 {
+                next[o..o + 5].fill(0.0);
+                continue;
+            }
+            let (tab, base): (&[f64], usize) = if a == off {
+                (&m.off, 0)
+            } else {
+                let tab = if arm_after[a] {
+                    &m.arms_after
+                } else {
+                    &m.arms_first
+                };
+                let idx = (((arm_drug[a] * m.n_reg + arm_reg[a]) * m.n_imm + imm) * m.n_frac
+                    + frac)
+                    * m.n_tdm
+                    + tdm;
+                (tab, idx * ARM_LEN)
+            };
+            let ph = if a != off && t < arm_entry[a] + m.induction_weeks {
+                0
+            } else {
+                PHASE_LEN
+            };
+            let h = &tab[base + ph..base + ph + PHASE_LEN];
+            let (mut h_ar, mut h_ap, mut h_pr) = (h[0], h[1], h[2]);
+            let (h_pa, h_ra) = (h[3], h[4]);
+            let mut h_ae = h[5];
+            let (h_sa, h_sp, h_sr) = (h[6], h[7], h[8]);
+            if arm_after[a] && same_class {
+                h_ar *= m.same_class_factor;
+                h_ap *= m.same_class_factor;
+                h_pr *= m.same_class_factor;
+            }
+            if t < course {
+                h_ar = 1.0 - (1.0 - h_ar) * (1.0 - st[0]);
+                h_ap = 1.0 - (1.0 - h_ap) * (1.0 - st[1]);
+                h_ae += st[2];
+            }
+            next[o] = r * (1.0 - h_ra - h_ae - h_sr) + pp * h_pr + aa * h_ar;
+            next[o + 1] = pp * (1.0 - h_pr - h_pa - h_ae - h_sp) + aa * h_ap;
+            next[o + 2] = aa * (1.0 - h_ar - h_ap - h_ae - h_sa) + r * h_ra + pp * h_pa;
+            next[o + 3] = e * (1.0 - m.e_exit) + (r + pp + aa) * h_ae;
+            next[o + 4] = s + aa * h_sa + pp * h_sp + r * h_sr;
+            ae_events += (r + pp + aa) * h_ae;
+            to_off += e * m.e_exit;
+            if a != off {
+                burden += (r + pp + aa) * tab[base + 2 * PHASE_LEN];
+            }
+        }
+        next[off * 5 + 2] += to_off;
+        // Every entry of `next` was written above, so swapping is the same as copying.
+        std::mem::swap(mass, next);
+
+        let mut rem = 0.0f64;
+        for a in 0..n_arms {
+            rem += mass[a * 5];
+        }
+        rem_weeks += rem;
+        burden += mon_burden;
+    }
+
+    let mut surg = 0.0f64;
+    for a in 0..n_arms {
+        surg += mass[a * 5 + 4];
+    }
+    let steroid_penalty = course as f64 * st[3];
+    let w = m.weights;
+    let f =
+        w[0] * rem_weeks - w[1] * ae_events - w[2] * steroid_penalty - w[3] * burden - w[4] * surg;
+    Breakdown {
+        fitness: f,
+        feasible: true,
+        violations: 0,
+        remission_weeks: rem_weeks,
+        adverse_events: ae_events,
+        p_surgery: surg,
+    }
+}
