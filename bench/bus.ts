@@ -59,7 +59,7 @@ async function measure(label: string, n: number, concurrency: number, op: () => 
 const nats = await startEmbeddedNats({ logger });
 const nc = await connect({ servers: nats.url });
 // (a) raw request/reply
-nc.subscribe("bench.raw", { callback: (_e, m) => m.respond(m.data) });
+nc.subscribe("bench.raw", { callback: (_e, m) => void m.respond(m.data) });
 const payload = new TextEncoder().encode(JSON.stringify({ text: TEXT }));
 // (b) our binding
 const agent = await startAgent(benchAgent, { natsUrl: nats.url, logger });

@@ -31,6 +31,8 @@ export const ConfigSchema = z.object({
   HMS_GATEWAY_HOST: z.string().default("127.0.0.1"),
   /** JSON object: bearer token → principal ({subject, roles, purposeOfUse}). */
   HMS_GATEWAY_TOKENS: z.string().optional(),
+  /** Key of the inspector's patient pseudonyms; set the same value for `hms inspect` and the gateway page. */
+  HMS_INSPECT_KEY: z.string().min(8).optional(),
   /** Clinical reference data directory. */
   HMS_REFERENCE_DIR: z.string().default(resolve(REPO_ROOT, "..", "shared", "reference")),
   /** Fault injection for kill-and-resume tests: the coordinator SIGKILLs itself on entering this state. */

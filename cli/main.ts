@@ -8,6 +8,10 @@ import { startEmbeddedFhir } from "./fhir.js";
 import { bold, cyan, dim, out } from "./output.js";
 import { agentDefs, startSystem, type System } from "./system.js";
 import { DEFAULT_DEMO_PATIENT, runDemo } from "./demo.js";
+import { runScenarioCommand, scenarioList } from "./scenario.js";
+import { inspectCommand } from "./inspect.js";
+import { auditVerifyCommand } from "./audit.js";
+import { mountInspector, openInspector } from "../inspector/index.js";
 
 const cfg = readConfig();
 
@@ -75,6 +79,17 @@ program
   });
 
 program
+  .command("scenario")
+  .description("run one scenario script from examples/scenarios end to end and print its story")
+  .argument("<name>", "scenario name (see --help)")
+  .option("--seed <n>", "optimizer seed", "42")
+  .option("--json", "print the scenario's result as JSON instead of the story")
+  .addHelpText("after", () => `\nScenarios:\n${scenarioList()}`)
+  .action(async (name: string, o: { seed: string; json?: boolean }) => {
+    await runScenarioCommand(cfg, logger(), name, { seed: Number(o.seed), json: !!o.json });
+  });
+
+program
   .command("up")
   .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent in this process; print their cards")
   .option("--agents <ids>", "comma-separated agent ids (default: all)")
@@ -129,16 +144,39 @@ program
     await sys.close();
   });
 
+/** The gateway with the inspector page mounted at /inspector/; close() closes both. */
 async function gateway(sys: System, log: Logger) {
   const tokens = gatewayTokens(cfg) ?? devTokens(log);
-  return startGateway({ agents: sys.defs, call: busCaller(sys.host.client), tokens, logger: log, port: cfg.HMS_GATEWAY_PORT, host: cfg.HMS_GATEWAY_HOST });
+  const inspector = await openInspector({ nc: sys.host.bus.nc, tenant: cfg.HMS_TENANT, logger: log, redaction: { pseudonymKey: cfg.HMS_INSPECT_KEY } });
+  const gw = await startGateway({
+    agents: sys.defs,
+    call: busCaller(sys.host.client),
+    tokens,
+    logger: log,
+    port: cfg.HMS_GATEWAY_PORT,
+    host: cfg.HMS_GATEWAY_HOST,
+    mount: (app) => mountInspector(app, { inspector, tokens, logger: log }),
+  });
+  out(`Inspector page: ${gw.url}/inspector/`);
+  return {
+    ...gw,
+    close: async () => {
+      await gw.close();
+      await inspector.close();
+    },
+  };
 }
 
 function devTokens(log: Logger): Map<string, Principal> {
   const token = `dev-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   log.warn("HMS_GATEWAY_TOKENS is unset: issuing a development token with the clinician and admin roles");
   out(`Development bearer token (clinician, admin): ${token}`);
-  return new Map([[token, { subject: "dev-user", roles: ["clinician", "admin"], purposeOfUse: "TREAT" }]]);
+  const operator = `op-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  out(`Development operator token (inspector reveal): ${operator}`);
+  return new Map<string, Principal>([
+    [token, { subject: "dev-user", roles: ["clinician", "admin"], purposeOfUse: "TREAT" }],
+    [operator, { subject: "dev-operator", roles: ["operator"], purposeOfUse: "HOPERAT" }],
+  ]);
 }
 
 program
@@ -155,6 +193,41 @@ program
       await gw.close();
       await sys.close();
     });
+  });
+
+program
+  .command("inspect")
+  .description("live tail of A2A traffic (rpc, task events, topic facts), redacted; NATS_URL points at the running system")
+  .option("--agent <id>", "only traffic to or from this agent")
+  .option("--task <id>", "print one task's conversation in order with timings (then exit unless --follow)")
+  .option("--trace <id>", "only this trace id")
+  .option("--patient <id>", "only this patient (pseudonym or id)")
+  .option("--method <name>", "only this method or skill (e.g. SendMessage, get_patient_summary)")
+  .option("--event <type>", "only this event type (status, artifact, topic type, …)")
+  .option("--since <time|seq>", "replay from JetStream first: a sequence, e:/j:/t: cursor, duration (5m) or ISO time")
+  .option("--json", "JSON lines instead of the coloured view")
+  .option("--heartbeats", "include heartbeats")
+  .option("--xstate", "include XState state changes")
+  .option("--follow", "with --task: keep following")
+  .action(async (o: Record<string, string | boolean | undefined>) => {
+    const log = logger();
+    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms inspect needs NATS_URL: the NATS server of the running system (`hms up` prints it)");
+    await inspectCommand({
+      natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, natsUser: cfg.NATS_USER, natsPass: cfg.NATS_PASS, natsToken: cfg.NATS_TOKEN, logger: log, pseudonymKey: cfg.HMS_INSPECT_KEY,
+      agent: o.agent as string | undefined, task: o.task as string | undefined, trace: o.trace as string | undefined, patient: o.patient as string | undefined,
+      method: o.method as string | undefined, event: o.event as string | undefined, since: o.since as string | undefined, json: !!o.json,
+      heartbeats: !!o.heartbeats, xstate: !!o.xstate, follow: !!o.follow,
+    });
+  });
+
+program
+  .command("audit")
+  .description("audit trail tools")
+  .command("verify")
+  .description("verify the consent agent's hash-chained audit stream (exit 0 intact, 1 altered or removed entries, 2 cannot verify); needs NATS_URL")
+  .action(async () => {
+    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms audit verify needs NATS_URL: the NATS server of the running system");
+    process.exitCode = await auditVerifyCommand({ natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, logger: logger() });
   });
 
 program

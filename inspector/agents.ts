@@ -1,7 +1,7 @@
 import type { Subscription } from "@nats-io/nats-core";
 import { Kvm } from "@nats-io/kv";
 import type { Logger } from "pino";
-import { AgentCardSchema, BUCKETS, subjects } from "../protocol/index.js";
+import { AgentCardSchema, BUCKETS, STREAMS, subjects } from "../protocol/index.js";
 import type { AgentView } from "./record.js";
 import type { BusDeps } from "./source.js";
 
@@ -38,6 +38,21 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
     for (const fn of listeners) fn(publicView(v));
   };
 
+  const heartbeat = (id: string, data: Uint8Array, seenAt: number): boolean => {
+    try {
+      const hb = JSON.parse(dec.decode(data)) as { instanceId?: string; inflight?: number; uptimeMs?: number };
+      const v = view(id);
+      const at = new Date(seenAt).toISOString();
+      const others = v.instances.filter((i) => i.instanceId !== hb.instanceId && now() - Date.parse(i.at) < staleMs);
+      v.instances = [...others, { instanceId: String(hb.instanceId ?? "?"), inflight: hb.inflight, uptimeMs: hb.uptimeMs, at }].slice(-32);
+      v.lastHeartbeat = at;
+      v.seen = seenAt;
+      v.health = now() - seenAt > staleMs ? "stale" : "up";
+      return true;
+    } catch {
+      return false; // a malformed heartbeat says nothing about health
+    }
+  };
   const kv = await new Kvm(d.nc).open(BUCKETS.cards);
   const watch = await kv.watch({ key: `${d.tenant}.*` });
   const watching = (async () => {
@@ -56,6 +71,11 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
         const card = AgentCardSchema.parse(JSON.parse(dec.decode(e.value)));
         const v = view(id);
         Object.assign(v, { name: card.name, description: card.description, version: card.version, skills: card.skills.map((s) => s.id) });
+        if (v.seen === undefined) {
+          // Health right away from the last stored heartbeat, not after the next one.
+          const last = await d.jsm.streams.getMessage(STREAMS.topics, { last_by_subj: subjects.topic(d.tenant, "heartbeat", id) }).catch(() => null);
+          if (last && v.seen === undefined) heartbeat(id, last.data, last.time.getTime());
+        }
         changed(v);
       } catch (err) {
         opts.logger.warn({ err, key: e.key }, "unreadable agent card ignored");
@@ -67,20 +87,8 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
     d.nc.subscribe(subjects.topic(d.tenant, "heartbeat", "x").replace(/\.x$/, ".*"), {
       callback: (err, m) => {
         if (err) return;
-        try {
-          const hb = JSON.parse(dec.decode(m.data)) as { agentId?: string; instanceId?: string; inflight?: number; uptimeMs?: number };
-          const id = m.subject.split(".").at(-1)!;
-          const v = view(id);
-          const at = new Date(now()).toISOString();
-          const others = v.instances.filter((i) => i.instanceId !== hb.instanceId && now() - Date.parse(i.at) < staleMs);
-          v.instances = [...others, { instanceId: String(hb.instanceId ?? "?"), inflight: hb.inflight, uptimeMs: hb.uptimeMs, at }].slice(-32);
-          v.lastHeartbeat = at;
-          v.seen = now();
-          v.health = "up";
-          changed(v);
-        } catch {
-          // a malformed heartbeat says nothing about health
-        }
+        const id = m.subject.split(".").at(-1)!;
+        if (heartbeat(id, m.data, now())) changed(view(id));
       },
     }),
     d.nc.subscribe(`obs.v1.${d.tenant}.xstate.*`, {

@@ -148,8 +148,9 @@ export class Correlator {
         if (child && info) child.caller = info.agentId;
       }
       const data = a?.parts?.find((x) => "data" in x)?.data;
-      const r = redact({ name: a?.name, data }, this.policy);
-      return { ...base, ...common, kind: "task", event: "task.artifact", from, to, summary: `artifact ${a?.name ?? "?"} ${keysOf(data)}`.trim(), payload: r.value, redacted: r.count };
+      // Artifact names are chosen by the runtime ("result"), not by users: shown as they are.
+      const r = redact(data, this.policy);
+      return { ...base, ...common, kind: "task", event: "task.artifact", from, to, summary: `artifact ${a?.name ?? "?"} ${keysOf(data)}`.trim(), payload: { name: a?.name, data: r.value }, redacted: r.count };
     }
     return undefined;
   }

@@ -10,7 +10,7 @@ export const REDACTED = "[redacted]";
 /** Keys whose primitive values (string, number, boolean) are shown as they are. */
 export const DEFAULT_SAFE_KEYS: readonly string[] = [
   "skill", "verb", "method", "state", "status", "code", "kind", "type", "severity", "category", "unit", "system", "version",
-  "agentId", "instanceId", "source", "by", "role", "mediaType", "name", "artifactId", "lastChunk", "taskId", "contextId", "messageId",
+  "agentId", "instanceId", "source", "by", "role", "mediaType", "artifactId", "lastChunk", "taskId", "contextId", "messageId",
   "ok", "ms", "inflight", "uptimeMs", "pid", "at", "timestamp", "count", "counted", "step", "n", "stepMs", "upper", "resumed",
   "score", "level", "priority", "ready", "permit", "purposeOfUse", "riskLevel", "model", "seed", "generations",
 ];

@@ -53,7 +53,9 @@ export async function openCursor(d: BusDeps, src: StoredSource, start: Start, su
     async close() {
       if (closed) return;
       closed = true;
-      await messages.close().catch(() => undefined);
+      // close() waits for the iterator to be drained, which a reader that stopped midway never does.
+      messages.stop();
+      await it.return?.().catch(() => undefined);
     },
   };
 }

@@ -71,6 +71,7 @@ export const HEADERS = {
   lastSeq: "A2A-Last-Seq",
   stream: "A2A-Stream",
   taskId: "A2A-Task-Id",
+  caller: "HMS-Caller",
 } as const;
 
 /** KV bucket names. */

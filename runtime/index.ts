@@ -22,3 +22,5 @@ export { startGateway, parseTokens, DEFAULT_GATEWAY_PORT } from "./gateway/serve
 export type { Gateway, GatewayOptions } from "./gateway/server.js";
 export { startHost } from "./host/system.js";
 export type { Host, HostOptions } from "./host/system.js";
+export { JetStreamAuditLog, ensureAuditStream, auditSubject, AUDIT_STREAM, DEFAULT_AUDIT_APPEND_ATTEMPTS, DEFAULT_AUDIT_READ_TIMEOUT_MS } from "./audit/jetstream-log.js";
+export type { AuditChain, AuditLogQuery, JetStreamAuditLogOptions } from "./audit/jetstream-log.js";

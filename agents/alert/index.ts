@@ -38,21 +38,22 @@ const realClock: AlertClock = { now: () => Date.now(), setTimeout: (fn, ms) => s
  * Writes the latest snapshot to durable state, one write at a time: changes that arrive while a
  * write runs are folded into the next one, so a burst of duplicates costs two writes, not hundreds.
  */
-function coalescingWriter(write: (v: PersistedAlerts) => Promise<void>, logger?: Logger) {
-  let latest: PersistedAlerts | undefined;
+function coalescingWriter(snapshot: () => PersistedAlerts | undefined, write: (v: PersistedAlerts) => Promise<void>, logger?: Logger) {
+  let dirty = false;
   let running: Promise<void> | undefined;
   const loop = async () => {
-    while (latest) {
-      const v = latest;
-      latest = undefined;
-      await write(v).catch((err: unknown) => logger?.error({ err }, "alerts not persisted"));
+    while (dirty) {
+      dirty = false;
+      const v = snapshot();
+      if (v) await write(v).catch((err: unknown) => logger?.error({ err }, "alerts not persisted"));
     }
     running = undefined;
   };
   return {
-    push(v: PersistedAlerts) {
-      latest = v;
-      running ??= loop();
+    mark() {
+      dirty = true;
+      // Let the burst that marked it finish first (one macrotask), then snapshot once.
+      running ??= new Promise<void>((r) => setImmediate(r)).then(loop);
     },
     async flush() {
       while (running) await running;
@@ -72,10 +73,8 @@ export function alertAgent(opts: AlertAgentOptions = {}) {
     escalation: opts.escalation,
     dedupWindowMs: opts.dedupWindowMs,
     logger: opts.logger,
-    onChange: (p) => {
-      opts.persist?.(p);
-      writer?.push(p);
-    },
+    ...(opts.persist ? { onChange: opts.persist } : {}),
+    onDirty: () => writer?.mark(),
   }, restore);
   // Skills may be called before start() has restored the state (the worker starts first): they wait for it.
   let resolveReady!: (s: AlertService) => void;
@@ -95,7 +94,7 @@ export function alertAgent(opts: AlertAgentOptions = {}) {
         ctx.logger.error({ err }, "persisted alerts not loaded; starting empty");
         return undefined;
       });
-      writer = coalescingWriter((v) => ctx.state.save(ALERTS_STATE_KEY, v), ctx.logger);
+      writer = coalescingWriter(() => service?.persist(), (v) => ctx.state.save(ALERTS_STATE_KEY, v), ctx.logger);
       const svc = make(restored?.version === 1 ? restored : undefined);
       service = svc;
       resolveReady(svc);
@@ -111,8 +110,9 @@ export function alertAgent(opts: AlertAgentOptions = {}) {
       return {
         close: async () => {
           for (const u of unsubs) u();
-          await svc.close();
+          // Persist while the machines still run (a stopped actor's snapshot would restore stopped).
           await writer?.flush();
+          await svc.close();
           service = undefined;
           ready = new Promise<AlertService>((r) => (resolveReady = r));
         },

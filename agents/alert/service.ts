@@ -24,6 +24,8 @@ export interface AlertServiceOptions {
   logger?: Logger;
   /** Called after every state change (persist the snapshot here, before side effects complete). */
   onChange?: (persisted: PersistedAlerts) => void;
+  /** Called after every state change without building the snapshot (the caller calls persist() when it writes). */
+  onDirty?: () => void;
 }
 
 export const DEFAULT_DEDUP_WINDOW_MS = 10 * 60_000;
@@ -200,7 +202,8 @@ export class AlertService {
   }
 
   private changed(): void {
-    this.opts.onChange?.(this.persist());
+    this.opts.onDirty?.();
+    if (this.opts.onChange) this.opts.onChange(this.persist());
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
-import { InMemoryAuditLog, type AuditLog, type IncidentOptions } from "../../clinical/audit/index.js";
+import { appendEntry, verifyChain, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
 import type { DecideOptions } from "../../clinical/consent/index.js";
 import { type PseudonymStore } from "../../clinical/deid/index.js";
-import { defineAgent, type AgentContext, type AgentState } from "../../runtime/index.js";
+import { defineAgent, JetStreamAuditLog, type AgentContext, type AgentState } from "../../runtime/index.js";
+import type { AuditChainStatus, AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
 import { FhirClient } from "../../runtime/embedded/fhir/index.js";
 import { ConsentService } from "./service.js";
 import { consentSkills } from "./skills.js";
@@ -20,7 +21,10 @@ export interface ConsentAgentOptions {
   fhirBaseUrl: string;
   fhirBearerToken?: string;
   logger: Logger;
-  /** The lead backs this with a JetStream stream. @defaultValue in-memory (lost on restart) */
+  /**
+   * Where the audit chain lives. @defaultValue the tenant's chain in JetStream stream HMS_AUDIT,
+   * opened when the agent starts on the bus (before that, audited skills fail closed).
+   */
   audit?: AuditLog;
   /** @defaultValue the agent's durable state (KV), so pseudonyms survive restarts */
   pseudonyms?: PseudonymStore;
@@ -53,13 +57,42 @@ export class AgentStatePseudonymStore implements PseudonymStore {
   }
 }
 
+/** The audit log the agent opens on start; refuses (fails closed) until then. */
+export class DeferredAuditLog implements AuditLog {
+  target: AuditLog | undefined;
+  private t(): AuditLog {
+    if (!this.target) throw new Error("consent agent not started: no audit log");
+    return this.target;
+  }
+  append(record: AuditRecord): Promise<AuditEntry> {
+    return this.t().append(record);
+  }
+  read(fromSeq?: number): Promise<AuditEntry[]> {
+    return this.t().read(fromSeq);
+  }
+  query(q: AuditQuery): Promise<AuditEntry[]> {
+    return this.t().query(q);
+  }
+  head(): Promise<{ seq: number; hash: string } | undefined> {
+    return this.t().head();
+  }
+  async verify(): Promise<AuditChainStatus> {
+    const t = this.t();
+    return t.verify ? t.verify() : verifyChain(await t.read(0), { head: await t.head() });
+  }
+}
+
+/** The hash chain the JetStream log seals entries with. */
+export const AUDIT_CHAIN = { seal: appendEntry, verify: verifyChain };
+
 export function consentAgent(opts: ConsentAgentOptions) {
   const logger = opts.logger.child({ agentId: "consent" });
   let publish: AgentContext["publish"] | undefined;
   let state: AgentState | undefined;
+  const deferred = opts.audit ? undefined : new DeferredAuditLog();
   const service = new ConsentService({
     fhir: new FhirClient({ baseUrl: opts.fhirBaseUrl, ...(opts.fhirBearerToken ? { bearerToken: opts.fhirBearerToken } : {}), logger, ...opts.fhir }),
-    audit: opts.audit ?? new InMemoryAuditLog(),
+    audit: opts.audit ?? deferred!,
     pseudonyms: opts.pseudonyms ?? new AgentStatePseudonymStore(() => state),
     logger,
     ...(opts.referenceDir ? { referenceDir: opts.referenceDir } : {}),
@@ -80,6 +113,7 @@ export function consentAgent(opts: ConsentAgentOptions) {
     start: async (ctx) => {
       publish = ctx.publish;
       state = ctx.state;
+      if (deferred) deferred.target = await JetStreamAuditLog.open({ js: ctx.bus.js, jsm: ctx.bus.jsm, tenant: ctx.tenant, chain: AUDIT_CHAIN, logger });
     },
   });
 }

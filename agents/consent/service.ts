@@ -19,6 +19,8 @@ import type { FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js"
  */
 
 export const MAX_CONSENTS_PER_PATIENT = 200;
+/** Permits with a de-identify obligation remembered to match their de-identification. */
+export const MAX_REMEMBERED_PERMITS = 1_000;
 
 export interface ConsentServiceOptions {
   fhir: FhirClient;
@@ -38,6 +40,11 @@ export interface ConsentServiceOptions {
 export const DeidentifyInputSchema = z.object({
   patientId: FhirIdSchema,
   resources: z.array(z.looseObject({ resourceType: z.string() })).max(5_000),
+  /**
+   * Audit sequence of the permit (with obligation de-identify) this serves: that entry already
+   * records the access, so no second entry is written when this instance made that decision.
+   */
+  decisionSeq: z.number().int().nonnegative().optional(),
 });
 export const DeidentifyOutputSchema = z.object({
   pseudonym: z.string(),
@@ -62,6 +69,8 @@ export class ConsentService {
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly detector: IncidentDetector;
+  /** Recent permits that obliged de-identification: audit seq → who and whom (bounded). */
+  private readonly deidPermits = new Map<number, { patientId: string; requester: string }>();
 
   constructor(private readonly opts: ConsentServiceOptions) {
     this.log = opts.logger;
@@ -129,13 +138,20 @@ export class ConsentService {
     });
     // A break-glass read also counts as a read for bulk-access detection.
     if (decision.breakGlass) this.detector.observe({ ...entry, action: "read" });
+    if (decision.permit && decision.obligations.includes("de-identify")) {
+      this.deidPermits.set(entry.seq, { patientId: req.patientId, requester: req.requester });
+      if (this.deidPermits.size > MAX_REMEMBERED_PERMITS) this.deidPermits.delete(this.deidPermits.keys().next().value!);
+    }
     return { ...decision, auditSeq: entry.seq };
   }
 
   async deidentify(input: z.infer<typeof DeidentifyInputSchema>, by: Principal | undefined): Promise<z.infer<typeof DeidentifyOutputSchema>> {
     const pseudonym = await pseudonymFor(this.opts.pseudonyms, input.patientId);
     const res = deidentifyResources(input.resources, { pseudonym, patientId: input.patientId, safeHarbor: loadSafeHarbor(this.opts.referenceDir), asOf: this.now() });
-    await this.audit({ requester: by?.subject ?? "unknown", roles: by?.roles ?? ["agent"], purposeOfUse: by?.purposeOfUse, patientId: input.patientId, action: "deidentify", what: `${input.resources.length} resources de-identified as ${pseudonym}`, outcome: "success" });
+    const permit = input.decisionSeq !== undefined ? this.deidPermits.get(input.decisionSeq) : undefined;
+    // Part of an access already audited by its decision: one access, one entry. Otherwise (a direct
+    // call, or a decision another instance made) the de-identification is audited on its own.
+    if (!(permit && permit.patientId === input.patientId && permit.requester === by?.subject)) await this.audit({ requester: by?.subject ?? "unknown", roles: by?.roles ?? ["agent"], purposeOfUse: by?.purposeOfUse, patientId: input.patientId, action: "deidentify", what: `${input.resources.length} resources de-identified as ${pseudonym}`, outcome: "success" });
     return { pseudonym, resources: res.resources as z.infer<typeof DeidentifyOutputSchema>["resources"], applied: res.applied };
   }
 
@@ -143,7 +159,7 @@ export class ConsentService {
     const query: AuditQuery = { ...q };
     const entries = await this.opts.audit.query(query);
     if (!q.verify) return { entries };
-    const chain = verifyChain(await this.opts.audit.read(0), { head: await this.opts.audit.head() });
+    const chain = this.opts.audit.verify ? await this.opts.audit.verify() : verifyChain(await this.opts.audit.read(0), { head: await this.opts.audit.head() });
     return { entries, chain };
   }
 }

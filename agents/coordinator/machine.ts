@@ -101,6 +101,7 @@ export const planMachine = setup({
   states: {
     consent: {
       invoke: {
+        id: "checkConsent",
         src: "checkConsent",
         input: ({ context }) => ({ ctx: context }),
         onDone: [
@@ -112,6 +113,7 @@ export const planMachine = setup({
     },
     summary: {
       invoke: {
+        id: "fetchSummary",
         src: "fetchSummary",
         input: ({ context }) => ({ ctx: context }),
         onDone: { target: "optimize", actions: assign({ summary: ({ event }) => event.output }) },
@@ -123,6 +125,7 @@ export const planMachine = setup({
     },
     optimize: {
       invoke: {
+        id: "optimize",
         src: "optimize",
         input: ({ context }) => ({ ctx: context }),
         onDone: [
@@ -138,6 +141,7 @@ export const planMachine = setup({
     },
     verify: {
       invoke: {
+        id: "verify",
         src: "verify",
         input: ({ context }) => ({ ctx: context }),
         onDone: [
@@ -187,6 +191,7 @@ export const planMachine = setup({
     },
     writing: {
       invoke: {
+        id: "writePlan",
         src: "writePlan",
         input: ({ context }) => ({ ctx: context }),
         onDone: { target: "notifying", actions: assign({ written: ({ event }) => event.output }) },
@@ -198,6 +203,7 @@ export const planMachine = setup({
     },
     notifying: {
       invoke: {
+        id: "notify",
         src: "notify",
         input: ({ context }) => ({ ctx: context }),
         onDone: "approved",

@@ -57,10 +57,14 @@ export function coordinatorSkills(opts: RunnerOptions) {
       const record = await ctx.state.load<PlanRecord>(planKey(input.planId));
       if (!record) throw new HmsError("NOT_FOUND", `no plan ${input.planId}`);
       const before = viewOf(record);
-      // A redelivered approval finds the machine already past awaiting: it just continues.
-      if (before.status !== "awaiting-approval" && before.step !== "writing" && before.step !== "notifying") {
-        if (before.decision) return before;
-        throw new HmsError("CONFLICT", `plan ${input.planId} is ${before.status}, not awaiting approval`);
+      if (before.status !== "in-progress" && before.status !== "awaiting-approval") {
+        // Already decided (an approval redelivered after its first instance died): make sure the
+        // plan task is finished, and answer with the plan as it stands.
+        await finishPlanTask(ctx, input.planId, before);
+        return before;
+      }
+      if (before.status === "in-progress" && before.step !== "writing" && before.step !== "notifying") {
+        throw new HmsError("CONFLICT", `plan ${input.planId} is still being assembled (${before.step}), not awaiting approval`);
       }
       const at = new Date().toISOString();
       const event = before.status === "awaiting-approval" ? (input.approve ? { type: "APPROVE" as const, by: clinician.subject, at } : { type: "REJECT" as const, by: clinician.subject, reason: input.reason!, at }) : undefined;

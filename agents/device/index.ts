@@ -127,3 +127,4 @@ export { DeviceRegistry } from "./registry.js";
 export { simulateVitals } from "./simulator.js";
 export { toOruR01 } from "./hl7/generator.js";
 export { frameMllp } from "./mllp/framer.js";
+export { isCritical, interpretValue } from "./ranges.js";

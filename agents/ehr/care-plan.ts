@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { FhirIdSchema } from "../../protocol/clinical/patient.js";
+import type { CarePlanWrite, CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
 import { SYSTEMS } from "./fhir-codes.js";
 
 /**
@@ -10,47 +10,7 @@ import { SYSTEMS } from "./fhir-codes.js";
  * retried task writes nothing twice. Pure: builds the bundle and reads the response.
  */
 
-export const RegimenItemSchema = z.object({
-  /** drugs.json id, e.g. "ustekinumab". */
-  drug: z.string().min(1),
-  drugName: z.string().optional(),
-  dose: z.number().positive().optional(),
-  /** UCUM unit of the dose, e.g. "mg" or "mg/kg". */
-  unit: z.string().optional(),
-  route: z.string().optional(),
-  /** Free-text schedule, e.g. "every 8 weeks". */
-  frequency: z.string().optional(),
-  note: z.string().optional(),
-});
-
-export const PlanFindingSchema = z.object({
-  severity: z.enum(["high", "moderate", "low"]),
-  code: z.string().min(1),
-  message: z.string().min(1),
-  /** Drug ids the finding implicates. */
-  drugs: z.array(z.string()).default([]),
-});
-
-export const CarePlanWriteSchema = z.object({
-  patientId: FhirIdSchema,
-  title: z.string().min(1).default("Crohn's disease treatment proposal"),
-  description: z.string().optional(),
-  regimen: z.array(RegimenItemSchema).min(1),
-  findings: z.array(PlanFindingSchema).default([]),
-  /** FHIR references the plan was built from (e.g. the summary's sources). */
-  basedOn: z.array(z.string()).default([]),
-});
-export type CarePlanWrite = z.infer<typeof CarePlanWriteSchema>;
-
-export const CarePlanWriteResultSchema = z.object({
-  carePlanRef: z.string(),
-  medicationRequestRefs: z.array(z.string()),
-  detectedIssueRefs: z.array(z.string()),
-  provenanceRef: z.string(),
-  /** False when every resource already existed (a retry of the same task). */
-  created: z.boolean(),
-});
-export type CarePlanWriteResult = z.infer<typeof CarePlanWriteResultSchema>;
+export { CarePlanWriteSchema, CarePlanWriteResultSchema, type CarePlanWrite, type CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
 
 /** Stable key for a task's writes: short, token-safe, and the same on every retry. */
 export function writeKey(taskId: string): string {

@@ -23,7 +23,8 @@ export interface EhrAgentOptions {
 
 export { EhrService, type Caller } from "./service.js";
 export { buildPatientSummary } from "./summary.js";
-export { buildCarePlanTransaction, CarePlanWriteSchema, CarePlanWriteResultSchema } from "./care-plan.js";
+export { buildCarePlanTransaction } from "./care-plan.js";
+export { CarePlanWriteSchema, CarePlanWriteResultSchema } from "../../protocol/clinical/ehr.js";
 
 export function ehrAgent(opts: EhrAgentOptions) {
   const logger = opts.logger.child({ agentId: "ehr" });

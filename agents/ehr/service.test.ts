@@ -9,8 +9,8 @@ import { AccessRequestSchema, ConsentRecordSchema, type ConsentDecision, type Co
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
 import { FhirClient, startFhirServer, type FhirJson, type FhirServer } from "../../runtime/embedded/fhir/index.js";
-import { CarePlanWriteSchema } from "./care-plan.js";
-import { EhrService, ObservationQuerySchema, PatientSearchInputSchema, SyncInputSchema, type Caller } from "./service.js";
+import { CarePlanWriteSchema, ObservationQuerySchema, PatientSearchInputSchema, SyncInputSchema } from "../../protocol/clinical/ehr.js";
+import { EhrService, type Caller } from "./service.js";
 
 // A stand-in for ctx.call("consent", ...) built from the same clinical modules the consent agent runs
 // (agents never import each other), with consents stored on the same FHIR server.

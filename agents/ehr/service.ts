@@ -1,12 +1,14 @@
 import type * as fhir4 from "fhir/r4.js";
 import type { Logger } from "pino";
-import { z } from "zod";
 import { ConsentDecisionSchema, type AccessAction, type ConsentDecision, type DataCategory } from "../../protocol/clinical/consent.js";
-import { FhirIdSchema, LabValueSchema, type PatientSummary } from "../../protocol/clinical/patient.js";
+import type { PatientSummary } from "../../protocol/clinical/patient.js";
+import type {
+  CarePlanWrite, CarePlanWriteResult, EhrChange, ObservationQuery, ObservationsOutput, PatientHit, PatientSearchInput, PatientSearchOutput, SyncInput, SyncOutput,
+} from "../../protocol/clinical/ehr.js";
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
 import type { FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js";
-import { buildCarePlanTransaction, readCarePlanResponse, type CarePlanWrite, type CarePlanWriteResult } from "./care-plan.js";
+import { buildCarePlanTransaction, readCarePlanResponse } from "./care-plan.js";
 import { SYSTEMS } from "./fhir-codes.js";
 import { buildPatientSummary } from "./summary.js";
 import { interpretLab } from "../../clinical/labs.js";
@@ -18,10 +20,7 @@ import { loadLoinc } from "../../clinical/reference/loinc.js";
  * researcher gets de-identified data only, through `consent.deidentify`), then talks FHIR.
  */
 
-/** Observations returned when the caller names no count (bounded outputs for MCP users). */
-export const DEFAULT_OBSERVATION_COUNT = 20;
-export const MAX_OBSERVATION_COUNT = 200;
-export const DEFAULT_PATIENT_SEARCH_COUNT = 20;
+export { DEFAULT_OBSERVATION_COUNT, MAX_OBSERVATION_COUNT, DEFAULT_PATIENT_SEARCH_COUNT } from "../../protocol/clinical/ehr.js";
 /** Upper bound on resources read for one summary. */
 export const MAX_RECORD_RESOURCES = 2_000;
 
@@ -45,40 +44,6 @@ export interface EhrServiceOptions {
   referenceDir?: string;
   now?: () => Date;
 }
-
-export const PatientSearchInputSchema = z
-  .object({
-    identifier: z.string().min(1).optional().describe("MRN, or system|value"),
-    name: z.string().min(1).optional(),
-    birthdate: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/).optional(),
-    count: z.number().int().min(1).max(100).default(DEFAULT_PATIENT_SEARCH_COUNT),
-  })
-  .refine((v) => v.identifier || v.name || v.birthdate, { message: "give at least one of identifier, name, birthdate" });
-export const PatientHitSchema = z.object({ patientId: FhirIdSchema, name: z.string().optional(), mrn: z.string().optional(), birthDate: z.string().optional(), sex: z.string().optional() });
-export const PatientSearchOutputSchema = z.object({ patients: z.array(PatientHitSchema), withheld: z.number().int().nonnegative() });
-
-export const ObservationQuerySchema = z.object({
-  patientId: FhirIdSchema,
-  /** loinc.json key (e.g. "fecal_calprotectin") or LOINC code (e.g. "38445-3"). */
-  code: z.string().min(1).optional(),
-  /** ISO dates, inclusive. */
-  since: z.string().optional(),
-  until: z.string().optional(),
-  count: z.number().int().min(1).max(MAX_OBSERVATION_COUNT).default(DEFAULT_OBSERVATION_COUNT),
-});
-export const ObservationsOutputSchema = z.object({
-  observations: z.array(LabValueSchema.partial({ key: true, interpretation: true }).extend({ value: z.number().optional(), text: z.string().optional() })),
-  deidentified: z.boolean(),
-});
-
-export const SyncInputSchema = z.object({
-  /** ISO instant; changes strictly after it. Default: where the last sync ended (or the last hour on first call). */
-  since: z.string().optional(),
-  types: z.array(z.string().regex(/^[A-Z][A-Za-z]+$/)).default(["Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "AllergyIntolerance", "CarePlan"]),
-  count: z.number().int().min(1).max(1000).default(200),
-});
-export const EhrChangeSchema = z.object({ ref: z.string(), resourceType: z.string(), patientId: z.string().optional(), lastUpdated: z.string() });
-export const SyncOutputSchema = z.object({ changes: z.array(EhrChangeSchema), since: z.string(), until: z.string() });
 
 const SUMMARY_CATEGORIES: DataCategory[] = ["demographics", "conditions", "observations", "medications", "allergies", "genomics"];
 
@@ -115,8 +80,9 @@ export class EhrService {
     return decision;
   }
 
-  private async deidentify(caller: Caller, patientId: string, resources: FhirJson[]): Promise<fhir4.Resource[]> {
-    const out = await caller.call<{ resources: fhir4.Resource[] }>("consent", "deidentify", { patientId, resources });
+  /** De-identifies through the consent agent; `decision` is the permit that obliged it (audited once, there). */
+  private async deidentify(caller: Caller, patientId: string, resources: FhirJson[], decision: ConsentDecision): Promise<fhir4.Resource[]> {
+    const out = await caller.call<{ resources: fhir4.Resource[] }>("consent", "deidentify", { patientId, resources, ...(decision.auditSeq !== undefined ? { decisionSeq: decision.auditSeq } : {}) });
     return out.resources;
   }
 
@@ -139,17 +105,17 @@ export class EhrService {
     const decision = await this.authorize(caller, patientId, SUMMARY_CATEGORIES, "read", `summary of Patient/${patientId}`);
     let resources = (await this.fetchRecord(patientId, caller.signal)) as unknown as fhir4.Resource[];
     const deid = decision.obligations.includes("de-identify");
-    if (deid) resources = await this.deidentify(caller, patientId, resources as unknown as FhirJson[]);
+    if (deid) resources = await this.deidentify(caller, patientId, resources as unknown as FhirJson[], decision);
     return buildPatientSummary(resources, { asOf: this.now(), referenceDir: this.opts.referenceDir, deidentified: deid });
   }
 
-  async searchPatients(input: z.infer<typeof PatientSearchInputSchema>, caller: Caller): Promise<z.infer<typeof PatientSearchOutputSchema>> {
+  async searchPatients(input: PatientSearchInput, caller: Caller): Promise<PatientSearchOutput> {
     const params: Record<string, string | number> = { _count: input.count };
     if (input.identifier) params.identifier = input.identifier.includes("|") ? input.identifier : `${SYSTEMS.mrn}|${input.identifier}`;
     if (input.name) params.name = input.name;
     if (input.birthdate) params.birthdate = input.birthdate;
     const bundle = await this.fhir.search("Patient", params, caller.signal);
-    const patients: z.infer<typeof PatientHitSchema>[] = [];
+    const patients: PatientHit[] = [];
     let withheld = 0;
     for (const e of bundle.entry ?? []) {
       const p = e.resource as fhir4.Patient | undefined;
@@ -180,7 +146,7 @@ export class EhrService {
     return { patients, withheld };
   }
 
-  async getObservations(q: z.infer<typeof ObservationQuerySchema>, caller: Caller): Promise<z.infer<typeof ObservationsOutputSchema>> {
+  async getObservations(q: ObservationQuery, caller: Caller): Promise<ObservationsOutput> {
     const decision = await this.authorize(caller, q.patientId, ["observations"], "read", `Observation?subject=Patient/${q.patientId}${q.code ? `&code=${q.code}` : ""}`);
     const loinc = loadLoinc(this.opts.referenceDir);
     const params: Record<string, string | number | string[]> = { subject: `Patient/${q.patientId}`, _sort: "-date", _count: q.count };
@@ -193,7 +159,7 @@ export class EhrService {
     const bundle = await this.fhir.search("Observation", params, caller.signal);
     let obs = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is FhirJson => !!r);
     const deid = decision.obligations.includes("de-identify");
-    if (deid) obs = (await this.deidentify(caller, q.patientId, obs)) as unknown as FhirJson[];
+    if (deid) obs = (await this.deidentify(caller, q.patientId, obs, decision)) as unknown as FhirJson[];
     const observations = (obs as unknown as fhir4.Observation[]).slice(0, q.count).map((o) => {
       const coding = o.code.coding?.[0];
       const entry = coding?.code ? loinc.byCode(coding.system, coding.code) : undefined;
@@ -226,14 +192,14 @@ export class EhrService {
 
   /** Resources changed since the cursor (`_lastUpdated`), oldest first; advances the cursor. */
   async syncChanges(
-    input: z.infer<typeof SyncInputSchema>,
+    input: SyncInput,
     publish: (topicType: string, data: unknown) => Promise<void>,
     opts: { signal?: AbortSignal; cursor?: SyncCursor } = {},
-  ): Promise<z.infer<typeof SyncOutputSchema>> {
+  ): Promise<SyncOutput> {
     const signal = opts.signal;
     const saved = opts.cursor ? await opts.cursor.load() : this.lastSync;
     const since = input.since ?? saved ?? new Date(this.now().getTime() - 3_600_000).toISOString();
-    const changes: z.infer<typeof EhrChangeSchema>[] = [];
+    const changes: EhrChange[] = [];
     for (const type of input.types) {
       const bundle = await this.fhir.search(type, { _lastUpdated: `gt${since}`, _sort: "_lastUpdated", _count: input.count }, signal);
       for (const e of bundle.entry ?? []) {

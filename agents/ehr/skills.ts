@@ -1,11 +1,9 @@
-import { z } from "zod";
-import { FhirIdSchema, PatientSummarySchema } from "../../protocol/clinical/patient.js";
-import { defineSkill, type SkillContext } from "../../runtime/index.js";
-import { CarePlanWriteResultSchema, CarePlanWriteSchema } from "./care-plan.js";
 import {
-  ObservationQuerySchema, ObservationsOutputSchema, PatientSearchInputSchema, PatientSearchOutputSchema, SyncInputSchema, SyncOutputSchema,
-  type Caller, type EhrService,
-} from "./service.js";
+  CarePlanWriteResultSchema, CarePlanWriteSchema, ObservationQuerySchema, ObservationsOutputSchema, PatientSearchInputSchema, PatientSearchOutputSchema,
+  SummaryInputSchema, SummaryOutputSchema, SyncInputSchema, SyncOutputSchema,
+} from "../../protocol/clinical/ehr.js";
+import { defineSkill, type SkillContext } from "../../runtime/index.js";
+import type { Caller, EhrService } from "./service.js";
 
 const caller = (ctx: SkillContext): Caller => ({ principal: ctx.principal, taskId: ctx.taskId, signal: ctx.signal, call: (a, v, i) => ctx.call(a, v, i) });
 /** Key of the sync position in the agent's durable state. */
@@ -29,8 +27,8 @@ export function ehrSkills(service: () => EhrService) {
     verb: "get_patient_summary",
     title: "Get patient summary",
     description: "Builds the Crohn's patient summary from the EHR: demographics, Montreal phenotype, CDAI/HBI activity, latest labs with interpretation, TPMT/NUDT15/HLA genotype with CPIC phenotype, treatment history with response and adverse events, comorbidity flags. Researchers get it de-identified.",
-    input: z.object({ patientId: FhirIdSchema }),
-    output: z.object({ summary: PatientSummarySchema }),
+    input: SummaryInputSchema,
+    output: SummaryOutputSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: CLINICAL_ROLES,
     handler: async ({ patientId }, ctx) => {

@@ -1,5 +1,5 @@
-import type { AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
-import { appendEntry } from "./chain.js";
+import type { AuditChainStatus, AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
+import { appendEntry, verifyChain } from "./chain.js";
 
 export interface AuditQuery {
   patientId?: string;
@@ -22,6 +22,8 @@ export interface AuditLog {
   read(fromSeq?: number): Promise<AuditEntry[]>;
   query(q: AuditQuery): Promise<AuditEntry[]>;
   head(): Promise<{ seq: number; hash: string } | undefined>;
+  /** Verifies the chain as stored, including what only the store can tell (e.g. a deleted tail). */
+  verify?(): Promise<AuditChainStatus>;
 }
 
 export function matchesQuery(e: AuditEntry, q: AuditQuery): boolean {
@@ -54,5 +56,8 @@ export class InMemoryAuditLog implements AuditLog {
   }
   async head(): Promise<{ seq: number; hash: string } | undefined> {
     return this.last;
+  }
+  async verify(): Promise<AuditChainStatus> {
+    return verifyChain(this.entries, { head: this.last });
   }
 }

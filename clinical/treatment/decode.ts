@@ -2,7 +2,7 @@ import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type { DecisionAction, MonitoringItem, RegimenItem, TreatmentPlan } from "../../protocol/clinical/plan.js";
 import { drugRef } from "../reference/drugs.js";
 import { getPath } from "./reference-path.js";
-import { requiredScreening } from "./rules.js";
+import { effectiveFractionLevel, requiredScreening } from "./rules.js";
 import { ACTIONS, COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";
 
 /** Turns a genome into a TreatmentPlan (doses from drugs.json) with its monitoring schedule. */
@@ -44,7 +44,7 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
   if (immI > 0) {
     const id = IMMUNOMODULATORS[immI - 1];
     const e = space.drugs.byId(id);
-    const frac = space.fractions[genome[G.frac]];
+    const frac = space.fractions[effectiveFractionLevel(p, id, space, genome[G.frac])];
     if (id === "methotrexate") {
       items.push({ role: "immunomodulator", drug: id, drugClass: e.class, route: "SC", phase: "induction", dose: Number(getPath(e, "induction.dose")), unit: "mg", schedule: { kind: "every", weeks: 1 }, startWeek: 0, endWeek: 16, doseFraction: 1, reference: drugRef(id, "induction") });
       items.push({ role: "immunomodulator", drug: id, drugClass: e.class, route: "SC", phase: "maintenance", dose: Number(getPath(e, "maintenance.dose")), unit: "mg", schedule: { kind: "every", weeks: 1 }, startWeek: 16, endWeek: null, doseFraction: 1, reference: drugRef(id, "maintenance") });

@@ -8,8 +8,12 @@ import type { GaProblem } from "../../protocol/clinical/plan.js";
  * See agents/optimizer/MODEL.md.
  */
 
-/** Numbers per arm: 9 weekly hazards for the induction phase, 9 for maintenance, then burden/week. */
-export const ARM_LEN = 19;
+/**
+ * Numbers per arm: 9 weekly hazards for the induction phase, 9 for maintenance, then burden/week,
+ * then the weekly rate of co-medication adverse events (counted; they stop the co-medication only,
+ * so no state changes).
+ */
+export const ARM_LEN = 20;
 /** Hazard offsets inside one phase. */
 export const H = { aR: 0, aP: 1, pR: 2, pA: 3, rA: 4, ae: 5, sA: 6, sP: 7, sR: 8 } as const;
 export const PHASE_LEN = 9;
@@ -171,7 +175,10 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
       next[o + 4] = S + A * sA + P * sP + R * sR;
       aeEvents += (R + P + A) * ae;
       toOff += E * m.eExit;
-      if (a !== off) burden += (R + P + A) * tab[base + 2 * PHASE_LEN];
+      if (a !== off) {
+        burden += (R + P + A) * tab[base + 2 * PHASE_LEN];
+        aeEvents += (R + P + A) * tab[base + 2 * PHASE_LEN + 1];
+      }
     }
     next[off * 5 + 2] += toOff;
     mass.set(next);

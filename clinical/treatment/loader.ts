@@ -21,9 +21,16 @@ export interface OptimizerImpl {
   evaluate(problem: GaProblem, genomes: number[][]): Promise<number[]>;
 }
 
+/** Opaque Rust-side problem (a boxed, validated copy). */
+type NativeHandle = { readonly __nativeProblem: unique symbol };
+
 interface NativeModule {
   optimize(input: { problem: GaProblem; config: GaConfig }): Promise<unknown>;
   evaluateGenomes(input: { problem: GaProblem; genomes: number[][] }): Promise<unknown>;
+  /** The arm tables travel as Float64Arrays, the rest as JSON; throws a RangeError when invalid. */
+  createProblem(meta: GaProblem, armsFirst: Float64Array, armsAfter: Float64Array): NativeHandle;
+  optimizeHandle(problem: NativeHandle, config: GaConfig): Promise<unknown>;
+  evaluateHandle(problem: NativeHandle, genes: Int32Array): Float64Array;
 }
 
 /** Default location of the native module. */
@@ -44,6 +51,20 @@ function unwrap(out: unknown): unknown {
 }
 
 function nativeImpl(mod: NativeModule): OptimizerImpl {
+  // One Rust-side copy per problem object: the 0.5 MB of arm tables cross the boundary once.
+  const handles = new WeakMap<GaProblem, NativeHandle>();
+  const handleOf = (problem: GaProblem): NativeHandle => {
+    let h = handles.get(problem);
+    if (!h) {
+      try {
+        h = mod.createProblem({ ...problem, model: { ...problem.model, armsFirst: [], armsAfter: [] } }, Float64Array.from(problem.model.armsFirst), Float64Array.from(problem.model.armsAfter));
+      } catch (err) {
+        throw new HmsError("INVALID_INPUT", `native optimizer: ${(err as Error).message}`, { cause: err });
+      }
+      handles.set(problem, h);
+    }
+    return h;
+  };
   const call = async <T>(fn: () => Promise<unknown>): Promise<T> => {
     try {
       return unwrap(await fn()) as T;
@@ -55,12 +76,26 @@ function nativeImpl(mod: NativeModule): OptimizerImpl {
     name: "native",
     async run(problem, cfg, onProgress, signal) {
       if (signal?.aborted) throw signal.reason;
-      const res = GaRunResultSchema.parse(await call(() => mod.optimize({ problem, config: cfg })));
+      const h = handleOf(problem);
+      const res = GaRunResultSchema.parse(await call(() => mod.optimizeHandle(h, cfg)));
       // The native run reports once it is done: replay its history at the configured cadence.
       if (onProgress) for (const h of res.history) if (h.generation % cfg.progressEvery === 0 || h.generation === cfg.generations) onProgress(h);
       return res;
     },
-    evaluate: async (problem, genomes) => call<number[]>(() => mod.evaluateGenomes({ problem, genomes })),
+    async evaluate(problem, genomes) {
+      const h = handleOf(problem);
+      const n = problem.domains.length;
+      const genes = new Int32Array(genomes.length * n);
+      genomes.forEach((g, i) => {
+        if (g.length !== n) throw new HmsError("INVALID_INPUT", `native optimizer: genomes[${i}] has ${g.length} genes, expected ${n}`);
+        genes.set(g, i * n);
+      });
+      try {
+        return Array.from(mod.evaluateHandle(h, genes));
+      } catch (err) {
+        throw new HmsError("INVALID_INPUT", `native optimizer: ${(err as Error).message}`, { cause: err });
+      }
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type { BiomarkerInfluence, FitnessWeights, GaProblem, OptimizerConstraints, OptimizerMode } from "../../protocol/clinical/plan.js";
 import { loadLoinc } from "../reference/loinc.js";
 import { PHASE_LEN } from "./fitness.js";
-import { gaConstraints } from "./rules.js";
+import { THIOPURINES, allowedThiopurineFractions, effectiveFractionLevel, gaConstraints } from "./rules.js";
 import { COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, domainsFor, drugEfficacy, type PlanSpace } from "./space.js";
 
 /**
@@ -15,6 +15,8 @@ const INDUCTION_WEEKS = 12;
 const MAINT_WEEKS = 40;
 const cap = (x: number) => Math.min(0.95, Math.max(0, x));
 const weekly = (p: number, weeks: number) => 1 - Math.pow(1 - cap(p), 1 / weeks);
+/** Probability with odds multiplied by `or`. */
+const withOdds = (p: number, or: number) => { const o = (p / (1 - p)) * or; return o / (1 + o); };
 
 export interface PatientFactors {
   exposed: boolean;
@@ -87,7 +89,7 @@ export function patientFactors(p: PatientSummary, space: PlanSpace): PatientFact
   return { exposed, antiTnfPriorFactor, efficacyMult, relapseMult, mabMult, surgeryMult, hla, influences, notes };
 }
 
-interface ArmInputs { pRem: number; pResp: number; pMaint: number; aeYear: number; relapseMult: number; burdenWeek: number }
+interface ArmInputs { pRem: number; pResp: number; pMaint: number; aeYear: number; relapseMult: number; burdenWeek: number; coMedAeYear: number }
 
 function armVector(x: ArmInputs, space: PlanSpace, pf: PatientFactors): number[] {
   const mod = space.efficacy.modifiers;
@@ -101,7 +103,7 @@ function armVector(x: ArmInputs, space: PlanSpace, pf: PatientFactors): number[]
   const sR = (mod.surgeryPerYearRemission.value * pf.surgeryMult) / 52;
   const ind = [aR, aP, aR, rA, rA, ae, sA, sP, sR];
   const mnt = [aR * rec, aP * rec, aR * rec, rA, rA, ae, sA, sP, sR];
-  return [...ind, ...mnt, x.burdenWeek];
+  return [...ind, ...mnt, x.burdenWeek, x.coMedAeYear / 52];
 }
 
 /** Builds the GA problem for a patient. */
@@ -123,15 +125,25 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
   const monitoringPerTest = e.monitoring.burdenPerTest.value;
   const tdmInterval = e.monitoring.tdmIntervalWeeks.value;
 
+  // Upper CPIC starting fraction per immunomodulator for this patient: a CPIC-adjusted dose gives
+  // the exposure of a normal dose in a normal metabolizer (efficacy.json#modifiers.thiopurineExposureAtCpicDose).
+  const cpicUpper = IMMUNOMODULATORS.map((id) => THIOPURINES.includes(id) ? allowedThiopurineFractions(p, id, space).range[1] : 1);
+
   const table = (after: boolean): number[] => {
     const out: number[] = [];
     const exposed = pf.exposed || after;
     for (let a = 0; a < nAdv; a++) for (let r = 0; r < N_REG; r++) for (let im = 0; im < nImm; im++) for (let fr = 0; fr < nFrac; fr++) for (let td = 0; td < nTdm; td++) {
-      const frac = im === 0 ? 1 : space.fractions[fr];
       const immId = im > 0 ? IMMUNOMODULATORS[im - 1] : null;
+      const frac = immId === null ? 1 : space.fractions[effectiveFractionLevel(p, immId, space, fr)];
       const immE = immId ? drugEfficacy(e, immId) : null;
       // thiopurine exposure relative to the CPIC upper starting fraction for this patient
-      const immExposure = immId === "methotrexate" ? 1 : frac;
+      const immExposure = immId === null || immId === "methotrexate" ? 1 : Math.min(1, frac / Math.max(1e-9, cpicUpper[im - 1]));
+      // Beside an advanced therapy, an immunomodulator adverse event stops the immunomodulator only:
+      // its benefit lasts the mean time on it over the year, (1 - e^-λ)/λ for a stop rate λ per year.
+      const immAeYear = immE ? immE.aeDiscontinuationPerYear!.value * immExposure : 0;
+      const persistence = a > 0 && immAeYear > 0 ? (1 - Math.exp(-immAeYear)) / immAeYear : 1;
+      const immBenefit = immExposure * persistence;
+      let coMedAeYear = 0;
       let pRem: number, pResp: number, pMaint: number, aeYear = 0, burdenWeek = 0;
       let relapseMult = pf.relapseMult;
       if (a === 0) {
@@ -155,9 +167,14 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
         if (adv.entry.route.includes("IV") || adv.entry.route.includes("SC")) mult *= pf.mabMult;
         if (cls === "anti-TNF" && p.diagnosis.montreal.perianal) mult *= mod.perianalAntiTnfEfficacy.value;
         if (adv.id === "upadacitinib" && p.diagnosis.montreal.location === "L1") mult *= mod.ilealUpadacitinibEfficacy.value;
-        if (adv.id === "infliximab" && immId) mult *= 1 + (mod.comboInfliximabThiopurine.value - 1) * Math.min(1, immExposure);
         const eff = (v: number, base: number) => base + (v - base) * scale;
-        pRem = eff(pick(de.remissionInduction!), pl.remissionInduction.value) * mult;
+        // Naive patients: odds ratio vs placebo (network meta-analysis) on the pooled placebo rate, so
+        // trials with different end points and placebo rates are comparable.
+        const ri = de.remissionInduction!;
+        let pBase = exposed && ri.exposed ? ri.exposed.value : ri.oddsRatioNaive ? withOdds(pl.remissionInductionPooled.value, ri.oddsRatioNaive.value) : ri.naive.value;
+        // SONIC: infliximab with a thiopurine (AGA: combination for infliximab only).
+        if (adv.id === "infliximab" && immId) pBase = withOdds(pBase, 1 + (mod.comboInfliximabThiopurineOR.value - 1) * immBenefit);
+        pRem = eff(pBase, pl.remissionInduction.value) * mult;
         pResp = Math.max(pRem, eff(pick(de.responseInduction!), pl.responseInduction.value) * mult);
         const maint = de.maintenanceRemission!;
         pMaint = eff(maint[Math.min(r, maint.length - 1)].value, pl.maintenanceRemission.value) * (cls === "anti-TNF" ? pf.antiTnfPriorFactor : 1);
@@ -166,24 +183,26 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
         if (cls === "anti-TNF") {
           // Immunogenic share of loss of response scaled by HLA-DQA1*05 risk without an immunomodulator.
           const share = mod.immunogenicShareOfLossOfResponse.value;
+          // Anti-drug antibodies: more with HLA-DQA1*05, fewer with an immunomodulator (per-drug RR).
           let hr = 1;
-          if (pf.hla && !immId) hr = td > 0 ? mod.hlaDqa105UnderProactiveTdmRR.value : mod.hlaDqa105ImmunogenicityHR.value;
+          if (pf.hla) hr = td > 0 ? mod.hlaDqa105UnderProactiveTdmRR.value : mod.hlaDqa105ImmunogenicityHR.value;
+          if (immId) hr *= 1 - (1 - (e.antiDrugAntibodyRRWithImmunomodulator[adv.id]?.value ?? 1)) * immBenefit;
           relapseMult *= 1 - share + share * hr;
           if (td > 0) relapseMult *= mod.proactiveTdmRelapseFactor.value;
         }
         if (td > 0) burdenWeek += monitoringPerTest / tdmInterval;
       }
       if (immE) {
-        aeYear += immE.aeDiscontinuationPerYear!.value * immExposure;
+        if (a === 0) aeYear += immAeYear; else coMedAeYear = immAeYear;
         const immRoute = immId === "methotrexate" ? "SC" : "PO";
         burdenWeek += burdenOf(immRoute, immId === "methotrexate" ? 1 : null);
       }
-      out.push(...armVector({ pRem, pResp, pMaint, aeYear, relapseMult, burdenWeek }, space, pf));
+      out.push(...armVector({ pRem, pResp, pMaint, aeYear, relapseMult, burdenWeek, coMedAeYear }, space, pf));
     }
     return out;
   };
 
-  const off = armVector({ pRem: pl.remissionInduction.value * pf.efficacyMult, pResp: pl.responseInduction.value * pf.efficacyMult, pMaint: pl.maintenanceRemission.value, aeYear: 0, relapseMult: pf.relapseMult, burdenWeek: 0 }, space, pf);
+  const off = armVector({ pRem: pl.remissionInduction.value * pf.efficacyMult, pResp: pl.responseInduction.value * pf.efficacyMult, pMaint: pl.maintenanceRemission.value, aeYear: 0, relapseMult: pf.relapseMult, burdenWeek: 0, coMedAeYear: 0 }, space, pf);
   for (let i = 0; i < PHASE_LEN; i++) off[i] = off[PHASE_LEN + i]; // off therapy is never "induction"
 
   const steroid: [number, number, number, number][] = [[0, 0, 0, 0]];

@@ -10,7 +10,8 @@ import { evaluate } from "./fitness.js";
 import type { GaProgress } from "./ga.js";
 import type { OptimizerImpl } from "./loader.js";
 import { buildProblem } from "./model.js";
-import { G, loadPlanSpace, spaceSize, type PlanSpace } from "./space.js";
+import { G, IMMUNOMODULATORS, loadPlanSpace, spaceSize, type PlanSpace } from "./space.js";
+import { effectiveFractionLevel } from "./rules.js";
 import { encodePlan } from "./encode.js";
 
 /** Options shared by the optimizer's and the verifier's entry points. */
@@ -91,7 +92,9 @@ export async function optimizeTreatment(input: OptimizeTreatmentInput, opts: Tre
   const seen = new Set<string>();
   for (const t of run.top) {
     if (plans.length >= config.topK) break;
-    const key = canonicalKey(t.genome);
+    const norm = [...t.genome];
+    if (norm[G.imm] > 0) norm[G.frac] = effectiveFractionLevel(patient, IMMUNOMODULATORS[norm[G.imm] - 1], space, norm[G.frac]);
+    const key = canonicalKey(norm);
     if (seen.has(key)) continue;
     seen.add(key);
     const b = evaluate(problem, t.genome);

@@ -85,6 +85,22 @@ export function allowedThiopurineFractions(p: PatientSummary, drug: string, spac
 const EPS = 1e-9;
 const inRange = (x: number, [lo, hi]: [number, number]) => x >= lo - EPS && x <= hi + EPS;
 
+/**
+ * The dose-fraction level actually given for a requested level: the nearest level inside the
+ * patient's CPIC range (thiopurines) or the full dose (methotrexate).
+ */
+export function effectiveFractionLevel(p: PatientSummary, drug: string, space: PlanSpace, level: number): number {
+  const range: [number, number] = THIOPURINES.includes(drug) ? allowedThiopurineFractions(p, drug, space).range : [1, 1];
+  let best = level;
+  let bestD = Infinity;
+  space.fractions.forEach((fr, l) => {
+    if (!inRange(fr, range)) return;
+    const d = Math.abs(l - level);
+    if (d < bestD) { bestD = d; best = l; }
+  });
+  return best;
+}
+
 /** Tests required before the first dose of a drug, with the entry that asks for each. */
 export function requiredScreening(p: PatientSummary, drug: string, space: PlanSpace): { test: MonitoringTest; reference: string }[] {
   const out: { test: MonitoringTest; reference: string }[] = [];
@@ -97,6 +113,11 @@ export function requiredScreening(p: PatientSummary, drug: string, space: PlanSp
   if (THIOPURINES.includes(drug) && (p.pharmacogenomics.tpmtPhenotype === "unknown" || p.pharmacogenomics.nudt15Phenotype === "unknown")) push("tpmt-nudt15", entryRef(space, drug, "monitoring", /TPMT/));
   if (p.demographics.sex === "female") push("pregnancy-test", entryRef(space, drug, "contraindications", /pregnan/i));
   return out;
+}
+
+/** Label text that reserves dose escalation for loss of response (drugs.json). */
+function remissionChangeReference(space: PlanSpace): string {
+  return space.drugs.has("infliximab") && space.drugs.byId("infliximab").dose_escalation ? drugRef("infliximab", "dose_escalation") : "drugs.json#infliximab";
 }
 
 const itemRef = (i: number) => `items[${i}]`;
@@ -204,6 +225,12 @@ export const RULES: Rule[] = [
     }),
   },
   {
+    id: "change-in-remission", severity: "error", title: "Escalating or switching a therapy that keeps the patient in remission",
+    check: ({ plan, space }) => plan.decisionPoints.flatMap((dp) => dp.onRemission.kind === "continue" ? [] : [f("change-in-remission", "error",
+      `week ${dp.week}: ${dp.onRemission.kind} on remission; escalation is for loss of or decreased response, and a therapy that maintains remission is continued`,
+      remissionChangeReference(space), `decisionPoints[week ${dp.week}].onRemission`)]),
+  },
+  {
     id: "screening-before-start", severity: "error", title: "Screening required before the first dose",
     check: ({ patient, plan, space }) => plan.items.flatMap((it, i) => requiredScreening(patient, it.drug, space)
       .filter((r) => !plan.monitoring.some((m) => m.test === r.test && m.weeks.some((w) => w <= it.startWeek)))
@@ -263,14 +290,16 @@ export function gaConstraints(p: PatientSummary, space: PlanSpace, mode: Optimiz
     const v = k + 1;
     if (isBlocked(drug)) fv[G.imm].push(v);
     if (upa > 0) fp.push([G.adv, upa, G.imm, v]);
-    const allowed: [number, number] = THIOPURINES.includes(drug) ? allowedThiopurineFractions(p, drug, space).range : [1, 1];
-    space.fractions.forEach((fr, l) => { if (!inRange(fr, allowed)) fp.push([G.imm, v, G.frac, l]); });
+    // The dose-fraction gene is a requested level; effectiveFractionLevel clamps it into the CPIC
+    // range (a decoder, not a constraint), so every level is feasible.
   });
   STEROIDS.forEach((drug, k) => {
     const v = k + 1;
     if (isBlocked(drug)) fv[G.steroid].push(v);
     COURSE_WEEKS.forEach((w, c) => { if (w > space.steroidLimit[drug].weeks) fp.push([G.steroid, v, G.course, c]); });
   });
+  // change-in-remission: the remission branch of every decision point is "continue".
+  if (mode === "full") for (const g of [G.dp0, G.dp1]) fv[g].push(1, 2);
   // A switch target that is upadacitinib with an immunomodulator would break ix-jak-immunosuppressant.
   if (mode === "full" && upa > 0) IMMUNOMODULATORS.forEach((_, k) => fp.push([G.switchTarget, upa - 1, G.imm, k + 1]));
   void ACTIONS;

@@ -84,10 +84,11 @@ export const G = { adv: 0, reg: 1, imm: 2, frac: 3, steroid: 4, course: 5, dp0: 
 export const N_REG = 3;
 
 export interface Efficacy {
-  placebo: Record<"remissionInduction" | "responseInduction" | "maintenanceRemission", NumberWithSource>;
+  placebo: Record<"remissionInduction" | "responseInduction" | "maintenanceRemission" | "remissionInductionPooled" | "maintenanceRemissionPooled", NumberWithSource>;
   drugs: Record<string, {
     sameAs?: string;
-    remissionInduction?: { naive: NumberWithSource; exposed?: NumberWithSource };
+    /** `oddsRatioNaive`: odds ratio vs placebo in advanced-therapy-naive patients (network meta-analysis or trial), applied to the pooled placebo rate. */
+    remissionInduction?: { naive: NumberWithSource; exposed?: NumberWithSource; oddsRatioNaive?: NumberWithSource };
     responseInduction?: { naive: NumberWithSource; exposed?: NumberWithSource };
     maintenanceRemission?: NumberWithSource[];
     aeDiscontinuationPerYear?: NumberWithSource;
@@ -100,6 +101,8 @@ export interface Efficacy {
     tdmIntervalWeeks: NumberWithSource;
   };
   burden: Record<string, NumberWithSource>;
+  /** Risk ratio of anti-drug antibodies with an immunomodulator, per anti-TNF. */
+  antiDrugAntibodyRRWithImmunomodulator: Record<string, NumberWithSource>;
 }
 
 let efficacyCache: Efficacy | undefined;

@@ -16,7 +16,24 @@ struct Scratch {
     mass: Vec<f64>,
     next: Vec<f64>,
     snap: Vec<f64>,
+    coef: Vec<[f64; N_COEF]>,
 }
+
+const N_COEF: usize = 14;
+const C_RR: usize = 0;
+const C_PR: usize = 1;
+const C_AR: usize = 2;
+const C_PP: usize = 3;
+const C_AP: usize = 4;
+const C_AA: usize = 5;
+const C_RA: usize = 6;
+const C_PA: usize = 7;
+const C_AE: usize = 8;
+const C_SA: usize = 9;
+const C_SP: usize = 10;
+const C_SR: usize = 11;
+const C_BURDEN: usize = 12;
+const C_COMED: usize = 13;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -27,8 +44,9 @@ fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     v.resize(n, x);
 }
 
-/// Numbers per arm: 9 hazards for induction, 9 for maintenance, burden per week.
-pub(crate) const ARM_LEN: usize = 19;
+/// Numbers per arm: 9 hazards for induction, 9 for maintenance, burden per week, weekly rate of
+/// co-medication adverse events (counted only).
+pub(crate) const ARM_LEN: usize = 20;
 const PHASE_LEN: usize = 9;
 /// Fitness of an infeasible plan is `INFEASIBLE` minus its number of violations.
 pub const INFEASIBLE: f64 = -1e6;
@@ -131,6 +149,7 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
         mass,
         next,
         snap,
+        coef,
     } = sc;
     reset(arm_drug, n_arms, 0);
     reset(arm_reg, n_arms, 0);
@@ -169,6 +188,56 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
     let mut burden = 0.0f64;
     reset(next, n_arms * 5, 0.0);
     reset(snap, n_arms * 5, 0.0);
+
+    // Per arm, phase (induction, maintenance) and steroid state (off, on): the coefficients of the
+    // weekly update, computed with the same operations in the same order as the update itself.
+    reset(coef, n_arms * 4, [0.0; N_COEF]);
+    let stay_e = 1.0 - m.e_exit;
+    for a in 0..n_arms {
+        let (tab, base): (&[f64], usize) = if a == off {
+            (&m.off, 0)
+        } else if arm_after[a] {
+            (&m.arms_after, arm_base[a])
+        } else {
+            (&m.arms_first, arm_base[a])
+        };
+        for ph in 0..2 {
+            let h = &tab[base + ph * PHASE_LEN..base + (ph + 1) * PHASE_LEN];
+            for on in 0..2 {
+                let (mut h_ar, mut h_ap, mut h_pr) = (h[0], h[1], h[2]);
+                let (h_pa, h_ra) = (h[3], h[4]);
+                let mut h_ae = h[5];
+                let (h_sa, h_sp, h_sr) = (h[6], h[7], h[8]);
+                if arm_after[a] && same_class {
+                    h_ar *= m.same_class_factor;
+                    h_ap *= m.same_class_factor;
+                    h_pr *= m.same_class_factor;
+                }
+                if on == 1 {
+                    h_ar = 1.0 - (1.0 - h_ar) * (1.0 - st[0]);
+                    h_ap = 1.0 - (1.0 - h_ap) * (1.0 - st[1]);
+                    h_ae += st[2];
+                }
+                let c = &mut coef[(a * 2 + ph) * 2 + on];
+                c[C_RR] = 1.0 - h_ra - h_ae - h_sr;
+                c[C_PR] = h_pr;
+                c[C_AR] = h_ar;
+                c[C_PP] = 1.0 - h_pr - h_pa - h_ae - h_sp;
+                c[C_AP] = h_ap;
+                c[C_AA] = 1.0 - h_ar - h_ap - h_ae - h_sa;
+                c[C_RA] = h_ra;
+                c[C_PA] = h_pa;
+                c[C_AE] = h_ae;
+                c[C_SA] = h_sa;
+                c[C_SP] = h_sp;
+                c[C_SR] = h_sr;
+                if a != off {
+                    c[C_BURDEN] = tab[base + 2 * PHASE_LEN];
+                    c[C_COMED] = tab[base + 2 * PHASE_LEN + 1];
+                }
+            }
+        }
+    }
 
     for t in 0..m.horizon {
         for k in 0..n_dp {
@@ -211,49 +280,18 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
                 next[o..o + 5].fill(0.0);
                 continue;
             }
-            let (tab, base): (&[f64], usize) = if a == off {
-                (&m.off, 0)
-            } else {
-                let tab = if arm_after[a] {
-                    &m.arms_after
-                } else {
-                    &m.arms_first
-                };
-                let idx = (((arm_drug[a] * m.n_reg + arm_reg[a]) * m.n_imm + imm) * m.n_frac
-                    + frac)
-                    * m.n_tdm
-                    + tdm;
-                (tab, idx * ARM_LEN)
-            };
-            let ph = if a != off && t < arm_entry[a] + m.induction_weeks {
-                0
-            } else {
-                PHASE_LEN
-            };
-            let h = &tab[base + ph..base + ph + PHASE_LEN];
-            let (mut h_ar, mut h_ap, mut h_pr) = (h[0], h[1], h[2]);
-            let (h_pa, h_ra) = (h[3], h[4]);
-            let mut h_ae = h[5];
-            let (h_sa, h_sp, h_sr) = (h[6], h[7], h[8]);
-            if arm_after[a] && same_class {
-                h_ar *= m.same_class_factor;
-                h_ap *= m.same_class_factor;
-                h_pr *= m.same_class_factor;
-            }
-            if t < course {
-                h_ar = 1.0 - (1.0 - h_ar) * (1.0 - st[0]);
-                h_ap = 1.0 - (1.0 - h_ap) * (1.0 - st[1]);
-                h_ae += st[2];
-            }
-            next[o] = r * (1.0 - h_ra - h_ae - h_sr) + pp * h_pr + aa * h_ar;
-            next[o + 1] = pp * (1.0 - h_pr - h_pa - h_ae - h_sp) + aa * h_ap;
-            next[o + 2] = aa * (1.0 - h_ar - h_ap - h_ae - h_sa) + r * h_ra + pp * h_pa;
-            next[o + 3] = e * (1.0 - m.e_exit) + (r + pp + aa) * h_ae;
-            next[o + 4] = s + aa * h_sa + pp * h_sp + r * h_sr;
-            ae_events += (r + pp + aa) * h_ae;
+            let ph = if a != off && t < arm_entry[a] + m.induction_weeks { 0 } else { 1 };
+            let c = &coef[(a * 2 + ph) * 2 + usize::from(t < course)];
+            next[o] = r * c[C_RR] + pp * c[C_PR] + aa * c[C_AR];
+            next[o + 1] = pp * c[C_PP] + aa * c[C_AP];
+            next[o + 2] = aa * c[C_AA] + r * c[C_RA] + pp * c[C_PA];
+            next[o + 3] = e * stay_e + (r + pp + aa) * c[C_AE];
+            next[o + 4] = s + aa * c[C_SA] + pp * c[C_SP] + r * c[C_SR];
+            ae_events += (r + pp + aa) * c[C_AE];
             to_off += e * m.e_exit;
             if a != off {
-                burden += (r + pp + aa) * tab[base + 2 * PHASE_LEN];
+                burden += (r + pp + aa) * c[C_BURDEN];
+                ae_events += (r + pp + aa) * c[C_COMED];
             }
         }
         next[off * 5 + 2] += to_off;

@@ -77,3 +77,49 @@ fn check_genomes(p: &Problem, genomes: &[Vec<usize>]) -> Result<(), GaError> {
     }
     Ok(())
 }
+
+/// A validated problem kept on the Rust side; JavaScript holds it as an opaque box.
+type Handle = std::sync::Arc<Problem>;
+
+/// Builds a problem handle once: the small parts as JSON (with empty `armsFirst`/`armsAfter`),
+/// the two large arm tables as Float64Arrays, so no per-call JSON of the tables.
+#[neon::export(name = "createProblem")]
+fn create_problem(
+    meta: neon::types::extract::Json<Problem>,
+    arms_first: Vec<f64>,
+    arms_after: Vec<f64>,
+) -> Result<Handle, neon::types::extract::Error> {
+    let mut p = meta.0;
+    p.model.arms_first = arms_first;
+    p.model.arms_after = arms_after;
+    p.validate().map_err(|e| neon::types::extract::Error::range_error(format!("{}: {e}", e.code())))?;
+    Ok(std::sync::Arc::new(p))
+}
+
+/// Runs the GA on a problem handle off the JS thread.
+#[neon::export(name = "optimizeHandle", task)]
+fn optimize_handle(p: Handle, config: neon::types::extract::Json<GaConfig>) -> neon::types::extract::Json<Outcome<RunResult>> {
+    neon::types::extract::Json(outcome(run(&p, &config.0)))
+}
+
+/// Fitness of `n` genomes packed gene-major in an Int32Array (genome i at `[i*len, (i+1)*len)`),
+/// on the JS thread (a batch takes milliseconds; a task hop would cost more than it saves).
+#[neon::export(name = "evaluateHandle")]
+fn evaluate_handle(p: Handle, genes: Vec<i32>) -> Result<Vec<f64>, neon::types::extract::Error> {
+    let len = p.domains.len();
+    if genes.len() % len != 0 {
+        return Err(neon::types::extract::Error::range_error("genes: length is not a multiple of the genome length"));
+    }
+    let mut g = vec![0usize; len];
+    let mut out = Vec::with_capacity(genes.len() / len);
+    for chunk in genes.chunks_exact(len) {
+        for (j, (&v, &d)) in chunk.iter().zip(&p.domains).enumerate() {
+            if v < 0 || v as usize >= d {
+                return Err(neon::types::extract::Error::range_error("genes: value out of domain"));
+            }
+            g[j] = v as usize;
+        }
+        out.push(evaluate(&p, &g).fitness);
+    }
+    Ok(out)
+}

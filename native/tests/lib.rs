@@ -4,7 +4,7 @@ use hms_optimizer::{
     evaluate, run, GaConfig, GaError, Layout, Model, Problem, Xoshiro128, INFEASIBLE,
 };
 
-const ARM_LEN: usize = 19;
+const ARM_LEN: usize = 20;
 
 /// A small reduced-mode problem: 3 advanced options, 2 immunomodulator options, no steroid choice.
 fn problem() -> Problem {
@@ -28,11 +28,13 @@ fn problem() -> Problem {
                 arms.extend_from_slice(&phase);
                 arms.extend_from_slice(&phase);
                 arms.push(0.1 * a as f64);
+                arms.push(0.0);
             }
         }
     }
     assert_eq!(arms.len(), n_adv * n_reg * n_imm * n_frac * n_tdm * ARM_LEN);
     let mut off = vec![0.005; 18];
+    off.push(0.0);
     off.push(0.0);
     Problem {
         domains: vec![n_adv, n_reg, n_imm, 1, 1, 1],

@@ -19,6 +19,8 @@ export interface SkillCallOptions {
   referenceTaskIds?: string[];
   /** When set, the call streams and hands every status text to this callback. */
   onProgress?: (message: string, data?: unknown) => void;
+  /** The calling agent's id, when an agent calls (HMS-Caller header; the inspector draws the hop). */
+  caller?: string;
   /** Return as soon as the task is accepted (A2A `returnImmediately`). */
   returnImmediately?: boolean;
   signal?: AbortSignal;
@@ -60,8 +62,9 @@ export class BusClient {
     return client;
   }
 
-  serviceParameters(opts: { principal?: Principal; traceparent?: string; timeoutMs?: number; lastSeq?: number }): Record<string, string> {
+  serviceParameters(opts: { principal?: Principal; traceparent?: string; timeoutMs?: number; lastSeq?: number; caller?: string }): Record<string, string> {
     const p: Record<string, string> = { [HEADERS.traceparent]: opts.traceparent ?? newTraceparent() };
+    if (opts.caller) p[HEADERS.caller] = opts.caller;
     if (opts.principal) p[HEADERS.principal] = JSON.stringify(opts.principal);
     if (opts.timeoutMs) p["HMS-Timeout-Ms"] = String(opts.timeoutMs);
     if (opts.lastSeq !== undefined) p[HEADERS.lastSeq] = String(opts.lastSeq);
@@ -99,20 +102,47 @@ export class BusClient {
     };
     const reqOpts = { serviceParameters: this.serviceParameters({ ...opts, timeoutMs }), signal: opts.signal };
     let task: Task | undefined;
-    if (opts.onProgress) {
-      for await (const ev of client.sendMessageStream(params as never, reqOpts)) {
-        task = foldStream(task, ev, opts.onProgress);
+    try {
+      if (opts.onProgress) {
+        for await (const ev of client.sendMessageStream(params as never, reqOpts)) {
+          task = foldStream(task, ev, opts.onProgress);
+        }
+      } else {
+        const r = await client.sendMessage(params as never, reqOpts);
+        if (!("id" in r)) throw new HmsError("INTERNAL", `agent ${agentId} answered with a message, not a task`);
+        task = r;
       }
-    } else {
-      const r = await client.sendMessage(params as never, reqOpts);
-      if (!("id" in r)) throw new HmsError("INTERNAL", `agent ${agentId} answered with a message, not a task`);
-      task = r;
+    } catch (err) {
+      throw fromWireError(err, agentId, verb);
     }
     if (!task) throw new HmsError("INTERNAL", `agent ${agentId} returned no task`);
     const wire = TaskSchema.parse(Task.toJSON(task));
     if (opts.returnImmediately) return { output: undefined, task: wire };
     return { output: outcome<T>(agentId, verb, wire), task: wire };
   }
+}
+
+/** JSON-RPC codes the binding uses for requests refused before a task exists (protocol/BINDING.md §7). */
+const RPC_CODE_TO_HMS: Record<number, ErrorCode> = {
+  [-32700]: "PARSE_ERROR",
+  [-32600]: "INVALID_REQUEST",
+  [-32601]: "METHOD_NOT_FOUND",
+  [-32602]: "INVALID_INPUT",
+  [-32001]: "TASK_NOT_FOUND",
+  [-32002]: "TASK_NOT_CANCELABLE",
+  [-32004]: "UNSUPPORTED_OPERATION",
+  [-32009]: "VERSION_NOT_SUPPORTED",
+};
+
+/** An SDK JSON-RPC error as an HmsError with its stable code (from `data.code`, else the table). */
+export function fromWireError(err: unknown, agentId: string, verb: string): unknown {
+  if (err instanceof HmsError) return err;
+  const e = err as { message?: string; envelopeCode?: number; data?: unknown };
+  if (typeof e?.envelopeCode !== "number") return err;
+  const data = e.data && typeof e.data === "object" && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
+  const stable = typeof data.code === "string" && (ERROR_CODES as string[]).includes(data.code) ? (data.code as ErrorCode) : undefined;
+  const code = stable ?? RPC_CODE_TO_HMS[e.envelopeCode] ?? "INTERNAL";
+  return new HmsError(code, e.message ?? `${agentId}.${verb} refused the request`, { cause: err, data: { ...data, agentId, skill: verb } });
 }
 
 function foldStream(task: Task | undefined, ev: StreamResponse, onProgress: (m: string, d?: unknown) => void): Task | undefined {

@@ -93,6 +93,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         traceparent: childTraceparent(traceparent),
         onProgress: o.onProgress,
         messageId: o.messageId,
+        caller: def.id,
       });
       record?.push(r.task.id);
       return r.output as T;
@@ -151,6 +152,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     instanceId,
     logger,
     signal: shutdown.signal,
+    bus: { nc: bus.nc, js: bus.js, jsm: bus.jsm },
     call: call(agentPrincipal(def.id), undefined),
     publish: (type, data) => publish(type, data),
     state,

@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import type { Logger } from "pino";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Principal, RoleName } from "../../protocol/index.js";
 
 /** MCP tool annotations (MCP 2025-06-18 `ToolAnnotations`). */
@@ -107,6 +109,11 @@ export interface AgentContext {
   /** Subscribes to topic facts (`a2a.v1.<tenant>.topic.<type>.<source|*>`); returns an unsubscribe. */
   subscribe(topicType: string, source: string, handler: (data: unknown, meta: { subject: string; source: string }) => void | Promise<void>): () => void;
   signal: AbortSignal;
+  /**
+   * This instance's own connection, for agents that keep streams of their own (the consent
+   * agent's audit chain). The host owns it: never close or drain it.
+   */
+  bus: { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager };
 }
 
 export interface AgentDef {

@@ -22,6 +22,8 @@ export interface CallState {
   deadline: number;
   lastSeq?: number;
   skill?: string;
+  /** Agent id of the calling agent (HMS-Caller), absent for external callers. */
+  caller?: string;
 }
 export const CALL_STATE_KEY = "hms";
 
@@ -90,7 +92,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
     }
     const contextId = message.contextId ?? randomUUID();
     const msg: WireMessage = { ...message, taskId, contextId };
-    const task = newTask(taskId, contextId, msg, { skill: call.skill, agentId: this.d.agentId, traceparent: call.traceparent });
+    const task = newTask(taskId, contextId, msg, { skill: call.skill, agentId: this.d.agentId, traceparent: call.traceparent, ...(call.caller ? { callerAgentId: call.caller } : {}) });
     try {
       await this.d.store.create({
       task,

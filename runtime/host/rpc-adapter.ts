@@ -122,6 +122,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       deadline: Number.isFinite(deadlineHdr) && deadlineHdr > 0 ? deadlineHdr : Date.now() + DEFAULT_RPC_TIMEOUT_MS,
       lastSeq: lastSeqHdr !== undefined && lastSeqHdr !== "" && Number.isInteger(Number(lastSeqHdr)) ? Number(lastSeqHdr) : undefined,
       skill,
+      caller: /^[a-z][a-z0-9-]{0,30}$/.test(h?.get(HEADERS.caller) ?? "") ? h!.get(HEADERS.caller) : undefined,
     };
     const ctx = new ServerCallContext({ requestedVersion: h?.get(HEADERS.version) || "0.3", state: new Map([[CALL_STATE_KEY, state]]) });
     const log = d.logger.child({ traceId: traceIdOf(traceparent), method });

@@ -62,10 +62,16 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     max_deliver: DEFAULT_MAX_DELIVER,
     max_ack_pending: 10_000,
   };
-  try {
-    await d.jsm.consumers.add(STREAMS.work, cfg);
-  } catch {
-    await d.jsm.consumers.update(STREAMS.work, durable, { ack_wait: cfg.ack_wait, max_deliver: cfg.max_deliver }).catch(() => undefined);
+  // Create the shared durable only when it is missing: re-adding an existing consumer that has
+  // unacknowledged work can reset its delivery state on nats-server 2.9.
+  const exists = await d.jsm.consumers.info(STREAMS.work, durable).then(() => true, () => false);
+  if (!exists) {
+    try {
+      await d.jsm.consumers.add(STREAMS.work, cfg);
+    } catch (err) {
+      // Another instance created it meanwhile.
+      if (!(await d.jsm.consumers.info(STREAMS.work, durable).then(() => true, () => false))) throw err;
+    }
   }
   const consumer = await d.js.consumers.get(STREAMS.work, durable);
   const running = new Map<string, AbortController>();
@@ -104,12 +110,20 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       return;
     }
     const log = d.logger.child({ taskId: item.taskId, traceId: traceIdOf(item.traceparent), skill: item.skill });
+    if (running.has(item.taskId)) {
+      // The same work delivered again while this instance still runs it (seen on nats-server 2.9
+      // after a redelivery): the running copy acknowledges it when done.
+      log.debug({ deliveries: m.info.deliveryCount }, "duplicate delivery of a running task ignored");
+      return;
+    }
     const known = await d.store.loadWithRevision(item.taskId);
     if (!known || isTerminal(known.stored.task.status.state)) {
       m.ack();
       return;
     }
-    const redelivered = m.info.redelivered;
+    // A task another instance already started (its status moved past SUBMITTED) is a resumption,
+    // whatever the delivery counter says (nats-server 2.9 can redeliver with a reset counter).
+    const redelivered = m.info.redelivered || known.stored.task.status.state !== "TASK_STATE_SUBMITTED";
     if (redelivered) log.warn({ deliveries: m.info.deliveryCount }, "resuming a task whose first instance did not finish it");
     const ac = new AbortController();
     running.set(item.taskId, ac);

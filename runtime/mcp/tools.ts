@@ -63,6 +63,9 @@ export function buildMcpServer(opts: {
         }
         const token = extra._meta?.progressToken;
         let progress = 0;
+        // Progress must reach the client before the result: once the result is in, the client
+        // drops notifications for that request.
+        let sent: Promise<unknown> = Promise.resolve();
         try {
           const output = await opts.call(agent.id, skill.verb, args, {
             principal,
@@ -70,9 +73,12 @@ export function buildMcpServer(opts: {
             onProgress:
               token === undefined
                 ? undefined
-                : (message) =>
-                    void extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++progress, message } }).catch(() => undefined),
+                : (message) => {
+                    const n = { method: "notifications/progress" as const, params: { progressToken: token, progress: ++progress, message } };
+                    sent = sent.then(() => extra.sendNotification(n)).catch(() => undefined);
+                  },
           });
+          await sent;
           return { content: [{ type: "text" as const, text: JSON.stringify(output, null, 2) }], structuredContent: output as Record<string, unknown> };
         } catch (err) {
           const e = HmsError.from(err);

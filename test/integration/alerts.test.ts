@@ -59,8 +59,10 @@ async function spawnAlertAgent(env: Record<string, string>): Promise<ChildProces
 describe("alert escalation on the bus", () => {
   it("escalates an unacknowledged high-priority alert after the delay, and acknowledgement stops escalation", async () => {
     const agent = await startAgent(alertAgent({ logger: quietLogger, escalation: { delayMs: 400, maxTier: 1 } }), { natsUrl: nats.url, logger: quietLogger });
+    await agent.bus.nc.flush(); // its topic subscriptions are in place on the server
     const client = new BusClient(bus.nc, bus.kv.cards, "default");
     const routed = collect("default");
+    await bus.nc.flush();
     try {
       raise("default", "pt-acked");
       raise("default", "pt-ignored");
@@ -95,7 +97,10 @@ describe("alert escalation on the bus", () => {
     const env = { NATS_URL: nats.url, HMS_TENANT: tenant, ALERT_ESCALATION_MS: "2500" };
     const client = new BusClient(bus.nc, bus.kv.cards, tenant);
     const routed = collect(tenant);
+    await bus.nc.flush();
     let first: ChildProcess | undefined = await spawnAlertAgent(env);
+    // The child subscribed before printing "ready"; a request through it proves the server has its subscriptions.
+    await client.call("alert", "list", {});
     let second: ChildProcess | undefined;
     try {
       raise(tenant, "pt-restart");

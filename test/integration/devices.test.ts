@@ -10,6 +10,7 @@ import type { Alarm, Alert, Device } from "../../protocol/clinical/device.js";
 import { subjects } from "../../protocol/index.js";
 import { FhirClient, startFhirServer, type FhirServer } from "../../runtime/embedded/fhir/index.js";
 import { BusClient, connectBus, startAgent, type Bus, type EmbeddedNats, type RunningAgent } from "../../runtime/index.js";
+import { simulateDevicesCommand } from "../../cli/simulate.js";
 import { natsForSuite, quietLogger } from "../support/nats.js";
 import { REPO } from "../support/spawn.js";
 
@@ -166,6 +167,17 @@ describe("device agent on the bus with a FHIR server", () => {
     expect(alarm).toMatchObject({ kind: "technical", priority: "medium", condition: "device-offline:mon-silent" });
     const st = await client.call<{ device: Device; overdue: boolean }>("device", "get_status", { deviceId: "mon-silent" });
     expect(st).toMatchObject({ device: { status: "offline" }, overdue: true });
+  });
+
+  it("streams simulated monitors over NATS and over MLLP into the device agent (hms simulate devices)", async () => {
+    const overNats = await simulateDevicesCommand({ patients: 3, rate: 600, seconds: 1, via: "nats", natsUrl: nats.url, seed: 3 });
+    expect(overNats).toMatchObject({ devices: 3, messages: 30, readings: 180 });
+    const overMllp = await simulateDevicesCommand({ patients: 3, rate: 600, seconds: 1, via: "mllp", natsUrl: nats.url, seed: 4 });
+    expect(overMllp).toMatchObject({ devices: 3, messages: 30, readings: 180, acks: { AA: 30 } });
+    await vi.waitFor(async () => {
+      const b = await fhir.search("Observation", { device: "Device/sim-monitor-1", _count: 200 });
+      expect(b.entry ?? []).toHaveLength(120);
+    }, { timeout: 10_000, interval: 100 });
   });
 
   it("keeps its registry across a restart of the device agent", async () => {

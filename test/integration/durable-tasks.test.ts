@@ -42,7 +42,7 @@ describe("durable tasks", () => {
       const data = done.artifacts[0].parts[0].content;
       expect(data?.$case).toBe("data");
       const out = (data as { value: { counted: number; resumed: boolean; pid: number } }).value;
-      expect(out).toEqual({ counted: 100, resumed: true, pid: pidB });
+      expect(out, `A=${pidA} B=${pidB}`).toEqual({ counted: 100, resumed: true, pid: pidB });
       expect(pidB).not.toBe(pidA);
     } finally {
       b.child.kill("SIGTERM");

@@ -53,11 +53,11 @@ export function hl7TimeToIso(dtm: string): string | null {
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }
 
-/** ISO time → HL7 DTM in UTC with an explicit +0000 zone. */
+/** ISO time → HL7 DTM in UTC with an explicit +0000 zone; milliseconds (DTM's fraction) only when non-zero. */
 export function isoToHl7Time(iso: string | number | Date): string {
   const d = new Date(iso);
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}+0000`;
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}${d.getUTCMilliseconds() ? `.${p(d.getUTCMilliseconds(), 3)}` : ""}+0000`;
 }
 
 function resolveCode(seg: Hl7Segment, table: LoincTable): LoincEntry | undefined {

@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TaskState } from "@a2a-js/sdk";
+import type { System } from "../../cli/system.js";
+import { SCENARIOS } from "../../examples/scenarios/index.js";
+import type { AssembledPlan } from "../../protocol/clinical/coordinator.js";
+import { REPO } from "../support/spawn.js";
+import { scenarioContext, systemForSuite } from "../support/system.js";
+
+let sys: System;
+beforeAll(async () => {
+  sys = await systemForSuite();
+}, 120_000);
+afterAll(async () => sys?.close());
+
+async function run<T>(name: string): Promise<{ result: T; story: string[] }> {
+  const story: string[] = [];
+  const scenario = SCENARIOS.find((s) => s.name === name)!;
+  const result = (await scenario.run(scenarioContext(sys, story))) as T;
+  expect(story.length).toBeGreaterThan(1); // each scenario tells its story
+  return { result, story };
+}
+
+const fhir = async (q: string) => ((await (await fetch(`${sys.fhirBaseUrl}/${q}`)).json()) as { entry?: Array<{ resource: Record<string, unknown> }> }).entry?.map((e) => e.resource) ?? [];
+
+describe("scenario scripts, end to end on the embedded defaults", () => {
+  it("(a) moderate ileal disease, TPMT intermediate: an advanced therapy with a reduced-dose thiopurine, written as a draft proposal", async () => {
+    const { result } = await run<{ plan: AssembledPlan }>("tpmt-intermediate");
+    const items = result.plan.plan!.items;
+    expect(items.some((i) => i.role === "advanced")).toBe(true);
+    const thio = items.find((i) => i.drug === "azathioprine" || i.drug === "mercaptopurine");
+    expect(thio, "a thiopurine in the plan").toBeDefined();
+    expect(thio!.doseFraction).toBeGreaterThanOrEqual(0.3);
+    expect(thio!.doseFraction).toBeLessThanOrEqual(0.8);
+    expect(result.plan.status).toBe("approved");
+    const carePlans = await fhir(`CarePlan?subject=Patient/pt-moderate-ileal-tpmt-im`);
+    expect(carePlans).toHaveLength(1);
+    expect(carePlans[0]).toMatchObject({ status: "draft" });
+    const requests = await fhir(`MedicationRequest?subject=Patient/pt-moderate-ileal-tpmt-im&intent=proposal`);
+    expect(requests.length).toBe(result.plan.written!.medicationRequestRefs.length);
+  });
+
+  it("(b) NYHA III heart failure: no anti-TNF, and the plan says why", async () => {
+    const { result } = await run<{ plan: AssembledPlan; why: string[] }>("heart-failure");
+    expect(result.plan.plan!.items.every((i) => i.drugClass !== "anti-TNF")).toBe(true);
+    expect(result.why.join(" ")).toMatch(/heart|NYHA/i);
+  });
+
+  it("(c) prior anti-TNF primary non-response: a different class", async () => {
+    const { result } = await run<{ plan: AssembledPlan }>("antitnf-nonresponse");
+    const advanced = result.plan.plan!.items.filter((i) => i.role === "advanced");
+    expect(advanced.length).toBeGreaterThan(0);
+    expect(advanced.every((i) => i.drugClass !== "anti-TNF")).toBe(true);
+  });
+
+  it("(d) consent withdrawn during planning: rejected, nothing written, the audit shows the refusal", async () => {
+    const { result } = await run<{ plan: AssembledPlan; carePlans: unknown[]; audit: Array<{ action: string; outcome: string }> }>("consent-revoked");
+    expect(result.plan.status).toBe("consent-denied");
+    expect(result.carePlans).toHaveLength(0);
+    expect(result.audit.some((e) => e.outcome === "denied")).toBe(true);
+  });
+
+  it("(e) researcher cohort: de-identified summaries only, and no data without opt-in", async () => {
+    const { result } = await run<{ summaries: Array<Record<string, unknown>>; refused?: string; cohort: string[] }>("researcher-cohort");
+    expect(result.refused).toMatch(/CONSENT_DENIED/);
+    result.cohort.forEach((id, i) => {
+      const text = JSON.stringify(result.summaries[i]);
+      const bundle = JSON.parse(readFileSync(`${REPO}/examples/patients/${id}.json`, "utf8")) as { entry: Array<{ resource: Record<string, unknown> }> };
+      const patient = bundle.entry.find((e) => e.resource.resourceType === "Patient")!.resource as {
+        name: Array<{ family: string; given: string[] }>; identifier: Array<{ value: string }>; telecom: Array<{ value: string }>; address: Array<{ line: string[]; city: string; postalCode: string }>; birthDate: string;
+      };
+      const identifiers = [
+        id, patient.name[0].family, ...patient.name[0].given, ...patient.identifier.map((x) => x.value), ...patient.telecom.map((t) => t.value),
+        ...patient.address[0].line, patient.address[0].city, patient.address[0].postalCode, patient.birthDate,
+      ];
+      for (const ident of identifiers) expect(text, `${id} leaks ${ident}`).not.toContain(ident);
+      expect(result.summaries[i].deidentified).toBe(true);
+    });
+  });
+
+  it("(g) the clinician rejects: the reason is recorded, the plan task ends rejected, nothing is written", async () => {
+    const { result } = await run<{ plan: AssembledPlan; taskState: number; carePlans: unknown[]; reason: string }>("clinician-rejects");
+    expect(result.plan.status).toBe("rejected-by-clinician");
+    expect(result.plan.decision).toMatchObject({ approved: false, reason: result.reason });
+    expect(result.taskState).toBe(TaskState.TASK_STATE_REJECTED);
+    expect(result.carePlans).toHaveLength(0);
+  });
+});
