@@ -5,6 +5,9 @@ import { coordinatorAgent } from "../agents/coordinator/index.js";
 import { ehrAgent } from "../agents/ehr/index.js";
 import { optimizerAgent } from "../agents/optimizer/index.js";
 import { verifierAgent } from "../agents/verifier/index.js";
+import { deviceAgent } from "../agents/device/index.js";
+import { alertAgent } from "../agents/alert/index.js";
+import { healerAgent } from "../agents/healer/index.js";
 
 /** What agent factories get from the composition root. */
 export interface AgentEnv {
@@ -13,6 +16,8 @@ export interface AgentEnv {
   referenceDir: string;
   optimizerImpl?: "native" | "ts";
   logger: Logger;
+  /** MLLP port of the device agent (0 = a free port, saved in the agent's state for the simulator). */
+  mllpPort?: number;
   /** Fault injection for kill-and-resume tests (HMS_FAULT_CRASH_AT): the coordinator kills itself on entering this state. */
   crashAt?: string;
 }
@@ -25,7 +30,10 @@ export const AGENT_FACTORIES: ReadonlyMap<string, AgentFactory> = new Map<string
   ["ehr", (env) => ehrAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
   ["optimizer", (env) => optimizerAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
   ["verifier", (env) => verifierAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
+  ["alert", (env) => alertAgent({ logger: env.logger })],
   ["coordinator", (env) => coordinatorAgent({ crashAt: env.crashAt })],
+  ["device", (env) => deviceAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger, mllp: { port: env.mllpPort ?? 0 } })],
+  ["healer", (env) => healerAgent({ logger: env.logger, fhirProbe: { baseUrl: env.fhirBaseUrl, token: env.fhirToken } })],
 ]);
 
 export const AGENT_IDS = [...AGENT_FACTORIES.keys()];
@@ -34,8 +42,7 @@ export const AGENT_IDS = [...AGENT_FACTORIES.keys()];
 export const AGENT_DEPENDENCIES: Readonly<Record<string, readonly string[]>> = {
   ehr: ["consent"],
   coordinator: ["consent", "ehr", "optimizer", "verifier", "alert"],
-  device: ["ehr"],
-  alert: [],
+  device: ["alert"],
 };
 
 export function withDependencies(ids: readonly string[]): string[] {

@@ -11,6 +11,8 @@ import { DEFAULT_DEMO_PATIENT, runDemo } from "./demo.js";
 import { runScenarioCommand, scenarioList } from "./scenario.js";
 import { inspectCommand } from "./inspect.js";
 import { auditVerifyCommand } from "./audit.js";
+import { startSupervised } from "./supervise.js";
+import { simulateDevicesCommand } from "./simulate.js";
 import { mountInspector, openInspector } from "../inspector/index.js";
 
 const cfg = readConfig();
@@ -91,12 +93,31 @@ program
 
 program
   .command("up")
-  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent in this process; print their cards")
+  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent; print their cards")
   .option("--agents <ids>", "comma-separated agent ids (default: all)")
-  .option("--gateway", "also serve the HTTP gateway (MCP at /mcp)")
-  .action(async (o: { agents?: string; gateway?: boolean }) => {
+  .option("--gateway", "also serve the HTTP gateway (MCP at /mcp, inspector page at /inspector/)")
+  .option("--supervise", "run each agent as its own process under the supervisor, with the healer restarting any that dies (OTP-style limits)")
+  .action(async (o: { agents?: string; gateway?: boolean; supervise?: boolean }) => {
     const log = logger();
-    const sys = await startSystem(cfg, log, o.agents ? o.agents.split(",").map((s) => s.trim()) : []);
+    const ids = o.agents ? o.agents.split(",").map((s) => s.trim()) : [];
+    if (o.supervise) {
+      const sup = await startSupervised({
+        agents: (ids.length ? ids : AGENT_IDS).filter((id) => id !== "healer"),
+        natsUrl: cfg.NATS_URL,
+        fhirBaseUrl: cfg.FHIR_BASE_URL,
+        fhirToken: cfg.FHIR_TOKEN,
+        tenant: cfg.HMS_TENANT,
+        logger: log,
+      });
+      out(bold(`HMS-A2A is up (supervised) on tenant ${cfg.HMS_TENANT}`));
+      out(`  NATS  ${sup.natsUrl}`);
+      out(`  FHIR  ${sup.fhirBaseUrl}`);
+      out(`  agents run as child processes under the supervisor; the healer restarts any that dies`);
+      out(dim("\nCtrl-C to stop."));
+      await serveUntilSignal(log, () => sup.close());
+      return;
+    }
+    const sys = await startSystem(cfg, log, ids);
     printCards(sys);
     const gw = o.gateway ? await gateway(sys, log) : undefined;
     out(dim("\nCtrl-C to stop."));
@@ -228,6 +249,32 @@ program
   .action(async () => {
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms audit verify needs NATS_URL: the NATS server of the running system");
     process.exitCode = await auditVerifyCommand({ natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, logger: logger() });
+  });
+
+program
+  .command("simulate")
+  .description("simulators")
+  .command("devices")
+  .description("stream realistic vital signs (with occasional deterioration) to the device agent over NATS or HL7 v2 MLLP; needs NATS_URL")
+  .option("--patients <n>", "number of monitored patients", "10")
+  .option("--rate <r>", "vital-sign sets per patient per minute", "60")
+  .option("--seconds <s>", "stop after this many seconds (default: until Ctrl-C)")
+  .addOption(new Option("--via <transport>", "how readings travel").choices(["nats", "mllp"]).default("nats"))
+  .option("--mllp-port <port>", "device agent's MLLP port (default: the one it registered)")
+  .option("--seed <n>", "simulation seed", "1")
+  .action(async (o: { patients: string; rate: string; seconds?: string; via: "nats" | "mllp"; mllpPort?: string; seed: string }) => {
+    const log = logger();
+    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms simulate devices needs NATS_URL: the NATS server of the running system (`hms up` prints it)");
+    const ac = new AbortController();
+    process.once("SIGINT", () => ac.abort());
+    process.once("SIGTERM", () => ac.abort());
+    const stats = await simulateDevicesCommand({
+      patients: Number(o.patients), rate: Number(o.rate), seconds: o.seconds === undefined ? undefined : Number(o.seconds), via: o.via, natsUrl: cfg.NATS_URL,
+      tenant: cfg.HMS_TENANT, mllpPort: o.mllpPort === undefined ? undefined : Number(o.mllpPort), seed: Number(o.seed), referenceDir: cfg.HMS_REFERENCE_DIR, logger: log, signal: ac.signal,
+      onProgress: (st) => process.stderr.write(`\r${st.readings} readings, ${st.messages} messages, ${st.critical} critical`),
+    });
+    process.stderr.write("\n");
+    out(JSON.stringify(stats));
   });
 
 program

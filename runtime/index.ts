@@ -24,3 +24,5 @@ export { startHost } from "./host/system.js";
 export type { Host, HostOptions } from "./host/system.js";
 export { JetStreamAuditLog, ensureAuditStream, auditSubject, AUDIT_STREAM, DEFAULT_AUDIT_APPEND_ATTEMPTS, DEFAULT_AUDIT_READ_TIMEOUT_MS } from "./audit/jetstream-log.js";
 export type { AuditChain, AuditLogQuery, JetStreamAuditLogOptions } from "./audit/jetstream-log.js";
+export { createSupervisor, Supervisor, decideRestart, recentRestarts, DEFAULT_RESTART_POLICY } from "./supervisor/index.js";
+export type { ChildLike, ChildSpec, ChildState, ChildStatus, SpawnFn, SupervisorClock, SupervisorEvent, SupervisorOptions, RestartDecision, RestartPolicy } from "./supervisor/index.js";

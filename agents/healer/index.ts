@@ -1,7 +1,5 @@
 import type { Logger } from "pino";
-import { defineAgent, DEFAULT_HEARTBEAT_MS, type AgentContext } from "../../runtime/index.js";
-// Until runtime/index.ts re-exports the supervisor, reach it through its own entry.
-import type { RestartPolicy, Supervisor } from "../../runtime/supervisor/index.js";
+import { defineAgent, DEFAULT_HEARTBEAT_MS, type AgentContext, type RestartPolicy, type Supervisor } from "../../runtime/index.js";
 import type { HealthPolicy } from "./health.js";
 import { Healer, type HealerClock } from "./service.js";
 import { healerSkills } from "./skills.js";

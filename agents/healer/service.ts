@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AlertEvent, HealingAction, HealingStrategy, HealthStatus } from "../../protocol/clinical/device.js";
 import { HmsError } from "../../protocol/errors.js";
-import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy, type SupervisorEvent } from "../../runtime/supervisor/index.js";
+import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy, type SupervisorEvent } from "../../runtime/index.js";
 import { CLOSED, circuitAllows, circuitAt, openCircuit } from "./circuit.js";
 import { DEFAULT_HEALTH_POLICY, evaluateHealth, reduceHealth, type HealthBook, type HealthPolicy } from "./health.js";
 

@@ -31,10 +31,10 @@ export interface PlanOutcome {
 }
 
 /** Asks the coordinator for a plan and waits until it needs the clinician or ends. */
-export async function requestPlan(ctx: ScenarioContext, patientId: string, opts: { requester?: Principal; excludedDrugs?: string[] } = {}): Promise<PlanOutcome> {
+export async function requestPlan(ctx: ScenarioContext, patientId: string, opts: { requester?: Principal; excludedDrugs?: string[]; excludedClasses?: string[] } = {}): Promise<PlanOutcome> {
   const requester = opts.requester ?? CLINICIAN;
   const r = await ctx.sys.host.client
-    .callForTask("coordinator", "plan_treatment", { patientId, requester, goals: { excludedDrugs: opts.excludedDrugs ?? [], excludedClasses: [], optimizer: { seed: ctx.seed } } }, { principal: requester, timeoutMs: 300_000 })
+    .callForTask("coordinator", "plan_treatment", { patientId, requester, goals: { excludedDrugs: opts.excludedDrugs ?? [], excludedClasses: opts.excludedClasses ?? [], optimizer: { seed: ctx.seed } } }, { principal: requester, timeoutMs: 300_000 })
     .catch((err: unknown) => ({ error: err }));
   if ("error" in r) throw r.error;
   const parsed = AssembledPlanSchema.safeParse(r.output);
@@ -56,8 +56,16 @@ export async function fhirSearch(ctx: ScenarioContext, query: string): Promise<A
 
 export const carePlansOf = (ctx: ScenarioContext, patientId: string) => fhirSearch(ctx, `CarePlan?subject=Patient/${patientId}&_count=100`);
 
+/** One line per plan: each drug once, with its phases' doses (induction → maintenance). */
 export function regimenLine(plan: AssembledPlan | undefined): string {
-  return plan?.plan?.items.map((i) => `${i.drug} ${i.dose} ${i.unit}${i.doseFraction !== undefined && i.doseFraction < 1 ? ` (${Math.round(i.doseFraction * 100)}% dose)` : ""}`).join(" + ") ?? "(none)";
+  const items = plan?.plan?.items ?? [];
+  if (!items.length) return "(none)";
+  const byDrug = new Map<string, string[]>();
+  for (const i of items) {
+    const dose = `${i.dose} ${i.unit} ${i.route}${i.doseFraction !== undefined && i.doseFraction < 1 ? ` (${Math.round(i.doseFraction * 100)}% dose)` : ""}`;
+    byDrug.set(i.drug, [...(byDrug.get(i.drug) ?? []), dose]);
+  }
+  return [...byDrug].map(([drug, doses]) => `${drug} ${[...new Set(doses)].join(" → ")}`).join(" + ");
 }
 
 /** Runs `hms agent <id>` as its own process against the scenario's NATS and FHIR. Resolves once it serves. */

@@ -23,6 +23,13 @@ export interface SkillCallOptions {
   caller?: string;
   /** Return as soon as the task is accepted (A2A `returnImmediately`). */
   returnImmediately?: boolean;
+  /**
+   * Retries when the agent is unavailable or the call timed out, with the same messageId, so a
+   * retry can never start a second task (the agent answers with the first one). @defaultValue 0
+   */
+  retries?: number;
+  /** First back-off between retries, doubled each time. @defaultValue 250 */
+  retryDelayMs?: number;
   signal?: AbortSignal;
 }
 
@@ -92,6 +99,22 @@ export class BusClient {
   }
 
   async callForTask<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}): Promise<SkillCallResult<T>> {
+    const retries = opts.retries ?? 0;
+    if (retries === 0) return this.callOnce<T>(agentId, verb, input, opts);
+    const once = { ...opts, messageId: opts.messageId ?? randomUUID() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callOnce<T>(agentId, verb, input, once);
+      } catch (err) {
+        const retriable = HmsError.is(err, "AGENT_UNAVAILABLE") || HmsError.is(err, "DEADLINE_EXCEEDED");
+        if (!retriable || attempt >= retries || opts.signal?.aborted) throw err;
+        await new Promise((r) => setTimeout(r, (opts.retryDelayMs ?? 250) * 2 ** Math.min(attempt, 5)));
+        this.clients.delete(agentId);
+      }
+    }
+  }
+
+  private async callOnce<T>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions): Promise<SkillCallResult<T>> {
     const client = await this.client(agentId);
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     const params = {

@@ -94,6 +94,8 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         onProgress: o.onProgress,
         messageId: o.messageId,
         caller: def.id,
+        // Agent-to-agent calls ride out a restarting peer (the retry reuses the messageId).
+        retries: o.retries ?? 3,
       });
       record?.push(r.task.id);
       return r.output as T;

@@ -24,6 +24,8 @@ export interface CallOptions {
    * step retried after a crash does not run twice.
    */
   messageId?: string;
+  /** Retries on AGENT_UNAVAILABLE / DEADLINE_EXCEEDED with the same messageId. @defaultValue 3 */
+  retries?: number;
 }
 
 /** Durable key-value state of one agent (JetStream KV `hms-snapshots`, `<tenant>.<agentId>.<key>`). */

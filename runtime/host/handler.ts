@@ -88,6 +88,9 @@ export class DurableRequestHandler implements A2ARequestHandler {
     const existing = await this.d.store.load(taskId);
     if (existing) {
       this.d.logger.info({ messageId: message.messageId, taskId }, "duplicate messageId: answering with the original task");
+      // The first send may have died between storing the task and handing its work over: send the
+      // work again. JetStream drops it as a duplicate (msgID = task id) if the first one went out.
+      if (existing.task.status.state === "TASK_STATE_SUBMITTED") await this.handOver(existing.task.history?.[0] ?? { ...message, taskId }, call);
       return { taskId, created: false };
     }
     const contextId = message.contextId ?? randomUUID();
@@ -107,10 +110,16 @@ export class DurableRequestHandler implements A2ARequestHandler {
       if (HmsError.is(err, "CONFLICT")) return { taskId, created: false }; // a concurrent duplicate won
       throw err;
     }
+    await Promise.all([appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent), this.handOver(msg, call)]);
+    return { taskId, created: true };
+  }
+
+  /** Publishes the work item of a task to the agent's durable work queue (deduplicated by task id). */
+  private async handOver(msg: WireMessage, call: CallState): Promise<void> {
     const data = (msg.parts.find((p) => "data" in p) as { data: { skill: string; input: unknown } }).data;
     const item: WorkItem = {
-      taskId,
-      contextId,
+      taskId: msg.taskId!,
+      contextId: msg.contextId!,
       skill: data.skill,
       input: data.input,
       principal: call.principal,
@@ -119,11 +128,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
     };
     const h = natsHeaders();
     h.set(HEADERS.traceparent, call.traceparent);
-    await Promise.all([
-      appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent),
-      this.d.js.publish(subjects.work(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify(item)), { msgID: taskId, headers: h }),
-    ]);
-    return { taskId, created: true };
+    await this.d.js.publish(subjects.work(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify(item)), { msgID: item.taskId, headers: h });
   }
 
   async sendMessage(params: SendMessageRequest, ctx: ServerCallContext): Promise<Message | Task> {
