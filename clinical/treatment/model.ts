@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type { BiomarkerInfluence, FitnessWeights, GaProblem, OptimizerConstraints, OptimizerMode } from "../../protocol/clinical/plan.js";
 import { loadLoinc } from "../reference/loinc.js";
@@ -106,6 +107,20 @@ function armVector(x: ArmInputs, space: PlanSpace, pf: PatientFactors): number[]
   return [...ind, ...mnt, x.burdenWeek, x.coMedAeYear / 52];
 }
 
+/** armVector appended to `out` without intermediate arrays (same arithmetic). */
+function armVectorInto(out: number[], x: ArmInputs, space: PlanSpace, pf: PatientFactors): void {
+  const mod = space.efficacy.modifiers;
+  const aR = weekly(x.pRem, INDUCTION_WEEKS);
+  const aP = weekly(Math.max(0, x.pResp - x.pRem), INDUCTION_WEEKS);
+  const rA = Math.min(0.2, (1 - Math.pow(cap(x.pMaint), 1 / MAINT_WEEKS)) * x.relapseMult);
+  const rec = mod.recaptureAfterInduction.value;
+  const ae = x.aeYear / 52;
+  const sA = (mod.surgeryPerYearActive.value * pf.surgeryMult) / 52;
+  const sP = (mod.surgeryPerYearResponse.value * pf.surgeryMult) / 52;
+  const sR = (mod.surgeryPerYearRemission.value * pf.surgeryMult) / 52;
+  out.push(aR, aP, aR, rA, rA, ae, sA, sP, sR, aR * rec, aP * rec, aR * rec, rA, rA, ae, sA, sP, sR, x.burdenWeek, x.coMedAeYear / 52);
+}
+
 /** Builds the GA problem for a patient. */
 export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
   mode: OptimizerMode; weights: FitnessWeights; constraints: OptimizerConstraints; scale?: number;
@@ -129,20 +144,46 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
   // the exposure of a normal dose in a normal metabolizer (efficacy.json#modifiers.thiopurineExposureAtCpicDose).
   const cpicUpper = IMMUNOMODULATORS.map((id) => THIOPURINES.includes(id) ? allowedThiopurineFractions(p, id, space).range[1] : 1);
 
+  // Everything that depends on the immunomodulator and its dose level only, computed once per
+  // (immunomodulator, level) instead of once per arm: the same numbers, in the same order.
+  const immCells = IMMUNOMODULATORS.map((id, i) => {
+    const immE = drugEfficacy(e, id);
+    return space.fractions.map((_, fr) => {
+      const frac = space.fractions[effectiveFractionLevel(p, id, space, fr)];
+      // thiopurine exposure relative to the CPIC upper starting fraction for this patient
+      const immExposure = id === "methotrexate" ? 1 : Math.min(1, frac / Math.max(1e-9, cpicUpper[i]));
+      // Beside an advanced therapy, an immunomodulator adverse event stops the immunomodulator only:
+      // its benefit lasts the mean time on it over the year, (1 - e^-λ)/λ for a stop rate λ per year.
+      const immAeYear = immE.aeDiscontinuationPerYear!.value * immExposure;
+      const persistence = immAeYear > 0 ? (1 - Math.exp(-immAeYear)) / immAeYear : 1;
+      return { immExposure, immAeYear, benefitWithAdvanced: immExposure * persistence };
+    });
+  });
+  const immEs = IMMUNOMODULATORS.map((id) => drugEfficacy(e, id));
+  const eff = (v: number, base: number) => base + (v - base) * scale;
+  // Per advanced therapy: its efficacy entry and the patient's multiplier (same order of products).
+  const advCells = space.advanced.map((adv) => {
+    const de = drugEfficacy(e, adv.id);
+    let mult = pf.efficacyMult;
+    const cls = adv.entry.class;
+    if (cls === "anti-TNF") mult *= pf.antiTnfPriorFactor;
+    if (adv.entry.route.includes("IV") || adv.entry.route.includes("SC")) mult *= pf.mabMult;
+    if (cls === "anti-TNF" && p.diagnosis.montreal.perianal) mult *= mod.perianalAntiTnfEfficacy.value;
+    if (adv.id === "upadacitinib" && p.diagnosis.montreal.location === "L1") mult *= mod.ilealUpadacitinibEfficacy.value;
+    return { de, mult, cls };
+  });
+
   const table = (after: boolean): number[] => {
     const out: number[] = [];
     const exposed = pf.exposed || after;
+    const pick = (x: { naive: { value: number }; exposed?: { value: number } }) => (exposed && x.exposed ? x.exposed.value : x.naive.value);
     for (let a = 0; a < nAdv; a++) for (let r = 0; r < N_REG; r++) for (let im = 0; im < nImm; im++) for (let fr = 0; fr < nFrac; fr++) for (let td = 0; td < nTdm; td++) {
       const immId = im > 0 ? IMMUNOMODULATORS[im - 1] : null;
-      const frac = immId === null ? 1 : space.fractions[effectiveFractionLevel(p, immId, space, fr)];
-      const immE = immId ? drugEfficacy(e, immId) : null;
-      // thiopurine exposure relative to the CPIC upper starting fraction for this patient
-      const immExposure = immId === null || immId === "methotrexate" ? 1 : Math.min(1, frac / Math.max(1e-9, cpicUpper[im - 1]));
-      // Beside an advanced therapy, an immunomodulator adverse event stops the immunomodulator only:
-      // its benefit lasts the mean time on it over the year, (1 - e^-λ)/λ for a stop rate λ per year.
-      const immAeYear = immE ? immE.aeDiscontinuationPerYear!.value * immExposure : 0;
-      const persistence = a > 0 && immAeYear > 0 ? (1 - Math.exp(-immAeYear)) / immAeYear : 1;
-      const immBenefit = immExposure * persistence;
+      const immE = im > 0 ? immEs[im - 1] : null;
+      const cell = im > 0 ? immCells[im - 1][fr] : null;
+      const immExposure = cell ? cell.immExposure : 1;
+      const immAeYear = cell ? cell.immAeYear : 0;
+      const immBenefit = cell ? (a > 0 && immAeYear > 0 ? cell.benefitWithAdvanced : immExposure) : 1;
       let coMedAeYear = 0;
       let pRem: number, pResp: number, pMaint: number, aeYear = 0, burdenWeek = 0;
       let relapseMult = pf.relapseMult;
@@ -158,16 +199,8 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
         pRem *= pf.efficacyMult; pResp *= pf.efficacyMult;
       } else {
         const adv = space.advanced[a - 1];
-        const de = drugEfficacy(e, adv.id);
+        const { de, mult, cls } = advCells[a - 1];
         const reg = adv.regimens[Math.min(r, adv.regimens.length - 1)];
-        const pick = (x: { naive: { value: number }; exposed?: { value: number } }) => (exposed && x.exposed ? x.exposed.value : x.naive.value);
-        let mult = pf.efficacyMult;
-        const cls = adv.entry.class;
-        if (cls === "anti-TNF") mult *= pf.antiTnfPriorFactor;
-        if (adv.entry.route.includes("IV") || adv.entry.route.includes("SC")) mult *= pf.mabMult;
-        if (cls === "anti-TNF" && p.diagnosis.montreal.perianal) mult *= mod.perianalAntiTnfEfficacy.value;
-        if (adv.id === "upadacitinib" && p.diagnosis.montreal.location === "L1") mult *= mod.ilealUpadacitinibEfficacy.value;
-        const eff = (v: number, base: number) => base + (v - base) * scale;
         // Naive patients: odds ratio vs placebo (network meta-analysis) on the pooled placebo rate, so
         // trials with different end points and placebo rates are comparable.
         const ri = de.remissionInduction!;
@@ -197,7 +230,7 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
         const immRoute = immId === "methotrexate" ? "SC" : "PO";
         burdenWeek += burdenOf(immRoute, immId === "methotrexate" ? 1 : null);
       }
-      out.push(...armVector({ pRem, pResp, pMaint, aeYear, relapseMult, burdenWeek, coMedAeYear }, space, pf));
+      armVectorInto(out, { pRem, pResp, pMaint, aeYear, relapseMult, burdenWeek, coMedAeYear }, space, pf);
     }
     return out;
   };
@@ -245,4 +278,32 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
     },
   };
   return { problem, factors: pf, blocked };
+}
+
+/** Problems kept per plan space by `cachedProblem` (most recently used). */
+export const PROBLEM_CACHE_SIZE = 64;
+type BuiltProblem = ReturnType<typeof buildProblem>;
+const problemCaches = new WeakMap<PlanSpace, Map<string, BuiltProblem>>();
+
+/**
+ * `buildProblem`, memoised by a hash of the patient summary and the options: the optimizer and the
+ * verifier (three scales per check) ask again for the same patient, and the arm tables are the
+ * costly part. The result is shared: treat it as read-only (copy before changing anything).
+ */
+export function cachedProblem(p: PatientSummary, space: PlanSpace, opts: Parameters<typeof buildProblem>[2]): BuiltProblem {
+  let cache = problemCaches.get(space);
+  if (!cache) problemCaches.set(space, (cache = new Map()));
+  const key = createHash("sha1").update(JSON.stringify([p, opts.mode, opts.weights, opts.constraints, opts.scale ?? 1])).digest("base64");
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const built = buildProblem(p, space, opts);
+  Object.freeze(built.problem);
+  Object.freeze(built.problem.model);
+  cache.set(key, built);
+  if (cache.size > PROBLEM_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return built;
 }

@@ -9,7 +9,7 @@ import { canonicalKey, decodePlan } from "./decode.js";
 import { evaluate } from "./fitness.js";
 import type { GaProgress } from "./ga.js";
 import type { OptimizerImpl } from "./loader.js";
-import { buildProblem } from "./model.js";
+import { cachedProblem } from "./model.js";
 import { G, IMMUNOMODULATORS, loadPlanSpace, spaceSize, type PlanSpace } from "./space.js";
 import { effectiveFractionLevel } from "./rules.js";
 import { encodePlan } from "./encode.js";
@@ -46,10 +46,8 @@ export function simulateOutcome(patient: PatientSummary, plan: TreatmentPlan, op
   const genome = mode === "reduced" ? g.slice(0, 6) : g;
   const weights = OptimizerConfigSchema.parse({}).weights;
   const at = (scale: number) => {
-    const { problem } = buildProblem(patient, space, { mode, weights, constraints: { excludedDrugs: [], excludedClasses: [] }, scale });
-    problem.forbiddenValues = problem.forbiddenValues.map(() => []);
-    problem.forbiddenPairs = [];
-    return evaluate(problem, genome);
+    const { problem } = cachedProblem(patient, space, { mode, weights, constraints: { excludedDrugs: [], excludedClasses: [] }, scale });
+    return evaluate({ ...problem, forbiddenValues: problem.forbiddenValues.map(() => []), forbiddenPairs: [] }, genome);
   };
   const conf = evidenceConfidence(space, plan);
   const spread = 0.15 + (1 - conf) * 0.42;
@@ -82,7 +80,7 @@ export async function optimizeTreatment(input: OptimizeTreatmentInput, opts: Tre
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
   const space = loadPlanSpace(opts.referenceDir);
-  const { problem, factors, blocked } = buildProblem(patient, space, { mode: config.mode, weights: config.weights, constraints });
+  const { problem, factors, blocked } = cachedProblem(patient, space, { mode: config.mode, weights: config.weights, constraints });
   const run = await opts.impl.run(problem, {
     populationSize: config.populationSize, generations: config.generations, mutationRate: config.mutationRate,
     crossoverRate: config.crossoverRate, elitismCount: config.elitismCount, tournamentSize: config.tournamentSize,
