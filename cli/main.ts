@@ -58,14 +58,19 @@ const program = new Command()
   .addHelpText(
     "after",
     `
-Environment (defaults serve the embedded setup):
+Environment (defaults serve the embedded setup; README.md has the full table):
   NATS_URL          running NATS server (unset: start an embedded nats-server with JetStream)
+  NATS_USER, NATS_PASS, NATS_TOKEN, NATS_SERVER   NATS credentials; nats-server binary
   FHIR_BASE_URL     FHIR R4 base URL (unset: start the embedded FHIR server seeded from examples/patients)
   FHIR_TOKEN        bearer token for FHIR_BASE_URL
   HMS_TENANT        tenant token in every subject (default "default")
   LOG_LEVEL         pino level (default info); LOG_FORMAT json|pretty
   OPTIMIZER_IMPL    native|ts (default: native when built, else ts)
   HMS_GATEWAY_PORT, HMS_GATEWAY_HOST, HMS_GATEWAY_TOKENS (JSON token → principal)
+  HMS_INSPECT_KEY   pseudonym key shared by hms inspect and the inspector page
+  HMS_REFERENCE_DIR clinical reference data (default ../shared/reference)
+  HMS_ACK_WAIT_MS   ms before unacknowledged work moves to another instance
+  HMS_FAULT_CRASH_AT  fault injection for tests: the coordinator kills itself entering this state
 Agents: ${AGENT_IDS.join(", ") || "(none registered)"}`,
   );
 

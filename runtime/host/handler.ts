@@ -81,23 +81,12 @@ export class DurableRequestHandler implements A2ARequestHandler {
     if (message.taskId) {
       throw new UnsupportedOperationError("follow-up messages to an existing task are not supported by this agent; start a new task");
     }
-    // The task id is derived from (agent, messageId), so creating the task is itself the
-    // idempotency check (A2A#1987): a retried send finds the task and answers with it.
     const taskId = taskIdFor(this.d.agentId, message.messageId);
     if (taskId !== expectedTaskId) throw new UnsupportedOperationError("message id changed while accepting");
-    const existing = await this.d.store.load(taskId);
-    if (existing) {
-      this.d.logger.info({ messageId: message.messageId, taskId }, "duplicate messageId: answering with the original task");
-      // The first send may have died between storing the task and handing its work over: send the
-      // work again. JetStream drops it as a duplicate (msgID = task id) if the first one went out.
-      if (existing.task.status.state === "TASK_STATE_SUBMITTED") await this.handOver(existing.task.history?.[0] ?? { ...message, taskId }, call);
-      return { taskId, created: false };
-    }
     const contextId = message.contextId ?? randomUUID();
     const msg: WireMessage = { ...message, taskId, contextId };
     const task = newTask(taskId, contextId, msg, { skill: call.skill, agentId: this.d.agentId, traceparent: call.traceparent, ...(call.caller ? { callerAgentId: call.caller } : {}) });
-    try {
-      await this.d.store.create({
+    const stored: StoredTask = {
       task,
       seq: 1,
       agentId: this.d.agentId,
@@ -105,10 +94,18 @@ export class DurableRequestHandler implements A2ARequestHandler {
       owner: call.principal?.subject ?? "anonymous",
       traceparent: call.traceparent,
       updatedAt: new Date().toISOString(),
-      });
+    };
+    try {
+      // Creating the task is the idempotency check (A2A#1987): the id is derived from messageId.
+      await this.d.store.create(stored);
     } catch (err) {
-      if (HmsError.is(err, "CONFLICT")) return { taskId, created: false }; // a concurrent duplicate won
-      throw err;
+      if (!HmsError.is(err, "CONFLICT")) throw err;
+      const existing = await this.d.store.load(taskId);
+      this.d.logger.info({ messageId: message.messageId, taskId }, "duplicate messageId: answering with the original task");
+      // The first send may have died between storing the task and handing its work over: send the
+      // work again. JetStream drops it as a duplicate (msgID = task id) if the first one went out.
+      if (existing?.task.status.state === "TASK_STATE_SUBMITTED") await this.handOver(existing.task.history?.[0] ?? msg, call);
+      return { taskId, created: false };
     }
     await Promise.all([appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent), this.handOver(msg, call)]);
     return { taskId, created: true };

@@ -39,10 +39,10 @@ export class KvTaskStore {
     return JSON.parse(dec.decode(e.value)) as StoredTask;
   }
 
-  /** Creates the entry; throws CONFLICT when it exists. */
-  async create(stored: StoredTask): Promise<void> {
+  /** Creates the entry and returns its revision; throws CONFLICT when it exists. */
+  async create(stored: StoredTask): Promise<number> {
     try {
-      await this.kv.create(this.key(stored.task.id), enc.encode(JSON.stringify(stored)));
+      return await this.kv.create(this.key(stored.task.id), enc.encode(JSON.stringify(stored)));
     } catch (err) {
       throw new HmsError("CONFLICT", `task ${stored.task.id} already exists`, { cause: err });
     }
