@@ -142,7 +142,7 @@ program
     const fhirBaseUrl = cfg.FHIR_BASE_URL;
     if (!fhirBaseUrl) throw new HmsError("INVALID_INPUT", "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)");
     const [def] = agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log, crashAt: cfg.HMS_FAULT_CRASH_AT });
-    const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
+    const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, natsAuth: { user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN }, tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
     out(`${agent.card.name} serving as ${agent.instanceId}`);
     await serveUntilSignal(log, () => agent.close());
   });
@@ -158,7 +158,7 @@ program
     const log = logger(true);
     const principal: Principal = PrincipalSchema.parse({ subject: o.subject, roles: [o.role], purposeOfUse: o.purpose });
     if (cfg.NATS_URL) {
-      const bus = await connectBus({ url: cfg.NATS_URL, name: "hms-mcp", logger: log });
+      const bus = await connectBus({ url: cfg.NATS_URL, name: "hms-mcp", logger: log, user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN });
       const defs = agentDefs(ids, { fhirBaseUrl: cfg.FHIR_BASE_URL ?? "", referenceDir: cfg.HMS_REFERENCE_DIR, logger: log });
       await serveStdio({ agents: defs, call: busCaller(new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT)), principal, logger: log });
       await bus.close();

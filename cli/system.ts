@@ -33,6 +33,7 @@ export async function startSystem(cfg: Config, logger: Logger, ids: readonly str
       agents: defs,
       natsUrl: cfg.NATS_URL,
       natsServerBinary: cfg.NATS_SERVER,
+      natsAuth: { user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN },
       tenant: cfg.HMS_TENANT,
       logger,
       agentOptions: { ackWaitMs: cfg.HMS_ACK_WAIT_MS },

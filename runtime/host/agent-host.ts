@@ -20,6 +20,8 @@ export const DEFAULT_TENANT = "default";
 
 export interface StartAgentOptions {
   natsUrl: string;
+  /** NATS credentials (user/pass or token). */
+  natsAuth?: { user?: string; pass?: string; token?: string };
   /** @defaultValue DEFAULT_TENANT */
   tenant?: string;
   logger: Logger;
@@ -71,7 +73,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
   const tenant = opts.tenant ?? DEFAULT_TENANT;
   const instanceId = `${def.id}-${randomUUID().slice(0, 8)}`;
   const logger = opts.logger.child({ agentId: def.id, instanceId });
-  const bus = await connectBus({ url: opts.natsUrl, name: instanceId, logger });
+  const bus = await connectBus({ url: opts.natsUrl, name: instanceId, logger, ...opts.natsAuth });
   const card = agentCard(def, tenant);
   const sdkCard = AgentCard.fromJSON(card as never);
   const skills = new Map(def.skills.map((s) => [s.verb, s]));

@@ -10,6 +10,7 @@ export interface HostOptions {
   /** A running NATS; when absent an embedded nats-server is started (and stopped on close). */
   natsUrl?: string;
   natsServerBinary?: string;
+  natsAuth?: { user?: string; pass?: string; token?: string };
   tenant?: string;
   logger: Logger;
   agentOptions?: Partial<Pick<StartAgentOptions, "ackWaitMs" | "heartbeatMs" | "concurrency">>;
@@ -43,8 +44,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     await embedded?.close();
   };
   try {
-    bus = await connectBus({ url: natsUrl, name: "hms-host", logger: opts.logger });
-    for (const def of opts.agents) agents.push(await startAgent(def, { natsUrl, tenant, logger: opts.logger, ...opts.agentOptions }));
+    bus = await connectBus({ url: natsUrl, name: "hms-host", logger: opts.logger, ...opts.natsAuth });
+    for (const def of opts.agents) agents.push(await startAgent(def, { natsUrl, natsAuth: opts.natsAuth, tenant, logger: opts.logger, ...opts.agentOptions }));
   } catch (err) {
     await close();
     throw err;

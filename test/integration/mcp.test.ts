@@ -147,3 +147,23 @@ describe("MCP over Streamable HTTP (gateway)", () => {
     expect(JSON.parse(call.stdout).result.structuredContent.text).toBe("via http");
   });
 });
+
+describe("hms mcp (the real command an MCP host is configured with)", () => {
+  it("starts the embedded servers and the agent itself, and serves its tools over stdio", async () => {
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), LOG_LEVEL: "warn" };
+    delete env.NATS_URL;
+    delete env.FHIR_BASE_URL;
+    const client = new Client({ name: "hms-mcp-test", version: "1.0.0" });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: ["bin/hms.mjs", "mcp", "optimizer"], cwd: REPO, env, stderr: "ignore" }));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["optimizer_optimize_treatment", "optimizer_interpret_genotype", "optimizer_evaluate_biomarkers"]));
+      expect(tools.every((t) => t.name.startsWith("optimizer_"))).toBe(true);
+      const r = await client.callTool({ name: "optimizer_interpret_genotype", arguments: { tpmt: "*1/*3A", nudt15: "*1/*1" } });
+      expect(r.isError).toBeFalsy();
+      expect(JSON.stringify(r.structuredContent)).toContain("intermediate");
+    } finally {
+      await client.close();
+    }
+  });
+});
