@@ -1,6 +1,8 @@
 // Bus benchmark (issue: runtime foundation). One run, side by side, same 1 KB payload:
-//   (a) raw nats.js request/reply, (b) A2A SendMessage through our NATS binding (durable tasks),
-//   (c) A2A JSON-RPC over HTTP with the SDK's own server (express) and client (fetch).
+//   (a) raw nats.js request/reply, (b) A2A SendMessage through our NATS binding with a durable task
+//   (KV task, JetStream events and work queue), (b2) the same for a stateless skill (answered with an
+//   A2A Message, nothing stored), (c) A2A JSON-RPC over HTTP with the SDK's own server (express,
+//   in-memory task store) and client (fetch).
 // Prints a table, then one JSON line with the figures and the ratios b/a and b/c.
 // Usage: npx tsx bench/bus.ts [--requests 2000] [--concurrency 32]
 import { randomUUID } from "node:crypto";
@@ -30,7 +32,8 @@ const echo = defineSkill({
   output: z.object({ text: z.string() }),
   handler: async (i) => ({ text: i.text }),
 });
-const benchAgent = defineAgent({ id: "bench", name: "Bench", description: "Echo agent for the bus benchmark.", version: "1.0.0", skills: [echo] });
+const echoStateless = defineSkill({ ...echo, verb: "echo_stateless", stateless: true });
+const benchAgent = defineAgent({ id: "bench", name: "Bench", description: "Echo agent for the bus benchmark.", version: "1.0.0", skills: [echo, echoStateless] });
 
 interface Figures { rps: number; p50: number; p99: number }
 async function measure(label: string, n: number, concurrency: number, op: () => Promise<void>): Promise<Figures> {
@@ -94,7 +97,8 @@ const rows: Record<string, { seq: Figures; par: Figures }> = {};
 process.stderr.write(`bus benchmark: ${N} requests each, 1 KB payload, sequential and ${C} in flight\n`);
 for (const [key, label, op] of [
   ["a", "(a) raw nats.js request/reply", async () => void (await nc.request("bench.raw", payload, { timeout: 10_000 }))],
-  ["b", "(b) A2A SendMessage over NATS", async () => void (await client.call("bench", "echo_text", { text: TEXT }))],
+  ["b", "(b) A2A SendMessage over NATS, task", async () => void (await client.call("bench", "echo_text", { text: TEXT }))],
+  ["b2", "(b2) same, stateless skill", async () => void (await client.call("bench", "echo_stateless", { text: TEXT }))],
   ["c", "(c) A2A JSON-RPC over HTTP (SDK)", async () => void (await httpClient.sendMessage({ tenant: "", message: msg(), configuration: undefined, metadata: {} } as never))],
 ] as const) {
   rows[key] = { seq: await measure(`${label}, sequential`, Math.min(N, 1000), 1, op), par: await measure(`${label}, ${C} in flight`, N, C, op) };
@@ -117,6 +121,10 @@ const result = {
     b_over_a_par: ratio(rows.b.par.rps, rows.a.par.rps),
     b_over_c_seq: ratio(rows.b.seq.rps, rows.c.seq.rps),
     b_over_c_par: ratio(rows.b.par.rps, rows.c.par.rps),
+    b2_over_a_seq: ratio(rows.b2.seq.rps, rows.a.seq.rps),
+    b2_over_a_par: ratio(rows.b2.par.rps, rows.a.par.rps),
+    b2_over_c_seq: ratio(rows.b2.seq.rps, rows.c.seq.rps),
+    b2_over_c_par: ratio(rows.b2.par.rps, rows.c.par.rps),
   },
   targets: { b_over_a: 0.5, b_over_c: 3 },
 };

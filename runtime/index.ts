@@ -9,7 +9,7 @@ export type { RunningAgent, StartAgentOptions } from "./host/agent-host.js";
 export { connectBus } from "./bus/connect.js";
 export type { Bus } from "./bus/connect.js";
 export { BusClient, outcome } from "./client/bus-client.js";
-export type { SkillCallOptions, SkillCallResult } from "./client/bus-client.js";
+export type { SkillCallOptions, SkillCallResult, SkillAnswer } from "./client/bus-client.js";
 export { NatsTransport, NatsTransportFactory, DEFAULT_RPC_TIMEOUT_MS, natsInterfaceUrl } from "./client/nats-transport.js";
 export { SEQ_METADATA_KEY } from "./host/handler.js";
 export { startEmbeddedNats, findNatsServer } from "./embedded/nats-server.js";

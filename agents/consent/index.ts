@@ -16,6 +16,8 @@ import { consentSkills } from "./skills.js";
  */
 
 export const INCIDENT_TOPIC = "security-incident";
+/** Topic on which a consent recorded or revoked is announced (`{ patientId }`), so every instance drops its cached consents. */
+export const CONSENT_CHANGE_TOPIC = "consent-change";
 
 export interface ConsentAgentOptions {
   fhirBaseUrl: string;
@@ -32,6 +34,8 @@ export interface ConsentAgentOptions {
   decide?: DecideOptions;
   incidents?: IncidentOptions;
   mirrorAuditToFhir?: boolean;
+  /** See DEFAULT_CONSENT_CACHE_TTL_MS. */
+  consentCacheTtlMs?: number;
   fhir?: { timeoutMs?: number; retries?: number; backoffMs?: number; breakerThreshold?: number; halfOpenAfterMs?: number };
   now?: () => Date;
 }
@@ -100,6 +104,10 @@ export function consentAgent(opts: ConsentAgentOptions) {
     ...(opts.decide ? { decide: opts.decide } : {}),
     ...(opts.incidents ? { incidents: opts.incidents } : {}),
     ...(opts.mirrorAuditToFhir !== undefined ? { mirrorAuditToFhir: opts.mirrorAuditToFhir } : {}),
+    ...(opts.consentCacheTtlMs !== undefined ? { consentCacheTtlMs: opts.consentCacheTtlMs } : {}),
+    onConsentChange: async (patientId) => {
+      await publish?.(CONSENT_CHANGE_TOPIC, { patientId });
+    },
     onIncident: async (incident) => {
       await publish?.(INCIDENT_TOPIC, incident);
     },
@@ -113,6 +121,10 @@ export function consentAgent(opts: ConsentAgentOptions) {
     start: async (ctx) => {
       publish = ctx.publish;
       state = ctx.state;
+      ctx.subscribe(CONSENT_CHANGE_TOPIC, "*", (data) => {
+        const patientId = (data as { patientId?: unknown } | undefined)?.patientId;
+        service.invalidateConsents(typeof patientId === "string" ? patientId : undefined);
+      });
       if (deferred) deferred.target = await JetStreamAuditLog.open({ js: ctx.bus.js, jsm: ctx.bus.jsm, tenant: ctx.tenant, chain: AUDIT_CHAIN, logger });
     },
   });

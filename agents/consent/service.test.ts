@@ -28,6 +28,22 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe("consent agent logic", () => {
+  it("announces a revoke to the other instances, which refuse on their next check", async () => {
+    const announced: string[] = [];
+    const other = new ConsentService({ fhir, audit, pseudonyms: new MapPseudonymStore(), logger, now: () => clock, consentCacheTtlMs: 60_000 });
+    const here = new ConsentService({ fhir, audit, pseudonyms: new MapPseudonymStore(), logger, now: () => clock, consentCacheTtlMs: 60_000, onConsentChange: async (id) => {
+      announced.push(id);
+      other.invalidateConsents(id); // what the topic subscription does in the agent
+    } });
+    await fhir.update({ resourceType: "Patient", id: "pt-2" });
+    const research = readReq({ requester: "dr.rao", roles: ["researcher"], purposeOfUse: "HRESCH", patientId: "pt-2" });
+    const optIn = await here.record({ patientId: "pt-2", status: "active", decision: "permit", actorRoles: ["researcher"], actorSubjects: [], purposes: ["HRESCH"], categories: [], actions: [] }, admin);
+    expect((await other.checkAccess(research)).permit).toBe(true); // now cached by `other`
+    await here.revoke(optIn.id!, admin, "withdrawn");
+    expect(announced).toEqual(["pt-2", "pt-2"]);
+    expect((await other.checkAccess(research)).permit).toBe(false);
+  });
+
   it("stores consents as FHIR Consent and stops honouring them once revoked", async () => {
     const deny = await service.record({ patientId: "pt-1", status: "active", decision: "deny", actorRoles: ["nurse"], actorSubjects: [], purposes: [], categories: ["observations"], actions: ["read"] }, admin);
     expect(deny.id).toBeTruthy();

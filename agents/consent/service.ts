@@ -19,6 +19,14 @@ import type { FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js"
  */
 
 export const MAX_CONSENTS_PER_PATIENT = 200;
+/**
+ * How long a patient's consents read from FHIR are reused by access checks. Changes made through
+ * this agent drop the entry at once (here, and in other instances through topic `consent-change`);
+ * the TTL bounds staleness for changes made elsewhere or a topic fact still in flight.
+ */
+export const DEFAULT_CONSENT_CACHE_TTL_MS = 1_000;
+/** Patients whose consents are kept (oldest dropped first). */
+export const MAX_CACHED_PATIENTS = 1_000;
 /** Permits with a de-identify obligation remembered to match their de-identification. */
 export const MAX_REMEMBERED_PERMITS = 1_000;
 
@@ -33,6 +41,10 @@ export interface ConsentServiceOptions {
   incidents?: IncidentOptions;
   /** Mirror every audit entry to the FHIR server as an AuditEvent. @defaultValue true */
   mirrorAuditToFhir?: boolean;
+  /** Reuse a patient's consents for this long (0: read FHIR on every check). @defaultValue DEFAULT_CONSENT_CACHE_TTL_MS */
+  consentCacheTtlMs?: number;
+  /** Called after a consent is recorded or revoked (the agent publishes `consent-change`). */
+  onConsentChange?: (patientId: string) => Promise<void>;
   /** Called with each incident (the agent publishes it as an alert). */
   onIncident?: (incident: AuditIncident) => Promise<void>;
 }
@@ -71,6 +83,8 @@ export class ConsentService {
   private readonly detector: IncidentDetector;
   /** Recent permits that obliged de-identification: audit seq → who and whom (bounded). */
   private readonly deidPermits = new Map<number, { patientId: string; requester: string }>();
+  /** Consents per patient as last read, with the read time (ms since epoch, wall clock). */
+  private readonly consentCache = new Map<string, { at: number; consents: Promise<ConsentRecord[]> }>();
 
   constructor(private readonly opts: ConsentServiceOptions) {
     this.log = opts.logger;
@@ -93,6 +107,36 @@ export class ConsentService {
     return entry;
   }
 
+  /** Drops the cached consents of a patient (after a change here or a `consent-change` fact). */
+  invalidateConsents(patientId?: string): void {
+    if (patientId === undefined) this.consentCache.clear();
+    else this.consentCache.delete(patientId);
+  }
+
+  /** listConsents, reused for consentCacheTtlMs; a failed read is never cached. */
+  private cachedConsents(patientId: string, signal?: AbortSignal): Promise<ConsentRecord[]> {
+    const ttl = this.opts.consentCacheTtlMs ?? DEFAULT_CONSENT_CACHE_TTL_MS;
+    if (ttl <= 0) return this.listConsents(patientId, signal);
+    const now = Date.now();
+    const hit = this.consentCache.get(patientId);
+    if (hit && now - hit.at < ttl) return hit.consents;
+    const consents = this.listConsents(patientId, signal);
+    const entry = { at: now, consents };
+    this.consentCache.delete(patientId);
+    this.consentCache.set(patientId, entry);
+    if (this.consentCache.size > MAX_CACHED_PATIENTS) this.consentCache.delete(this.consentCache.keys().next().value!);
+    consents.catch(() => {
+      if (this.consentCache.get(patientId) === entry) this.consentCache.delete(patientId);
+    });
+    return consents;
+  }
+
+  /** Forgets the patient's consents here and tells the other instances. */
+  private async consentChanged(patientId: string): Promise<void> {
+    this.invalidateConsents(patientId);
+    await this.opts.onConsentChange?.(patientId).catch((err: unknown) => this.log.warn({ err: String(err), patientId }, "consent-change not published"));
+  }
+
   async listConsents(patientId: string, signal?: AbortSignal): Promise<ConsentRecord[]> {
     const resources = await this.opts.fhir.searchAll("Consent", { patient: `Patient/${patientId}`, _count: MAX_CONSENTS_PER_PATIENT }, MAX_CONSENTS_PER_PATIENT, signal);
     return resources.map((r) => fromFhirConsent(r));
@@ -102,6 +146,7 @@ export class ConsentService {
     const body = toFhirConsent({ ...rec, recordedAt: rec.recordedAt ?? this.now().toISOString(), recordedBy: rec.recordedBy ?? by.subject }) as FhirJson;
     const saved = rec.id ? await this.opts.fhir.update({ ...body, id: rec.id }) : await this.opts.fhir.create(body);
     const out = fromFhirConsent(saved);
+    await this.consentChanged(rec.patientId);
     await this.audit({ requester: by.subject, roles: by.roles, purposeOfUse: by.purposeOfUse, patientId: rec.patientId, action: "consent-change", categories: ["consents"], what: `Consent/${out.id} recorded (${out.decision})`, outcome: "success" });
     return out;
   }
@@ -109,6 +154,7 @@ export class ConsentService {
   async revoke(consentId: string, by: Principal, reason?: string): Promise<ConsentRecord> {
     const current = fromFhirConsent(await this.opts.fhir.read("Consent", consentId));
     const saved = fromFhirConsent(await this.opts.fhir.update({ ...(toFhirConsent({ ...current, status: "inactive" }) as FhirJson), id: consentId }));
+    await this.consentChanged(current.patientId);
     await this.audit({ requester: by.subject, roles: by.roles, purposeOfUse: by.purposeOfUse, patientId: current.patientId, action: "consent-change", categories: ["consents"], what: `Consent/${consentId} revoked`, outcome: "success", ...(reason ? { reason } : {}) });
     return saved;
   }
@@ -117,7 +163,7 @@ export class ConsentService {
   async checkAccess(req: AccessRequest, signal?: AbortSignal): Promise<ConsentDecision> {
     let consents: ConsentRecord[];
     try {
-      consents = await this.listConsents(req.patientId, signal);
+      consents = await this.cachedConsents(req.patientId, signal);
     } catch (err) {
       await this.audit({ requester: req.requester, roles: req.roles, purposeOfUse: req.purposeOfUse, patientId: req.patientId, action: req.action, categories: req.categories, what: req.what ?? "access check", outcome: "failure", reason: "consents unavailable", ...(req.taskId ? { taskId: req.taskId } : {}) });
       throw HmsError.from(err);

@@ -82,6 +82,7 @@ export function coordinatorSkills(opts: RunnerOptions) {
     output: AssembledPlanSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: ["clinician", "nurse", "admin", "agent"],
+    stateless: true,
     handler: async (input, ctx) => {
       const record = await ctx.state.load<PlanRecord>(planKey(input.planId));
       if (!record) throw new HmsError("NOT_FOUND", `no plan ${input.planId}`);

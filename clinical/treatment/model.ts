@@ -107,12 +107,25 @@ function armVector(x: ArmInputs, space: PlanSpace, pf: PatientFactors): number[]
   return [...ind, ...mnt, x.burdenWeek, x.coMedAeYear / 52];
 }
 
-/** armVector appended to `out` without intermediate arrays (same arithmetic). */
-function armVectorInto(out: number[], x: ArmInputs, space: PlanSpace, pf: PatientFactors): void {
+/** The pow-bearing part of an arm, reused while consecutive arms share the same probabilities. */
+interface PowMemo { pRem: number; pResp: number; pMaint: number; aR: number; aP: number; notMaint: number }
+
+/**
+ * armVector appended to `out` without intermediate arrays (same arithmetic). Consecutive arms
+ * often differ only in relapse multiplier or burden (the TDM gene): the weekly hazards computed
+ * from the same three probabilities are taken from `memo` instead of being recomputed.
+ */
+function armVectorInto(out: number[], x: ArmInputs, space: PlanSpace, pf: PatientFactors, memo: PowMemo): void {
   const mod = space.efficacy.modifiers;
-  const aR = weekly(x.pRem, INDUCTION_WEEKS);
-  const aP = weekly(Math.max(0, x.pResp - x.pRem), INDUCTION_WEEKS);
-  const rA = Math.min(0.2, (1 - Math.pow(cap(x.pMaint), 1 / MAINT_WEEKS)) * x.relapseMult);
+  if (!(memo.pRem === x.pRem && memo.pResp === x.pResp && memo.pMaint === x.pMaint)) {
+    memo.pRem = x.pRem; memo.pResp = x.pResp; memo.pMaint = x.pMaint;
+    memo.aR = weekly(x.pRem, INDUCTION_WEEKS);
+    memo.aP = weekly(Math.max(0, x.pResp - x.pRem), INDUCTION_WEEKS);
+    memo.notMaint = 1 - Math.pow(cap(x.pMaint), 1 / MAINT_WEEKS);
+  }
+  const aR = memo.aR;
+  const aP = memo.aP;
+  const rA = Math.min(0.2, memo.notMaint * x.relapseMult);
   const rec = mod.recaptureAfterInduction.value;
   const ae = x.aeYear / 52;
   const sA = (mod.surgeryPerYearActive.value * pf.surgeryMult) / 52;
@@ -175,6 +188,7 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
 
   const table = (after: boolean): number[] => {
     const out: number[] = [];
+    const memo: PowMemo = { pRem: NaN, pResp: NaN, pMaint: NaN, aR: 0, aP: 0, notMaint: 0 };
     const exposed = pf.exposed || after;
     const pick = (x: { naive: { value: number }; exposed?: { value: number } }) => (exposed && x.exposed ? x.exposed.value : x.naive.value);
     for (let a = 0; a < nAdv; a++) for (let r = 0; r < N_REG; r++) for (let im = 0; im < nImm; im++) for (let fr = 0; fr < nFrac; fr++) for (let td = 0; td < nTdm; td++) {
@@ -230,7 +244,7 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
         const immRoute = immId === "methotrexate" ? "SC" : "PO";
         burdenWeek += burdenOf(immRoute, immId === "methotrexate" ? 1 : null);
       }
-      armVectorInto(out, { pRem, pResp, pMaint, aeYear, relapseMult, burdenWeek, coMedAeYear }, space, pf);
+      armVectorInto(out, { pRem, pResp, pMaint, aeYear, relapseMult, burdenWeek, coMedAeYear }, space, pf, memo);
     }
     return out;
   };
@@ -281,7 +295,7 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
 }
 
 /** Problems kept per plan space by `cachedProblem` (most recently used). */
-export const PROBLEM_CACHE_SIZE = 64;
+export const PROBLEM_CACHE_SIZE = 32;
 type BuiltProblem = ReturnType<typeof buildProblem>;
 const problemCaches = new WeakMap<PlanSpace, Map<string, BuiltProblem>>();
 

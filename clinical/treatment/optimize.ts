@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import { invalidInput } from "../../protocol/errors.js";
 import {
@@ -41,6 +42,23 @@ function evidenceConfidence(space: PlanSpace, plan: TreatmentPlan): number {
  */
 export function simulateOutcome(patient: PatientSummary, plan: TreatmentPlan, opts: TreatmentOptions = {}): SimulatedOutcome {
   const space = loadPlanSpace(opts.referenceDir);
+  // Pure in (patient, plan, reference data): remembered per plan space, returned as a copy.
+  let memo = outcomeMemo.get(space);
+  if (!memo) outcomeMemo.set(space, (memo = new Map()));
+  const key = createHash("sha1").update(JSON.stringify([patient, plan])).digest("base64");
+  const hit = memo.get(key);
+  if (hit) return structuredClone(hit);
+  const out = simulateOutcomeUncached(patient, plan, space);
+  memo.set(key, out);
+  if (memo.size > OUTCOME_MEMO_SIZE) memo.delete(memo.keys().next().value!);
+  return structuredClone(out);
+}
+
+/** Outcomes remembered by simulateOutcome per plan space (oldest dropped first). */
+export const OUTCOME_MEMO_SIZE = 512;
+const outcomeMemo = new WeakMap<PlanSpace, Map<string, SimulatedOutcome>>();
+
+function simulateOutcomeUncached(patient: PatientSummary, plan: TreatmentPlan, space: PlanSpace): SimulatedOutcome {
   const g = encodePlan(plan, space);
   const mode = plan.decisionPoints.length > 0 ? "full" : "reduced";
   const genome = mode === "reduced" ? g.slice(0, 6) : g;

@@ -4,8 +4,8 @@ import type { KV } from "@nats-io/kv";
 import { AgentCard, Message, Task, StreamResponse, TaskState, Role } from "@a2a-js/sdk";
 import { ClientFactory, ClientFactoryOptions, type Client } from "@a2a-js/sdk/client";
 import {
-  AgentCardSchema, HEADERS, HmsError, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, SkillErrorSchema, TaskSchema, newTraceparent,
-  type ErrorCode, type Principal, type WireTask, ERROR_CODES,
+  AgentCardSchema, HEADERS, HmsError, MessageSchema, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, SkillErrorSchema, TaskSchema, newTraceparent,
+  type ErrorCode, type Principal, type WireMessage, type WireTask, ERROR_CODES,
 } from "../../protocol/index.js";
 import { DEFAULT_RPC_TIMEOUT_MS, NatsTransportFactory } from "./nats-transport.js";
 
@@ -37,6 +37,16 @@ export interface SkillCallResult<T> {
   output: T | undefined;
   task: WireTask;
 }
+
+/** What `invoke` returns: a task, or (for a stateless skill) the id of the agent's Message answer. */
+export interface SkillAnswer<T> {
+  output: T | undefined;
+  task?: WireTask;
+  messageId?: string;
+}
+
+/** Message metadata that asks the agent for a durable task even when the skill is stateless. */
+export const REQUIRE_TASK_METADATA = "hms/task";
 
 const CARD_CACHE_MS = 5_000;
 
@@ -94,17 +104,24 @@ export class BusClient {
    * rejected; AGENT_UNAVAILABLE when nobody serves the agent; DEADLINE_EXCEEDED past the deadline.
    */
   async call<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}): Promise<T> {
-    const r = await this.callForTask<T>(agentId, verb, input, opts);
-    return r.output as T;
+    return (await this.invoke<T>(agentId, verb, input, opts)).output as T;
   }
 
+  /** Calls a skill and always gets a durable task back (stateless skills are asked for one). */
   async callForTask<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}): Promise<SkillCallResult<T>> {
+    const r = await this.invoke<T>(agentId, verb, input, opts, true);
+    if (!r.task) throw new HmsError("INTERNAL", `${agentId}.${verb} answered without a task`);
+    return { output: r.output, task: r.task };
+  }
+
+  /** Calls a skill: a task, or a stateless skill's Message answer. Retries per `opts.retries`. */
+  async invoke<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}, requireTask = false): Promise<SkillAnswer<T>> {
     const retries = opts.retries ?? 0;
-    if (retries === 0) return this.callOnce<T>(agentId, verb, input, opts);
+    if (retries === 0) return this.callOnce<T>(agentId, verb, input, opts, requireTask);
     const once = { ...opts, messageId: opts.messageId ?? randomUUID() };
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.callOnce<T>(agentId, verb, input, once);
+        return await this.callOnce<T>(agentId, verb, input, once, requireTask);
       } catch (err) {
         const retriable = HmsError.is(err, "AGENT_UNAVAILABLE") || HmsError.is(err, "DEADLINE_EXCEEDED");
         if (!retriable || attempt >= retries || opts.signal?.aborted) throw err;
@@ -114,12 +131,14 @@ export class BusClient {
     }
   }
 
-  private async callOnce<T>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions): Promise<SkillCallResult<T>> {
+  private async callOnce<T>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions, requireTask: boolean): Promise<SkillAnswer<T>> {
     const client = await this.client(agentId);
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    const message = this.skillMessage(verb, input, opts);
+    if (requireTask) message.metadata = { ...message.metadata, [REQUIRE_TASK_METADATA]: "required" };
     const params = {
       tenant: "",
-      message: this.skillMessage(verb, input, opts),
+      message,
       configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: opts.returnImmediately ?? false },
       metadata: {},
     };
@@ -132,7 +151,7 @@ export class BusClient {
         }
       } else {
         const r = await client.sendMessage(params as never, reqOpts);
-        if (!("id" in r)) throw new HmsError("INTERNAL", `agent ${agentId} answered with a message, not a task`);
+        if (!("id" in r)) return { output: messageOutcome<T>(agentId, verb, MessageSchema.parse(Message.toJSON(r))), messageId: r.messageId };
         task = r;
       }
     } catch (err) {
@@ -143,6 +162,17 @@ export class BusClient {
     if (opts.returnImmediately) return { output: undefined, task: wire };
     return { output: outcome<T>(agentId, verb, wire), task: wire };
   }
+}
+
+/** Reads a stateless answer: its data part, or the error it carries. */
+function messageOutcome<T>(agentId: string, verb: string, m: WireMessage): T {
+  const data = (m.parts.find((p) => "data" in p) as { data: unknown } | undefined)?.data;
+  if (m.metadata?.["hms/outcome"] === "failed") {
+    const err = SkillErrorSchema.safeParse((data as { error?: unknown } | undefined)?.error);
+    const code = err.success && (ERROR_CODES as string[]).includes(err.data.code) ? (err.data.code as ErrorCode) : "INTERNAL";
+    throw new HmsError(code, err.success ? err.data.message : `${agentId}.${verb} failed`, { data: { ...(err.success ? (err.data.data as object) : {}), agentId, skill: verb } });
+  }
+  return data as T;
 }
 
 /** JSON-RPC codes the binding uses for requests refused before a task exists (protocol/BINDING.md §7). */

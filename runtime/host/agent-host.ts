@@ -3,14 +3,14 @@ import { headers as natsHeaders } from "@nats-io/nats-core";
 import { AgentCard } from "@a2a-js/sdk";
 import type { Logger } from "pino";
 import {
-  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, NATS_BINDING, agentPrincipal, childTraceparent, newTraceparent, parseSubject, subjects,
+  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, invalidInput, newTraceparent, parseSubject, subjects, traceIdOf,
   type WireAgentCard,
 } from "../../protocol/index.js";
 import { connectBus, type Bus } from "../bus/connect.js";
 import { BusClient } from "../client/bus-client.js";
 import { natsInterfaceUrl } from "../client/nats-transport.js";
 import type { AgentContext, AgentDef, AgentState, CallOptions, SkillContext, SkillDef } from "./define.js";
-import { DurableRequestHandler } from "./handler.js";
+import { DurableRequestHandler, type CallState } from "./handler.js";
 import { serveRpc } from "./rpc-adapter.js";
 import { KvTaskStore } from "./task-store.js";
 import { startWorker } from "./worker.js";
@@ -89,7 +89,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
   };
   const call = <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: string[]) =>
     async (agentId: string, verb: string, input: unknown, o: CallOptions = {}): Promise<T> => {
-      const r = await client.callForTask<T>(agentId, verb, input, {
+      const r = await client.invoke<T>(agentId, verb, input, {
         principal: o.principal ?? principalDefault ?? agentPrincipal(def.id),
         timeoutMs: o.timeoutMs,
         traceparent: childTraceparent(traceparent),
@@ -99,7 +99,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         // Agent-to-agent calls ride out a restarting peer (the retry reuses the messageId).
         retries: o.retries ?? 3,
       });
-      record?.push(r.task.id);
+      record?.push(r.task?.id ?? `message:${r.messageId}`);
       return r.output as T;
     };
 
@@ -131,6 +131,38 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       };
     },
   });
+  // Stateless skills run inline in the rpc handler, with the same context minus task machinery.
+  const runInline = async (skill: SkillDef, input: unknown, callState: CallState): Promise<unknown> => {
+    const parsed = skill.input.parse(input);
+    const taskId = `inline-${randomUUID()}`;
+    const called: string[] = [];
+    const ctx: SkillContext = {
+      agentId: def.id,
+      taskId,
+      contextId: taskId,
+      traceId: traceIdOf(callState.traceparent) ?? "",
+      principal: callState.principal,
+      logger: logger.child({ traceId: traceIdOf(callState.traceparent), skill: skill.verb }),
+      signal: AbortSignal.timeout(Math.max(1, callState.deadline - Date.now())),
+      redelivered: false,
+      calledTaskIds: called,
+      state,
+      agentCard: (id) => client.card(id),
+      progress: async () => undefined,
+      call: call(callState.principal, callState.traceparent, called),
+      publish: (type, data) => publish(type, data, callState.traceparent),
+      inputRequired: async () => {
+        throw new HmsError("UNSUPPORTED_OPERATION", `stateless skill ${skill.verb} cannot wait for input`);
+      },
+      finishTask: async () => {
+        throw new HmsError("UNSUPPORTED_OPERATION", `stateless skill ${skill.verb} cannot finish tasks`);
+      },
+    };
+    const out = await skill.handler(parsed, ctx);
+    const checked = skill.output.safeParse(out);
+    if (!checked.success) throw new HmsError("INTERNAL", `skill ${skill.verb} produced invalid output: ${invalidInput(checked.error, "output").message}`);
+    return checked.data;
+  };
   const journalSubject = subjects.journal(tenant, def.id);
   const rpcSub = serveRpc({
     nc: bus.nc,
@@ -140,6 +172,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     handler,
     skills,
     logger,
+    runInline,
     journal: (entry) => bus.nc.publish(journalSubject, enc.encode(JSON.stringify({ ...entry, agentId: def.id, instanceId, at: Date.now() }))),
   });
   await bus.kv.cards.put(`${tenant}.${def.id}`, enc.encode(JSON.stringify(card)));

@@ -86,6 +86,12 @@ export interface SkillSpec<I extends z.ZodObject, O extends z.ZodObject> {
   roles?: readonly RoleName[];
   tags?: string[];
   examples?: string[];
+  /**
+   * Answer a (non-streaming) SendMessage inline with an A2A Message instead of a durable task
+   * (A2A §3.1.1 allows either). For quick, read-only, idempotent skills only: nothing is stored,
+   * and an answer lost with its instance is simply asked again. Streaming calls still get a task.
+   */
+  stateless?: boolean;
   // Method syntax (not a property) so a specific skill is assignable to SkillDef.
   handler(input: z.infer<I>, ctx: SkillContext): Promise<z.infer<O>>;
 }

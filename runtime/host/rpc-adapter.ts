@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "@nats-io/nats-core";
 import { JsonRpcTransportHandler, ServerCallContext, validateVersion, type A2ARequestHandler } from "@a2a-js/sdk/server";
 import type { AgentCard } from "@a2a-js/sdk";
 import type { Logger } from "pino";
 import {
   A2A_METHODS, HEADERS, HmsError, JSONRPC_CODES, JsonRpcRequestSchema, NATS_BINDING, PrincipalSchema, SkillCallSchema, invalidInput,
-  newTraceparent, traceIdOf, type A2AMethod, type JsonRpcResponse,
+  newTraceparent, traceIdOf, SKILL_CALL_MEDIA_TYPE, type A2AMethod, type JsonRpcResponse,
 } from "../../protocol/index.js";
 import type { SkillDef } from "./define.js";
 import { CALL_STATE_KEY, type CallState } from "./handler.js";
@@ -24,6 +25,8 @@ export interface RpcAdapterDeps {
   skills: ReadonlyMap<string, SkillDef>;
   logger: Logger;
   /** Called with each handled request, for the inspector journal. */
+  /** Runs a stateless skill inline (SkillSpec.stateless) and returns its output. */
+  runInline?: (skill: SkillDef, input: unknown, call: CallState) => Promise<unknown>;
   journal?: (entry: { method: string; id: unknown; traceId?: string; ms: number; ok: boolean; code?: number; taskId?: string }) => void;
 }
 
@@ -42,7 +45,14 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
         d.logger.warn({ err }, "rpc subscription error");
         return;
       }
-      void serve(msg).catch((e: unknown) => d.logger.error({ err: e }, "rpc handler crashed"));
+      void serve(msg).catch((e: unknown) => {
+        // Never leave a caller waiting for its deadline: a handler crash is an internal error.
+        d.logger.error({ err: e }, "rpc handler crashed");
+        if (msg.reply) {
+          const body = { jsonrpc: "2.0", id: null, error: { code: JSONRPC_CODES.INTERNAL_ERROR, message: `internal error: ${(e as Error)?.message ?? String(e)}` } };
+          d.nc.publish(msg.reply, enc.encode(JSON.stringify(body)));
+        }
+      });
     },
   });
 
@@ -126,6 +136,35 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
     };
     const ctx = new ServerCallContext({ requestedVersion: h?.get(HEADERS.version) || "0.3", state: new Map([[CALL_STATE_KEY, state]]) });
     const log = d.logger.child({ traceId: traceIdOf(traceparent), method });
+    const wantsTask = (params.data as { message?: { metadata?: Record<string, unknown> } }).message?.metadata?.["hms/task"] === "required";
+    if (method === "SendMessage" && skill && d.runInline && d.skills.get(skill)!.stateless && !wantsTask) {
+      // A2A §3.1.1: a stateless answer is a Message; no task is stored.
+      const message = (params.data as { message: { messageId: string; contextId?: string } }).message;
+      const answer = (data: unknown, failed: boolean) => ({
+        jsonrpc: "2.0" as const,
+        id: id ?? null,
+        result: {
+          message: {
+            messageId: randomUUID(),
+            role: "ROLE_AGENT",
+            ...(message.contextId ? { contextId: message.contextId } : {}),
+            parts: [{ data, mediaType: SKILL_CALL_MEDIA_TYPE }],
+            metadata: { skill, "hms/outcome": failed ? "failed" : "completed", "hms/inReplyTo": message.messageId },
+          },
+        },
+      });
+      try {
+        const out = await d.runInline(d.skills.get(skill)!, (params.data as { message: { parts: Array<{ data?: { input?: unknown } }> } }).message.parts.find((p) => "data" in p)!.data!.input, state);
+        reply(answer(out, false));
+        d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok: true });
+      } catch (err) {
+        const he = HmsError.from(err);
+        if (he.code === "INTERNAL") d.logger.error({ err, skill }, "stateless skill failed");
+        reply(answer({ error: he.toJSON() }, true));
+        d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok: false });
+      }
+      return;
+    }
     const result = await transport.handle(env.data as Record<string, unknown>, ctx);
     if (Symbol.asyncIterator in (result as object)) {
       let n = 0;

@@ -43,7 +43,7 @@ afterAll(async () => {
 describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
   it("publishes an agent card listing the skills and the NATS interface", async () => {
     const card = await busClient.card("testbed");
-    expect(card?.skills.map((s) => s.id)).toEqual(["echo_text", "count_slowly", "fail_with", "ask_approval", "approve_task"]);
+    expect(card?.skills.map((s) => s.id)).toEqual(["echo_text", "count_slowly", "fail_with", "ask_approval", "approve_task", "lookup_code"]);
     expect(card?.supportedInterfaces[0]).toMatchObject({ protocolBinding: "NATS+JSONRPC", protocolVersion: "1.0", url: `nats:${subjects.rpc("default", "testbed")}` });
   });
 
@@ -128,6 +128,18 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
     await busClient.call("testbed", "approve_task", { taskId: refused.task.id, approve: false, note: "too risky" });
     expect((await client.getTask({ tenant: "", id: refused.task.id })).status?.state).toBe(TaskState.TASK_STATE_REJECTED);
     await expect(busClient.call("testbed", "approve_task", { taskId: refused.task.id, approve: true, note: "again" })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("answers a stateless skill with a Message and stores no task, unless the caller asks for one", async () => {
+    const r = await send("lookup_code", { code: "K50" });
+    expect("messageId" in r && !("status" in r)).toBe(true);
+    const m = Message.toJSON(r as Message) as { parts: Array<{ data: unknown }>; metadata: Record<string, unknown> };
+    expect(m.parts[0].data).toEqual({ code: "K50", length: 3 });
+    expect(await busClient.call("testbed", "lookup_code", { code: "K50.0" })).toEqual({ code: "K50.0", length: 5 });
+    await expect(busClient.call("testbed", "lookup_code", { code: "missing" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const durable = await busClient.callForTask("testbed", "lookup_code", { code: "K50" });
+    expect(durable.task.status.state).toBe("TASK_STATE_COMPLETED");
+    expect(durable.output).toEqual({ code: "K50", length: 3 });
   });
 
   it("names an agent that nobody serves as unavailable, within the deadline", async () => {

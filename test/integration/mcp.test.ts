@@ -24,7 +24,7 @@ describe("MCP over stdio", () => {
 
   it("lists every skill as a tool named <agent>_<verb> with annotations and an output schema", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["testbed_echo_text", "testbed_count_slowly", "testbed_fail_with", "testbed_ask_approval", "testbed_approve_task"]);
+    expect(tools.map((t) => t.name)).toEqual(["testbed_echo_text", "testbed_count_slowly", "testbed_fail_with", "testbed_ask_approval", "testbed_approve_task", "testbed_lookup_code"]);
     const echo = tools[0];
     expect(echo.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
     expect(echo.outputSchema?.properties).toHaveProperty("text");
@@ -58,7 +58,7 @@ describe("MCP over stdio", () => {
 
   it("works from the MCP Inspector CLI (tools/list and tools/call)", async () => {
     const list = await run(INSPECTOR, ["--cli", "--format", "json", "--method", "tools/list", "--", process.execPath, "--import", "tsx", "test/support/mcp-testbed.ts"], { cwd: REPO, env: inspectorEnv });
-    expect(JSON.parse(list.stdout).result.tools).toHaveLength(5);
+    expect(JSON.parse(list.stdout).result.tools).toHaveLength(6);
     const call = await run(
       INSPECTOR,
       ["--cli", "--format", "json", "--method", "tools/call", "--tool-name", "testbed_echo_text", "--tool-args-json", '{"text":"inspector"}', "--", process.execPath, "--import", "tsx", "test/support/mcp-testbed.ts"],
@@ -98,7 +98,7 @@ describe("MCP over Streamable HTTP (gateway)", () => {
 
   it("lists and calls tools with a valid token", async () => {
     const c = await connect("clin-token");
-    expect((await c.listTools()).tools).toHaveLength(5);
+    expect((await c.listTools()).tools).toHaveLength(6);
     const r = await c.callTool({ name: "testbed_echo_text", arguments: { text: "http" } });
     expect(r.structuredContent).toEqual({ text: "http", by: "testbed" });
     await c.close();

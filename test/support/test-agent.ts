@@ -14,6 +14,20 @@ export const echo = defineSkill({
   handler: async (input, ctx) => ({ text: input.upper ? input.text.toUpperCase() : input.text, by: ctx.agentId }),
 });
 
+export const lookup = defineSkill({
+  verb: "lookup_code",
+  title: "Look up a code",
+  description: "A quick read-only lookup answered statelessly with a Message (no task stored).",
+  input: z.object({ code: z.string().min(1) }),
+  output: z.object({ code: z.string(), length: z.number().int() }),
+  annotations: { readOnlyHint: true, idempotentHint: true },
+  stateless: true,
+  handler: async (input) => {
+    if (input.code === "missing") throw new HmsError("NOT_FOUND", "no such code: missing");
+    return { code: input.code, length: input.code.length };
+  },
+});
+
 export const count = defineSkill({
   verb: "count_slowly",
   title: "Count slowly",
@@ -69,5 +83,5 @@ export const testAgent = defineAgent({
   name: "Testbed agent",
   description: "Agent used by the runtime's own tests.",
   version: "0.0.1",
-  skills: [echo, count, fail, ask, approve],
+  skills: [echo, count, fail, ask, approve, lookup],
 });
