@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { HmsError, PrincipalSchema, ROLES, type Principal } from "../protocol/index.js";
 import { BusClient, connectBus, createLogger, serveStdio, startAgent, startGateway, type SkillCaller } from "../runtime/index.js";
 import { AGENT_IDS } from "./agents.js";
-import { gatewayTokens, readConfig, type Config } from "./config.js";
+import { gatewayTokens, readConfig } from "./config.js";
 import { startEmbeddedFhir } from "./fhir.js";
 import { bold, cyan, dim, out } from "./output.js";
 import { agentDefs, startSystem, type System } from "./system.js";

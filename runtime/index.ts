@@ -26,3 +26,4 @@ export { JetStreamAuditLog, ensureAuditStream, auditSubject, AUDIT_STREAM, DEFAU
 export type { AuditChain, AuditLogQuery, JetStreamAuditLogOptions } from "./audit/jetstream-log.js";
 export { createSupervisor, Supervisor, decideRestart, recentRestarts, DEFAULT_RESTART_POLICY } from "./supervisor/index.js";
 export type { ChildLike, ChildSpec, ChildState, ChildStatus, SpawnFn, SupervisorClock, SupervisorEvent, SupervisorOptions, RestartDecision, RestartPolicy } from "./supervisor/index.js";
+export { mulberry32 } from "./random.js";

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { HMS_CODES, HMS_OBSERVATION_SYSTEM, loadLoinc } from "../clinical/reference/loinc.js";
 import { loadScores } from "../clinical/reference/scores.js";
 import { EXT, SYSTEMS } from "../agents/ehr/fhir-codes.js";
+import { mulberry32 } from "../runtime/index.js";
 
 export const DEFAULT_SEED = 20260115;
 /** Every date is relative to this day, so output does not depend on when the script runs. */
@@ -142,17 +143,7 @@ const PLACES = [
 ];
 const RESTRICTED_PLACE = { city: "Charlestown", state: "NH" };
 
-/** The PRNG (mulberry32): small, fast and the same on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 function addDays(iso: string, days: number): string {
   const d = new Date(`${iso}T00:00:00Z`);

@@ -1,5 +1,6 @@
 import type { DeviceReading, DeviceRegistration } from "../../protocol/clinical/device.js";
 import type { LoincEntry, LoincTable } from "./ranges.js";
+import { mulberry32 } from "../../runtime/index.js";
 
 /**
  * Seeded vital-sign streams for demos, tests and benchmarks: one bedside monitor per patient,
@@ -8,17 +9,8 @@ import type { LoincEntry, LoincTable } from "./ranges.js";
  * The same options and seed always give the same stream.
  */
 
-/** mulberry32: small, fast, good enough for simulation; the only source of randomness here. */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The only source of randomness here (mulberry32, seeded). */
+export const createPrng = (seed: number): (() => number) => mulberry32(seed);
 
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

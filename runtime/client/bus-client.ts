@@ -58,7 +58,7 @@ export class BusClient {
   private readonly factory: ClientFactory;
   private readonly clients = new Map<string, { client: Client; at: number }>();
 
-  constructor(private readonly nc: NatsConnection, private readonly cards: KV, private readonly tenant: string) {
+  constructor(nc: NatsConnection, private readonly cards: KV, private readonly tenant: string) {
     this.factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(nc)] }));
   }
 
