@@ -183,6 +183,7 @@ async function gateway(sys: System, log: Logger) {
     host: cfg.HMS_GATEWAY_HOST,
     mount: (app) => mountInspector(app, { inspector, tokens, logger: log }),
   });
+  out(`MCP endpoint: ${gw.url}/mcp`);
   out(`Inspector page: ${gw.url}/inspector/`);
   return {
     ...gw,
@@ -214,7 +215,6 @@ program
     if (o.port !== undefined) cfg.HMS_GATEWAY_PORT = Number(o.port);
     const sys = await startSystem(cfg, log, []);
     const gw = await gateway(sys, log);
-    out(`MCP endpoint: ${gw.url}/mcp`);
     await serveUntilSignal(log, async () => {
       await gw.close();
       await sys.close();
