@@ -47,6 +47,7 @@ export function optimizerSkills(deps: OptimizerSkillDeps) {
     output: z.object({ influences: z.array(BiomarkerInfluenceSchema), activityBand: z.string(), notes: z.array(z.string()) }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
+    stateless: true,
     handler: async ({ patient }) => {
       const space = loadPlanSpace(deps.referenceDir);
       return { influences: evaluateBiomarkers(patient, space), activityBand: patient.activity.band, notes: patientFactors(patient, space).notes };
@@ -69,6 +70,7 @@ export function optimizerSkills(deps: OptimizerSkillDeps) {
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
+    stateless: true,
     handler: async (input) => {
       const fromVcf = input.vcf ? genotypeFromVcf(input.vcf) : null;
       const g = {

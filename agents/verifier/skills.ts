@@ -25,6 +25,7 @@ export function verifierSkills(deps: VerifierSkillDeps) {
     output: VerificationReportSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
+    stateless: true,
     handler: async (input, ctx) => {
       const { patient, plan } = parsePlanInput(input);
       const report = verifyPlan(patient, plan, { referenceDir: deps.referenceDir });
@@ -41,6 +42,7 @@ export function verifierSkills(deps: VerifierSkillDeps) {
     output: SimulatedOutcomeSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
+    stateless: true,
     handler: async (input) => {
       const { patient, plan } = parsePlanInput(input);
       return simulateOutcome(patient, plan, { referenceDir: deps.referenceDir });

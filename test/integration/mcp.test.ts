@@ -40,7 +40,7 @@ describe("MCP over stdio", () => {
     const seen: string[] = [];
     const r = await client.callTool({ name: "testbed_count_slowly", arguments: { n: 3, stepMs: 5 } }, undefined, { onprogress: (p) => void seen.push(p.message ?? "") });
     expect(r.structuredContent).toMatchObject({ counted: 3 });
-    expect(seen).toContain("step 3 of 3");
+    expect(seen, JSON.stringify(seen)).toContain("step 3 of 3");
   });
 
   it("answers bad arguments with isError naming the field", async () => {
