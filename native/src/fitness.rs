@@ -17,6 +17,8 @@ struct Scratch {
     next: Vec<f64>,
     snap: Vec<f64>,
     coef: Vec<[f64; N_COEF]>,
+    active: Vec<usize>,
+    movers: Vec<usize>,
 }
 
 const N_COEF: usize = 14;
@@ -94,6 +96,72 @@ fn gene(g: &[usize], idx: i32) -> Option<usize> {
     }
 }
 
+/// What the coefficients of one arm depend on besides the arm itself.
+struct CoefCtx<'a> {
+    m: &'a crate::problem::Model,
+    off: usize,
+    arm_after: &'a [bool],
+    arm_base: &'a [usize],
+    same_class: bool,
+    st: [f64; 4],
+}
+
+impl CoefCtx<'_> {
+    /// Per phase (induction, maintenance) and steroid state (off, on): the coefficients of arm
+    /// `a`'s weekly update, computed with the same operations in the same order as the update
+    /// itself in TypeScript.
+    fn fill(&self, a: usize, coef: &mut [[f64; N_COEF]]) {
+        let m = self.m;
+        let st = self.st;
+        let (tab, base): (&[f64], usize) = if a == self.off {
+            (&m.off, 0)
+        } else if self.arm_after[a] {
+            (&m.arms_after, self.arm_base[a])
+        } else {
+            (&m.arms_first, self.arm_base[a])
+        };
+        for ph in 0..2 {
+            let h = &tab[base + ph * PHASE_LEN..base + (ph + 1) * PHASE_LEN];
+            for on in 0..2 {
+                let (mut h_ar, mut h_ap, mut h_pr) = (h[0], h[1], h[2]);
+                let (h_pa, h_ra) = (h[3], h[4]);
+                let mut h_ae = h[5];
+                let (h_sa, h_sp, h_sr) = (h[6], h[7], h[8]);
+                if self.arm_after[a] && self.same_class {
+                    h_ar *= m.same_class_factor;
+                    h_ap *= m.same_class_factor;
+                    h_pr *= m.same_class_factor;
+                }
+                if on == 1 {
+                    h_ar = 1.0 - (1.0 - h_ar) * (1.0 - st[0]);
+                    h_ap = 1.0 - (1.0 - h_ap) * (1.0 - st[1]);
+                    h_ae += st[2];
+                }
+                let c = &mut coef[(a * 2 + ph) * 2 + on];
+                c[C_RR] = 1.0 - h_ra - h_ae - h_sr;
+                c[C_PR] = h_pr;
+                c[C_AR] = h_ar;
+                c[C_PP] = 1.0 - h_pr - h_pa - h_ae - h_sp;
+                c[C_AP] = h_ap;
+                c[C_AA] = 1.0 - h_ar - h_ap - h_ae - h_sa;
+                c[C_RA] = h_ra;
+                c[C_PA] = h_pa;
+                c[C_AE] = h_ae;
+                c[C_SA] = h_sa;
+                c[C_SP] = h_sp;
+                c[C_SR] = h_sr;
+                if a != self.off {
+                    c[C_BURDEN] = tab[base + 2 * PHASE_LEN];
+                    c[C_COMED] = tab[base + 2 * PHASE_LEN + 1];
+                } else {
+                    c[C_BURDEN] = 0.0;
+                    c[C_COMED] = 0.0;
+                }
+            }
+        }
+    }
+}
+
 /// Evaluates a genome of a validated problem.
 pub fn evaluate(p: &Problem, g: &[usize]) -> Breakdown {
     SCRATCH.with(|s| evaluate_in(p, g, &mut s.borrow_mut()))
@@ -150,6 +218,8 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
         next,
         snap,
         coef,
+        active,
+        movers,
     } = sc;
     reset(arm_drug, n_arms, 0);
     reset(arm_reg, n_arms, 0);
@@ -187,57 +257,32 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
     let mut ae_events = 0.0f64;
     let mut burden = 0.0f64;
     reset(next, n_arms * 5, 0.0);
-    reset(snap, n_arms * 5, 0.0);
-
-    // Per arm, phase (induction, maintenance) and steroid state (off, on): the coefficients of the
-    // weekly update, computed with the same operations in the same order as the update itself.
-    reset(coef, n_arms * 4, [0.0; N_COEF]);
-    let stay_e = 1.0 - m.e_exit;
-    for a in 0..n_arms {
-        let (tab, base): (&[f64], usize) = if a == off {
-            (&m.off, 0)
-        } else if arm_after[a] {
-            (&m.arms_after, arm_base[a])
-        } else {
-            (&m.arms_first, arm_base[a])
-        };
-        for ph in 0..2 {
-            let h = &tab[base + ph * PHASE_LEN..base + (ph + 1) * PHASE_LEN];
-            for on in 0..2 {
-                let (mut h_ar, mut h_ap, mut h_pr) = (h[0], h[1], h[2]);
-                let (h_pa, h_ra) = (h[3], h[4]);
-                let mut h_ae = h[5];
-                let (h_sa, h_sp, h_sr) = (h[6], h[7], h[8]);
-                if arm_after[a] && same_class {
-                    h_ar *= m.same_class_factor;
-                    h_ap *= m.same_class_factor;
-                    h_pr *= m.same_class_factor;
-                }
-                if on == 1 {
-                    h_ar = 1.0 - (1.0 - h_ar) * (1.0 - st[0]);
-                    h_ap = 1.0 - (1.0 - h_ap) * (1.0 - st[1]);
-                    h_ae += st[2];
-                }
-                let c = &mut coef[(a * 2 + ph) * 2 + on];
-                c[C_RR] = 1.0 - h_ra - h_ae - h_sr;
-                c[C_PR] = h_pr;
-                c[C_AR] = h_ar;
-                c[C_PP] = 1.0 - h_pr - h_pa - h_ae - h_sp;
-                c[C_AP] = h_ap;
-                c[C_AA] = 1.0 - h_ar - h_ap - h_ae - h_sa;
-                c[C_RA] = h_ra;
-                c[C_PA] = h_pa;
-                c[C_AE] = h_ae;
-                c[C_SA] = h_sa;
-                c[C_SP] = h_sp;
-                c[C_SR] = h_sr;
-                if a != off {
-                    c[C_BURDEN] = tab[base + 2 * PHASE_LEN];
-                    c[C_COMED] = tab[base + 2 * PHASE_LEN + 1];
-                }
-            }
-        }
+    if snap.len() != n_arms * 5 {
+        reset(snap, n_arms * 5, 0.0);
     }
+
+    // Only arms that ever held mass are simulated: an arm whose mass is all zero stays zero and
+    // adds nothing (the TypeScript loop skips it too), and adding +0.0 to a sum that starts at
+    // +0.0 never changes it. `active` stays sorted, so arms are visited in index order, and sums
+    // are taken in the same order as in TypeScript. Each arm's coefficients are computed when it
+    // first receives mass (every slot of `coef` is written before it is read).
+    if coef.len() < n_arms * 4 {
+        coef.resize(n_arms * 4, [0.0; N_COEF]);
+    }
+    let cx = CoefCtx {
+        m,
+        off,
+        arm_after,
+        arm_base,
+        same_class,
+        st,
+    };
+    active.clear();
+    active.push(reg0);
+    cx.fill(reg0, coef);
+    active.push(off);
+    cx.fill(off, coef);
+    let stay_e = 1.0 - m.e_exit;
 
     for t in 0..m.horizon {
         for k in 0..n_dp {
@@ -245,9 +290,11 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
                 continue;
             }
             snap.copy_from_slice(mass);
-            for a in 0..off {
+            movers.clear();
+            movers.extend_from_slice(active);
+            for &a in movers.iter() {
                 let d = arm_drug[a];
-                if d == 0 {
+                if a == off || d == 0 {
                     continue;
                 }
                 for s in 0..3 {
@@ -265,6 +312,10 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
                         b = Some(3 + 3 * k);
                     }
                     let Some(b) = b else { continue };
+                    if let Err(pos) = active.binary_search(&b) {
+                        active.insert(pos, b);
+                        cx.fill(b, coef);
+                    }
                     let moved = x * acc;
                     mass[a * 5 + s] -= moved;
                     mass[b * 5 + s] += moved;
@@ -273,7 +324,8 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
         }
 
         let mut to_off = 0.0f64;
-        for a in 0..n_arms {
+        let on = usize::from(t < course);
+        for &a in active.iter() {
             let o = a * 5;
             let (r, pp, aa, e, s) = (mass[o], mass[o + 1], mass[o + 2], mass[o + 3], mass[o + 4]);
             if r == 0.0 && pp == 0.0 && aa == 0.0 && e == 0.0 && s == 0.0 {
@@ -281,25 +333,27 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
                 continue;
             }
             let ph = if a != off && t < arm_entry[a] + m.induction_weeks { 0 } else { 1 };
-            let c = &coef[(a * 2 + ph) * 2 + usize::from(t < course)];
+            let c = &coef[(a * 2 + ph) * 2 + on];
+            let live = r + pp + aa;
             next[o] = r * c[C_RR] + pp * c[C_PR] + aa * c[C_AR];
             next[o + 1] = pp * c[C_PP] + aa * c[C_AP];
             next[o + 2] = aa * c[C_AA] + r * c[C_RA] + pp * c[C_PA];
-            next[o + 3] = e * stay_e + (r + pp + aa) * c[C_AE];
+            next[o + 3] = e * stay_e + live * c[C_AE];
             next[o + 4] = s + aa * c[C_SA] + pp * c[C_SP] + r * c[C_SR];
-            ae_events += (r + pp + aa) * c[C_AE];
+            ae_events += live * c[C_AE];
             to_off += e * m.e_exit;
             if a != off {
-                burden += (r + pp + aa) * c[C_BURDEN];
-                ae_events += (r + pp + aa) * c[C_COMED];
+                burden += live * c[C_BURDEN];
+                ae_events += live * c[C_COMED];
             }
         }
         next[off * 5 + 2] += to_off;
-        // Every entry of `next` was written above, so swapping is the same as copying.
+        // Every active arm's entries of `next` were written above and the others are zero in
+        // both buffers, so swapping is the same as copying.
         std::mem::swap(mass, next);
 
         let mut rem = 0.0f64;
-        for a in 0..n_arms {
+        for &a in active.iter() {
             rem += mass[a * 5];
         }
         rem_weeks += rem;
@@ -307,7 +361,7 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
     }
 
     let mut surg = 0.0f64;
-    for a in 0..n_arms {
+    for &a in active.iter() {
         surg += mass[a * 5 + 4];
     }
     let steroid_penalty = course as f64 * st[3];

@@ -181,8 +181,18 @@ export class DurableRequestHandler implements A2ARequestHandler {
   }
 
   async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
-    const r = await this.accept(params, ctx, taskIdFor(this.d.agentId, params.message?.messageId ?? ""));
-    yield* this.follow(r.taskId, ctx, 0, true);
+    const taskId = taskIdFor(this.d.agentId, params.message?.messageId ?? "");
+    // Subscribed before the work is handed over (same connection, so the server has our interest
+    // first): a new task's events all arrive live, and only a duplicate send needs a replay.
+    const live = liveEvents(this.d.nc, this.d.tenant, taskId);
+    let created: boolean;
+    try {
+      created = (await this.accept(params, ctx, taskId)).created;
+    } catch (err) {
+      live.sub.unsubscribe();
+      throw err;
+    }
+    yield* this.follow(taskId, ctx, 0, !created, live);
   }
 
   async *resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
@@ -205,11 +215,17 @@ export class DurableRequestHandler implements A2ARequestHandler {
    * Yields the task's events with A2A-Seq > afterSeq: first the stored ones (JetStream replay),
    * then live ones, until a terminal or interrupted state or the caller's deadline.
    */
-  private async *follow(taskId: string, ctx: ServerCallContext, afterSeq: number, replay: boolean): AsyncGenerator<StreamResponse, void, undefined> {
+  private async *follow(
+    taskId: string,
+    ctx: ServerCallContext,
+    afterSeq: number,
+    replay: boolean,
+    subscribed?: ReturnType<typeof liveEvents>,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
     const call = this.call(ctx);
-    const live = liveEvents(this.d.nc, this.d.tenant, taskId);
+    const live = subscribed ?? liveEvents(this.d.nc, this.d.tenant, taskId);
     try {
-      await this.d.nc.flush();
+      if (!subscribed) await this.d.nc.flush();
       let last = afterSeq;
       let done = false;
       const emit = (e: SequencedEvent): StreamResponse | undefined => {
