@@ -13,9 +13,9 @@ struct Scratch {
     arm_entry: Vec<usize>,
     arm_after: Vec<bool>,
     arm_base: Vec<usize>,
-    mass: Vec<f64>,
-    next: Vec<f64>,
-    snap: Vec<f64>,
+    mass: Vec<[f64; 5]>,
+    snap: Vec<[f64; 5]>,
+    ind_end: Vec<usize>,
     coef: Vec<[f64; N_COEF]>,
     active: Vec<usize>,
     movers: Vec<usize>,
@@ -164,11 +164,62 @@ impl CoefCtx<'_> {
 
 /// Evaluates a genome of a validated problem.
 pub fn evaluate(p: &Problem, g: &[usize]) -> Breakdown {
-    SCRATCH.with(|s| evaluate_in(p, g, &mut s.borrow_mut()))
+    SCRATCH.with(|s| evaluate_in(p, g, violations(p, g), &mut s.borrow_mut()))
 }
 
-fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
-    let v = violations(p, g);
+/// Evaluates many genomes of one validated problem: the forbidden values become a per-gene
+/// count table (same counts as `violations`) and the scratch buffers are owned, not shared.
+pub(crate) struct Evaluator<'a> {
+    p: &'a Problem,
+    /// Start of each gene's slice of `fv_count`.
+    fv_offset: Vec<usize>,
+    /// Per gene and value, how many times the value is listed as forbidden.
+    fv_count: Vec<u32>,
+    scratch: Scratch,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Prepares `p`, which must be validated.
+    pub(crate) fn new(p: &'a Problem) -> Self {
+        let mut fv_offset = Vec::with_capacity(p.domains.len());
+        let mut total = 0;
+        for &d in &p.domains {
+            fv_offset.push(total);
+            total += d;
+        }
+        let mut fv_count = vec![0u32; total];
+        for (i, fv) in p.forbidden_values.iter().enumerate() {
+            for &v in fv {
+                if v < p.domains[i] {
+                    fv_count[fv_offset[i] + v] += 1;
+                }
+            }
+        }
+        Evaluator {
+            p,
+            fv_offset,
+            fv_count,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// Fitness of `g`, whose values must lie within their domains.
+    pub(crate) fn fitness(&mut self, g: &[usize]) -> f64 {
+        let p = self.p;
+        let mut v = 0usize;
+        for (i, &x) in g.iter().enumerate() {
+            v += self.fv_count[self.fv_offset[i] + x] as usize;
+        }
+        for q in &p.forbidden_pairs {
+            if g[q[0]] == q[1] && g[q[2]] == q[3] {
+                v += 1;
+            }
+        }
+        evaluate_in(p, g, v, &mut self.scratch).fitness
+    }
+}
+
+fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdown {
     if v > 0 {
         return Breakdown {
             fitness: INFEASIBLE - v as f64,
@@ -215,8 +266,8 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
         arm_after,
         arm_base,
         mass,
-        next,
         snap,
+        ind_end,
         coef,
         active,
         movers,
@@ -247,19 +298,25 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
             * ARM_LEN;
     }
 
-    reset(mass, n_arms * 5, 0.0);
-    mass[reg0 * 5] = m.init[0];
-    mass[reg0 * 5 + 1] = m.init[1];
-    mass[reg0 * 5 + 2] = m.init[2];
+    // Per arm: R, P, A, E, S.
+    reset(mass, n_arms, [0.0; 5]);
+    mass[reg0] = [m.init[0], m.init[1], m.init[2], 0.0, 0.0];
+    // Week from which the arm is in its maintenance phase (the off arm always is).
+    reset(ind_end, n_arms, 0);
+    for a in 0..off {
+        ind_end[a] = arm_entry[a] + m.induction_weeks;
+    }
 
     let mon_burden = m.calpro[calpro_opt][1] + if tdm > 0 { m.tdm_burden } else { 0.0 };
     let mut rem_weeks = 0.0f64;
     let mut ae_events = 0.0f64;
     let mut burden = 0.0f64;
-    reset(next, n_arms * 5, 0.0);
-    if snap.len() != n_arms * 5 {
-        reset(snap, n_arms * 5, 0.0);
+    if snap.len() != n_arms {
+        reset(snap, n_arms, [0.0; 5]);
     }
+    let mass = &mut mass[..n_arms];
+    let snap = &mut snap[..n_arms];
+    let ind_end = &ind_end[..n_arms];
 
     // Only arms that ever held mass are simulated: an arm whose mass is all zero stays zero and
     // adds nothing (the TypeScript loop skips it too), and adding +0.0 to a sum that starts at
@@ -298,7 +355,7 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
                     continue;
                 }
                 for s in 0..3 {
-                    let x = snap[a * 5 + s];
+                    let x = snap[a][s];
                     if x == 0.0 {
                         continue;
                     }
@@ -317,52 +374,52 @@ fn evaluate_in(p: &Problem, g: &[usize], sc: &mut Scratch) -> Breakdown {
                         cx.fill(b, coef);
                     }
                     let moved = x * acc;
-                    mass[a * 5 + s] -= moved;
-                    mass[b * 5 + s] += moved;
+                    mass[a][s] -= moved;
+                    mass[b][s] += moved;
                 }
             }
         }
 
+        // Each arm's next week depends only on its own mass (the off arm also takes `to_off`,
+        // added after the loop), so the update is done in place. The remission sum is taken in
+        // the same loop: it reads each arm's new R, in arm order, as the separate loop in
+        // TypeScript does (to_off only adds to A).
         let mut to_off = 0.0f64;
+        let mut rem = 0.0f64;
         let on = usize::from(t < course);
         for &a in active.iter() {
-            let o = a * 5;
-            let (r, pp, aa, e, s) = (mass[o], mass[o + 1], mass[o + 2], mass[o + 3], mass[o + 4]);
+            let [r, pp, aa, e, s] = mass[a];
             if r == 0.0 && pp == 0.0 && aa == 0.0 && e == 0.0 && s == 0.0 {
-                next[o..o + 5].fill(0.0);
+                mass[a] = [0.0; 5];
                 continue;
             }
-            let ph = if a != off && t < arm_entry[a] + m.induction_weeks { 0 } else { 1 };
+            let ph = usize::from(t >= ind_end[a]);
             let c = &coef[(a * 2 + ph) * 2 + on];
             let live = r + pp + aa;
-            next[o] = r * c[C_RR] + pp * c[C_PR] + aa * c[C_AR];
-            next[o + 1] = pp * c[C_PP] + aa * c[C_AP];
-            next[o + 2] = aa * c[C_AA] + r * c[C_RA] + pp * c[C_PA];
-            next[o + 3] = e * stay_e + live * c[C_AE];
-            next[o + 4] = s + aa * c[C_SA] + pp * c[C_SP] + r * c[C_SR];
+            let nr = r * c[C_RR] + pp * c[C_PR] + aa * c[C_AR];
+            mass[a] = [
+                nr,
+                pp * c[C_PP] + aa * c[C_AP],
+                aa * c[C_AA] + r * c[C_RA] + pp * c[C_PA],
+                e * stay_e + live * c[C_AE],
+                s + aa * c[C_SA] + pp * c[C_SP] + r * c[C_SR],
+            ];
             ae_events += live * c[C_AE];
             to_off += e * m.e_exit;
             if a != off {
                 burden += live * c[C_BURDEN];
                 ae_events += live * c[C_COMED];
             }
+            rem += nr;
         }
-        next[off * 5 + 2] += to_off;
-        // Every active arm's entries of `next` were written above and the others are zero in
-        // both buffers, so swapping is the same as copying.
-        std::mem::swap(mass, next);
-
-        let mut rem = 0.0f64;
-        for &a in active.iter() {
-            rem += mass[a * 5];
-        }
+        mass[off][2] += to_off;
         rem_weeks += rem;
         burden += mon_burden;
     }
 
     let mut surg = 0.0f64;
     for &a in active.iter() {
-        surg += mass[a * 5 + 4];
+        surg += mass[a][4];
     }
     let steroid_penalty = course as f64 * st[3];
     let w = m.weights;

@@ -48,7 +48,10 @@ export interface SkillContext {
   logger: Logger;
   /** Aborted when the task is canceled or its instance shuts down. */
   signal: AbortSignal;
-  /** Streams an A2A status update (TASK_STATE_WORKING with this text and data). */
+  /**
+   * Streams an A2A status update (TASK_STATE_WORKING with this text and data). Updates that come
+   * faster than they can be stored coalesce: the latest one always arrives, some between may not.
+   */
   progress(message: string, data?: Record<string, unknown>): Promise<void>;
   /** Calls another agent's skill over the bus (A2A SendMessage) and returns its validated output. */
   call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;

@@ -145,6 +145,8 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
   async function run(item: WorkItem, known: { stored: StoredTask; revision: number }, signal: AbortSignal, redelivered: boolean, log: Logger): Promise<void> {
     const skill = d.skills.get(item.skill);
     const status = (state: StatusState, text: string, data?: unknown) => statusOf(item, state, text, data);
+    let pendingProgress: { message: string; data?: Record<string, unknown> } | undefined;
+    let progressLoop: Promise<void> | undefined;
     // This instance owns the task: compare-and-set against the revision it last wrote, fold the
     // events in, then publish them without waiting for each ack (JetStream keeps their order);
     // the acks are awaited before the work item is acknowledged.
@@ -185,8 +187,20 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       logger: log,
       signal,
       redelivered,
-      progress: async (message, data) => {
-        await emit(status("TASK_STATE_WORKING", message, data));
+      // Progress coalesces: while one update is being written, newer ones replace each other, so
+      // a skill reporting faster than the store can take costs at most one write in flight and the
+      // latest message always arrives.
+      progress: (message, data) => {
+        pendingProgress = { message, data };
+        progressLoop ??= (async () => {
+          while (pendingProgress) {
+            const p = pendingProgress;
+            pendingProgress = undefined;
+            await emit(status("TASK_STATE_WORKING", p.message, p.data));
+          }
+          progressLoop = undefined;
+        })();
+        return progressLoop;
       },
       inputRequired: async (message, data) => {
         throw new InputRequiredSignal(message, data);
