@@ -12,7 +12,6 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import pino from "pino";
 import { z } from "zod";
-import { startSupervised } from "../cli/supervise.js";
 import type { HealingAction } from "../protocol/clinical/device.js";
 import { BusClient, connectBus, defineAgent, defineSkill, startAgent, startEmbeddedNats } from "../runtime/index.js";
 
@@ -28,6 +27,8 @@ if (values.child) {
   const agent = await startAgent(echoAgent, { natsUrl: process.env.NATS_URL!, logger, heartbeatMs: 500 });
   process.on("SIGTERM", () => void agent.close().then(() => process.exit(0)));
 } else {
+  // Loaded here, not at the top: the child (this same file) should start like `hms agent`.
+  const { startSupervised } = await import("../cli/supervise.js");
   const KILLS = Number(values.kills);
   const nats = await startEmbeddedNats({ logger });
   const sup = await startSupervised({

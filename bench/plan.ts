@@ -59,7 +59,7 @@ for (const c of [1, 8, 32]) rows.push(await measure("bus", c, N, busPlan));
 // --- in-process: the same defs, skills called directly
 const env: AgentEnv = { fhirBaseUrl: sys.fhirBaseUrl, referenceDir: readConfig({}).HMS_REFERENCE_DIR, logger };
 const defs = new Map<string, AgentDef>();
-for (const [id, make] of AGENT_FACTORIES) if (["ehr", "optimizer", "verifier", "coordinator"].includes(id)) defs.set(id, make(env));
+for (const [id, make] of AGENT_FACTORIES) if (["ehr", "optimizer", "verifier", "coordinator"].includes(id)) defs.set(id, await make(env));
 defs.set("consent", consentAgent({ fhirBaseUrl: sys.fhirBaseUrl, logger, audit: new InMemoryAuditLog() }));
 const memory = new Map<string, unknown>();
 const memState = (agent: string): AgentState => ({

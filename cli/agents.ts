@@ -1,13 +1,5 @@
 import type { Logger } from "pino";
 import type { AgentDef } from "../runtime/index.js";
-import { consentAgent } from "../agents/consent/index.js";
-import { coordinatorAgent } from "../agents/coordinator/index.js";
-import { ehrAgent } from "../agents/ehr/index.js";
-import { optimizerAgent } from "../agents/optimizer/index.js";
-import { verifierAgent } from "../agents/verifier/index.js";
-import { deviceAgent } from "../agents/device/index.js";
-import { alertAgent } from "../agents/alert/index.js";
-import { healerAgent } from "../agents/healer/index.js";
 
 /** What agent factories get from the composition root. */
 export interface AgentEnv {
@@ -22,18 +14,23 @@ export interface AgentEnv {
   crashAt?: string;
 }
 
-export type AgentFactory = (env: AgentEnv) => AgentDef;
+/** Builds an agent; each factory imports its agent's module only when called, so a process that runs one agent loads only that one. */
+export type AgentFactory = (env: AgentEnv) => Promise<AgentDef>;
 
 /** Every agent the runtime knows, in start order (dependencies first). */
 export const AGENT_FACTORIES: ReadonlyMap<string, AgentFactory> = new Map<string, AgentFactory>([
-  ["consent", (env) => consentAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
-  ["ehr", (env) => ehrAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
-  ["optimizer", (env) => optimizerAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
-  ["verifier", (env) => verifierAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
-  ["alert", (env) => alertAgent({ logger: env.logger })],
-  ["coordinator", (env) => coordinatorAgent({ crashAt: env.crashAt })],
-  ["device", (env) => deviceAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger, mllp: { port: env.mllpPort ?? 0 } })],
-  ["healer", (env) => healerAgent({ logger: env.logger, fhirProbe: { baseUrl: env.fhirBaseUrl, token: env.fhirToken } })],
+  ["consent", async (env) => (await import("../agents/consent/index.js")).consentAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
+  ["ehr", async (env) => (await import("../agents/ehr/index.js")).ehrAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
+  ["optimizer", async (env) => (await import("../agents/optimizer/index.js")).optimizerAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
+  ["verifier", async (env) => (await import("../agents/verifier/index.js")).verifierAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
+  ["alert", async (env) => (await import("../agents/alert/index.js")).alertAgent({ logger: env.logger })],
+  ["coordinator", async (env) => (await import("../agents/coordinator/index.js")).coordinatorAgent({ crashAt: env.crashAt })],
+  [
+    "device",
+    async (env) =>
+      (await import("../agents/device/index.js")).deviceAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger, mllp: { port: env.mllpPort ?? 0 } }),
+  ],
+  ["healer", async (env) => (await import("../agents/healer/index.js")).healerAgent({ logger: env.logger, fhirProbe: { baseUrl: env.fhirBaseUrl, token: env.fhirToken } })],
 ]);
 
 export const AGENT_IDS = [...AGENT_FACTORIES.keys()];

@@ -5,7 +5,6 @@ import type { Config } from "./config.js";
 import { bold, cyan, dim, green, out, red, yellow } from "./output.js";
 import { startSystem } from "./system.js";
 
-export const DEFAULT_DEMO_PATIENT = "pt-moderate-ileal-tpmt-im";
 export const DEMO_CLINICIAN: Principal = { subject: "dr.demo", roles: ["clinician"], purposeOfUse: "TREAT" };
 
 export interface DemoOptions {

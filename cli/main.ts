@@ -1,19 +1,16 @@
 import { Command, Option } from "commander";
 import type { Logger } from "pino";
 import { HmsError, PrincipalSchema, ROLES, type Principal } from "../protocol/index.js";
-import { BusClient, connectBus, createLogger, serveStdio, startAgent, startGateway, type SkillCaller } from "../runtime/index.js";
+import { BusClient, connectBus, createLogger, startAgent } from "../runtime/index.js";
+import type { SkillCaller } from "../runtime/mcp/index.js";
 import { AGENT_IDS } from "./agents.js";
 import { gatewayTokens, readConfig } from "./config.js";
-import { startEmbeddedFhir } from "./fhir.js";
 import { bold, cyan, dim, out } from "./output.js";
+
+// Command modules load on use, so `hms agent <id>` (what the supervisor restarts) starts fast.
+/** The main job's patient: moderate ileal disease, TPMT intermediate (examples/patients/README.md). */
+const DEFAULT_DEMO_PATIENT = "pt-moderate-ileal-tpmt-im";
 import { agentDefs, startSystem, type System } from "./system.js";
-import { DEFAULT_DEMO_PATIENT, runDemo } from "./demo.js";
-import { runScenarioCommand, scenarioList } from "./scenario.js";
-import { inspectCommand } from "./inspect.js";
-import { auditVerifyCommand } from "./audit.js";
-import { startSupervised } from "./supervise.js";
-import { simulateDevicesCommand } from "./simulate.js";
-import { mountInspector, openInspector } from "../inspector/index.js";
 
 const cfg = readConfig();
 
@@ -82,17 +79,19 @@ program
   .option("--json", "print the approved plan as JSON only")
   .action(async (o: { patient: string; seed?: string; json?: boolean }) => {
     const log = logger();
+    const { runDemo } = await import("./demo.js");
     await runDemo(cfg, log, { patient: o.patient, json: !!o.json, seed: o.seed === undefined ? undefined : Number(o.seed) });
   });
 
 program
   .command("scenario")
   .description("run one scenario script from examples/scenarios end to end and print its story")
-  .argument("<name>", "scenario name (see --help)")
+  .argument("<name>", "scenario name, or `list`")
   .option("--seed <n>", "optimizer seed", "42")
   .option("--json", "print the scenario's result as JSON instead of the story")
-  .addHelpText("after", () => `\nScenarios:\n${scenarioList()}`)
   .action(async (name: string, o: { seed: string; json?: boolean }) => {
+    const { runScenarioCommand, scenarioList } = await import("./scenario.js");
+    if (name === "list") return out(`Scenarios:\n${scenarioList()}`);
     await runScenarioCommand(cfg, logger(), name, { seed: Number(o.seed), json: !!o.json });
   });
 
@@ -106,6 +105,7 @@ program
     const log = logger();
     const ids = o.agents ? o.agents.split(",").map((s) => s.trim()) : [];
     if (o.supervise) {
+      const { startSupervised } = await import("./supervise.js");
       const sup = await startSupervised({
         agents: (ids.length ? ids : AGENT_IDS).filter((id) => id !== "healer"),
         natsUrl: cfg.NATS_URL,
@@ -141,7 +141,7 @@ program
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms agent needs NATS_URL (start `hms up` first, or point it at your NATS server)");
     const fhirBaseUrl = cfg.FHIR_BASE_URL;
     if (!fhirBaseUrl) throw new HmsError("INVALID_INPUT", "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)");
-    const [def] = agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log, crashAt: cfg.HMS_FAULT_CRASH_AT });
+    const [def] = await agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log, crashAt: cfg.HMS_FAULT_CRASH_AT });
     const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, natsAuth: { user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN }, tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
     out(`${agent.card.name} serving as ${agent.instanceId}`);
     await serveUntilSignal(log, () => agent.close());
@@ -159,13 +159,15 @@ program
     const principal: Principal = PrincipalSchema.parse({ subject: o.subject, roles: [o.role], purposeOfUse: o.purpose });
     if (cfg.NATS_URL) {
       const bus = await connectBus({ url: cfg.NATS_URL, name: "hms-mcp", logger: log, user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN });
-      const defs = agentDefs(ids, { fhirBaseUrl: cfg.FHIR_BASE_URL ?? "", referenceDir: cfg.HMS_REFERENCE_DIR, logger: log });
+      const defs = await agentDefs(ids, { fhirBaseUrl: cfg.FHIR_BASE_URL ?? "", referenceDir: cfg.HMS_REFERENCE_DIR, logger: log });
+      const { serveStdio } = await import("../runtime/mcp/index.js");
       await serveStdio({ agents: defs, call: busCaller(new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT)), principal, logger: log });
       await bus.close();
       return;
     }
     const sys = await startSystem(cfg, log, ids);
     const exposed = ids.length ? sys.defs.filter((d) => ids.includes(d.id)) : sys.defs;
+    const { serveStdio } = await import("../runtime/mcp/index.js");
     await serveStdio({ agents: exposed, call: busCaller(sys.host.client), principal, logger: log });
     await sys.close();
   });
@@ -173,6 +175,8 @@ program
 /** The gateway with the inspector page mounted at /inspector/; close() closes both. */
 async function gateway(sys: System, log: Logger) {
   const tokens = gatewayTokens(cfg) ?? devTokens(log);
+  const { mountInspector, openInspector } = await import("../inspector/index.js");
+  const { startGateway } = await import("../runtime/mcp/index.js");
   const inspector = await openInspector({ nc: sys.host.bus.nc, tenant: cfg.HMS_TENANT, logger: log, redaction: { pseudonymKey: cfg.HMS_INSPECT_KEY } });
   const gw = await startGateway({
     agents: sys.defs,
@@ -238,6 +242,7 @@ program
   .action(async (o: Record<string, string | boolean | undefined>) => {
     const log = logger();
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms inspect needs NATS_URL: the NATS server of the running system (`hms up` prints it)");
+    const { inspectCommand } = await import("./inspect.js");
     await inspectCommand({
       natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, natsUser: cfg.NATS_USER, natsPass: cfg.NATS_PASS, natsToken: cfg.NATS_TOKEN, logger: log, pseudonymKey: cfg.HMS_INSPECT_KEY,
       agent: o.agent as string | undefined, task: o.task as string | undefined, trace: o.trace as string | undefined, patient: o.patient as string | undefined,
@@ -253,6 +258,7 @@ program
   .description("verify the consent agent's hash-chained audit stream (exit 0 intact, 1 altered or removed entries, 2 cannot verify); needs NATS_URL")
   .action(async () => {
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms audit verify needs NATS_URL: the NATS server of the running system");
+    const { auditVerifyCommand } = await import("./audit.js");
     process.exitCode = await auditVerifyCommand({ natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, logger: logger() });
   });
 
@@ -270,6 +276,7 @@ program
   .action(async (o: { patients: string; rate: string; seconds?: string; via: "nats" | "mllp"; mllpPort?: string; seed: string }) => {
     const log = logger();
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms simulate devices needs NATS_URL: the NATS server of the running system (`hms up` prints it)");
+    const { simulateDevicesCommand } = await import("./simulate.js");
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     process.once("SIGTERM", () => ac.abort());
@@ -288,6 +295,7 @@ program
   .option("--port <n>", "port (0 = free port)", "0")
   .action(async (o: { port: string }) => {
     const log = logger();
+    const { startEmbeddedFhir } = await import("./fhir.js");
     const fhir = await startEmbeddedFhir(log, Number(o.port));
     out(`FHIR R4 base URL: ${fhir.baseUrl}`);
     await serveUntilSignal(log, () => fhir.close());

@@ -15,11 +15,6 @@ export { SEQ_METADATA_KEY } from "./host/handler.js";
 export { startEmbeddedNats, findNatsServer } from "./embedded/nats-server.js";
 export type { EmbeddedNats, EmbeddedNatsOptions } from "./embedded/nats-server.js";
 export { createLogger } from "./logger.js";
-export { buildMcpServer, toolEntries, roleAllows } from "./mcp/tools.js";
-export type { SkillCaller, ToolEntry } from "./mcp/tools.js";
-export { serveStdio } from "./mcp/stdio.js";
-export { startGateway, parseTokens, DEFAULT_GATEWAY_PORT } from "./gateway/server.js";
-export type { Gateway, GatewayOptions } from "./gateway/server.js";
 export { startHost } from "./host/system.js";
 export type { Host, HostOptions } from "./host/system.js";
 export { JetStreamAuditLog, ensureAuditStream, auditSubject, AUDIT_STREAM, DEFAULT_AUDIT_APPEND_ATTEMPTS, DEFAULT_AUDIT_READ_TIMEOUT_MS } from "./audit/jetstream-log.js";
@@ -27,3 +22,8 @@ export type { AuditChain, AuditLogQuery, JetStreamAuditLogOptions } from "./audi
 export { createSupervisor, Supervisor, decideRestart, recentRestarts, DEFAULT_RESTART_POLICY } from "./supervisor/index.js";
 export type { ChildLike, ChildSpec, ChildState, ChildStatus, SpawnFn, SupervisorClock, SupervisorEvent, SupervisorOptions, RestartDecision, RestartPolicy } from "./supervisor/index.js";
 export { mulberry32 } from "./random.js";
+// The FHIR client every FHIR-facing agent uses (retries, circuit breaker); the embedded server
+// itself (Medplum) is loaded only by whoever starts it, through runtime/embedded/fhir.
+export { FhirClient, isTransient, DEFAULT_FHIR_TIMEOUT_MS } from "./embedded/fhir/client.js";
+export type { FhirClientOptions, FhirJson, FhirBundle, SearchParams } from "./embedded/fhir/client.js";
+export { parseTokens, DEFAULT_GATEWAY_PORT } from "./gateway/tokens.js";

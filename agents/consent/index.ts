@@ -4,7 +4,7 @@ import type { DecideOptions } from "../../clinical/consent/index.js";
 import { type PseudonymStore } from "../../clinical/deid/index.js";
 import { defineAgent, JetStreamAuditLog, type AgentContext, type AgentState } from "../../runtime/index.js";
 import type { AuditChainStatus, AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
-import { FhirClient } from "../../runtime/embedded/fhir/index.js";
+import { FhirClient } from "../../runtime/index.js";
 import { ConsentService } from "./service.js";
 import { consentSkills } from "./skills.js";
 

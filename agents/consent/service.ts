@@ -10,7 +10,7 @@ import {
 import { FhirIdSchema } from "../../protocol/clinical/patient.js";
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
-import type { FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js";
+import type { FhirClient, FhirJson } from "../../runtime/index.js";
 
 /**
  * The consent agent's core: FHIR Consent records, access decisions, de-identification with stable

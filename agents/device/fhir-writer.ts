@@ -1,5 +1,5 @@
 import type { Observation } from "fhir/r4.js";
-import type { FhirBundle, FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js";
+import type { FhirBundle, FhirClient, FhirJson } from "../../runtime/index.js";
 import { READING_IDENTIFIER_SYSTEM } from "./observation.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { Observation } from "fhir/r4.js";
 import type { Logger } from "pino";
 import { defineAgent, type AgentContext, type AgentState } from "../../runtime/index.js";
-import { FhirClient } from "../../runtime/embedded/fhir/index.js";
+import { FhirClient } from "../../runtime/index.js";
 import type { Device } from "../../protocol/clinical/device.js";
 import type { AlarmPolicy } from "./alarms.js";
 import { realClock, type Clock } from "./clock.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { defineAgent } from "../../runtime/index.js";
-import { FhirClient } from "../../runtime/embedded/fhir/index.js";
+import { FhirClient } from "../../runtime/index.js";
 import { EhrService } from "./service.js";
 import { ehrSkills } from "./skills.js";
 

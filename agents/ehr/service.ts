@@ -7,7 +7,7 @@ import type {
 } from "../../protocol/clinical/ehr.js";
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
-import type { FhirClient, FhirJson } from "../../runtime/embedded/fhir/index.js";
+import type { FhirClient, FhirJson } from "../../runtime/index.js";
 import { buildCarePlanTransaction, readCarePlanResponse } from "./care-plan.js";
 import { SYSTEMS } from "./fhir-codes.js";
 import { buildPatientSummary } from "./summary.js";

@@ -8,11 +8,6 @@ use crate::problem::Problem;
 /// Buffers reused across evaluations on one thread (the hot path allocates nothing).
 #[derive(Default)]
 struct Scratch {
-    arm_drug: Vec<usize>,
-    arm_reg: Vec<usize>,
-    arm_entry: Vec<usize>,
-    arm_after: Vec<bool>,
-    arm_base: Vec<usize>,
     mass: Vec<[f64; 5]>,
     snap: Vec<[f64; 5]>,
     ind_end: Vec<usize>,
@@ -39,11 +34,6 @@ const C_COMED: usize = 13;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
-    v.resize(n, x);
 }
 
 /// Numbers per arm: 9 hazards for induction, 9 for maintenance, burden per week, weekly rate of
@@ -96,29 +86,82 @@ fn gene(g: &[usize], idx: i32) -> Option<usize> {
     }
 }
 
-/// What the coefficients of one arm depend on besides the arm itself.
-struct CoefCtx<'a> {
+/// The arms of one genome: arms 0..3 run the first advanced therapy at regimen levels 0..3,
+/// arms 3 + 3k..3 + 3k + 3 the switch target from decision point k, the last arm is off therapy.
+struct Arms<'a> {
     m: &'a crate::problem::Model,
     off: usize,
-    arm_after: &'a [bool],
-    arm_base: &'a [usize],
+    adv: usize,
+    target: usize,
+    imm: usize,
+    frac: usize,
+    tdm: usize,
     same_class: bool,
     st: [f64; 4],
 }
 
-impl CoefCtx<'_> {
+impl Arms<'_> {
+    /// Advanced option of arm `a` (not the off arm).
+    fn drug(&self, a: usize) -> usize {
+        if a < 3 {
+            self.adv
+        } else {
+            self.target
+        }
+    }
+
+    /// Regimen level of arm `a` (not the off arm).
+    fn reg(&self, a: usize) -> usize {
+        a % 3
+    }
+
+    /// Whether arm `a` runs a therapy started by a switch.
+    fn after(&self, a: usize) -> bool {
+        a >= 3 && a != self.off
+    }
+
+    /// Prepares arm `a` when it first receives mass: zero mass, the week its maintenance phase
+    /// starts, and its coefficients.
+    fn activate(
+        &self,
+        a: usize,
+        coef: &mut [[f64; N_COEF]],
+        ind_end: &mut [usize],
+        mass: &mut [[f64; 5]],
+    ) {
+        let m = self.m;
+        mass[a] = [0.0; 5];
+        ind_end[a] = if a == self.off {
+            0
+        } else if a < 3 {
+            m.induction_weeks
+        } else {
+            m.decision_weeks[(a - 3) / 3] + m.induction_weeks
+        };
+        self.fill(a, coef);
+    }
+
     /// Per phase (induction, maintenance) and steroid state (off, on): the coefficients of arm
     /// `a`'s weekly update, computed with the same operations in the same order as the update
     /// itself in TypeScript.
     fn fill(&self, a: usize, coef: &mut [[f64; N_COEF]]) {
         let m = self.m;
         let st = self.st;
+        let after = self.after(a);
+        let base = if a == self.off {
+            0
+        } else {
+            ((((self.drug(a) * m.n_reg + self.reg(a)) * m.n_imm + self.imm) * m.n_frac + self.frac)
+                * m.n_tdm
+                + self.tdm)
+                * ARM_LEN
+        };
         let (tab, base): (&[f64], usize) = if a == self.off {
             (&m.off, 0)
-        } else if self.arm_after[a] {
-            (&m.arms_after, self.arm_base[a])
+        } else if after {
+            (&m.arms_after, base)
         } else {
-            (&m.arms_first, self.arm_base[a])
+            (&m.arms_first, base)
         };
         for ph in 0..2 {
             let h = &tab[base + ph * PHASE_LEN..base + (ph + 1) * PHASE_LEN];
@@ -127,7 +170,7 @@ impl CoefCtx<'_> {
                 let (h_pa, h_ra) = (h[3], h[4]);
                 let mut h_ae = h[5];
                 let (h_sa, h_sp, h_sr) = (h[6], h[7], h[8]);
-                if self.arm_after[a] && self.same_class {
+                if after && self.same_class {
                     h_ar *= m.same_class_factor;
                     h_ap *= m.same_class_factor;
                     h_pr *= m.same_class_factor;
@@ -259,12 +302,13 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
     let target = gene(g, l.switch_target).map_or(0, |t| t + 1);
     let st = m.steroid[steroid];
 
+    let same_class = adv > 0 && target > 0 && m.adv_class[adv] == m.adv_class[target];
+    let mon_burden = m.calpro[calpro_opt][1] + if tdm > 0 { m.tdm_burden } else { 0.0 };
+    let mut rem_weeks = 0.0f64;
+    let mut ae_events = 0.0f64;
+    let mut burden = 0.0f64;
+
     let Scratch {
-        arm_drug,
-        arm_reg,
-        arm_entry,
-        arm_after,
-        arm_base,
         mass,
         snap,
         ind_end,
@@ -272,73 +316,37 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
         active,
         movers,
     } = sc;
-    reset(arm_drug, n_arms, 0);
-    reset(arm_reg, n_arms, 0);
-    reset(arm_entry, n_arms, 0);
-    reset(arm_after, n_arms, false);
-    for r in 0..3 {
-        arm_drug[r] = adv;
-        arm_reg[r] = r;
-    }
-    for k in 0..n_dp {
-        for r in 0..3 {
-            let a = 3 + 3 * k + r;
-            arm_drug[a] = target;
-            arm_reg[a] = r;
-            arm_entry[a] = m.decision_weeks[k];
-            arm_after[a] = true;
-        }
-    }
-    let same_class = adv > 0 && target > 0 && m.adv_class[adv] == m.adv_class[target];
-    reset(arm_base, n_arms, 0);
-    for a in 0..off {
-        arm_base[a] = ((((arm_drug[a] * m.n_reg + arm_reg[a]) * m.n_imm + imm) * m.n_frac + frac)
-            * m.n_tdm
-            + tdm)
-            * ARM_LEN;
-    }
-
-    // Per arm: R, P, A, E, S.
-    reset(mass, n_arms, [0.0; 5]);
-    mass[reg0] = [m.init[0], m.init[1], m.init[2], 0.0, 0.0];
-    // Week from which the arm is in its maintenance phase (the off arm always is).
-    reset(ind_end, n_arms, 0);
-    for a in 0..off {
-        ind_end[a] = arm_entry[a] + m.induction_weeks;
-    }
-
-    let mon_burden = m.calpro[calpro_opt][1] + if tdm > 0 { m.tdm_burden } else { 0.0 };
-    let mut rem_weeks = 0.0f64;
-    let mut ae_events = 0.0f64;
-    let mut burden = 0.0f64;
-    if snap.len() != n_arms {
-        reset(snap, n_arms, [0.0; 5]);
+    // Only arms that ever held mass are simulated: an arm whose mass is all zero stays zero and
+    // adds nothing (the TypeScript loop skips it too), and adding +0.0 to a sum that starts at
+    // +0.0 never changes it. `active` stays sorted, so arms are visited in index order and sums
+    // are taken in the same order as in TypeScript. An arm's mass, coefficients and phase end
+    // are written when it first receives mass; the buffers are never read for inactive arms.
+    if mass.len() < n_arms {
+        mass.resize(n_arms, [0.0; 5]);
+        snap.resize(n_arms, [0.0; 5]);
+        ind_end.resize(n_arms, 0);
+        coef.resize(n_arms * 4, [0.0; N_COEF]);
     }
     let mass = &mut mass[..n_arms];
     let snap = &mut snap[..n_arms];
-    let ind_end = &ind_end[..n_arms];
-
-    // Only arms that ever held mass are simulated: an arm whose mass is all zero stays zero and
-    // adds nothing (the TypeScript loop skips it too), and adding +0.0 to a sum that starts at
-    // +0.0 never changes it. `active` stays sorted, so arms are visited in index order, and sums
-    // are taken in the same order as in TypeScript. Each arm's coefficients are computed when it
-    // first receives mass (every slot of `coef` is written before it is read).
-    if coef.len() < n_arms * 4 {
-        coef.resize(n_arms * 4, [0.0; N_COEF]);
-    }
-    let cx = CoefCtx {
+    let cx = Arms {
         m,
         off,
-        arm_after,
-        arm_base,
+        adv,
+        target,
+        imm,
+        frac,
+        tdm,
         same_class,
         st,
     };
     active.clear();
     active.push(reg0);
-    cx.fill(reg0, coef);
+    cx.activate(reg0, coef, ind_end, mass);
+    // Per arm: R, P, A, E, S.
+    mass[reg0] = [m.init[0], m.init[1], m.init[2], 0.0, 0.0];
     active.push(off);
-    cx.fill(off, coef);
+    cx.activate(off, coef, ind_end, mass);
     let stay_e = 1.0 - m.e_exit;
 
     for t in 0..m.horizon {
@@ -350,8 +358,11 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
             movers.clear();
             movers.extend_from_slice(active);
             for &a in movers.iter() {
-                let d = arm_drug[a];
-                if a == off || d == 0 {
+                if a == off {
+                    continue;
+                }
+                let d = cx.drug(a);
+                if d == 0 {
                     continue;
                 }
                 for s in 0..3 {
@@ -362,7 +373,7 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
                     let action = g[l.dp[k][s] as usize];
                     let mut b: Option<usize> = None;
                     if action == 1 {
-                        if arm_reg[a] + 1 < m.reg_count[d] {
+                        if cx.reg(a) + 1 < m.reg_count[d] {
                             b = Some(a + 1);
                         }
                     } else if action == 2 && d != target {
@@ -371,7 +382,7 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
                     let Some(b) = b else { continue };
                     if let Err(pos) = active.binary_search(&b) {
                         active.insert(pos, b);
-                        cx.fill(b, coef);
+                        cx.activate(b, coef, ind_end, mass);
                     }
                     let moved = x * acc;
                     mass[a][s] -= moved;

@@ -169,29 +169,30 @@ pub fn run(problem: &Problem, cfg: &GaConfig) -> Result<RunResult, GaError> {
     let mut best_f = fit[0];
     let mut history = Vec::with_capacity(cfg.generations + 1);
 
-    let mut record = |gen: usize, pop: &[usize], fit: &[f64], best_g: &mut Vec<usize>, best_f: &mut f64| {
-        for i in 0..pn {
-            if fit[i] > *best_f {
-                *best_f = fit[i];
-                best_g.clear();
-                best_g.extend_from_slice(&pop[i * n..(i + 1) * n]);
+    let mut record =
+        |gen: usize, pop: &[usize], fit: &[f64], best_g: &mut Vec<usize>, best_f: &mut f64| {
+            for i in 0..pn {
+                if fit[i] > *best_f {
+                    *best_f = fit[i];
+                    best_g.clear();
+                    best_g.extend_from_slice(&pop[i * n..(i + 1) * n]);
+                }
             }
-        }
-        let mut sum = 0.0f64;
-        let mut nf = 0usize;
-        for &f in fit {
-            if f > INFEASIBLE / 2.0 {
-                sum += f;
-                nf += 1;
+            let mut sum = 0.0f64;
+            let mut nf = 0usize;
+            for &f in fit {
+                if f > INFEASIBLE / 2.0 {
+                    sum += f;
+                    nf += 1;
+                }
             }
-        }
-        history.push(Convergence {
-            generation: gen,
-            best: *best_f,
-            mean_feasible: if nf > 0 { Some(sum / nf as f64) } else { None },
-            feasible_fraction: nf as f64 / pn as f64,
-        });
-    };
+            history.push(Convergence {
+                generation: gen,
+                best: *best_f,
+                mean_feasible: if nf > 0 { Some(sum / nf as f64) } else { None },
+                feasible_fraction: nf as f64 / pn as f64,
+            });
+        };
     record(0, &pop, &fit, &mut best_g, &mut best_f);
 
     let mut next = vec![0usize; pn * n];

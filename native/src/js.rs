@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::GaError;
-use crate::fitness::evaluate;
+use crate::fitness::{evaluate, Evaluator};
 use crate::ga::{run, RunResult};
 use crate::problem::{GaConfig, Problem};
 
@@ -92,13 +92,17 @@ fn create_problem(
     let mut p = meta.0;
     p.model.arms_first = arms_first;
     p.model.arms_after = arms_after;
-    p.validate().map_err(|e| neon::types::extract::Error::range_error(format!("{}: {e}", e.code())))?;
+    p.validate()
+        .map_err(|e| neon::types::extract::Error::range_error(format!("{}: {e}", e.code())))?;
     Ok(std::sync::Arc::new(p))
 }
 
 /// Runs the GA on a problem handle off the JS thread.
 #[neon::export(name = "optimizeHandle", task)]
-fn optimize_handle(p: Handle, config: neon::types::extract::Json<GaConfig>) -> neon::types::extract::Json<Outcome<RunResult>> {
+fn optimize_handle(
+    p: Handle,
+    config: neon::types::extract::Json<GaConfig>,
+) -> neon::types::extract::Json<Outcome<RunResult>> {
     neon::types::extract::Json(outcome(run(&p, &config.0)))
 }
 
@@ -108,18 +112,33 @@ fn optimize_handle(p: Handle, config: neon::types::extract::Json<GaConfig>) -> n
 fn evaluate_handle(p: Handle, genes: Vec<i32>) -> Result<Vec<f64>, neon::types::extract::Error> {
     let len = p.domains.len();
     if genes.len() % len != 0 {
-        return Err(neon::types::extract::Error::range_error("genes: length is not a multiple of the genome length"));
+        return Err(neon::types::extract::Error::range_error(
+            "genes: length is not a multiple of the genome length",
+        ));
     }
     let mut g = vec![0usize; len];
+    let mut ev = Evaluator::new(&p);
     let mut out = Vec::with_capacity(genes.len() / len);
     for chunk in genes.chunks_exact(len) {
         for (j, (&v, &d)) in chunk.iter().zip(&p.domains).enumerate() {
             if v < 0 || v as usize >= d {
-                return Err(neon::types::extract::Error::range_error("genes: value out of domain"));
+                return Err(neon::types::extract::Error::range_error(
+                    "genes: value out of domain",
+                ));
             }
             g[j] = v as usize;
         }
-        out.push(evaluate(&p, &g).fitness);
+        out.push(ev.fitness(&g));
     }
     Ok(out)
+}
+
+/// Runs the GA on a problem handle on the JS thread: for small runs (a few milliseconds), where
+/// the hop to the worker pool and back costs as much as the search.
+#[neon::export(name = "optimizeHandleSync")]
+fn optimize_handle_sync(
+    p: Handle,
+    config: neon::types::extract::Json<GaConfig>,
+) -> neon::types::extract::Json<Outcome<RunResult>> {
+    neon::types::extract::Json(outcome(run(&p, &config.0)))
 }

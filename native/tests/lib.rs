@@ -152,3 +152,18 @@ fn bad_input_is_an_error_not_a_panic() {
         matches!(run(&problem(), &c), Err(GaError::InvalidConfig(m)) if m.contains("elitismCount"))
     );
 }
+
+#[test]
+fn spaces_too_large_for_a_64_bit_genome_key_still_search_correctly() {
+    // Four extra genes of 2^20 values each: the product of the domains exceeds 2^64, so the GA
+    // keys its cache by whole genomes; the extra genes do not enter the fitness.
+    let mut p = problem();
+    for _ in 0..4 {
+        p.domains.push((1 << 20) - 1);
+        p.forbidden_values.push(vec![]);
+    }
+    let small = run(&problem(), &config(1)).unwrap();
+    let large = run(&p, &config(1)).unwrap();
+    assert_eq!(large.best.fitness, small.best.fitness);
+    assert_eq!(large.best.genome.len(), 10);
+}

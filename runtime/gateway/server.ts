@@ -8,11 +8,11 @@ import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middlew
 import { InvalidTokenError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
-import { JSONRPC_CODES, PrincipalSchema, type Principal } from "../../protocol/index.js";
+import { JSONRPC_CODES, type Principal } from "../../protocol/index.js";
+import { DEFAULT_GATEWAY_PORT } from "./tokens.js";
 import type { AgentDef } from "../host/define.js";
 import { buildMcpServer, roleAllows, toolEntries, type SkillCaller } from "../mcp/tools.js";
 
-export const DEFAULT_GATEWAY_PORT = 7420;
 
 export interface GatewayOptions {
   agents: readonly AgentDef[];
@@ -35,11 +35,6 @@ export interface Gateway {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Parses `HMS_GATEWAY_TOKENS` (JSON object token → principal). */
-export function parseTokens(json: string): Map<string, Principal> {
-  const raw = JSON.parse(json) as Record<string, unknown>;
-  return new Map(Object.entries(raw).map(([t, p]) => [t, PrincipalSchema.parse(p)]));
-}
 
 /**
  * The HTTP gateway: MCP Streamable HTTP at /mcp (stateful sessions, bearer tokens carrying roles:

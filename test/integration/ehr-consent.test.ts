@@ -9,7 +9,8 @@ import type { AuditChainStatus, AuditEntry, AuditIncident, ConsentDecision, Cons
 import type { CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import { HmsError, type Principal } from "../../protocol/index.js";
-import { AUDIT_STREAM, auditSubject, buildMcpServer, startHost, type AgentDef, type EmbeddedNats, type Host } from "../../runtime/index.js";
+import { AUDIT_STREAM, auditSubject, startHost, type AgentDef, type EmbeddedNats, type Host } from "../../runtime/index.js";
+import { buildMcpServer } from "../../runtime/mcp/index.js";
 import { startFhirServer, type FhirServer } from "../../runtime/embedded/fhir/index.js";
 import { natsForSuite, quietLogger } from "../support/nats.js";
 import { REPO } from "../support/spawn.js";

@@ -1,7 +1,8 @@
 // An MCP stdio server over the testbed agent, with the embedded NATS when NATS_URL is unset:
 // the same wiring as `hms mcp`, with the runtime's own test agent.
 import pino from "pino";
-import { serveStdio, startHost } from "../../runtime/index.js";
+import { startHost } from "../../runtime/index.js";
+import { serveStdio } from "../../runtime/mcp/index.js";
 import { testAgent } from "./test-agent.js";
 
 const logger = pino({ level: "silent" });
