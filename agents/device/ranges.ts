@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { z } from "zod";
 import { HmsError, invalidInput } from "../../protocol/errors.js";
+import { defaultReferenceDir } from "../../clinical/reference/loinc.js";
 
 /**
  * Loads the observation entries of loinc.json (labs and vital signs) and interprets a value against
@@ -53,10 +53,7 @@ export const INTERPRETATION_CODES: Record<Exclude<RangeInterpretation, "unknown"
 
 export const V3_INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 
-/** `<repo>/../shared/reference`, resolved from this file (agents/device/ranges.ts). */
-export function defaultReferenceDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared", "reference");
-}
+export { defaultReferenceDir };
 
 /** Builds a table from the parsed contents of loinc.json (exposed for tests with hand-made data). */
 export function loincTableFrom(json: unknown): LoincTable {

@@ -27,6 +27,7 @@ const DoseSchema = z.object({
 const DrugSchema = z.object({
   id: z.string(),
   name: z.string(),
+  aliases: z.array(z.string()).default([]),
   class: z.string(),
   route: z.array(z.string()),
   weight_based: z.boolean(),
