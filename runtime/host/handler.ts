@@ -74,7 +74,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
    * Accepts a message: idempotent on messageId (A2A#1987), creates the task, records event 1,
    * hands the work over. Returns the task id and whether it was created by this call.
    */
-  private async accept(params: SendMessageRequest, ctx: ServerCallContext, expectedTaskId: string): Promise<{ taskId: string; created: boolean }> {
+  private async accept(params: SendMessageRequest, ctx: ServerCallContext): Promise<{ taskId: string; created: boolean }> {
     const call = this.call(ctx);
     const wire = SendMessageRequest.toJSON(params) as { message: WireMessage };
     const message = wire.message;
@@ -82,7 +82,6 @@ export class DurableRequestHandler implements A2ARequestHandler {
       throw new UnsupportedOperationError("follow-up messages to an existing task are not supported by this agent; start a new task");
     }
     const taskId = taskIdFor(this.d.agentId, message.messageId);
-    if (taskId !== expectedTaskId) throw new UnsupportedOperationError("message id changed while accepting");
     const contextId = message.contextId ?? randomUUID();
     const msg: WireMessage = { ...message, taskId, contextId };
     const task = newTask(taskId, contextId, msg, { skill: call.skill, agentId: this.d.agentId, traceparent: call.traceparent, ...(call.caller ? { callerAgentId: call.caller } : {}) });
@@ -136,40 +135,31 @@ export class DurableRequestHandler implements A2ARequestHandler {
     const events = liveEvents(this.d.nc, this.d.tenant, taskId);
     let task: WireTask | undefined;
     try {
-      const r = await this.accept(params, ctx, taskId);
-      if (r.created && !params.configuration?.returnImmediately) {
+      const r = await this.accept(params, ctx);
+      if (!params.configuration?.returnImmediately) {
         // Block until the task ends or needs input, or until just before the caller's deadline.
         const until = call.deadline - 250;
-        let last = 0;
+        const settled = (t: WireTask | undefined) => !!t && (isTerminal(t.status.state) || isInterrupted(t.status.state));
+        // A new task's events all arrive on our subscription: fold them locally, no store reads.
+        // A duplicate send (or a gap in the numbering) watches the stored task instead.
         let local: WireTask | undefined;
-        while (Date.now() < until) {
-          const ev = await events.next(Math.max(1, Math.min(1_000, until - Date.now())));
-          if (!ev) {
-            const stored = await this.d.store.load(taskId);
-            if (stored && (isTerminal(stored.task.status.state) || isInterrupted(stored.task.status.state))) {
-              task = stored.task;
-              break;
+        let last = 0;
+        let fromStore = !r.created;
+        while (!task && Date.now() < until) {
+          const ev = await events.next(Math.max(1, Math.min(fromStore ? 250 : 1_000, until - Date.now())));
+          if (ev && !fromStore) {
+            if (ev.seq === last + 1) {
+              last = ev.seq;
+              local = local ? applyEvent(local, ev.event) : "task" in ev.event ? ev.event.task : undefined;
+              if (settled(local)) task = local;
+              continue;
             }
-            continue;
+            fromStore = true;
           }
-          if (ev.seq !== last + 1) {
-            local = undefined; // a gap: fall back to the store below
-            break;
+          if (fromStore || !ev) {
+            const stored = await this.d.store.load(taskId);
+            if (settled(stored?.task)) task = stored!.task;
           }
-          last = ev.seq;
-          local = local ? applyEvent(local, ev.event) : "task" in ev.event ? ev.event.task : undefined;
-          const s = local?.status.state;
-          if (local && (isTerminal(s) || isInterrupted(s))) {
-            task = local;
-            break;
-          }
-        }
-      } else if (!r.created && !params.configuration?.returnImmediately) {
-        const until = call.deadline - 250;
-        let stored = await this.d.store.load(taskId);
-        while (stored && !isTerminal(stored.task.status.state) && !isInterrupted(stored.task.status.state) && Date.now() < until) {
-          await events.next(Math.max(1, Math.min(500, until - Date.now())));
-          stored = await this.d.store.load(taskId);
         }
       }
     } finally {
@@ -187,7 +177,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
     const live = liveEvents(this.d.nc, this.d.tenant, taskId);
     let created: boolean;
     try {
-      created = (await this.accept(params, ctx, taskId)).created;
+      created = (await this.accept(params, ctx)).created;
     } catch (err) {
       live.sub.unsubscribe();
       throw err;
