@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import type { Logger } from "pino";
-import { HmsError, PrincipalSchema, ROLES, type Principal } from "../protocol/index.js";
+import { HmsError, PrincipalSchema, ROLES, type Principal, type WireAgentCard } from "../protocol/index.js";
 import { BusClient, connectBus, createLogger, startAgent } from "../runtime/index.js";
 import type { SkillCaller } from "../runtime/mcp/index.js";
 import { AGENT_IDS } from "./agents.js";
@@ -37,14 +37,14 @@ function busCaller(client: BusClient, timeoutMs?: number): SkillCaller {
   return (agentId, verb, input, o) => client.call(agentId, verb, input, { principal: o.principal, signal: o.signal, onProgress: o.onProgress, timeoutMs });
 }
 
-function printCards(sys: System): void {
-  out(bold(`HMS-A2A is up on tenant ${sys.host.tenant}`));
-  out(`  NATS  ${sys.host.natsUrl}${sys.host.embedded ? dim(" (embedded)") : ""}`);
-  out(`  FHIR  ${sys.fhirBaseUrl}${sys.embeddedFhir ? dim(" (embedded, seeded from examples/patients)") : ""}`);
-  for (const a of sys.host.agents) {
-    out(`\n${cyan(a.card.name)} ${dim(`v${a.card.version} · ${a.card.supportedInterfaces[0].url}`)}`);
-    out(`  ${a.card.description}`);
-    for (const s of a.card.skills) out(`  • ${s.id.padEnd(28)} ${dim(s.name)}`);
+function printCards(v: { tenant: string; natsUrl: string; natsEmbedded: boolean; fhirBaseUrl: string; fhirEmbedded: boolean; cards: WireAgentCard[] }): void {
+  out(bold(`HMS-A2A is up on tenant ${v.tenant}`));
+  out(`  NATS  ${v.natsUrl}${v.natsEmbedded ? dim(" (embedded)") : ""}`);
+  out(`  FHIR  ${v.fhirBaseUrl}${v.fhirEmbedded ? dim(" (embedded, seeded from examples/patients)") : ""}`);
+  for (const card of v.cards) {
+    out(`\n${cyan(card.name)} ${dim(`v${card.version} · ${card.supportedInterfaces[0].url}`)}`);
+    out(`  ${card.description}`);
+    for (const s of card.skills) out(`  • ${s.id.padEnd(28)} ${dim(s.name)}`);
   }
 }
 
@@ -97,39 +97,51 @@ program
 
 program
   .command("up")
-  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent; print their cards")
+  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent, each in its own process under the supervisor with the healer restarting any that dies; print their cards")
   .option("--agents <ids>", "comma-separated agent ids (default: all)")
-  .option("--gateway", "also serve the HTTP gateway (MCP at /mcp, inspector page at /inspector/)")
-  .option("--supervise", "run each agent as its own process under the supervisor, with the healer restarting any that dies (OTP-style limits)")
-  .action(async (o: { agents?: string; gateway?: boolean; supervise?: boolean }) => {
+  .option("--in-process", "run the agents inside this process instead (faster start, no restarts)")
+  .option("--gateway", "also serve the HTTP gateway (MCP at /mcp, inspector page at /inspector/); implies --in-process")
+  .action(async (o: { agents?: string; gateway?: boolean; inProcess?: boolean }) => {
     const log = logger();
     const ids = o.agents ? o.agents.split(",").map((s) => s.trim()) : [];
-    if (o.supervise) {
-      const { startSupervised } = await import("./supervise.js");
-      const sup = await startSupervised({
-        agents: (ids.length ? ids : AGENT_IDS).filter((id) => id !== "healer"),
-        natsUrl: cfg.NATS_URL,
-        fhirBaseUrl: cfg.FHIR_BASE_URL,
-        fhirToken: cfg.FHIR_TOKEN,
-        tenant: cfg.HMS_TENANT,
-        logger: log,
-      });
-      out(bold(`HMS-A2A is up (supervised) on tenant ${cfg.HMS_TENANT}`));
-      out(`  NATS  ${sup.natsUrl}`);
-      out(`  FHIR  ${sup.fhirBaseUrl}`);
-      out(`  agents run as child processes under the supervisor; the healer restarts any that dies`);
+    if (o.inProcess || o.gateway) {
+      const sys = await startSystem(cfg, log, ids);
+      printCards({ tenant: sys.host.tenant, natsUrl: sys.host.natsUrl, natsEmbedded: !!sys.host.embedded, fhirBaseUrl: sys.fhirBaseUrl, fhirEmbedded: sys.embeddedFhir, cards: sys.host.agents.map((a) => a.card) });
+      const gw = o.gateway ? await gateway(sys, log) : undefined;
       out(dim("\nCtrl-C to stop."));
-      await serveUntilSignal(log, () => sup.close());
+      await serveUntilSignal(log, async () => {
+        await gw?.close();
+        await sys.close();
+      });
       return;
     }
-    const sys = await startSystem(cfg, log, ids);
-    printCards(sys);
-    const gw = o.gateway ? await gateway(sys, log) : undefined;
-    out(dim("\nCtrl-C to stop."));
-    await serveUntilSignal(log, async () => {
-      await gw?.close();
-      await sys.close();
-    });
+    const { startSupervised } = await import("./supervise.js");
+    const agents = ids.length ? ids : AGENT_IDS;
+    for (const id of agents) if (!AGENT_IDS.includes(id)) throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
+    const sup = await startSupervised({ agents: agents.filter((id) => id !== "healer"), natsUrl: cfg.NATS_URL, fhirBaseUrl: cfg.FHIR_BASE_URL, fhirToken: cfg.FHIR_TOKEN, tenant: cfg.HMS_TENANT, logger: log });
+    try {
+      const bus = await connectBus({ url: sup.natsUrl, name: "hms-up", logger: log, user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN });
+      const client = new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT);
+      // The children register their cards as they come up.
+      const cards = [];
+      for (const id of agents) {
+        const deadline = Date.now() + 60_000;
+        let card = await client.card(id);
+        while (!card && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          card = await client.card(id);
+        }
+        if (!card) throw new HmsError("DEADLINE_EXCEEDED", `agent ${id} did not come up within 60 s`);
+        cards.push(card);
+      }
+      await bus.close();
+      printCards({ tenant: cfg.HMS_TENANT, natsUrl: sup.natsUrl, natsEmbedded: !cfg.NATS_URL, fhirBaseUrl: sup.fhirBaseUrl, fhirEmbedded: !cfg.FHIR_BASE_URL, cards });
+      out(dim("\nEach agent runs as its own process; the healer restarts any that dies. Ctrl-C to stop."));
+    } catch (err) {
+      await sup.close();
+      throw err;
+    }
+    await serveUntilSignal(log, () => sup.close());
   });
 
 program
@@ -142,6 +154,8 @@ program
     const fhirBaseUrl = cfg.FHIR_BASE_URL;
     if (!fhirBaseUrl) throw new HmsError("INVALID_INPUT", "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)");
     const [def] = await agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log, crashAt: cfg.HMS_FAULT_CRASH_AT });
+    // Run by a supervisor (an IPC channel exists): leave when the supervisor goes away.
+    if (process.send) process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
     const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, natsAuth: { user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN }, tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
     out(`${agent.card.name} serving as ${agent.instanceId}`);
     await serveUntilSignal(log, () => agent.close());

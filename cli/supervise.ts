@@ -71,7 +71,8 @@ export async function startSupervised(opts: SupervisedOptions): Promise<Supervis
     }
     const fhirBaseUrl = opts.fhirBaseUrl ?? fhir!.baseUrl;
     const stderr = opts.childStderr ?? "inherit";
-    const spawnFn: SpawnFn = (command, args, o) => spawn(command, args, { ...o, stdio: ["ignore", "ignore", stderr] });
+    // An IPC channel: a child whose parent dies (even by SIGKILL) sees it close and exits.
+    const spawnFn: SpawnFn = (command, args, o) => spawn(command, args, { ...o, stdio: ["ignore", "ignore", stderr, "ipc"] });
     supervisor = createSupervisor({ spawn: spawnFn, policy: opts.policy, logger: opts.logger.child({ component: "supervisor" }) });
     const def = healerAgent({
       ...opts.healer,
