@@ -3,6 +3,7 @@ import { HmsError, agentPrincipal, type Principal } from "../../protocol/index.j
 import type { ConsentDecision } from "../../protocol/clinical/consent.js";
 import type { AssembledPlan, PlanRequest, PlanStatus } from "../../protocol/clinical/coordinator.js";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
+import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import type { OptimizerResult, VerificationReport } from "../../protocol/clinical/plan.js";
 import type { SkillContext } from "../../runtime/index.js";
 import { STEP_LABELS, planMachine, type PlanContext, type PlanEvent, type WriteResult } from "./machine.js";
@@ -127,13 +128,16 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
         return { carePlanRef: r.carePlanRef, medicationRequestRefs: r.medicationRequestRefs, provenanceRef: r.provenanceRef };
       }),
       notify: step(async ({ ctx: c }) => {
-        await ctx.publish("plan-ready", {
-          planId,
+        // The alert agent's plan-ready event (protocol/clinical/device.ts AlertEventSchema); the
+        // topic names the type, the payload carries the rest.
+        const { type: _type, ...event } = AlertEventSchema.parse({
+          type: "plan-ready",
           patientId: c.request.patientId,
-          carePlanRef: c.written?.carePlanRef,
-          approvedBy: c.decision?.by,
-          summary: `Treatment plan approved and written: ${c.chosen?.plan.items.map((i) => i.drug).join(" + ")}`,
+          planRef: c.written!.carePlanRef,
+          taskId: planId,
+          at: new Date().toISOString(),
         });
+        await ctx.publish("plan-ready", event);
       }),
     },
   });

@@ -143,7 +143,9 @@ describe("EHR agent logic over the embedded FHIR server", () => {
     const next = await ehr.syncChanges(SyncInputSchema.parse({}), publish);
     expect(next.changes.map((c) => c.resourceType)).toEqual(expect.arrayContaining(["CarePlan", "MedicationRequest"]));
     expect(next.changes.every((c) => c.patientId === "pt-mild-colonic")).toBe(true);
-    expect(published).toHaveLength(next.changes.length);
+    // The topic carries the clinically relevant ones in the alert agent's ehr-change shape.
+    const medicationRequests = next.changes.filter((c) => c.resourceType === "MedicationRequest").map((c) => c.ref);
+    expect(published).toEqual(medicationRequests.map((ref) => expect.objectContaining({ patientId: "pt-mild-colonic", change: "medication-change", ref })));
   });
 });
 

@@ -8,6 +8,7 @@ import type {
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
 import type { FhirClient, FhirJson } from "../../runtime/index.js";
+import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import { buildCarePlanTransaction, readCarePlanResponse } from "./care-plan.js";
 import { SYSTEMS } from "./fhir-codes.js";
 import { buildPatientSummary } from "./summary.js";
@@ -46,6 +47,17 @@ export interface EhrServiceOptions {
 }
 
 const SUMMARY_CATEGORIES: DataCategory[] = ["demographics", "conditions", "observations", "medications", "allergies", "genomics"];
+
+/** Which alert-worthy change a changed resource type is (AlertEventSchema "ehr-change"). */
+const CHANGE_KIND: Partial<Record<string, "lab-result" | "medication-change" | "severity-change" | "adverse-event">> = {
+  Observation: "lab-result",
+  MedicationRequest: "medication-change",
+  MedicationStatement: "medication-change",
+  Condition: "severity-change",
+  AllergyIntolerance: "adverse-event",
+  AdverseEvent: "adverse-event",
+};
+const CHANGE_TEXT = { "lab-result": "New lab result", "medication-change": "Medication change", "severity-change": "Condition updated", "adverse-event": "Adverse event or allergy recorded" } as const;
 
 export class EhrService {
   private readonly fhir: FhirClient;
@@ -216,8 +228,21 @@ export class EhrService {
     }
     changes.sort((a, b) => a.lastUpdated.localeCompare(b.lastUpdated));
     const until = changes.at(-1)?.lastUpdated ?? since;
-    // Only references travel on the topic; subscribers read the resources through consent.
-    for (const c of changes) await publish("ehr-change", c);
+    // Only references travel on the topic (subscribers read the resources through consent), in the
+    // alert agent's ehr-change shape; changes of no clinical kind or without a patient stay local.
+    for (const c of changes) {
+      const kind = CHANGE_KIND[c.resourceType];
+      if (!kind || !c.patientId) continue;
+      const { type: _type, ...event } = AlertEventSchema.parse({
+        type: "ehr-change",
+        patientId: c.patientId,
+        change: kind,
+        ref: c.ref,
+        description: `${CHANGE_TEXT[kind]}: ${c.ref}`,
+        at: c.lastUpdated,
+      });
+      await publish("ehr-change", event);
+    }
     this.lastSync = until;
     await opts.cursor?.save(until);
     return { changes, since, until };

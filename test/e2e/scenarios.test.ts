@@ -38,6 +38,20 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
     expect(carePlans[0]).toMatchObject({ status: "draft" });
     const requests = await fhir(`MedicationRequest?subject=Patient/pt-moderate-ileal-tpmt-im&intent=proposal`);
     expect(requests.length).toBe(result.plan.written!.medicationRequestRefs.length);
+    // ...and the plan-ready alert was raised for the care team.
+    await expect
+      .poll(async () => {
+        const r = (await sys.host.client.call("alert", "list", { patientId: "pt-moderate-ileal-tpmt-im" }, { principal: { subject: "dr.ines.moreau", roles: ["clinician"], purposeOfUse: "TREAT" } })) as { alerts: Array<{ category: string }> };
+        return r.alerts.map((a) => a.category);
+      }, { timeout: 10_000 })
+      .toContain("plan-ready");
+    // The EHR's change feed turns the new MedicationRequests into medication-change alerts.
+    const clinician = { subject: "dr.ines.moreau", roles: ["clinician" as const], purposeOfUse: "TREAT" as const };
+    const sync = (await sys.host.client.call("ehr", "sync_changes", { since: "2026-01-01T00:00:00Z", types: ["MedicationRequest"] }, { principal: clinician })) as { changes: Array<{ ref: string }> };
+    expect(sync.changes.map((c) => c.ref)).toEqual(expect.arrayContaining(result.plan.written!.medicationRequestRefs));
+    await expect
+      .poll(async () => ((await sys.host.client.call("alert", "list", { patientId: "pt-moderate-ileal-tpmt-im" }, { principal: clinician })) as { alerts: Array<{ category: string }> }).alerts.map((a) => a.category), { timeout: 10_000 })
+      .toContain("medication-change");
   });
 
   it("(b) NYHA III heart failure: no anti-TNF, and the plan says why", async () => {
