@@ -27,7 +27,7 @@ export interface AlertAgentOptions {
 }
 
 /** Topic types the alert agent listens to, each mapped to an AlertEvent `type`. */
-export const ALERT_INPUT_TOPICS = { "alarm": "alarm", "ehr-change": "ehr-change", "critical-finding": "critical-finding", "plan-ready": "plan-ready", "system-alert": "system" } as const;
+export const ALERT_INPUT_TOPICS = { "alarm": "alarm", "ehr-change": "ehr-change", "critical-finding": "critical-finding", "plan-ready": "plan-ready", "system-alert": "system", "security-incident": "security-incident" } as const;
 
 /** Key of the alerts (records + machine snapshots) in the agent's durable state. */
 export const ALERTS_STATE_KEY = "alerts";
@@ -102,7 +102,7 @@ export function alertAgent(opts: AlertAgentOptions = {}) {
       const unsubs = Object.entries(ALERT_INPUT_TOPICS).map(([topic, type]) =>
         ctx.subscribe(topic, "*", (data) => {
           try {
-            svc.ingest(type === "alarm" ? { type, alarm: data } : { type, ...(data as object) });
+            svc.ingest(type === "alarm" ? { type, alarm: data } : type === "security-incident" ? { type, incident: data } : { type, ...(data as object) });
           } catch (err) {
             ctx.logger.warn({ err, topic }, "alert event ignored");
           }

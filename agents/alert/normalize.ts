@@ -61,6 +61,16 @@ export function toCandidate(event: AlertEvent): AlertCandidate {
         sourceRef: `component:${event.component}`,
         suggestions: [{ label: `Investigate ${event.component}: automatic healing has stopped` }],
       };
+    case "security-incident":
+      return {
+        category: "system",
+        priority: "high",
+        patientId: null,
+        condition: `security:${event.incident.kind}:${event.incident.requester}`,
+        summary: event.incident.message,
+        sourceRef: `requester:${event.incident.requester}`,
+        suggestions: [{ label: `Review ${event.incident.requester}'s access in the audit trail` }],
+      };
     case "plan-ready":
       return {
         category: "plan-ready",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FhirIdSchema, InterpretationSchema } from "./patient.js";
+import { AuditIncidentSchema } from "./consent.js";
 
 /**
  * Wire types of the device, alert and healer agents: device registry entries, readings, alarms,
@@ -162,6 +163,11 @@ export const AlertEventSchema = z.discriminatedUnion("type", [
     message: z.string().min(1),
     priority: AlarmPrioritySchema.default("high"),
     at: IsoDateTimeSchema,
+  }),
+  z.object({
+    /** From the consent agent's incident detection (repeated denials, bulk patient access). */
+    type: z.literal("security-incident"),
+    incident: AuditIncidentSchema,
   }),
   z.object({
     type: z.literal("plan-ready"),

@@ -99,4 +99,15 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
     expect(result.taskState).toBe(TaskState.TASK_STATE_REJECTED);
     expect(result.carePlans).toHaveLength(0);
   });
+
+  it("raises a high-priority alert when one requester is refused five times (consent incident → alert agent)", async () => {
+    const snoop = { subject: "res.snoop", roles: ["researcher" as const], purposeOfUse: "HRESCH" as const };
+    for (let i = 0; i < 5; i++) {
+      await expect(sys.host.client.call("ehr", "get_patient_summary", { patientId: "pt-vte-history" }, { principal: snoop })).rejects.toMatchObject({ code: "CONSENT_DENIED" });
+    }
+    const admin = { subject: "security-desk", roles: ["admin" as const], purposeOfUse: "TREAT" as const };
+    await expect
+      .poll(async () => ((await sys.host.client.call("alert", "list", { priority: "high" }, { principal: admin })) as { alerts: Array<{ category: string; summary: string }> }).alerts.filter((a) => a.category === "system").map((a) => a.summary).join(" "), { timeout: 10_000 })
+      .toContain("res.snoop");
+  });
 });
