@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PatientSummarySchema } from "../../protocol/clinical/patient.js";
+import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import { RankedPlanSchema, SimulatedOutcomeSchema, TreatmentPlanSchema, VerificationReportSchema } from "../../protocol/clinical/plan.js";
 import type { OptimizerImpl } from "../../clinical/treatment/loader.js";
 import { simulateOutcome } from "../../clinical/treatment/optimize.js";
@@ -30,6 +31,12 @@ export function verifierSkills(deps: VerifierSkillDeps) {
       const { patient, plan } = parsePlanInput(input);
       const report = verifyPlan(patient, plan, { referenceDir: deps.referenceDir });
       ctx.logger.info({ valid: report.isValid, findings: report.findings.length }, "plan verified");
+      // Blocking findings are critical: the alert agent hears them (and deduplicates repeats).
+      const at = new Date().toISOString();
+      for (const f of report.findings.filter((x) => x.severity === "error")) {
+        const { type: _type, ...event } = AlertEventSchema.parse({ type: "critical-finding", patientId: patient.patientId, ruleId: f.ruleId, message: f.message, at });
+        await ctx.publish("critical-finding", event);
+      }
       return report;
     },
   });

@@ -110,4 +110,24 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
       .poll(async () => ((await sys.host.client.call("alert", "list", { priority: "high" }, { principal: admin })) as { alerts: Array<{ category: string; summary: string }> }).alerts.filter((a) => a.category === "system").map((a) => a.summary).join(" "), { timeout: 10_000 })
       .toContain("res.snoop");
   });
+
+  it("turns a verifier's blocking finding into a critical-finding alert", async () => {
+    const clinician = { subject: "dr.ines.moreau", roles: ["clinician" as const], purposeOfUse: "TREAT" as const };
+    const patientId = "pt-heart-failure-nyha3";
+    const { summary } = (await sys.host.client.call("ehr", "get_patient_summary", { patientId }, { principal: clinician })) as { summary: unknown };
+    const plan = {
+      patientId,
+      horizonWeeks: 52,
+      decisionPoints: [],
+      monitoring: [],
+      items: [{ role: "advanced", drug: "infliximab", drugClass: "anti-TNF", route: "IV", phase: "induction", dose: 5, unit: "mg/kg", schedule: { kind: "at-weeks", weeks: [0, 2, 6] }, startWeek: 0, endWeek: 14, reference: "drugs.json#infliximab.induction" }],
+    };
+    const report = (await sys.host.client.call("verifier", "verify_plan", { patient: summary, plan }, { principal: clinician })) as { isValid: boolean; findings: Array<{ ruleId: string; severity: string }> };
+    expect(report.isValid).toBe(false);
+    const blocking = report.findings.filter((f) => f.severity === "error").map((f) => f.ruleId);
+    expect(blocking.length).toBeGreaterThan(0);
+    await expect
+      .poll(async () => ((await sys.host.client.call("alert", "list", { patientId }, { principal: clinician })) as { alerts: Array<{ category: string }> }).alerts.filter((a) => a.category === "critical-finding").length, { timeout: 10_000 })
+      .toBeGreaterThan(0);
+  });
 });
