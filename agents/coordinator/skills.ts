@@ -86,6 +86,17 @@ export function coordinatorSkills(opts: RunnerOptions) {
     handler: async (input, ctx) => {
       const record = await ctx.state.load<PlanRecord>(planKey(input.planId));
       if (!record) throw new HmsError("NOT_FOUND", `no plan ${input.planId}`);
+      // A plan is PHI: a person reads it only with the consent agent's permit (which audits it).
+      const p = ctx.principal;
+      if (p && !p.roles.includes("agent")) {
+        const decision = await ctx.call<{ permit: boolean; reason: string }>(
+          "consent",
+          "check_access",
+          { requester: p.subject, roles: p.roles, patientId: record.request.patientId, categories: ["care-plans"], action: "read", purposeOfUse: p.purposeOfUse ?? "TREAT", ...(p.reason ? { reason: p.reason } : {}), what: `plan ${input.planId}` },
+          { principal: { subject: "agent:coordinator", roles: ["agent"], purposeOfUse: "TREAT" } },
+        );
+        if (!decision.permit) throw new HmsError("CONSENT_DENIED", decision.reason, { data: { planId: input.planId } });
+      }
       return viewOf(record);
     },
   });

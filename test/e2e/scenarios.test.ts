@@ -72,6 +72,9 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
     expect(result.plan.status).toBe("consent-denied");
     expect(result.carePlans).toHaveLength(0);
     expect(result.audit.some((e) => e.outcome === "denied")).toBe(true);
+    // The plan itself is PHI: with the patient's deny on record, the clinician cannot read it back.
+    const clinician = { subject: "dr.ines.moreau", roles: ["clinician" as const], purposeOfUse: "TREAT" as const };
+    await expect(sys.host.client.call("coordinator", "get_plan", { planId: result.plan.planId }, { principal: clinician })).rejects.toMatchObject({ code: "CONSENT_DENIED" });
   });
 
   it("(e) researcher cohort: de-identified summaries only, and no data without opt-in", async () => {
