@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { HmsError, PrincipalSchema, ROLES, type Principal, type WireAgentCard } from "../protocol/index.js";
 import { BusClient, connectBus, createLogger, startAgent } from "../runtime/index.js";
 import type { SkillCaller } from "../runtime/mcp/index.js";
-import { AGENT_IDS } from "./agents.js";
+import { AGENT_IDS, withDependencies } from "./agents.js";
 import { gatewayTokens, readConfig } from "./config.js";
 import { bold, cyan, dim, out } from "./output.js";
 
@@ -116,8 +116,8 @@ program
       return;
     }
     const { startSupervised } = await import("./supervise.js");
-    const agents = ids.length ? ids : AGENT_IDS;
-    for (const id of agents) if (!AGENT_IDS.includes(id)) throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
+    for (const id of ids) if (!AGENT_IDS.includes(id)) throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
+    const agents = ids.length ? withDependencies(ids) : AGENT_IDS;
     const sup = await startSupervised({ agents: agents.filter((id) => id !== "healer"), natsUrl: cfg.NATS_URL, fhirBaseUrl: cfg.FHIR_BASE_URL, fhirToken: cfg.FHIR_TOKEN, tenant: cfg.HMS_TENANT, logger: log });
     try {
       const bus = await connectBus({ url: sup.natsUrl, name: "hms-up", logger: log, user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN });
