@@ -1,35 +1,30 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { z } from "zod";
-import { HmsError, invalidInput } from "../../protocol/errors.js";
-import { defaultReferenceDir } from "../../clinical/reference/loinc.js";
+import { HmsError } from "../../protocol/errors.js";
+import { defaultReferenceDir, loadLoinc, type LoincReference, type ReferenceBound } from "../../clinical/reference/loinc.js";
 
 /**
- * Loads the observation entries of loinc.json (labs and vital signs) and interprets a value against
- * their normal and critical limits. A small loader of our own until clinical/reference/loinc.ts
- * lands; it reads only the fields the device agent needs.
+ * The device agent's view of loinc.json (through the one loader, clinical/reference/loinc.ts): the
+ * lab and vital-sign entries with their normal and critical limits, and interpretation of a value
+ * against them.
  */
 
-const LimitSchema = z.object({ low: z.number().nullable(), high: z.number().nullable(), unit: z.string(), source: z.string() }).passthrough();
+/** A limit with absent bounds as null (so "no bound" and "bound not recorded" read the same). */
+export interface Limit {
+  low: number | null;
+  high: number | null;
+  unit: string;
+  source: string;
+}
 
-const EntrySchema = z.object({
-  key: z.string(),
-  loinc: z.string().nullable(),
-  display: z.string(),
-  ucum: z.string().nullable(),
-  normal_range: LimitSchema.optional(),
-  critical_low: LimitSchema.optional(),
-  critical_high: LimitSchema.optional(),
-}).passthrough();
-
-const LoincFileSchema = z.object({
-  loinc_system: z.string(),
-  ucum_system: z.string(),
-  labs: z.array(EntrySchema),
-  vital_signs: z.array(EntrySchema),
-}).passthrough();
-
-export type LoincEntry = z.infer<typeof EntrySchema> & { group: "lab" | "vital" };
+export interface LoincEntry {
+  key: string;
+  loinc: string | null;
+  display: string;
+  ucum: string | null;
+  normal_range?: Limit;
+  critical_low?: Limit;
+  critical_high?: Limit;
+  group: "lab" | "vital";
+}
 
 export interface LoincTable {
   loincSystem: string;
@@ -55,24 +50,25 @@ export const V3_INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v
 
 export { defaultReferenceDir };
 
-/** Builds a table from the parsed contents of loinc.json (exposed for tests with hand-made data). */
-export function loincTableFrom(json: unknown): LoincTable {
-  const parsed = LoincFileSchema.safeParse(json);
-  if (!parsed.success) throw invalidInput(parsed.error, "loinc.json");
-  const entries: LoincEntry[] = [
-    ...parsed.data.labs.map((e) => ({ ...e, group: "lab" as const })),
-    ...parsed.data.vital_signs.map((e) => ({ ...e, group: "vital" as const })),
-  ];
+const limit = (b: ReferenceBound | undefined): Limit | undefined =>
+  b ? { low: b.low ?? null, high: b.high ?? null, unit: b.unit ?? "", source: b.source ?? "" } : undefined;
+
+/** The table over a loaded reference. */
+export function loincTableFrom(ref: LoincReference): LoincTable {
+  const entries: LoincEntry[] = ref.entries.map((e) => ({
+    key: e.key,
+    loinc: e.loinc,
+    display: e.display,
+    ucum: e.ucum,
+    normal_range: limit(e.normal_range),
+    critical_low: limit(e.critical_low),
+    critical_high: limit(e.critical_high),
+    group: e.group === "labs" ? "lab" : "vital",
+  }));
   const keys = new Map(entries.map((e) => [e.key, e]));
   const codes = new Map<string, LoincEntry>();
   for (const e of entries) if (e.loinc && !codes.has(e.loinc)) codes.set(e.loinc, e);
-  return {
-    loincSystem: parsed.data.loinc_system,
-    ucumSystem: parsed.data.ucum_system,
-    entries,
-    byKey: (key) => keys.get(key),
-    byLoinc: (code) => codes.get(code),
-  };
+  return { loincSystem: ref.loincSystem, ucumSystem: ref.ucumSystem, entries, byKey: (key) => keys.get(key), byLoinc: (code) => codes.get(code) };
 }
 
 /**
@@ -80,14 +76,11 @@ export function loincTableFrom(json: unknown): LoincTable {
  * @param referenceDir - defaults to `<repo>/../shared/reference` (the caller passes HMS_REFERENCE_DIR when set).
  */
 export function loadLoincTable(referenceDir: string = defaultReferenceDir()): LoincTable {
-  const file = join(referenceDir, "loinc.json");
-  let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    return loincTableFrom(loadLoinc(referenceDir));
   } catch (cause) {
-    throw new HmsError("DEPENDENCY_FAILED", `cannot read reference file ${file}`, { cause, data: { dependency: "reference", file } });
+    throw new HmsError("DEPENDENCY_FAILED", `cannot load loinc.json from ${referenceDir}: ${(cause as Error).message}`, { cause, data: { dependency: "reference", dir: referenceDir } });
   }
-  return loincTableFrom(JSON.parse(text));
 }
 
 /**
