@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Observation } from "fhir/r4.js";
 import type { Logger } from "pino";
-import { DeviceReadingSchema, type Alarm, type Device, type DeviceReading } from "../../protocol/clinical/device.js";
+import { DeviceReadingSchema, type Alarm, type Device } from "../../protocol/clinical/device.js";
 import { HmsError } from "../../protocol/errors.js";
 import { alarmForReading, ALARM_TOPIC, DEFAULT_ALARM_POLICY, findSilentDevices, technicalAlarm, type AlarmPolicy } from "./alarms.js";
 import { createBatcher, type Batcher } from "./batcher.js";

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { CarePlanWrite, CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
 import { SYSTEMS } from "./fhir-codes.js";
 

@@ -142,7 +142,7 @@ function collectIdentifiers(resources: readonly Obj[]): Set<string> {
  * above 89) and a shifted birth date (none above 89).
  */
 export function deidentifyResources(input: readonly Obj[], opts: DeidOptions): DeidResult {
-  const { pseudonym, safeHarbor, asOf } = opts;
+  const { pseudonym } = opts;
   const offset = opts.dateOffsetDays ?? dateOffsetFor(pseudonym);
   const applied = new Set<string>();
   const identifiers = collectIdentifiers(input);
