@@ -1,5 +1,5 @@
 import { HmsError } from "../../protocol/index.js";
-import { RESEARCHER, type Scenario } from "./support.js";
+import { CONSENT_DESK, RESEARCHER, type Scenario } from "./support.js";
 
 const COHORT = ["pt-moderate-ileal-tpmt-im", "pt-severe-ileocolonic-perianal", "pt-age-over-89", "pt-restricted-zip"];
 const NOT_OPTED_IN = "pt-mild-colonic";
@@ -10,8 +10,7 @@ export const researcherCohort: Scenario = {
   title: "Researcher cohort summary",
   async run(ctx) {
     const client = ctx.sys.host.client;
-    const staff = { subject: "consent-desk", roles: ["admin" as const], purposeOfUse: "TREAT" as const };
-    for (const p of COHORT) await client.call("consent", "record", { patientId: p, decision: "permit", purposes: ["HRESCH"], actorRoles: ["researcher"], recordedBy: "consent-desk" }, { principal: staff });
+    for (const p of COHORT) await client.call("consent", "record", { patientId: p, decision: "permit", purposes: ["HRESCH"], actorRoles: ["researcher"], recordedBy: "consent-desk" }, { principal: CONSENT_DESK });
     ctx.story(`${COHORT.length} patients have opted in to research; ${NOT_OPTED_IN} has not.`);
     const summaries: Array<Record<string, unknown>> = [];
     for (const p of COHORT) {

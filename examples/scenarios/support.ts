@@ -22,6 +22,8 @@ export interface Scenario<R = unknown> {
 }
 
 export const CLINICIAN: Principal = { subject: "dr.ines.moreau", roles: ["clinician"], purposeOfUse: "TREAT" };
+/** The registration desk that records patients' consents. */
+export const CONSENT_DESK: Principal = { subject: "consent-desk", roles: ["admin"], purposeOfUse: "TREAT" };
 export const RESEARCHER: Principal = { subject: "res.kofi.mensah", roles: ["researcher"], purposeOfUse: "HRESCH" };
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TaskState } from "@a2a-js/sdk";
 import type { System } from "../../cli/system.js";
 import { SCENARIOS } from "../../examples/scenarios/index.js";
+import { CLINICIAN as clinician } from "../../examples/scenarios/support.js";
 import type { AssembledPlan } from "../../protocol/clinical/coordinator.js";
 import { REPO } from "../support/spawn.js";
 import { scenarioContext, systemForSuite } from "../support/system.js";
@@ -41,12 +42,11 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
     // ...and the plan-ready alert was raised for the care team.
     await expect
       .poll(async () => {
-        const r = (await sys.host.client.call("alert", "list", { patientId: "pt-moderate-ileal-tpmt-im" }, { principal: { subject: "dr.ines.moreau", roles: ["clinician"], purposeOfUse: "TREAT" } })) as { alerts: Array<{ category: string }> };
+        const r = (await sys.host.client.call("alert", "list", { patientId: "pt-moderate-ileal-tpmt-im" }, { principal: clinician })) as { alerts: Array<{ category: string }> };
         return r.alerts.map((a) => a.category);
       }, { timeout: 10_000 })
       .toContain("plan-ready");
     // The EHR's change feed turns the new MedicationRequests into medication-change alerts.
-    const clinician = { subject: "dr.ines.moreau", roles: ["clinician" as const], purposeOfUse: "TREAT" as const };
     const sync = (await sys.host.client.call("ehr", "sync_changes", { since: "2026-01-01T00:00:00Z", types: ["MedicationRequest"] }, { principal: clinician })) as { changes: Array<{ ref: string }> };
     expect(sync.changes.map((c) => c.ref)).toEqual(expect.arrayContaining(result.plan.written!.medicationRequestRefs));
     await expect
@@ -73,7 +73,6 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
     expect(result.carePlans).toHaveLength(0);
     expect(result.audit.some((e) => e.outcome === "denied")).toBe(true);
     // The plan itself is PHI: with the patient's deny on record, the clinician cannot read it back.
-    const clinician = { subject: "dr.ines.moreau", roles: ["clinician" as const], purposeOfUse: "TREAT" as const };
     await expect(sys.host.client.call("coordinator", "get_plan", { planId: result.plan.planId }, { principal: clinician })).rejects.toMatchObject({ code: "CONSENT_DENIED" });
   });
 
@@ -115,7 +114,6 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
   });
 
   it("turns a verifier's blocking finding into a critical-finding alert", async () => {
-    const clinician = { subject: "dr.ines.moreau", roles: ["clinician" as const], purposeOfUse: "TREAT" as const };
     const patientId = "pt-heart-failure-nyha3";
     const { summary } = (await sys.host.client.call("ehr", "get_patient_summary", { patientId }, { principal: clinician })) as { summary: unknown };
     const plan = {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { exitOf } from "../../examples/scenarios/support.js";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -27,6 +28,5 @@ export async function spawnReady(script: string, args: string[], timeoutMs = 20_
   return { child, line };
 }
 
-export function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", () => r()));
-}
+/** Resolves once the child has exited (at once if it already has). */
+export const exited = async (child: ChildProcess): Promise<void> => void (await exitOf(child));
