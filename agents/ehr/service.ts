@@ -7,7 +7,7 @@ import type {
 } from "../../protocol/clinical/ehr.js";
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
-import type { FhirClient, FhirJson } from "../../runtime/index.js";
+import { searchUrl, type FhirBundle, type FhirClient, type FhirJson, type SearchParams } from "../../runtime/index.js";
 import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import { buildCarePlanTransaction, readCarePlanResponse } from "./care-plan.js";
 import { SYSTEMS } from "./fhir-codes.js";
@@ -98,18 +98,28 @@ export class EhrService {
     return out.resources;
   }
 
-  /** Every resource of one patient the summary reads, bounded. */
+  /**
+   * Every resource of one patient the summary reads, bounded: the Patient and five searches in one
+   * FHIR batch request, then any further pages of a search that had more.
+   */
   async fetchRecord(patientId: string, signal?: AbortSignal): Promise<FhirJson[]> {
-    const patient = await this.fhir.read("Patient", patientId, signal);
     const subject = `Patient/${patientId}`;
     const per = Math.floor(MAX_RECORD_RESOURCES / 6);
-    const lists = await Promise.all([
-      this.fhir.searchAll("Condition", { subject, _count: per }, per, signal),
-      this.fhir.searchAll("Observation", { subject, _sort: "-date", _count: MAX_RECORD_RESOURCES - 5 * per }, MAX_RECORD_RESOURCES - 5 * per, signal),
-      this.fhir.searchAll("MedicationStatement", { subject, _count: per }, per, signal),
-      this.fhir.searchAll("MedicationRequest", { subject, _count: per }, per, signal),
-      this.fhir.searchAll("AllergyIntolerance", { patient: subject, _count: per }, per, signal),
-    ]);
+    const searches: [string, SearchParams, number][] = [
+      ["Condition", { subject, _count: per }, per],
+      ["Observation", { subject, _sort: "-date", _count: MAX_RECORD_RESOURCES - 5 * per }, MAX_RECORD_RESOURCES - 5 * per],
+      ["MedicationStatement", { subject, _count: per }, per],
+      ["MedicationRequest", { subject, _count: per }, per],
+      ["AllergyIntolerance", { patient: subject, _count: per }, per],
+    ];
+    const [patient, ...bundles] = await this.fhir.batchGet([`Patient/${encodeURIComponent(patientId)}`, ...searches.map(([type, params]) => searchUrl(type, params))], signal);
+    if (patient instanceof HmsError) throw patient;
+    const lists = await Promise.all(
+      bundles.map((b, i) => {
+        if (b instanceof HmsError) throw b;
+        return this.fhir.collect(searches[i][0], b as FhirBundle, searches[i][2], signal);
+      }),
+    );
     return [patient, ...lists.flat()];
   }
 

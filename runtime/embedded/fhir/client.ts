@@ -49,6 +49,13 @@ export type FhirJson = { resourceType: string; id?: string; [k: string]: unknown
 export type FhirBundle = FhirJson & { entry?: { resource?: FhirJson; fullUrl?: string; response?: { status?: string; location?: string } }[]; total?: number; link?: { relation: string; url: string }[] };
 export type SearchParams = Record<string, string | number | boolean | (string | number | boolean)[]>;
 
+/** `Type?name=value&…` for a batch entry, repeating a parameter given several values. */
+export function searchUrl(resourceType: string, params: SearchParams): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, String(x));
+  return `${resourceType}?${q.toString()}`;
+}
+
 interface HttpLikeError {
   response?: { status?: number; data?: unknown };
 }
@@ -138,8 +145,13 @@ export class FhirClient {
 
   /** Resources of a search result, following `next` links up to `maxResources`. */
   async searchAll(resourceType: string, searchParams: SearchParams, maxResources: number, signal?: AbortSignal): Promise<FhirJson[]> {
+    return this.collect(resourceType, await this.search(resourceType, searchParams, signal), maxResources, signal);
+  }
+
+  /** Resources of a searchset bundle already fetched, then of its `next` pages, up to `maxResources`. */
+  async collect(resourceType: string, first: FhirBundle, maxResources: number, signal?: AbortSignal): Promise<FhirJson[]> {
     const out: FhirJson[] = [];
-    let bundle: FhirBundle | undefined = await this.search(resourceType, searchParams, signal);
+    let bundle: FhirBundle | undefined = first;
     while (bundle) {
       for (const e of bundle.entry ?? []) if (e.resource && out.length < maxResources) out.push(e.resource);
       const next = bundle.link?.find((l) => l.relation === "next");
@@ -157,6 +169,26 @@ export class FhirClient {
 
   update(resource: FhirJson & { id: string }, signal?: AbortSignal): Promise<FhirJson> {
     return this.call(`update ${resource.resourceType}/${resource.id}`, (s) => this.client.update({ resourceType: resource.resourceType, id: resource.id, body: resource, options: { signal: s } }), signal);
+  }
+
+  /**
+   * Reads and searches in one FHIR batch request (R4 §3.1.0.11.1; relative URLs such as
+   * `Patient/1` or `Observation?subject=Patient/1`). Each answer in order: the resource (a searchset
+   * Bundle for a search), or the HmsError its entry failed with. A failed request as a whole throws.
+   */
+  async batchGet(urls: readonly string[], signal?: AbortSignal): Promise<(FhirJson | HmsError)[]> {
+    const body: FhirBundle = { resourceType: "Bundle", type: "batch", entry: urls.map((url) => ({ request: { method: "GET", url } })) as FhirBundle["entry"] };
+    const res = await this.call<FhirBundle>(`batch of ${urls.length} reads`, (s) => this.client.batch({ body, options: { signal: s } }), signal);
+    const entries = res.entry ?? [];
+    if (res.resourceType !== "Bundle" || entries.length !== urls.length) {
+      throw new HmsError("DEPENDENCY_FAILED", `batch of ${urls.length} reads: FHIR server ${this.baseUrl} answered ${entries.length} entries`, { data: { dependency: "fhir", url: this.baseUrl } });
+    }
+    return entries.map((e, i) => {
+      const status = Number.parseInt(e.response?.status ?? "200", 10);
+      if (status < 400 && e.resource) return e.resource;
+      const outcome = (e as { response?: { outcome?: unknown } }).response?.outcome ?? e.resource;
+      return this.toHmsError(`GET ${urls[i].split("?")[0]}`, { response: { status: status >= 400 ? status : 502, data: outcome } });
+    });
   }
 
   transaction(bundle: FhirBundle, signal?: AbortSignal): Promise<FhirBundle> {

@@ -74,7 +74,8 @@ class BadRequest extends Error {
 
 /**
  * The FHIR engine: Medplum's router and in-memory repository with the gaps the field notes list
- * filled in (validation on create, atomic transactions, a default page size, strict parameters).
+ * filled in (validation on create, atomic transactions, a default page size, strict parameters,
+ * paging links), for plain requests and for the reads inside a batch alike.
  */
 export class FhirEngine {
   readonly router = new FhirRouter();
@@ -91,13 +92,26 @@ export class FhirEngine {
     installReferenceIndex(this.repo, internals.resources);
   }
 
-  /** Handles one request. `path` is relative to the base URL, e.g. `Patient/123`; `search` keeps its `?`. */
-  async handle(method: string, path: string, search: string, body: unknown, headers: Record<string, string | string[] | undefined>): Promise<EngineResponse> {
+  /**
+   * Handles one request. `path` is relative to the base URL, e.g. `Patient/123`; `search` keeps its
+   * `?`; `baseUrl` (absolute) is where paging links point.
+   */
+  async handle(method: string, path: string, search: string, body: unknown, headers: Record<string, string | string[] | undefined>, baseUrl = ""): Promise<EngineResponse> {
     try {
       if (method === "GET" && path === "metadata") return { status: 200, body: capabilityStatement() };
       const query = this.normaliseQuery(method, path, search);
       this.validateBody(method, path, body);
-      const run = () => this.route(method, path, query, body, headers);
+      const reads = this.normaliseBundleReads(method, path, body);
+      const run = async () => {
+        const res = await this.route(method, path, query, body, headers);
+        if (method === "GET") withPagingLinks(res.body, baseUrl, path, query);
+        for (const [i, url] of reads) {
+          const entry = (res.body as Bundle).entry?.[i];
+          const [p, q = ""] = url.split("?");
+          if (entry?.resource) withPagingLinks(entry.resource, baseUrl, p, q ? `?${q}` : "");
+        }
+        return res;
+      };
       if (method === "GET" || method === "HEAD") return await run();
       return await this.serialised(async () => (isTransaction(method, path, body) ? this.atomically(run) : run()));
     } catch (err) {
@@ -165,6 +179,28 @@ export class FhirEngine {
     return res;
   }
 
+  /**
+   * The GET entries of a batch or transaction get the same query rules as a plain request (their
+   * URLs are rewritten in place). Returns the entries that are reads, by index, with their URLs.
+   */
+  private normaliseBundleReads(method: string, path: string, body: unknown): Map<number, string> {
+    const reads = new Map<number, string>();
+    if (method !== "POST" || path !== "" || !isBundle(body)) return reads;
+    (body.entry ?? []).forEach((e, i) => {
+      if (e.request?.method !== "GET" || typeof e.request.url !== "string") return;
+      const [p, q = ""] = e.request.url.replace(/^\/+/, "").split("?");
+      try {
+        const query = this.normaliseQuery("GET", p, q ? `?${q}` : "");
+        e.request.url = p + query;
+      } catch (err) {
+        if (err instanceof BadRequest) throw new BadRequest(operationOutcome("invalid", `Bundle.entry[${i}].request.url: ${err.outcome.issue?.[0]?.details?.text ?? "invalid"}`));
+        throw err;
+      }
+      reads.set(i, e.request.url);
+    });
+    return reads;
+  }
+
   /** Rejects unknown parameters, bounds `_count`, and turns `subject=<bare id>` into `Patient/<id>`. */
   private normaliseQuery(method: string, path: string, search: string): string {
     const params = new URLSearchParams(search);
@@ -209,6 +245,26 @@ export class FhirEngine {
     if (method === "PUT" && id && resource.id !== id) throw new BadRequest(operationOutcome("invalid", `resource id "${String(resource.id)}" does not match the URL (${id})`));
     validateOne(resource, type);
   }
+}
+
+/**
+ * Adds `self` and, when more results remain, `next` links (with `_offset`) to a searchset Bundle, as
+ * R4 §3.1.1.4 paging asks; Medplum's in-memory repository reports the total but adds no links.
+ */
+function withPagingLinks(resource: Resource, baseUrl: string, path: string, query: string): void {
+  if (resource.resourceType !== "Bundle" || (resource as Bundle).type !== "searchset" || !baseUrl) return;
+  const bundle = resource as Bundle;
+  const params = new URLSearchParams(query);
+  const offset = Number(params.get("_offset") ?? 0) || 0;
+  const count = Number(params.get("_count") ?? DEFAULT_PAGE_SIZE);
+  const url = (p: URLSearchParams) => `${baseUrl}/${path}?${p.toString()}`;
+  const links: NonNullable<Bundle["link"]> = [{ relation: "self", url: url(params) }];
+  if (count > 0 && bundle.total !== undefined && offset + count < bundle.total) {
+    const next = new URLSearchParams(params);
+    next.set("_offset", String(offset + count));
+    links.push({ relation: "next", url: url(next) });
+  }
+  bundle.link = [...(bundle.link ?? []).filter((l) => l.relation !== "self" && l.relation !== "next"), ...links];
 }
 
 function validateOne(resource: Resource, where: string): void {

@@ -34,7 +34,7 @@ async function handle(engine: FhirEngine, basePath: string, req: IncomingMessage
       }
     }
   }
-  const out = await engine.handle(method, path, url.search, body, req.headers);
+  const out = await engine.handle(method, path, url.search, body, req.headers, `http://${req.headers.host ?? "localhost"}${basePath}`);
   send(res, out.status, out.body, out.headers);
 }
 

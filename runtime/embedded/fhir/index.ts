@@ -10,6 +10,6 @@ export { startFhirServer, DEFAULT_FHIR_HOST, FHIR_BASE_PATH, type FhirServer, ty
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./engine.js";
 export { runFhirCli, type FhirCliOptions } from "./cli.js";
 export {
-  FhirClient, isTransient, DEFAULT_FHIR_TIMEOUT_MS, DEFAULT_FHIR_RETRIES, DEFAULT_FHIR_BACKOFF_MS, DEFAULT_FHIR_BREAKER_THRESHOLD, DEFAULT_FHIR_HALF_OPEN_MS,
+  FhirClient, isTransient, searchUrl, DEFAULT_FHIR_TIMEOUT_MS, DEFAULT_FHIR_RETRIES, DEFAULT_FHIR_BACKOFF_MS, DEFAULT_FHIR_BREAKER_THRESHOLD, DEFAULT_FHIR_HALF_OPEN_MS,
   type FhirClientOptions, type FhirJson, type FhirBundle, type SearchParams,
 } from "./client.js";

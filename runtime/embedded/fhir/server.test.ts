@@ -74,6 +74,35 @@ describe("embedded FHIR server", () => {
     expect(all.entry).toHaveLength(DEFAULT_PAGE_SIZE);
   });
 
+  it("links to the next page until the last one, and every page together is the whole result", async () => {
+    const subject = "Patient/pt-moderate-ileal-tpmt-im";
+    const whole = await search("Observation", { subject, _sort: "-date", _count: 1000 });
+    const seen: string[] = [];
+    let page = (await search("Observation", { subject, _sort: "-date", _count: 10 })) as Bundle & { link?: { relation: string; url: string }[] };
+    for (;;) {
+      seen.push(...ids(page));
+      expect(page.link?.find((l) => l.relation === "self")?.url).toContain(server.baseUrl);
+      const next = page.link?.find((l) => l.relation === "next");
+      if (!next) break;
+      page = (await (await fetch(next.url)).json()) as typeof page;
+    }
+    expect(whole.total).toBeGreaterThan(20);
+    expect(seen).toEqual(ids(whole));
+  });
+
+  it("applies the same query rules to the reads inside a batch", async () => {
+    const batch = (url: string) => fetch(server.baseUrl, { method: "POST", headers: { "content-type": "application/fhir+json" }, body: JSON.stringify({ resourceType: "Bundle", type: "batch", entry: [{ request: { method: "GET", url } }] }) });
+    const bad = await batch("Observation?colour=blue");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('Bundle.entry[0].request.url: Unknown search parameter \\"colour\\"');
+    type Inner = Bundle & { link?: { relation: string }[] };
+    const ok = (await (await batch("Observation?subject=pt-moderate-ileal-tpmt-im&_count=2")).json()) as { entry: { resource: Inner }[] };
+    const inner = ok.entry[0].resource;
+    expect(inner.entry).toHaveLength(2);
+    expect((inner.entry ?? []).map((e) => (e.resource as { subject: { reference: string } }).subject.reference)).toEqual(["Patient/pt-moderate-ileal-tpmt-im", "Patient/pt-moderate-ileal-tpmt-im"]);
+    expect((inner.link ?? []).map((l) => l.relation)).toEqual(["self", "next"]);
+  });
+
   it("finds resources by _lastUpdated", async () => {
     const before = new Date().toISOString();
     await fhir.update({ resourceType: "Patient", id: "pt-lastupdated", body: { resourceType: "Patient", id: "pt-lastupdated", gender: "female" } });
