@@ -3,7 +3,7 @@
  * embedded servers. Imports only `protocol`.
  */
 export { defineAgent, defineSkill, toolName } from "./host/define.js";
-export type { AgentDef, SkillDef, SkillSpec, SkillContext, AgentContext, AgentState, CallOptions, SkillAnnotations } from "./host/define.js";
+export type { AgentDef, SkillDef, SkillSpec, SkillContext, AgentContext, AgentState, CallOptions, CallRecord, SkillAnnotations } from "./host/define.js";
 export { startAgent, agentCard, DEFAULT_TENANT, DEFAULT_HEARTBEAT_MS } from "./host/agent-host.js";
 export type { RunningAgent, StartAgentOptions } from "./host/agent-host.js";
 export { connectBus } from "./bus/connect.js";
@@ -24,6 +24,6 @@ export type { ChildLike, ChildSpec, ChildState, ChildStatus, SpawnFn, Supervisor
 export { mulberry32 } from "./random.js";
 // The FHIR client every FHIR-facing agent uses (retries, circuit breaker); the embedded server
 // itself (Medplum) is loaded only by whoever starts it, through runtime/embedded/fhir.
-export { FhirClient, isTransient, DEFAULT_FHIR_TIMEOUT_MS } from "./embedded/fhir/client.js";
+export { FhirClient, isTransient, searchUrl, DEFAULT_FHIR_TIMEOUT_MS } from "./embedded/fhir/client.js";
 export type { FhirClientOptions, FhirJson, FhirBundle, SearchParams } from "./embedded/fhir/client.js";
 export { parseTokens, DEFAULT_GATEWAY_PORT } from "./gateway/tokens.js";

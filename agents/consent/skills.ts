@@ -43,6 +43,8 @@ export function consentSkills(service: () => ConsentService) {
     output: ConsentDecisionSchema,
     annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
     roles: ["clinician", "nurse", "researcher", "admin", "agent"],
+    // A decision is request/response: asked again, it is decided (and audited) again.
+    stateless: true,
     handler: async (input, ctx) => service().checkAccess(input, ctx.signal),
   });
 

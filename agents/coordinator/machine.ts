@@ -19,6 +19,12 @@ export interface WriteResult {
   provenanceRef: string;
 }
 
+/** What the plan keeps of an optimizer run: how it ran (the candidates go to `chosen`, the rest is dropped). */
+export type OptimizerRun = Omit<OptimizerResult, "plans" | "convergence" | "biomarkerInfluences">;
+
+/** The run without its candidates and curves: the snapshot is persisted before every step. */
+const runOf = ({ plans: _p, convergence: _c, biomarkerInfluences: _b, ...run }: OptimizerResult): OptimizerRun => run;
+
 export interface PlanContext {
   planId: string;
   request: PlanRequest;
@@ -27,13 +33,26 @@ export interface PlanContext {
   excludedClasses: string[];
   consent?: ConsentDecision;
   summary?: PatientSummary;
-  optimizer?: OptimizerResult;
+  optimizer?: OptimizerRun;
   chosen?: RankedPlan;
   verification?: VerificationReport;
   findings: Array<Finding & { round: number }>;
   written?: WriteResult;
   decision?: { by: string; approved: boolean; reason?: string; at: string };
   reason?: string;
+}
+
+/**
+ * What each step reads. A step gets only these (not the whole context): an invoked actor's input
+ * is part of the snapshot persisted before every step, so it is kept small.
+ */
+export interface StepInputs {
+  checkConsent: { patientId: string; round: number };
+  fetchSummary: { patientId: string; round: number };
+  optimize: { summary: PatientSummary; excludedDrugs: string[]; excludedClasses: string[]; config: PlanRequest["goals"]["optimizer"]; round: number };
+  verify: { summary: PatientSummary; plan: RankedPlan["plan"]; round: number };
+  writePlan: { patientId: string; plan: RankedPlan["plan"]; findings: Finding[]; sources: string[]; approver: string };
+  notify: { patientId: string; carePlanRef: string };
 }
 
 export type PlanEvent =
@@ -62,22 +81,22 @@ export const planMachine = setup({
     input: {} as { planId: string; request: PlanRequest },
   },
   actors: {
-    checkConsent: fromPromise<ConsentDecision, { ctx: PlanContext }>(async () => {
+    checkConsent: fromPromise<ConsentDecision, StepInputs["checkConsent"]>(async () => {
       throw new Error("checkConsent not provided");
     }),
-    fetchSummary: fromPromise<PatientSummary, { ctx: PlanContext }>(async () => {
+    fetchSummary: fromPromise<PatientSummary, StepInputs["fetchSummary"]>(async () => {
       throw new Error("fetchSummary not provided");
     }),
-    optimize: fromPromise<OptimizerResult, { ctx: PlanContext }>(async () => {
+    optimize: fromPromise<OptimizerResult, StepInputs["optimize"]>(async () => {
       throw new Error("optimize not provided");
     }),
-    verify: fromPromise<VerificationReport, { ctx: PlanContext }>(async () => {
+    verify: fromPromise<VerificationReport, StepInputs["verify"]>(async () => {
       throw new Error("verify not provided");
     }),
-    writePlan: fromPromise<WriteResult, { ctx: PlanContext }>(async () => {
+    writePlan: fromPromise<WriteResult, StepInputs["writePlan"]>(async () => {
       throw new Error("writePlan not provided");
     }),
-    notify: fromPromise<void, { ctx: PlanContext }>(async () => {
+    notify: fromPromise<void, StepInputs["notify"]>(async () => {
       throw new Error("notify not provided");
     }),
   },
@@ -103,7 +122,7 @@ export const planMachine = setup({
       invoke: {
         id: "checkConsent",
         src: "checkConsent",
-        input: ({ context }) => ({ ctx: context }),
+        input: ({ context }) => ({ patientId: context.request.patientId, round: context.round }),
         onDone: [
           { guard: "permitted", target: "summary", actions: assign({ consent: ({ event }) => event.output }) },
           { target: "consentDenied", actions: assign({ consent: ({ event }) => event.output, reason: ({ event }) => event.output.reason }) },
@@ -115,7 +134,7 @@ export const planMachine = setup({
       invoke: {
         id: "fetchSummary",
         src: "fetchSummary",
-        input: ({ context }) => ({ ctx: context }),
+        input: ({ context }) => ({ patientId: context.request.patientId, round: context.round }),
         onDone: { target: "optimize", actions: assign({ summary: ({ event }) => event.output }) },
         onError: [
           { guard: "consentError", target: "consentDenied", actions: assign({ reason: ({ event }) => errorText(event.error) }) },
@@ -127,14 +146,14 @@ export const planMachine = setup({
       invoke: {
         id: "optimize",
         src: "optimize",
-        input: ({ context }) => ({ ctx: context }),
+        input: ({ context }) => ({ summary: context.summary!, excludedDrugs: context.excludedDrugs, excludedClasses: context.excludedClasses, config: context.request.goals.optimizer, round: context.round }),
         onDone: [
           {
             guard: ({ event }) => event.output.plans.some((p) => p.feasible),
             target: "verify",
-            actions: assign({ optimizer: ({ event }) => event.output, chosen: ({ event }) => event.output.plans.find((p) => p.feasible) }),
+            actions: assign({ optimizer: ({ event }) => runOf(event.output), chosen: ({ event }) => event.output.plans.find((p) => p.feasible) }),
           },
-          { target: "failed", actions: assign({ optimizer: ({ event }) => event.output, reason: () => "the optimizer found no feasible plan for this patient" }) },
+          { target: "failed", actions: assign({ optimizer: ({ event }) => runOf(event.output), reason: () => "the optimizer found no feasible plan for this patient" }) },
         ],
         onError: { target: "failed", actions: assign({ reason: ({ event }) => `optimizer failed: ${errorText(event.error)}` }) },
       },
@@ -143,7 +162,7 @@ export const planMachine = setup({
       invoke: {
         id: "verify",
         src: "verify",
-        input: ({ context }) => ({ ctx: context }),
+        input: ({ context }) => ({ summary: context.summary!, plan: context.chosen!.plan, round: context.round }),
         onDone: [
           {
             guard: "blocking",
@@ -193,7 +212,7 @@ export const planMachine = setup({
       invoke: {
         id: "writePlan",
         src: "writePlan",
-        input: ({ context }) => ({ ctx: context }),
+        input: ({ context }) => ({ patientId: context.request.patientId, plan: context.chosen!.plan, findings: context.verification?.findings ?? [], sources: context.summary?.sources ?? [], approver: context.decision?.by ?? "unknown" }),
         onDone: { target: "notifying", actions: assign({ written: ({ event }) => event.output }) },
         onError: [
           { guard: "consentError", target: "consentDenied", actions: assign({ reason: ({ event }) => errorText(event.error) }) },
@@ -205,7 +224,7 @@ export const planMachine = setup({
       invoke: {
         id: "notify",
         src: "notify",
-        input: ({ context }) => ({ ctx: context }),
+        input: ({ context }) => ({ patientId: context.request.patientId, carePlanRef: context.written!.carePlanRef }),
         onDone: "approved",
         // The plan is written; a lost notification does not undo it.
         onError: "approved",

@@ -5,16 +5,18 @@ import type { AssembledPlan, PlanRequest, PlanStatus } from "../../protocol/clin
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import type { OptimizerResult, VerificationReport } from "../../protocol/clinical/plan.js";
-import type { SkillContext } from "../../runtime/index.js";
-import { STEP_LABELS, planMachine, type PlanContext, type PlanEvent, type WriteResult } from "./machine.js";
+import type { CallRecord, SkillContext } from "../../runtime/index.js";
+import { STEP_LABELS, planMachine, type PlanContext, type PlanEvent, type StepInputs, type WriteResult } from "./machine.js";
 
 /** What the coordinator keeps per plan in its durable state (`plans.<planId>`). */
 export interface PlanRecord {
   planId: string;
   request: PlanRequest & { requester: Principal };
   snapshot: unknown;
-  /** Task ids of every call the plan made, in order. */
+  /** Task ids of the calls that answered with a task, in order. */
   referenceTaskIds: string[];
+  /** Every call the plan made, in order (a task id, or a stateless answer's message id). */
+  calls?: CallRecord[];
   /** Agents consulted and their card versions. */
   agents: Record<string, string>;
   updatedAt: string;
@@ -43,11 +45,12 @@ export const planKey = (planId: string): string => `plans.${planId}`;
 export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: RunnerOptions, event?: PlanEvent): Promise<PlanRecord> {
   const { planId } = record;
   const requester = record.request.requester;
-  const stepId = (ctx2: PlanContext, step: string) => `${planId}:${step}:${ctx2.round}`;
+  const stepId = (step: string, round: number) => `${planId}:${step}:${round}`;
   const call = async <T>(agentId: string, verb: string, input: unknown, messageId: string, principal: Principal, onProgress?: (m: string) => void): Promise<T> => {
-    const before = ctx.calledTaskIds.length;
+    const [tasksBefore, callsBefore] = [ctx.calledTaskIds.length, ctx.calls.length];
     const out = await ctx.call<T>(agentId, verb, input, { principal, messageId, onProgress, timeoutMs: 120_000 });
-    record.referenceTaskIds.push(...ctx.calledTaskIds.slice(before));
+    record.referenceTaskIds.push(...ctx.calledTaskIds.slice(tasksBefore));
+    (record.calls ??= []).push(...ctx.calls.slice(callsBefore));
     if (!record.agents[agentId]) record.agents[agentId] = (await ctx.agentCard(agentId))?.version ?? "unknown";
     return out;
   };
@@ -64,7 +67,7 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
       process.kill(process.pid, "SIGKILL");
     }
   };
-  const step = <I extends { ctx: PlanContext }, O>(fn: (input: I) => Promise<O>) =>
+  const step = <I, O>(fn: (input: I) => Promise<O>) =>
     fromPromise<O, I>(async ({ input }) => {
       await persist();
       return fn(input);
@@ -72,14 +75,14 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
   // Reads and checks run as the requester; the care-plan write runs as the approving clinician.
   const machine = planMachine.provide({
     actors: {
-      checkConsent: step(async ({ ctx: c }) =>
+      checkConsent: step(async ({ patientId, round }: StepInputs["checkConsent"]) =>
         call<ConsentDecision>(
           "consent",
           "check_access",
           {
             requester: requester.subject,
             roles: requester.roles,
-            patientId: c.request.patientId,
+            patientId,
             categories: ["demographics", "conditions", "observations", "medications", "genomics"],
             action: "read",
             purposeOfUse: requester.purposeOfUse ?? "TREAT",
@@ -87,53 +90,52 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
             taskId: ctx.taskId,
             what: "treatment plan assembly",
           },
-          stepId(c, "consent"),
+          stepId("consent", round),
           agentPrincipal("coordinator"),
         ),
       ),
-      fetchSummary: step(async ({ ctx: c }) => (await call<{ summary: PatientSummary }>("ehr", "get_patient_summary", { patientId: c.request.patientId }, stepId(c, "summary"), requester)).summary),
-      optimize: step(async ({ ctx: c }) =>
+      fetchSummary: step(async ({ patientId, round }: StepInputs["fetchSummary"]) => (await call<{ summary: PatientSummary }>("ehr", "get_patient_summary", { patientId }, stepId("summary", round), requester)).summary),
+      optimize: step(async ({ summary, excludedDrugs, excludedClasses, config, round }: StepInputs["optimize"]) =>
         call<OptimizerResult>(
           "optimizer",
           "optimize_treatment",
-          { patient: c.summary, constraints: { excludedDrugs: c.excludedDrugs, excludedClasses: c.excludedClasses }, config: c.request.goals.optimizer },
-          stepId(c, "optimize"),
+          { patient: summary, constraints: { excludedDrugs, excludedClasses }, config },
+          stepId("optimize", round),
           requester,
-          (m) => void ctx.progress(`optimizer: ${m}`).catch(() => undefined),
+          (m) => void ctx.progress(`optimizer: ${m}`, undefined, { transient: true }).catch(() => undefined),
         ),
       ),
-      verify: step(async ({ ctx: c }) => call<VerificationReport>("verifier", "verify_plan", { patient: c.summary, plan: c.chosen!.plan }, stepId(c, "verify"), requester)),
-      writePlan: step(async ({ ctx: c }) => {
-        const plan = c.chosen!.plan;
+      verify: step(async ({ summary, plan, round }: StepInputs["verify"]) => call<VerificationReport>("verifier", "verify_plan", { patient: summary, plan }, stepId("verify", round), requester)),
+      writePlan: step(async ({ patientId, plan, findings, sources, approver }: StepInputs["writePlan"]) => {
         const r = await call<WriteResult & { created: boolean }>(
           "ehr",
           "write_care_plan",
           {
-            patientId: c.request.patientId,
+            patientId,
             title: "Crohn's disease treatment proposal (approved for review)",
-            description: `Assembled by the HMS-A2A coordinator (plan ${planId}); approved by ${c.decision?.by}.`,
+            description: `Assembled by the HMS-A2A coordinator (plan ${planId}); approved by ${approver}.`,
             regimen: plan.items,
-            findings: (c.verification?.findings ?? []).map((f) => ({
+            findings: findings.map((f) => ({
               severity: f.severity === "error" ? "high" : f.severity === "warning" ? "moderate" : "low",
               code: f.ruleId,
               message: f.message,
               drugs: /^items\[(\d+)\]/.test(f.item ?? "") ? [plan.items[Number(/^items\[(\d+)\]/.exec(f.item!)![1])]?.drug].filter(Boolean) : [],
             })),
-            basedOn: c.summary?.sources ?? [],
+            basedOn: sources,
           },
           // One write per plan, whatever happens: the EHR keys its conditional creates on this task.
           `${planId}:write`,
-          approverOf(c),
+          { subject: approver, roles: ["clinician"], purposeOfUse: "TREAT" },
         );
         return { carePlanRef: r.carePlanRef, medicationRequestRefs: r.medicationRequestRefs, provenanceRef: r.provenanceRef };
       }),
-      notify: step(async ({ ctx: c }) => {
+      notify: step(async ({ patientId, carePlanRef }: StepInputs["notify"]) => {
         // The alert agent's plan-ready event (protocol/clinical/device.ts AlertEventSchema); the
         // topic names the type, the payload carries the rest.
         const { type: _type, ...event } = AlertEventSchema.parse({
           type: "plan-ready",
-          patientId: c.request.patientId,
-          planRef: c.written!.carePlanRef,
+          patientId,
+          planRef: carePlanRef,
           taskId: planId,
           at: new Date().toISOString(),
         });
@@ -170,10 +172,6 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
   return record;
 }
 
-function approverOf(c: PlanContext): Principal {
-  return { subject: c.decision?.by ?? "unknown", roles: ["clinician"], purposeOfUse: "TREAT" };
-}
-
 /** The plan as callers see it, from a record. */
 export function viewOf(record: PlanRecord): AssembledPlan {
   const snap = record.snapshot as { value: unknown; context: PlanContext } | undefined;
@@ -195,6 +193,7 @@ export function viewOf(record: PlanRecord): AssembledPlan {
       ...(c.optimizer ? { optimizer: { impl: c.optimizer.impl, seed: c.optimizer.config.seed, config: c.optimizer.config as unknown as Record<string, unknown>, rounds: c.round } } : {}),
       findings: c.findings,
       referenceTaskIds: [...new Set(record.referenceTaskIds)],
+      calls: (record.calls ?? []).map((c) => ({ agent: c.agentId, skill: c.skill, ...(c.taskId ? { taskId: c.taskId } : {}), ...(c.messageId ? { messageId: c.messageId } : {}) })),
     },
     ...(c.written ? { written: c.written } : {}),
     ...(c.decision ? { decision: c.decision } : {}),

@@ -29,6 +29,7 @@ export function coordinatorSkills(opts: RunnerOptions) {
         request: { ...input, requester },
         snapshot: undefined,
         referenceTaskIds: [],
+        calls: [],
         agents: {},
         updatedAt: new Date().toISOString(),
       };

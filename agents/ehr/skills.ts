@@ -31,6 +31,8 @@ export function ehrSkills(service: () => EhrService) {
     output: SummaryOutputSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: CLINICAL_ROLES,
+    // A read: answered with a Message unless the caller streams or asks for a task (then it reports progress).
+    stateless: true,
     handler: async ({ patientId }, ctx) => {
       await ctx.progress("reading the patient record");
       return { summary: await service().getSummary(patientId, caller(ctx)) };

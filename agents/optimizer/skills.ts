@@ -31,7 +31,7 @@ export function optimizerSkills(deps: OptimizerSkillDeps) {
       const pending: Promise<void>[] = [];
       const res = await optimizeTreatment(input, {
         impl: deps.impl(), referenceDir: deps.referenceDir, signal: ctx.signal,
-        onProgress: (p) => { pending.push(ctx.progress(`generation ${p.generation}: best fitness ${p.best.toFixed(3)}`, { ...p })); },
+        onProgress: (p) => { pending.push(ctx.progress(`generation ${p.generation}: best fitness ${p.best.toFixed(3)}`, { ...p }, { transient: true })); },
       });
       await Promise.all(pending);
       ctx.logger.info({ impl: res.impl, evaluations: res.evaluations, ms: Math.round(res.elapsedMs) }, "treatment optimized");

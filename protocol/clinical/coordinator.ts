@@ -37,8 +37,13 @@ export const ProvenanceSchema = z.object({
   optimizer: z.object({ impl: z.string(), seed: z.number().int(), config: z.record(z.string(), z.unknown()), rounds: z.number().int() }).optional(),
   /** Every verifier finding across rounds, with the round it came from. */
   findings: z.array(FindingSchema.extend({ round: z.number().int() })),
-  /** A2A tasks this plan was built from (consent, summary, optimize, verify, write). */
+  /** A2A tasks this plan was built from (the optimizer's run, the care-plan write). */
   referenceTaskIds: z.array(z.string()),
+  /**
+   * Every agent call, in order: quick skills (consent decision, patient summary, verification)
+   * answer with an A2A Message and are listed by its id; the others by their task id.
+   */
+  calls: z.array(z.object({ agent: z.string(), skill: z.string(), taskId: z.string().optional(), messageId: z.string().optional() })).default([]),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 

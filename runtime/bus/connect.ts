@@ -40,6 +40,7 @@ export async function connectBus(opts: ConnectBusOptions): Promise<Bus> {
       token: opts.token,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      noAsyncTraces: true,
     });
   } catch (err) {
     throw new HmsError("DEPENDENCY_FAILED", `cannot connect to NATS at ${opts.url}: ${(err as Error).message}`, { cause: err, data: { dependency: "nats", url: opts.url } });

@@ -49,6 +49,7 @@ export interface SkillAnswer<T> {
 export const REQUIRE_TASK_METADATA = "hms/task";
 
 const CARD_CACHE_MS = 5_000;
+type WireCard = ReturnType<typeof AgentCardSchema.parse>;
 
 /**
  * Calls agents' skills over the bus with the stock `@a2a-js/sdk` Client on the NATS transport.
@@ -57,16 +58,21 @@ const CARD_CACHE_MS = 5_000;
 export class BusClient {
   private readonly factory: ClientFactory;
   private readonly clients = new Map<string, { client: Client; at: number }>();
+  private readonly cards = new Map<string, { card: WireCard; at: number }>();
 
-  constructor(nc: NatsConnection, private readonly cards: KV, private readonly tenant: string) {
+  constructor(nc: NatsConnection, private readonly registry: KV, private readonly tenant: string) {
     this.factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(nc)] }));
   }
 
-  /** The wire card an agent published, or undefined. */
-  async card(agentId: string): Promise<ReturnType<typeof AgentCardSchema.parse> | undefined> {
-    const e = await this.cards.get(`${this.tenant}.${agentId}`);
+  /** The wire card an agent published, or undefined. A card found is reused for a few seconds. */
+  async card(agentId: string): Promise<WireCard | undefined> {
+    const hit = this.cards.get(agentId);
+    if (hit && Date.now() - hit.at < CARD_CACHE_MS) return hit.card;
+    const e = await this.registry.get(`${this.tenant}.${agentId}`);
     if (!e || e.operation !== "PUT" || e.value.length === 0) return undefined;
-    return AgentCardSchema.parse(JSON.parse(new TextDecoder().decode(e.value)));
+    const card = AgentCardSchema.parse(JSON.parse(new TextDecoder().decode(e.value)));
+    this.cards.set(agentId, { card, at: Date.now() });
+    return card;
   }
 
   async client(agentId: string): Promise<Client> {
@@ -127,6 +133,7 @@ export class BusClient {
         if (!retriable || attempt >= retries || opts.signal?.aborted) throw err;
         await new Promise((r) => setTimeout(r, (opts.retryDelayMs ?? 250) * 2 ** Math.min(attempt, 5)));
         this.clients.delete(agentId);
+        this.cards.delete(agentId);
       }
     }
   }

@@ -9,7 +9,7 @@ import {
 import { connectBus, type Bus } from "../bus/connect.js";
 import { BusClient } from "../client/bus-client.js";
 import { natsInterfaceUrl } from "../client/nats-transport.js";
-import type { AgentContext, AgentDef, AgentState, CallOptions, SkillContext, SkillDef } from "./define.js";
+import type { AgentContext, AgentDef, AgentState, CallOptions, CallRecord, SkillContext, SkillDef } from "./define.js";
 import { DurableRequestHandler, type CallState } from "./handler.js";
 import { serveRpc } from "./rpc-adapter.js";
 import { KvTaskStore } from "./task-store.js";
@@ -87,7 +87,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     h.set(HEADERS.traceparent, traceparent ?? newTraceparent());
     bus.nc.publish(subjects.topic(tenant, topicType, def.id), enc.encode(JSON.stringify(data)), { headers: h });
   };
-  const call = <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: string[]) =>
+  const call = <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: { tasks: string[]; calls: CallRecord[] }) =>
     async (agentId: string, verb: string, input: unknown, o: CallOptions = {}): Promise<T> => {
       const r = await client.invoke<T>(agentId, verb, input, {
         principal: o.principal ?? principalDefault ?? agentPrincipal(def.id),
@@ -99,7 +99,8 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         // Agent-to-agent calls ride out a restarting peer (the retry reuses the messageId).
         retries: o.retries ?? 3,
       });
-      record?.push(r.task?.id ?? `message:${r.messageId}`);
+      if (r.task) record?.tasks.push(r.task.id);
+      record?.calls.push({ agentId, skill: verb, ...(r.task ? { taskId: r.task.id } : { messageId: r.messageId }) });
       return r.output as T;
     };
 
@@ -120,22 +121,23 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     concurrency: opts.concurrency,
     inspect: (ev) => bus.nc.publish(xstateSubject, enc.encode(JSON.stringify({ ...ev, agentId: def.id, instanceId, at: Date.now() }))),
     context: (item, base) => {
-      const called: string[] = [];
+      const record = { tasks: [] as string[], calls: [] as CallRecord[] };
       return {
         ...base,
-        calledTaskIds: called,
+        calledTaskIds: record.tasks,
+        calls: record.calls,
         state,
         agentCard: (id) => client.card(id),
-        call: call(item.principal, item.traceparent, called),
+        call: call(item.principal, item.traceparent, record),
         publish: (type, data) => publish(type, data, item.traceparent),
       };
     },
   });
-  // Stateless skills run inline in the rpc handler, with the same context minus task machinery.
-  const runInline = async (skill: SkillDef, input: unknown, callState: CallState): Promise<unknown> => {
-    const parsed = skill.input.parse(input);
+  // Stateless skills run inline in the rpc handler (which validated the input), with the same
+  // context minus task machinery.
+  const runInline = async (skill: SkillDef, parsed: unknown, callState: CallState): Promise<unknown> => {
     const taskId = `inline-${randomUUID()}`;
-    const called: string[] = [];
+    const record = { tasks: [] as string[], calls: [] as CallRecord[] };
     const ctx: SkillContext = {
       agentId: def.id,
       taskId,
@@ -145,11 +147,12 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       logger: logger.child({ traceId: traceIdOf(callState.traceparent), skill: skill.verb }),
       signal: AbortSignal.timeout(Math.max(1, callState.deadline - Date.now())),
       redelivered: false,
-      calledTaskIds: called,
+      calledTaskIds: record.tasks,
+      calls: record.calls,
       state,
       agentCard: (id) => client.card(id),
       progress: async () => undefined,
-      call: call(callState.principal, callState.traceparent, called),
+      call: call(callState.principal, callState.traceparent, record),
       publish: (type, data) => publish(type, data, callState.traceparent),
       inputRequired: async () => {
         throw new HmsError("UNSUPPORTED_OPERATION", `stateless skill ${skill.verb} cannot wait for input`);
@@ -158,7 +161,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         throw new HmsError("UNSUPPORTED_OPERATION", `stateless skill ${skill.verb} cannot finish tasks`);
       },
     };
-    const out = await skill.handler(parsed, ctx);
+    const out = await skill.handler(parsed as Record<string, unknown>, ctx);
     const checked = skill.output.safeParse(out);
     if (!checked.success) throw new HmsError("INTERNAL", `skill ${skill.verb} produced invalid output: ${invalidInput(checked.error, "output").message}`);
     return checked.data;

@@ -28,6 +28,19 @@ export interface CallOptions {
   retries?: number;
 }
 
+/** Least time between two transient progress updates of one task (see SkillContext.progress). */
+export const TRANSIENT_PROGRESS_MS = 250;
+
+/** One call a skill made to another agent: the callee's task, or the id of its stateless answer. */
+export interface CallRecord {
+  agentId: string;
+  skill: string;
+  /** The callee's A2A task, when it answered with one. */
+  taskId?: string;
+  /** The callee's A2A Message id, when a stateless skill answered without a task. */
+  messageId?: string;
+}
+
 /** Durable key-value state of one agent (JetStream KV `hms-snapshots`, `<tenant>.<agentId>.<key>`). */
 export interface AgentState {
   load<T = unknown>(key: string): Promise<T | undefined>;
@@ -51,8 +64,11 @@ export interface SkillContext {
   /**
    * Streams an A2A status update (TASK_STATE_WORKING with this text and data). Updates that come
    * faster than they can be stored coalesce: the latest one always arrives, some between may not.
+   * A `transient` update (a search's generation count, a relayed sub-task's progress) is also
+   * rate-limited to one per {@link TRANSIENT_PROGRESS_MS} per task, and one still held back when
+   * the task ends is dropped: the final status says more.
    */
-  progress(message: string, data?: Record<string, unknown>): Promise<void>;
+  progress(message: string, data?: Record<string, unknown>, opts?: { transient?: boolean }): Promise<void>;
   /** Calls another agent's skill over the bus (A2A SendMessage) and returns its validated output. */
   call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;
   /** Publishes a fact on `a2a.v1.<tenant>.topic.<type>.<agentId>`. */
@@ -61,8 +77,10 @@ export interface SkillContext {
   agentCard(agentId: string): Promise<{ name: string; version: string } | undefined>;
   /** Durable state shared by the agent's instances (snapshots, registries). */
   state: AgentState;
-  /** Ids of the tasks this one called (for provenance). */
+  /** Ids of the tasks this one called (for provenance and the result artifact's `calledTaskIds`). */
   readonly calledTaskIds: readonly string[];
+  /** Every call this one made, in order, tasks and stateless answers alike. */
+  readonly calls: readonly CallRecord[];
   /** True when this task was picked up again after its first instance died. */
   readonly redelivered: boolean;
   /**
@@ -91,8 +109,10 @@ export interface SkillSpec<I extends z.ZodObject, O extends z.ZodObject> {
   examples?: string[];
   /**
    * Answer a (non-streaming) SendMessage inline with an A2A Message instead of a durable task
-   * (A2A §3.1.1 allows either). For quick, read-only, idempotent skills only: nothing is stored,
-   * and an answer lost with its instance is simply asked again. Streaming calls still get a task.
+   * (A2A §3.1.1 allows either). For quick request/response skills that are safe to ask again:
+   * reads, computations, and decisions whose every asking is audited on its own. Nothing is stored,
+   * and an answer lost with its instance is simply asked again. Streaming calls, and callers that
+   * set `metadata["hms/task"]`, still get a task.
    */
   stateless?: boolean;
   // Method syntax (not a property) so a specific skill is assignable to SkillDef.

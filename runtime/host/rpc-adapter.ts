@@ -24,9 +24,9 @@ export interface RpcAdapterDeps {
   handler: A2ARequestHandler;
   skills: ReadonlyMap<string, SkillDef>;
   logger: Logger;
-  /** Called with each handled request, for the inspector journal. */
-  /** Runs a stateless skill inline (SkillSpec.stateless) and returns its output. */
+  /** Runs a stateless skill inline (SkillSpec.stateless) on its validated input and returns its output. */
   runInline?: (skill: SkillDef, input: unknown, call: CallState) => Promise<unknown>;
+  /** Called with each handled request, for the inspector journal. */
   journal?: (entry: { method: string; id: unknown; traceId?: string; ms: number; ok: boolean; code?: number; taskId?: string }) => void;
 }
 
@@ -105,6 +105,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       }
     }
     let skill: string | undefined;
+    let skillInput: unknown;
     if (method === "SendMessage" || method === "SendStreamingMessage") {
       const parts = (params.data as { message: { parts: Array<Record<string, unknown>> } }).message.parts;
       const dataPart = parts.find((p) => "data" in p);
@@ -122,6 +123,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
         return fail(id, JSONRPC_CODES.INVALID_PARAMS, e.message, e.toJsonRpc().data);
       }
       skill = call.data.skill;
+      skillInput = input.data;
     }
     const traceparent = traceIdOf(h?.get(HEADERS.traceparent)) ? h!.get(HEADERS.traceparent) : newTraceparent();
     const deadlineHdr = Number(h?.get(HEADERS.deadline));
@@ -135,7 +137,6 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       caller: /^[a-z][a-z0-9-]{0,30}$/.test(h?.get(HEADERS.caller) ?? "") ? h!.get(HEADERS.caller) : undefined,
     };
     const ctx = new ServerCallContext({ requestedVersion: h?.get(HEADERS.version) || "0.3", state: new Map([[CALL_STATE_KEY, state]]) });
-    const log = d.logger.child({ traceId: traceIdOf(traceparent), method });
     const wantsTask = (params.data as { message?: { metadata?: Record<string, unknown> } }).message?.metadata?.["hms/task"] === "required";
     if (method === "SendMessage" && skill && d.runInline && d.skills.get(skill)!.stateless && !wantsTask) {
       // A2A §3.1.1: a stateless answer is a Message; no task is stored.
@@ -154,7 +155,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
         },
       });
       try {
-        const out = await d.runInline(d.skills.get(skill)!, (params.data as { message: { parts: Array<{ data?: { input?: unknown } }> } }).message.parts.find((p) => "data" in p)!.data!.input, state);
+        const out = await d.runInline(d.skills.get(skill)!, skillInput, state);
         reply(answer(out, false));
         d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok: true });
       } catch (err) {
@@ -178,14 +179,14 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
         reply({ jsonrpc: "2.0", id: id ?? null, error: he.toJsonRpc() });
       }
       reply({ jsonrpc: "2.0", id: id ?? null, result: null }, { [HEADERS.stream]: "end" });
-      log.debug({ events: n, ms: Date.now() - started }, "stream served");
+      d.logger.debug({ traceId: traceIdOf(traceparent), method, events: n, ms: Date.now() - started }, "stream served");
       d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok: true });
     } else {
       const r = result as JsonRpcResponse;
       reply(r);
       const ok = !("error" in r);
       const taskId = ok ? ((r as { result?: { task?: { id?: string }; id?: string } }).result?.task?.id ?? (r as { result?: { id?: string } }).result?.id) : undefined;
-      log.debug({ ms: Date.now() - started, ok }, "rpc answered");
+      d.logger.debug({ traceId: traceIdOf(traceparent), method, ms: Date.now() - started, ok }, "rpc answered");
       d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok, code: ok ? undefined : (r as { error: { code: number } }).error.code, taskId });
     }
   }

@@ -7,7 +7,7 @@ import {
   HmsError, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, STREAMS, invalidInput, isTerminal, subjects, traceIdOf,
   type WireStreamResponse,
 } from "../../protocol/index.js";
-import type { SkillContext, SkillDef } from "./define.js";
+import { TRANSIENT_PROGRESS_MS, type SkillContext, type SkillDef } from "./define.js";
 import { emitEvent, type WorkItem } from "./handler.js";
 import { appendEvent } from "./event-log.js";
 import { applyEvent, type KvTaskStore, type StoredTask } from "./task-store.js";
@@ -28,7 +28,7 @@ export interface WorkerDeps {
   skills: ReadonlyMap<string, SkillDef>;
   logger: Logger;
   /** Builds the handler's context (bus calls, publish) for one task. */
-  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds" | "state" | "agentCard">): SkillContext;
+  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds" | "calls" | "state" | "agentCard">): SkillContext;
   /** @defaultValue DEFAULT_ACK_WAIT_MS */
   ackWaitMs?: number;
   /** @defaultValue DEFAULT_CONCURRENCY */
@@ -147,6 +147,11 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     const status = (state: StatusState, text: string, data?: unknown) => statusOf(item, state, text, data);
     let pendingProgress: { message: string; data?: Record<string, unknown> } | undefined;
     let progressLoop: Promise<void> | undefined;
+    // Transient progress: the time of the last one let through, and the newest one held back.
+    let transientAt = -Infinity;
+    let heldBack: { message: string; data?: Record<string, unknown> } | undefined;
+    let heldTimer: NodeJS.Timeout | undefined;
+    let ended = false;
     // This instance owns the task: compare-and-set against the revision it last wrote, fold the
     // events in, then publish them without waiting for each ack (JetStream keeps their order);
     // the acks are awaited before the work item is acknowledged.
@@ -190,23 +195,41 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       // Progress coalesces: while one update is being written, newer ones replace each other, so
       // a skill reporting faster than the store can take costs at most one write in flight and the
       // latest message always arrives.
-      progress: (message, data) => {
-        pendingProgress = { message, data };
-        progressLoop ??= (async () => {
-          while (pendingProgress) {
-            const p = pendingProgress;
-            pendingProgress = undefined;
-            await emit(status("TASK_STATE_WORKING", p.message, p.data));
+      progress: (message, data, opts) => {
+        if (ended) return Promise.resolve();
+        if (opts?.transient) {
+          const wait = transientAt + TRANSIENT_PROGRESS_MS - Date.now();
+          if (wait > 0) {
+            heldBack = { message, data };
+            heldTimer ??= setTimeout(() => {
+              heldTimer = undefined;
+              const p = heldBack;
+              heldBack = undefined;
+              if (p && !ended) void progress(p).catch(() => undefined);
+            }, wait);
+            return Promise.resolve();
           }
-          progressLoop = undefined;
-        })();
-        return progressLoop;
+        }
+        return progress({ message, data });
       },
       inputRequired: async (message, data) => {
         throw new InputRequiredSignal(message, data);
       },
       finishTask: (taskId, result) => finishTask(taskId, result, log),
     });
+    function progress(p: { message: string; data?: Record<string, unknown> }): Promise<void> {
+      transientAt = Date.now();
+      pendingProgress = p;
+      progressLoop ??= (async () => {
+        while (pendingProgress) {
+          const next = pendingProgress;
+          pendingProgress = undefined;
+          await emit(status("TASK_STATE_WORKING", next.message, next.data));
+        }
+        progressLoop = undefined;
+      })();
+      return progressLoop;
+    }
     const actor = createActor(taskMachine, {
       input: {
         taskId: item.taskId,
@@ -227,6 +250,8 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     actor.start();
     await toPromise(actor).catch(() => undefined);
     signal.removeEventListener("abort", onAbort);
+    ended = true;
+    clearTimeout(heldTimer);
     const snap = actor.getSnapshot();
     if (snap.value === "canceled") {
       log.info("task canceled");
@@ -319,12 +344,12 @@ class InputRequiredSignal extends Error {
 }
 
 function inspectBridge(ev: InspectionEvent, taskId: string, sink: NonNullable<WorkerDeps["inspect"]>): void {
-  // Only types and state names leave the process: events and context may carry PHI.
-  if (ev.type === "@xstate.snapshot") {
+  // Only types and state names leave the process: events and context may carry PHI. Only the task
+  // machine's own snapshots go out (each names the event that led to it); its invoked skill
+  // promise and the separate event records would add nothing an operator reads.
+  if (ev.type === "@xstate.snapshot" && ev.actorRef.sessionId === ev.rootId) {
     const snap = ev.snapshot as { value?: unknown; status?: string };
     sink({ taskId, type: ev.type, state: snap.value, event: (ev.event as { type?: string }).type });
-  } else if (ev.type === "@xstate.event") {
-    sink({ taskId, type: ev.type, event: (ev.event as { type?: string }).type });
   }
 }
 
