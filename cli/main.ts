@@ -310,6 +310,8 @@ program
   .action(async (o: { port: string }) => {
     const log = logger();
     const { startEmbeddedFhir } = await import("./fhir.js");
+    // Started with an IPC channel (a benchmark, a supervisor): leave when the parent goes away.
+    if (process.send) process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
     const fhir = await startEmbeddedFhir(log, Number(o.port));
     out(`FHIR R4 base URL: ${fhir.baseUrl}`);
     await serveUntilSignal(log, () => fhir.close());
