@@ -126,6 +126,8 @@ export function consentAgent(opts: ConsentAgentOptions) {
         service.invalidateConsents(typeof patientId === "string" ? patientId : undefined);
       });
       if (deferred) deferred.target = await JetStreamAuditLog.open({ js: ctx.bus.js, jsm: ctx.bus.jsm, tenant: ctx.tenant, chain: AUDIT_CHAIN, logger });
+      // On stop, the AuditEvents still queued for the FHIR mirror go out first.
+      return { close: () => service.flushAuditMirror() };
     },
   });
 }

@@ -71,6 +71,9 @@ describe("consent agent logic", () => {
     const d = await service.checkAccess(readReq());
     const entries = await audit.read(d.auditSeq);
     expect(entries[0]).toMatchObject({ seq: d.auditSeq, requester: "dr.lee", outcome: "success", patientId: "pt-1" });
+    // The mirror is off the decision path: it catches up, in one batch for entries made together.
+    await Promise.all([service.checkAccess(readReq()), service.checkAccess(readReq())]);
+    await service.flushAuditMirror();
     const events = await fhir.search("AuditEvent", { _count: 1000 });
     expect(events.entry!.length).toBe(audit.entries.length);
     const res = await service.queryAudit(AuditQueryInputSchema.parse({ patientId: "pt-1", verify: true }));

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { z } from "zod";
-import { IncidentDetector, toFhirAuditEvent, verifyChain, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
+import { IncidentDetector, verifyChain, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
 import { decideAccess, fromFhirConsent, toFhirConsent, type DecideOptions } from "../../clinical/consent/index.js";
 import { deidentifyResources, pseudonymFor, type PseudonymStore } from "../../clinical/deid/index.js";
 import { loadSafeHarbor } from "../../clinical/reference/safe-harbor.js";
@@ -11,6 +11,7 @@ import { FhirIdSchema } from "../../protocol/clinical/patient.js";
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
 import type { FhirClient, FhirJson } from "../../runtime/index.js";
+import { AuditMirror } from "./audit-mirror.js";
 
 /**
  * The consent agent's core: FHIR Consent records, access decisions, de-identification with stable
@@ -86,25 +87,33 @@ export class ConsentService {
   /** Consents per patient as last read, with the read time (ms since epoch, wall clock). */
   private readonly consentCache = new Map<string, { at: number; consents: Promise<ConsentRecord[]> }>();
 
+  /** The FHIR AuditEvent mirror, unless turned off. */
+  private readonly mirror: AuditMirror | undefined;
+
   constructor(private readonly opts: ConsentServiceOptions) {
     this.log = opts.logger;
+    this.mirror = (opts.mirrorAuditToFhir ?? true) ? new AuditMirror(opts.fhir, opts.logger) : undefined;
     this.now = opts.now ?? (() => new Date());
     this.detector = new IncidentDetector(opts.incidents);
   }
 
-  /** Appends to the audit trail, mirrors it to FHIR (best effort), and checks for incidents. */
+  /** Appends to the audit trail, queues it for the FHIR mirror, and checks for incidents. */
   async audit(record: Omit<AuditRecord, "time" | "severity" | "categories"> & Partial<Pick<AuditRecord, "time" | "severity" | "categories">>): Promise<AuditEntry> {
     const entry = await this.opts.audit.append({ time: this.now().toISOString(), severity: "normal", categories: [], ...record });
-    if (this.opts.mirrorAuditToFhir ?? true) {
-      // The chain is the record of truth; a FHIR outage must not block decisions, so the mirror is best effort.
-      await this.opts.fhir.create(toFhirAuditEvent(entry) as FhirJson).catch((err: unknown) => this.log.warn({ err: String(err), seq: entry.seq }, "audit mirror to FHIR failed"));
-    }
+    // The chain is the record of truth; a FHIR outage must not block decisions, so the mirror
+    // is best effort and off the decision path (batched, see AuditMirror).
+    this.mirror?.add(entry);
     const incident = this.detector.observe(entry);
     if (incident) {
       this.log.error({ kind: incident.kind, requester: incident.requester, count: incident.count }, "security incident");
       await this.opts.onIncident?.(incident);
     }
     return entry;
+  }
+
+  /** Resolves once every audit entry so far is on the FHIR server (or its failure logged). */
+  flushAuditMirror(): Promise<void> {
+    return this.mirror?.flush() ?? Promise.resolve();
   }
 
   /** Drops the cached consents of a patient (after a change here or a `consent-change` fact). */

@@ -53,12 +53,12 @@ function unwrap(out: unknown): unknown {
 }
 
 /**
- * Runs of at most this many genomes (populationSize x (generations + 1); the default config is
- * 3,660, a few milliseconds natively) search on the JS thread: on a busy machine the hop to
- * Node's worker pool and back can cost more than the search. Larger runs go to the pool, so the
- * event loop never waits long on a search.
+ * Runs of at most this many genomes (populationSize x (generations + 1)) search on the JS thread,
+ * where the hop to Node's worker pool and back would cost more than the search. Larger runs,
+ * the default config's 3,660 among them (a few milliseconds), go to the pool: an agent serving
+ * many plans keeps its event loop for messages while searches run on another core.
  */
-export const SYNC_MAX_GENOMES = 10_000;
+export const SYNC_MAX_GENOMES = 1_000;
 
 function nativeImpl(mod: NativeModule): OptimizerImpl {
   // One Rust-side copy per problem object: the 0.5 MB of arm tables cross the boundary once.

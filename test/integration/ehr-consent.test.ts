@@ -224,9 +224,11 @@ describe("the audit trail", () => {
     expect(entry).toMatchObject({ requester: "dr.lee", roles: ["clinician"], purposeOfUse: "TREAT", patientId: id, action: "read", outcome: "success", taskId: r.task.id });
     expect(entry.what).toContain(`Patient/${id}`);
 
-    const bundle = await fhirGet<{ entry?: { resource: { entity: { what: { identifier?: { value: string } }; detail?: { type: string; valueString: string }[] }[] } }[] }>(`AuditEvent?_count=1000`);
-    const mirrored = (bundle.entry ?? []).filter((e) => e.resource.entity.some((x) => x.detail?.some((d) => d.type === "hash" && d.valueString === entry.hash)));
-    expect(mirrored).toHaveLength(1);
+    type AuditEvents = { entry?: { resource: { entity: { what: { identifier?: { value: string } }; detail?: { type: string; valueString: string }[] }[] } }[] };
+    // The FHIR mirror follows the chain off the decision path: it catches up within moments.
+    const mirroredOf = (b: AuditEvents) => (b.entry ?? []).filter((e) => e.resource.entity.some((x) => x.detail?.some((d) => d.type === "hash" && d.valueString === entry.hash)));
+    await expect.poll(async () => mirroredOf(await fhirGet<AuditEvents>(`AuditEvent?_count=1000`)).length, { timeout: 5_000 }).toBe(1);
+    const bundle = await fhirGet<AuditEvents>(`AuditEvent?_count=1000`);
     const forPatient = (bundle.entry ?? []).filter((e) => e.resource.entity.some((x) => (x.what as { reference?: string }).reference === `Patient/${id}`));
     expect(forPatient).toHaveLength(after.length);
   });

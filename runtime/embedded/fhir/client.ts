@@ -178,7 +178,7 @@ export class FhirClient {
    */
   async batchGet(urls: readonly string[], signal?: AbortSignal): Promise<(FhirJson | HmsError)[]> {
     const body: FhirBundle = { resourceType: "Bundle", type: "batch", entry: urls.map((url) => ({ request: { method: "GET", url } })) as FhirBundle["entry"] };
-    const res = await this.call<FhirBundle>(`batch of ${urls.length} reads`, (s) => this.client.batch({ body, options: { signal: s } }), signal);
+    const res = await this.batch(body, signal, `batch of ${urls.length} reads`);
     const entries = res.entry ?? [];
     if (res.resourceType !== "Bundle" || entries.length !== urls.length) {
       throw new HmsError("DEPENDENCY_FAILED", `batch of ${urls.length} reads: FHIR server ${this.baseUrl} answered ${entries.length} entries`, { data: { dependency: "fhir", url: this.baseUrl } });
@@ -189,6 +189,11 @@ export class FhirClient {
       const outcome = (e as { response?: { outcome?: unknown } }).response?.outcome ?? e.resource;
       return this.toHmsError(`GET ${urls[i].split("?")[0]}`, { response: { status: status >= 400 ? status : 502, data: outcome } });
     });
+  }
+
+  /** A FHIR batch (`type: batch`): entries succeed or fail one by one; read each entry's `response.status`. */
+  batch(bundle: FhirBundle, signal?: AbortSignal, what = `batch of ${bundle.entry?.length ?? 0}`): Promise<FhirBundle> {
+    return this.call(what, (s) => this.client.batch({ body: bundle, options: { signal: s } }), signal);
   }
 
   transaction(bundle: FhirBundle, signal?: AbortSignal): Promise<FhirBundle> {
