@@ -99,5 +99,6 @@ function printProvenance(plan: AssembledPlan, say: (l: string) => void): void {
   say(`  • FHIR resources read: ${pv.fhirResources.length} (${pv.fhirResources.slice(0, 4).join(", ")}${pv.fhirResources.length > 4 ? ", …" : ""})`);
   say(`  • agents: ${pv.agents.map((a) => `${a.id} v${a.version}`).join(", ")}`);
   if (pv.optimizer) say(`  • optimizer: ${pv.optimizer.impl}, seed ${pv.optimizer.seed}, ${pv.optimizer.rounds} round(s), population ${String(pv.optimizer.config.populationSize)}, generations ${String(pv.optimizer.config.generations)}`);
-  say(`  • tasks: ${pv.referenceTaskIds.length} (${pv.referenceTaskIds.slice(0, 3).join(", ")}, …)`);
+  // Every call in order: a task by its id, a quick skill's answer (an A2A Message) by its message id.
+  for (const c of pv.calls) say(`  • ${c.agent}.${c.skill}: ${c.taskId ? `task ${c.taskId}` : `answer ${c.messageId ?? "?"}`}`);
 }

@@ -34,7 +34,18 @@ describe("concurrent plans", () => {
       // And no other plan's task shows up in its provenance.
       const others = results.filter((x) => x.patientId !== patientId).map((x) => x.task.id);
       for (const t of plan.provenance.referenceTaskIds) expect(others).not.toContain(t);
+      // Every call in order: quick skills answered with a Message, the optimizer's run as a task.
+      const calls = plan.provenance.calls;
+      expect(calls.slice(0, 2).map((c) => `${c.agent}.${c.skill}`)).toEqual(["consent.check_access", "ehr.get_patient_summary"]);
+      for (const c of calls) {
+        if (c.skill === "optimize_treatment") expect(plan.provenance.referenceTaskIds).toContain(c.taskId);
+        else expect(c.messageId, `${c.agent}.${c.skill}`).toMatch(/^[0-9a-f-]{36}$/);
+      }
+      expect(calls.filter((c) => c.skill === "verify_plan")).toHaveLength(plan.provenance.optimizer!.rounds);
     }
+    // No two plans share an answer.
+    const answers = results.flatMap((r) => (r.task.status.state === "TASK_STATE_INPUT_REQUIRED" ? AssembledPlanSchema.parse(r.out).provenance.calls.map((c) => c.messageId ?? c.taskId) : []));
+    expect(new Set(answers).size).toBe(answers.length);
     expect(results.filter((r) => r.task.status.state === "TASK_STATE_INPUT_REQUIRED").length).toBeGreaterThanOrEqual(18);
   }, 300_000);
 });

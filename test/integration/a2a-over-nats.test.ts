@@ -73,6 +73,33 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
     expect(seen.some((s) => s.kind === "artifactUpdate")).toBe(true);
   });
 
+  it("rate-limits transient progress to one update per 250 ms and drops what is still held back at the end", async () => {
+    const steps = async (input: Record<string, unknown>) => {
+      const out: { text: string; at: number }[] = [];
+      let last: number | undefined;
+      for await (const ev of client.sendMessageStream({ tenant: "", message: skillMessage("count_slowly", input), configuration: undefined, metadata: {} })) {
+        const p = ev.payload!;
+        if (p.$case !== "statusUpdate") continue;
+        last = p.value.status?.state;
+        const part = p.value.status?.message?.parts.find((x) => x.content?.$case === "text")?.content;
+        const text = part?.$case === "text" ? part.value : "";
+        if (/^step /.test(text)) out.push({ text, at: Date.parse(p.value.status!.timestamp!) });
+      }
+      expect(last).toBe(TaskState.TASK_STATE_COMPLETED);
+      return out;
+    };
+    // 30 steps over about 0.6 s: the first goes out, then at most one per 250 ms.
+    const many = await steps({ n: 30, stepMs: 20, transient: true });
+    expect(many[0].text).toBe("step 1 of 30");
+    expect(many.length).toBeGreaterThanOrEqual(2);
+    expect(many.length).toBeLessThanOrEqual(5);
+    for (let i = 1; i < many.length; i++) expect(many[i].at - many[i - 1].at).toBeGreaterThanOrEqual(240);
+    // The second of two quick steps is held back and the task ends first: the final status says more.
+    expect((await steps({ n: 2, stepMs: 5, transient: true })).map((s) => s.text)).toEqual(["step 1 of 2"]);
+    // Ordinary progress is not rate-limited.
+    expect((await steps({ n: 2, stepMs: 5 })).map((s) => s.text)).toEqual(["step 1 of 2", "step 2 of 2"]);
+  });
+
   it("resumes a task's event stream after a given sequence", async () => {
     const first = (await send("count_slowly", { n: 3, stepMs: 1 })) as Task;
     const all: number[] = [];

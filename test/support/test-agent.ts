@@ -31,15 +31,15 @@ export const lookup = defineSkill({
 export const count = defineSkill({
   verb: "count_slowly",
   title: "Count slowly",
-  description: "Counts to n, one step every stepMs, streaming each step as progress.",
-  input: z.object({ n: z.number().int().min(1).max(1000), stepMs: z.number().int().min(0).max(10_000).default(20) }),
+  description: "Counts to n, one step every stepMs, streaming each step as progress (transient progress when asked).",
+  input: z.object({ n: z.number().int().min(1).max(1000), stepMs: z.number().int().min(0).max(10_000).default(20), transient: z.boolean().default(false) }),
   output: z.object({ counted: z.number().int(), resumed: z.boolean(), pid: z.number().int() }),
   annotations: { readOnlyHint: true, idempotentHint: true },
   handler: async (input, ctx) => {
     for (let i = 1; i <= input.n; i++) {
       ctx.signal.throwIfAborted();
       await new Promise((r) => setTimeout(r, input.stepMs));
-      await ctx.progress(`step ${i} of ${input.n}`, { step: i });
+      await ctx.progress(`step ${i} of ${input.n}`, { step: i }, { transient: input.transient });
     }
     return { counted: input.n, resumed: ctx.redelivered, pid: process.pid };
   },
