@@ -42,4 +42,20 @@ describe("embedded FHIR searches by patient", () => {
       expect(ids(ours.body as never), q).toEqual(ids(theirs as never));
     }
   });
+
+  it("sorts by the current version of a resource after it changes (sort keys are per version)", async () => {
+    const q = "Observation?subject=Patient/pt-hepatitis-b&_sort=-date&_count=1000";
+    const [path, search] = q.split("?");
+    const before = ids((await engine.handle("GET", path, `?${search}`, undefined, {})).body as never).ids;
+    expect(before.length).toBeGreaterThan(2);
+    // Move the oldest observation to the future: it must now come first, in both engines.
+    const oldest = (await engine.handle("GET", `Observation/${before.at(-1)}`, "", undefined, {})).body as unknown as Record<string, unknown>;
+    const moved = { ...oldest, effectiveDateTime: "2099-01-01T00:00:00Z", effectivePeriod: undefined };
+    expect((await engine.handle("PUT", `Observation/${oldest.id}`, "", moved, {})).status).toBe(200);
+    await plain.repo.updateResource(moved as never);
+    const ours = ids((await engine.handle("GET", path, `?${search}`, undefined, {})).body as never).ids;
+    const [, theirs] = await plain.router.handleRequest({ method: "GET", url: q, pathname: "", params: {}, query: {}, body: undefined, headers: {} } as never, plain.repo);
+    expect(ours[0]).toBe(oldest.id);
+    expect(ours).toEqual(ids(theirs as never).ids);
+  });
 });

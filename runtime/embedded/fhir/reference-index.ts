@@ -14,7 +14,8 @@ import type { MemoryRepository } from "@medplum/fhir-router";
  * Sorting: Medplum's comparator re-parses the parameter's FHIRPath and evaluates it for both sides
  * of every comparison (about half of a sorted search). `sortedSearch` runs the same sorts, one
  * per rule in turn, with each resource's key (`JSON.stringify` of the value, compared with
- * localeCompare) computed once: same comparisons, same stable order, then the same offset/count.
+ * localeCompare) computed once per resource version and kept for the next search: same
+ * comparisons, same stable order, then the same offset/count.
  */
 
 /** Per stored resource: its version and every string it contains (plus `Type/id` of inline resources). */
@@ -73,7 +74,27 @@ function atomFor(expression: string): FhirPathAtom {
   return a;
 }
 
-/** MemoryRepository.searchSync's sort, offset and count, with sort keys computed once per resource. */
+/** Sort keys per resource (`Type/id`), valid for one version; cleared when it grows past the bound. */
+const sortKeys = new Map<string, { version: string; keys: Map<string, string> }>();
+const MAX_SORT_KEYED_RESOURCES = 200_000;
+
+function sortKeyOf(resource: Resource, expression: string): string {
+  const version = resource.meta?.versionId;
+  const compute = () => JSON.stringify(evalFhirPath(atomFor(expression), resource));
+  if (!version || !resource.id) return compute();
+  const ref = `${resource.resourceType}/${resource.id}`;
+  let slot = sortKeys.get(ref);
+  if (!slot || slot.version !== version) {
+    if (!slot && sortKeys.size >= MAX_SORT_KEYED_RESOURCES) sortKeys.clear();
+    slot = { version, keys: new Map() };
+    sortKeys.set(ref, slot);
+  }
+  let key = slot.keys.get(expression);
+  if (key === undefined) slot.keys.set(expression, (key = compute()));
+  return key;
+}
+
+/** MemoryRepository.searchSync's sort, offset and count, with sort keys computed once per resource version. */
 function sortedSearch(search: SearchSync, req: SearchRequest): Bundle {
   if (!req.sortRules?.length) return search(req);
   const unsorted = search({ ...req, sortRules: undefined, offset: undefined, count: undefined });
@@ -81,9 +102,8 @@ function sortedSearch(search: SearchSync, req: SearchRequest): Bundle {
   for (const rule of req.sortRules) {
     const expression = globalSchema.types[req.resourceType]?.searchParams?.[rule.code]?.expression;
     if (!expression) continue; // Medplum's comparator returns 0 for every pair: a stable no-op
-    const atom = atomFor(expression);
     const keys = new Map<unknown, string>();
-    for (const e of entry) keys.set(e, JSON.stringify(evalFhirPath(atom, e.resource)));
+    for (const e of entry) keys.set(e, sortKeyOf(e.resource!, expression));
     const dir = rule.descending ? -1 : 1;
     entry = entry.sort((a, b) => keys.get(a)!.localeCompare(keys.get(b)!) * dir);
   }
