@@ -65,8 +65,9 @@ export interface SkillContext {
    * Streams an A2A status update (TASK_STATE_WORKING with this text and data). Updates that come
    * faster than they can be stored coalesce: the latest one always arrives, some between may not.
    * A `transient` update (a search's generation count, a relayed sub-task's progress) is also
-   * rate-limited to one per {@link TRANSIENT_PROGRESS_MS} per task, and one still held back when
-   * the task ends is dropped: the final status says more.
+   * rate-limited: it goes out at least {@link TRANSIENT_PROGRESS_MS} after the task's previous
+   * update (its start included), newer ones replacing older ones meanwhile, and one still held back
+   * when the task ends is dropped: the final status says more.
    */
   progress(message: string, data?: Record<string, unknown>, opts?: { transient?: boolean }): Promise<void>;
   /** Calls another agent's skill over the bus (A2A SendMessage) and returns its validated output. */

@@ -183,6 +183,8 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       return;
     }
     await emit(status("TASK_STATE_WORKING", redelivered ? `${item.skill}: resumed on ${d.instanceId}` : `${item.skill}: started`));
+    // The start is a status update too: transient progress waits its turn after it.
+    transientAt = Date.now();
     const ctx = d.context(item, {
       agentId: d.agentId,
       taskId: item.taskId,

@@ -88,14 +88,13 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
       expect(last).toBe(TaskState.TASK_STATE_COMPLETED);
       return out;
     };
-    // 30 steps over about 0.6 s: the first goes out, then at most one per 250 ms.
+    // 30 steps over about 0.6 s: at most one per 250 ms after the start, each the newest step then.
     const many = await steps({ n: 30, stepMs: 20, transient: true });
-    expect(many[0].text).toBe("step 1 of 30");
-    expect(many.length).toBeGreaterThanOrEqual(2);
-    expect(many.length).toBeLessThanOrEqual(5);
+    expect(many.length).toBeGreaterThanOrEqual(1);
+    expect(many.length).toBeLessThanOrEqual(4);
     for (let i = 1; i < many.length; i++) expect(many[i].at - many[i - 1].at).toBeGreaterThanOrEqual(240);
-    // The second of two quick steps is held back and the task ends first: the final status says more.
-    expect((await steps({ n: 2, stepMs: 5, transient: true })).map((s) => s.text)).toEqual(["step 1 of 2"]);
+    // Two quick steps are held back and the task ends first: the final status says more.
+    expect(await steps({ n: 2, stepMs: 5, transient: true })).toEqual([]);
     // Ordinary progress is not rate-limited.
     expect((await steps({ n: 2, stepMs: 5 })).map((s) => s.text)).toEqual(["step 1 of 2", "step 2 of 2"]);
   });
