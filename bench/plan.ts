@@ -95,15 +95,13 @@ async function invoke(agentId: string, verb: string, input: unknown, principal: 
   if (!skill) throw new HmsError("AGENT_UNAVAILABLE", `${agentId}.${verb}`);
   const parsed = skill.input.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error);
-  const called: string[] = [];
   const calls: CallRecord[] = [];
   const ctx: SkillContext = {
-    agentId, taskId, contextId: taskId, traceId: "", principal, logger, signal: new AbortController().signal, redelivered: false, calledTaskIds: called, calls,
+    agentId, taskId, contextId: taskId, traceId: "", principal, logger, signal: new AbortController().signal, redelivered: false, calls,
     state: memState(agentId),
     progress: async () => undefined,
     call: async <T>(a: string, v: string, i: unknown, o?: { principal?: Principal }) => {
       const id = randomUUID();
-      called.push(id);
       calls.push({ agentId: a, skill: v, taskId: id });
       return (await invoke(a, v, i, o?.principal ?? principal, id)) as T;
     },

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { toFhirAuditEvent } from "../../clinical/audit/index.js";
 import type { AuditEntry } from "../../protocol/clinical/consent.js";
-import type { FhirBundle, FhirClient } from "../../runtime/index.js";
+import type { FhirBundle, FhirClient, FhirJson } from "../../runtime/index.js";
 
 /** Most AuditEvents written in one batch request. */
 export const MAX_MIRROR_BATCH = 100;
@@ -38,7 +38,7 @@ export class AuditMirror {
         const res = await this.fhir.batch({
           resourceType: "Bundle",
           type: "batch",
-          entry: batch.map((e) => ({ resource: toFhirAuditEvent(e) as FhirBundle, request: { method: "POST", url: "AuditEvent" } })) as FhirBundle["entry"],
+          entry: batch.map((e) => ({ resource: toFhirAuditEvent(e) as FhirJson, request: { method: "POST", url: "AuditEvent" } })) as FhirBundle["entry"],
         });
         const failed = (res.entry ?? []).map((e, i) => [seqs[i], e.response?.status ?? ""] as const).filter(([, status]) => !/^2\d\d/.test(status));
         if (failed.length) this.log.warn({ failed }, "audit mirror to FHIR: some AuditEvents were refused");

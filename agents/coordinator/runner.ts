@@ -13,10 +13,8 @@ export interface PlanRecord {
   planId: string;
   request: PlanRequest & { requester: Principal };
   snapshot: unknown;
-  /** Task ids of the calls that answered with a task, in order. */
-  referenceTaskIds: string[];
   /** Every call the plan made, in order (a task id, or a stateless answer's message id). */
-  calls?: CallRecord[];
+  calls: CallRecord[];
   /** Agents consulted and their card versions. */
   agents: Record<string, string>;
   updatedAt: string;
@@ -47,10 +45,9 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
   const requester = record.request.requester;
   const stepId = (step: string, round: number) => `${planId}:${step}:${round}`;
   const call = async <T>(agentId: string, verb: string, input: unknown, messageId: string, principal: Principal, onProgress?: (m: string) => void): Promise<T> => {
-    const [tasksBefore, callsBefore] = [ctx.calledTaskIds.length, ctx.calls.length];
+    const before = ctx.calls.length;
     const out = await ctx.call<T>(agentId, verb, input, { principal, messageId, onProgress, timeoutMs: 120_000 });
-    record.referenceTaskIds.push(...ctx.calledTaskIds.slice(tasksBefore));
-    (record.calls ??= []).push(...ctx.calls.slice(callsBefore));
+    record.calls.push(...ctx.calls.slice(before));
     if (!record.agents[agentId]) record.agents[agentId] = (await ctx.agentCard(agentId))?.version ?? "unknown";
     return out;
   };
@@ -192,8 +189,8 @@ export function viewOf(record: PlanRecord): AssembledPlan {
       agents: Object.entries(record.agents).map(([id, version]) => ({ id, version })),
       ...(c.optimizer ? { optimizer: { impl: c.optimizer.impl, seed: c.optimizer.config.seed, config: c.optimizer.config as unknown as Record<string, unknown>, rounds: c.round } } : {}),
       findings: c.findings,
-      referenceTaskIds: [...new Set(record.referenceTaskIds)],
-      calls: (record.calls ?? []).map((c) => ({ agent: c.agentId, skill: c.skill, ...(c.taskId ? { taskId: c.taskId } : {}), ...(c.messageId ? { messageId: c.messageId } : {}) })),
+      referenceTaskIds: [...new Set(record.calls.flatMap((c) => (c.taskId ? [c.taskId] : [])))],
+      calls: record.calls.map((c) => ({ agent: c.agentId, skill: c.skill, ...(c.taskId ? { taskId: c.taskId } : {}), ...(c.messageId ? { messageId: c.messageId } : {}) })),
     },
     ...(c.written ? { written: c.written } : {}),
     ...(c.decision ? { decision: c.decision } : {}),

@@ -28,7 +28,6 @@ export function coordinatorSkills(opts: RunnerOptions) {
         planId,
         request: { ...input, requester },
         snapshot: undefined,
-        referenceTaskIds: [],
         calls: [],
         agents: {},
         updatedAt: new Date().toISOString(),

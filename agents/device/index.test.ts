@@ -19,7 +19,7 @@ function contexts() {
     agentId: "device", tenant: "t", instanceId: "i", logger, signal: new AbortController().signal, state,
     call: async () => { throw new Error("no calls"); }, publish, subscribe: () => () => {},
   } as unknown as AgentContext;
-  const skillCtx = { agentId: "device", taskId: "t1", contextId: "c1", traceId: "x", principal: { subject: "nurse-1", roles: ["nurse"] }, logger, signal: new AbortController().signal, progress: async () => {}, call: async () => { throw new Error("no"); }, publish, state, calledTaskIds: [], redelivered: false } as unknown as SkillContext;
+  const skillCtx = { agentId: "device", taskId: "t1", contextId: "c1", traceId: "x", principal: { subject: "nurse-1", roles: ["nurse"] }, logger, signal: new AbortController().signal, progress: async () => {}, call: async () => { throw new Error("no"); }, publish, state, calls: [], redelivered: false } as unknown as SkillContext;
   return { published, agentCtx, skillCtx };
 }
 

@@ -37,7 +37,7 @@ function ctx(principal: Principal | undefined, progress: string[] = []): SkillCo
       throw new Error(`unexpected ${agentId}.${verb}`);
     },
     publish: async () => {},
-    calledTaskIds: [],
+    calls: [],
     redelivered: false,
   };
   return c as unknown as SkillContext;

@@ -9,7 +9,7 @@ function ctx(progress: { message: string; data?: Record<string, unknown> }[] = [
   return {
     agentId: "optimizer", taskId: "t1", contextId: "c1", traceId: "tr", principal: undefined, logger: pino({ level: "silent" }),
     signal: new AbortController().signal, progress: async (message, data) => { progress.push({ message, data }); },
-    call: async () => { throw new Error("no calls in unit tests"); }, publish: async () => {}, calledTaskIds: [], redelivered: false,
+    call: async () => { throw new Error("no calls in unit tests"); }, publish: async () => {}, calls: [], redelivered: false,
   } as Partial<SkillContext> as SkillContext; // only what these handlers use
 }
 const [optimize, biomarkers, genotype] = optimizerSkills({ impl: () => tsImpl });

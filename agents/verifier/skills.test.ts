@@ -8,7 +8,7 @@ import { verifierSkills } from "./skills.js";
 
 const ctx = {
   agentId: "verifier", taskId: "t1", contextId: "c1", traceId: "tr", principal: undefined, logger: pino({ level: "silent" }),
-  signal: new AbortController().signal, progress: async () => {}, call: async () => { throw new Error("no calls"); }, publish: async () => {}, calledTaskIds: [], redelivered: false,
+  signal: new AbortController().signal, progress: async () => {}, call: async () => { throw new Error("no calls"); }, publish: async () => {}, calls: [], redelivered: false,
 } as Partial<SkillContext> as SkillContext; // only what these handlers use
 const [verify, simulate, alternatives] = verifierSkills({ impl: () => tsImpl });
 

@@ -87,7 +87,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     h.set(HEADERS.traceparent, traceparent ?? newTraceparent());
     bus.nc.publish(subjects.topic(tenant, topicType, def.id), enc.encode(JSON.stringify(data)), { headers: h });
   };
-  const call = <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: { tasks: string[]; calls: CallRecord[] }) =>
+  const call = <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: CallRecord[]) =>
     async (agentId: string, verb: string, input: unknown, o: CallOptions = {}): Promise<T> => {
       const r = await client.invoke<T>(agentId, verb, input, {
         principal: o.principal ?? principalDefault ?? agentPrincipal(def.id),
@@ -99,8 +99,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         // Agent-to-agent calls ride out a restarting peer (the retry reuses the messageId).
         retries: o.retries ?? 3,
       });
-      if (r.task) record?.tasks.push(r.task.id);
-      record?.calls.push({ agentId, skill: verb, ...(r.task ? { taskId: r.task.id } : { messageId: r.messageId }) });
+      record?.push({ agentId, skill: verb, ...(r.task ? { taskId: r.task.id } : { messageId: r.messageId }) });
       return r.output as T;
     };
 
@@ -121,14 +120,13 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     concurrency: opts.concurrency,
     inspect: (ev) => bus.nc.publish(xstateSubject, enc.encode(JSON.stringify({ ...ev, agentId: def.id, instanceId, at: Date.now() }))),
     context: (item, base) => {
-      const record = { tasks: [] as string[], calls: [] as CallRecord[] };
+      const calls: CallRecord[] = [];
       return {
         ...base,
-        calledTaskIds: record.tasks,
-        calls: record.calls,
+        calls,
         state,
         agentCard: (id) => client.card(id),
-        call: call(item.principal, item.traceparent, record),
+        call: call(item.principal, item.traceparent, calls),
         publish: (type, data) => publish(type, data, item.traceparent),
       };
     },
@@ -137,7 +135,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
   // context minus task machinery.
   const runInline = async (skill: SkillDef, parsed: unknown, callState: CallState): Promise<unknown> => {
     const taskId = `inline-${randomUUID()}`;
-    const record = { tasks: [] as string[], calls: [] as CallRecord[] };
+    const calls: CallRecord[] = [];
     const ctx: SkillContext = {
       agentId: def.id,
       taskId,
@@ -147,12 +145,11 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       logger: logger.child({ traceId: traceIdOf(callState.traceparent), skill: skill.verb }),
       signal: AbortSignal.timeout(Math.max(1, callState.deadline - Date.now())),
       redelivered: false,
-      calledTaskIds: record.tasks,
-      calls: record.calls,
+      calls,
       state,
       agentCard: (id) => client.card(id),
       progress: async () => undefined,
-      call: call(callState.principal, callState.traceparent, record),
+      call: call(callState.principal, callState.traceparent, calls),
       publish: (type, data) => publish(type, data, callState.traceparent),
       inputRequired: async () => {
         throw new HmsError("UNSUPPORTED_OPERATION", `stateless skill ${skill.verb} cannot wait for input`);

@@ -78,9 +78,10 @@ export interface SkillContext {
   agentCard(agentId: string): Promise<{ name: string; version: string } | undefined>;
   /** Durable state shared by the agent's instances (snapshots, registries). */
   state: AgentState;
-  /** Ids of the tasks this one called (for provenance and the result artifact's `calledTaskIds`). */
-  readonly calledTaskIds: readonly string[];
-  /** Every call this one made, in order, tasks and stateless answers alike. */
+  /**
+   * Every call this one made, in order, tasks and stateless answers alike (for provenance; the
+   * result artifact lists the called task ids as `calledTaskIds`).
+   */
   readonly calls: readonly CallRecord[];
   /** True when this task was picked up again after its first instance died. */
   readonly redelivered: boolean;

@@ -28,7 +28,7 @@ export interface WorkerDeps {
   skills: ReadonlyMap<string, SkillDef>;
   logger: Logger;
   /** Builds the handler's context (bus calls, publish) for one task. */
-  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calledTaskIds" | "calls" | "state" | "agentCard">): SkillContext;
+  context(item: WorkItem, base: Omit<SkillContext, "call" | "publish" | "calls" | "state" | "agentCard">): SkillContext;
   /** @defaultValue DEFAULT_ACK_WAIT_MS */
   ackWaitMs?: number;
   /** @defaultValue DEFAULT_CONCURRENCY */
@@ -220,12 +220,17 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       finishTask: (taskId, result) => finishTask(taskId, result, log),
     });
     function progress(p: { message: string; data?: Record<string, unknown> }): Promise<void> {
-      transientAt = Date.now();
+      // Whatever goes out now supersedes a transient update still held back.
+      heldBack = undefined;
+      clearTimeout(heldTimer);
+      heldTimer = undefined;
       pendingProgress = p;
       progressLoop ??= (async () => {
         while (pendingProgress) {
           const next = pendingProgress;
           pendingProgress = undefined;
+          // The rate limit counts from the update's own timestamp (a write in flight delays it).
+          transientAt = Date.now();
           await emit(status("TASK_STATE_WORKING", next.message, next.data));
         }
         progressLoop = undefined;
@@ -263,7 +268,7 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
           artifactUpdate: {
             taskId: item.taskId,
             contextId: item.contextId,
-            artifact: { artifactId: `${item.taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: snap.context.output, mediaType: SKILL_CALL_MEDIA_TYPE }], metadata: { calledTaskIds: [...ctx.calledTaskIds] } },
+            artifact: { artifactId: `${item.taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: snap.context.output, mediaType: SKILL_CALL_MEDIA_TYPE }], metadata: { calledTaskIds: ctx.calls.flatMap((c) => (c.taskId ? [c.taskId] : [])) } },
             lastChunk: true,
           },
         },
