@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
-import { AgentCard, Message, Task, StreamResponse, TaskState, Role } from "@a2a-js/sdk";
+import { AgentCard, Message, Task, StreamResponse, TaskState } from "@a2a-js/sdk";
 import { ClientFactory, ClientFactoryOptions, type Client } from "@a2a-js/sdk/client";
 import {
   AgentCardSchema, HEADERS, HmsError, MessageSchema, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, SkillErrorSchema, TaskSchema, newTraceparent,
   type ErrorCode, type Principal, type WireMessage, type WireTask, ERROR_CODES,
 } from "../../protocol/index.js";
-import { DEFAULT_RPC_TIMEOUT_MS, NatsTransportFactory } from "./nats-transport.js";
+import { DEFAULT_RPC_TIMEOUT_MS, NatsTransportFactory, TIMEOUT_PARAM } from "./nats-transport.js";
 
 export interface SkillCallOptions {
   principal?: Principal;
@@ -89,7 +89,7 @@ export class BusClient {
     const p: Record<string, string> = { [HEADERS.traceparent]: opts.traceparent ?? newTraceparent() };
     if (opts.caller) p[HEADERS.caller] = opts.caller;
     if (opts.principal) p[HEADERS.principal] = JSON.stringify(opts.principal);
-    if (opts.timeoutMs) p["HMS-Timeout-Ms"] = String(opts.timeoutMs);
+    if (opts.timeoutMs) p[TIMEOUT_PARAM] = String(opts.timeoutMs);
     if (opts.lastSeq !== undefined) p[HEADERS.lastSeq] = String(opts.lastSeq);
     return p;
   }
@@ -254,4 +254,3 @@ export function outcome<T>(agentId: string, verb: string, task: WireTask): T | u
   throw new HmsError("DEADLINE_EXCEEDED", `${agentId}.${verb} still ${state} when the call ended`, { data: { agentId, taskId: task.id, state } });
 }
 
-export { Role };

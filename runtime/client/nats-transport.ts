@@ -9,6 +9,8 @@ import { A2A_PROTOCOL_VERSION, HEADERS, HmsError, NATS_BINDING, newTraceparent, 
 
 export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
 export const DEFAULT_STREAM_TIMEOUT_MS = 120_000;
+/** Service parameter carrying the caller's timeout to the transport (not sent on the wire). */
+export const TIMEOUT_PARAM = "HMS-Timeout-Ms";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -55,7 +57,7 @@ export class NatsTransport implements Transport {
   }
 
   private timeoutOf(options: RequestOptions | undefined, fallback: number): number {
-    const t = Number(options?.serviceParameters?.["HMS-Timeout-Ms"]);
+    const t = Number(options?.serviceParameters?.[TIMEOUT_PARAM]);
     return Number.isFinite(t) && t > 0 ? t : fallback;
   }
 

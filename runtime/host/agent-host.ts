@@ -3,7 +3,7 @@ import { headers as natsHeaders } from "@nats-io/nats-core";
 import { AgentCard } from "@a2a-js/sdk";
 import type { Logger } from "pino";
 import {
-  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, invalidInput, newTraceparent, parseSubject, subjects, traceIdOf,
+  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, invalidInput, newTraceparent, parseSubject, subjects, token, traceIdOf,
   type WireAgentCard,
 } from "../../protocol/index.js";
 import { connectBus, type Bus } from "../bus/connect.js";
@@ -143,7 +143,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
       traceId: traceIdOf(callState.traceparent) ?? "",
       principal: callState.principal,
       logger: logger.child({ traceId: traceIdOf(callState.traceparent), skill: skill.verb }),
-      signal: AbortSignal.timeout(Math.max(1, callState.deadline - Date.now())),
+      signal: AbortSignal.any([AbortSignal.timeout(Math.max(1, callState.deadline - Date.now())), shutdown.signal]),
       redelivered: false,
       calls,
       state,
@@ -194,7 +194,8 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     publish: (type, data) => publish(type, data),
     state,
     subscribe: (type, source, fn) => {
-      const sub = bus.nc.subscribe(`a2a.v1.${tenant}.topic.${type}.${source === "*" ? "*" : source}`, {
+      // Tokens are checked (no `.` or `>` slips in); `*` is allowed as the whole source only.
+      const sub = bus.nc.subscribe(source === "*" ? `a2a.v1.${token(tenant, "tenant")}.topic.${token(type, "topic type")}.*` : subjects.topic(tenant, type, source), {
         callback: (_e, m) => {
           let data: unknown;
           try {

@@ -262,18 +262,17 @@ export class DurableRequestHandler implements A2ARequestHandler {
   private async readable(taskId: string, ctx: ServerCallContext): Promise<StoredTask> {
     const stored = await this.d.store.load(taskId);
     const p = this.call(ctx).principal;
-    const privileged = !p || p.roles.includes("admin") || p.roles.includes("agent") || p.roles.includes("operator");
-    if (!stored || (!privileged && stored.owner !== p.subject)) throw new TaskNotFoundError(`Task not found: ${taskId}`);
+    if (!stored || (!sees(p) && stored.owner !== p?.subject)) throw new TaskNotFoundError(`Task not found: ${taskId}`);
     return stored;
   }
 
   async listTasks(params: ListTasksRequest, ctx: ServerCallContext): Promise<ListTasksResponse> {
     const p = this.call(ctx).principal;
-    const privileged = !p || p.roles.includes("admin") || p.roles.includes("agent") || p.roles.includes("operator");
+    const privileged = sees(p);
     const status = params.status ? (taskStateToJSON(params.status) as TaskStateName) : undefined;
     const all = (await this.d.store.list()).filter(
       (s) =>
-        (privileged || s.owner === p.subject) &&
+        (privileged || s.owner === p?.subject) &&
         (!params.contextId || s.task.contextId === params.contextId) &&
         (!status || s.task.status.state === status) &&
         (!params.statusTimestampAfter || (s.task.status.timestamp ?? "") > params.statusTimestampAfter),
@@ -304,7 +303,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
         },
       },
     };
-    const after = await emitEvent(this.d, params.id, ev);
+    const after = (await emitEvent(this.d, params.id, () => [ev]))?.stored;
     // Tell whichever instance runs it to stop (every instance listens; no queue group).
     this.d.nc.publish(subjects.cancel(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify({ taskId: params.id })));
     if (!after || after.task.status.state !== "TASK_STATE_CANCELED") throw new TaskNotCancelableError(`Task not cancelable: ${params.id} finished first`);
@@ -336,17 +335,27 @@ function withSeq(ev: WireStreamResponse, seq: number): StreamResponse {
 }
 
 /**
- * Appends one event to a task: reserves the next sequence number by compare-and-set on the stored
- * task (which also folds the event in), then publishes it. Terminal tasks take no more events.
+ * Appends events to a task in one compare-and-set on the stored task (which reserves their
+ * sequence numbers and folds them in), then publishes them. `make` builds the events from the
+ * current task and may throw to refuse. Terminal tasks take no more events: `changed` is false.
  */
 export async function emitEvent(
   d: { js: JetStreamClient; store: KvTaskStore; tenant: string },
   taskId: string,
-  ev: WireStreamResponse,
-): Promise<StoredTask | undefined> {
-  const r = await d.store.update(taskId, (cur) => ({ ...cur, task: applyEvent(cur.task, ev), seq: cur.seq + 1, updatedAt: new Date().toISOString() }));
-  if (r?.changed) await appendEvent(d.js, d.tenant, taskId, r.stored.seq, ev, r.stored.traceparent);
-  return r?.stored;
+  make: (cur: StoredTask) => WireStreamResponse[],
+): Promise<{ stored: StoredTask; changed: boolean } | undefined> {
+  let evs: WireStreamResponse[] = [];
+  const r = await d.store.update(taskId, (cur) => {
+    evs = make(cur);
+    return { ...cur, task: evs.reduce(applyEvent, cur.task), seq: cur.seq + evs.length, updatedAt: new Date().toISOString() };
+  });
+  if (r?.changed) await Promise.all(evs.map((ev, i) => appendEvent(d.js, d.tenant, taskId, r.stored.seq - evs.length + 1 + i, ev, r.stored.traceparent)));
+  return r;
+}
+
+/** Whether a caller sees every task of the tenant (no principal: an in-process caller; admins, agents, operators). */
+function sees(p: Principal | undefined): boolean {
+  return !p || p.roles.includes("admin") || p.roles.includes("agent") || p.roles.includes("operator");
 }
 
 /** A UUID-shaped task id derived from (agent, messageId): the idempotency key of SendMessage. */

@@ -10,6 +10,7 @@ import {
 import type { SkillDef } from "./define.js";
 import { CALL_STATE_KEY, type CallState } from "./handler.js";
 import { DEFAULT_RPC_TIMEOUT_MS } from "../client/nats-transport.js";
+import { REQUIRE_TASK_METADATA } from "../client/bus-client.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -104,7 +105,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
         return fail(id, JSONRPC_CODES.INVALID_PARAMS, `invalid ${HEADERS.principal} header: ${he.message}`);
       }
     }
-    let skill: string | undefined;
+    let skill: SkillDef | undefined;
     let skillInput: unknown;
     if (method === "SendMessage" || method === "SendStreamingMessage") {
       const parts = (params.data as { message: { parts: Array<Record<string, unknown>> } }).message.parts;
@@ -122,7 +123,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
         const e = invalidInput(input.error, `input of ${call.data.skill}`);
         return fail(id, JSONRPC_CODES.INVALID_PARAMS, e.message, e.toJsonRpc().data);
       }
-      skill = call.data.skill;
+      skill = def;
       skillInput = input.data;
     }
     const traceparent = traceIdOf(h?.get(HEADERS.traceparent)) ? h!.get(HEADERS.traceparent) : newTraceparent();
@@ -133,12 +134,12 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       traceparent,
       deadline: Number.isFinite(deadlineHdr) && deadlineHdr > 0 ? deadlineHdr : Date.now() + DEFAULT_RPC_TIMEOUT_MS,
       lastSeq: lastSeqHdr !== undefined && lastSeqHdr !== "" && Number.isInteger(Number(lastSeqHdr)) ? Number(lastSeqHdr) : undefined,
-      skill,
+      skill: skill?.verb,
       caller: /^[a-z][a-z0-9-]{0,30}$/.test(h?.get(HEADERS.caller) ?? "") ? h!.get(HEADERS.caller) : undefined,
     };
     const ctx = new ServerCallContext({ requestedVersion: h?.get(HEADERS.version) || "0.3", state: new Map([[CALL_STATE_KEY, state]]) });
-    const wantsTask = (params.data as { message?: { metadata?: Record<string, unknown> } }).message?.metadata?.["hms/task"] === "required";
-    if (method === "SendMessage" && skill && d.runInline && d.skills.get(skill)!.stateless && !wantsTask) {
+    const wantsTask = (params.data as { message?: { metadata?: Record<string, unknown> } }).message?.metadata?.[REQUIRE_TASK_METADATA] === "required";
+    if (method === "SendMessage" && skill && d.runInline && skill.stateless && !wantsTask) {
       // A2A §3.1.1: a stateless answer is a Message; no task is stored.
       const message = (params.data as { message: { messageId: string; contextId?: string } }).message;
       const answer = (data: unknown, failed: boolean) => ({
@@ -150,17 +151,17 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
             role: "ROLE_AGENT",
             ...(message.contextId ? { contextId: message.contextId } : {}),
             parts: [{ data, mediaType: SKILL_CALL_MEDIA_TYPE }],
-            metadata: { skill, "hms/outcome": failed ? "failed" : "completed", "hms/inReplyTo": message.messageId },
+            metadata: { skill: skill.verb, "hms/outcome": failed ? "failed" : "completed", "hms/inReplyTo": message.messageId },
           },
         },
       });
       try {
-        const out = await d.runInline(d.skills.get(skill)!, skillInput, state);
+        const out = await d.runInline(skill, skillInput, state);
         reply(answer(out, false));
         d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok: true });
       } catch (err) {
         const he = HmsError.from(err);
-        if (he.code === "INTERNAL") d.logger.error({ err, skill }, "stateless skill failed");
+        if (he.code === "INTERNAL") d.logger.error({ err, skill: skill.verb }, "stateless skill failed");
         reply(answer({ error: he.toJSON() }, true));
         d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok: false });
       }

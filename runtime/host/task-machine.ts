@@ -7,8 +7,8 @@ import { fromPromise, setup } from "xstate";
  */
 export const taskMachine = setup({
   types: {
-    context: {} as { taskId: string; skill: string; run: (signal: AbortSignal) => Promise<unknown>; output?: unknown; error?: unknown },
-    input: {} as { taskId: string; skill: string; run: (signal: AbortSignal) => Promise<unknown> },
+    context: {} as { run: (signal: AbortSignal) => Promise<unknown>; output?: unknown; error?: unknown },
+    input: {} as { run: (signal: AbortSignal) => Promise<unknown> },
     events: {} as { type: "CANCEL" },
   },
   actors: {
@@ -16,7 +16,7 @@ export const taskMachine = setup({
   },
 }).createMachine({
   id: "task",
-  context: ({ input }) => ({ taskId: input.taskId, skill: input.skill, run: input.run }),
+  context: ({ input }) => ({ run: input.run }),
   initial: "working",
   states: {
     working: {

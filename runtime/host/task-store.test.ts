@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WireStreamResponse, WireTask } from "../../protocol/index.js";
-import { applyEvent, newTask, withHistoryLength } from "./task-store.js";
+import type { KV } from "@nats-io/kv";
+import { KvTaskStore, applyEvent, newTask, withHistoryLength, type StoredTask } from "./task-store.js";
 import { taskIdFor } from "./handler.js";
 
 const msg = { messageId: "m1", role: "ROLE_USER" as const, parts: [{ text: "hi" }] };
@@ -41,5 +42,42 @@ describe("task ids derived from messageId (the idempotency key)", () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(taskIdFor("consent", "m-1")).not.toBe(a);
     expect(taskIdFor("ehr", "m-2")).not.toBe(a);
+  });
+});
+
+describe("listing tasks", () => {
+  // A stand-in for the KV bucket: keys in write order, like JetStream's last-per-subject listing.
+  function memoryKv(): KV {
+    const entries = new Map<string, { value: Uint8Array; revision: number }>();
+    let rev = 0;
+    return {
+      async create(k: string, v: Uint8Array) {
+        entries.set(k, { value: v, revision: ++rev });
+        return rev;
+      },
+      async get(k: string) {
+        const e = entries.get(k);
+        return e ? { ...e, operation: "PUT" } : null;
+      },
+      async update(k: string, v: Uint8Array) {
+        entries.delete(k);
+        entries.set(k, { value: v, revision: ++rev });
+        return rev;
+      },
+      async keys() {
+        return (async function* () {
+          yield* entries.keys();
+        })();
+      },
+    } as unknown as KV;
+  }
+  const stored = (id: string, at: string): StoredTask => ({ task: newTask(id, "c", msg, {}), seq: 1, agentId: "a", skill: "s", owner: "o", updatedAt: at });
+
+  it("returns the most recently updated tasks first, even past the limit", async () => {
+    const store = new KvTaskStore(memoryKv(), "t");
+    for (const [id, at] of [["old", "2026-01-01"], ["mid", "2026-01-02"], ["new", "2026-01-03"]] as const) await store.create(stored(id, at));
+    await store.update("old", (cur) => ({ ...cur, updatedAt: "2026-01-04" }));
+    expect((await store.list(2)).map((s) => s.task.id)).toEqual(["old", "new"]);
+    expect((await store.list()).map((s) => s.task.id)).toEqual(["old", "new", "mid"]);
   });
 });

@@ -52,17 +52,17 @@ export class KvTaskStore {
    * Applies `mutate` with compare-and-set, retrying on concurrent writers. Returns the stored value
    * and whether it changed (a terminal task, or mutate returning undefined, leaves it unchanged).
    */
-  async update(taskId: string, mutate: (cur: StoredTask) => StoredTask | undefined): Promise<{ stored: StoredTask; changed: boolean } | undefined> {
+  async update(taskId: string, mutate: (cur: StoredTask) => StoredTask | undefined): Promise<{ stored: StoredTask; revision: number; changed: boolean } | undefined> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const e = await this.kv.get(this.key(taskId));
       if (!e || e.operation !== "PUT") return undefined;
       const cur = JSON.parse(dec.decode(e.value)) as StoredTask;
-      if (isTerminal(cur.task.status.state)) return { stored: cur, changed: false };
+      if (isTerminal(cur.task.status.state)) return { stored: cur, revision: e.revision, changed: false };
       const next = mutate(cur);
-      if (!next) return { stored: cur, changed: false };
+      if (!next) return { stored: cur, revision: e.revision, changed: false };
       try {
-        await this.kv.update(this.key(taskId), enc.encode(JSON.stringify(next)), e.revision);
-        return { stored: next, changed: true };
+        const revision = await this.kv.update(this.key(taskId), enc.encode(JSON.stringify(next)), e.revision);
+        return { stored: next, revision, changed: true };
       } catch {
         // revision moved: read again
       }
@@ -91,22 +91,21 @@ export class KvTaskStore {
         // moved on: take the slow path
       }
     }
-    const r = await this.update(taskId, mutate);
-    if (!r) return undefined;
-    const fresh = await this.loadWithRevision(taskId);
-    return fresh ? { ...fresh, changed: r.changed } : undefined;
+    return this.update(taskId, mutate);
   }
 
-  /** Every task of this tenant (newest first), for ListTasks. Bounded by `limit`. */
+  /**
+   * The newest `limit` tasks of this tenant (by last update), for ListTasks: every entry is read
+   * (keys come oldest first), then sorted and cut.
+   */
   async list(limit = 1000): Promise<StoredTask[]> {
     const out: StoredTask[] = [];
     const keys = await this.kv.keys(`${this.tenant}.*`);
     for await (const k of keys) {
       const e = await this.kv.get(k);
       if (e && e.operation === "PUT" && e.value.length > 0) out.push(JSON.parse(dec.decode(e.value)) as StoredTask);
-      if (out.length >= limit) break;
     }
-    return out.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+    return out.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, limit);
   }
 }
 

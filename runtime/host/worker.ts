@@ -43,7 +43,6 @@ export interface Worker {
   close(): Promise<void>;
 }
 
-const enc = new TextEncoder();
 
 /**
  * Pulls accepted work from the agent's durable consumer (shared by every instance) and runs it.
@@ -239,8 +238,6 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     }
     const actor = createActor(taskMachine, {
       input: {
-        taskId: item.taskId,
-        skill: item.skill,
         run: async () => {
           const parsed = skill.input.safeParse(item.input);
           if (!parsed.success) throw invalidInput(parsed.error);
@@ -289,19 +286,21 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
 
   /** Completes or fails another task of this agent that waits for input (see SkillContext.finishTask). */
   async function finishTask(taskId: string, result: Parameters<SkillContext["finishTask"]>[1], log: Logger): Promise<void> {
-    const stored = await d.store.load(taskId);
-    if (!stored || stored.agentId !== d.agentId) throw new HmsError("NOT_FOUND", `no task ${taskId} of agent ${d.agentId}`);
-    if (isTerminal(stored.task.status.state)) throw new HmsError("CONFLICT", `task ${taskId} already ended (${stored.task.status.state})`);
-    const ref = { taskId, contextId: stored.task.contextId ?? "" };
-    const evs: WireStreamResponse[] = [];
-    if ("output" in result) {
-      evs.push({ artifactUpdate: { ...ref, artifact: { artifactId: `${taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: result.output, mediaType: SKILL_CALL_MEDIA_TYPE }] }, lastChunk: true } });
-      evs.push(statusOf(ref, "TASK_STATE_COMPLETED", `${stored.skill}: done`));
-    } else {
-      const state = result.state === "rejected" || result.error.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED";
-      evs.push(statusOf(ref, state, result.error.message, { error: result.error }));
-    }
-    for (const ev of evs) await emitEvent({ js: d.js, store: d.store, tenant: d.tenant }, taskId, ev);
+    // The result and the final status go in together (one compare-and-set), so nothing can land between them.
+    const r = await emitEvent({ js: d.js, store: d.store, tenant: d.tenant }, taskId, (stored) => {
+      if (stored.agentId !== d.agentId) throw new HmsError("NOT_FOUND", `no task ${taskId} of agent ${d.agentId}`);
+      const ref = { taskId, contextId: stored.task.contextId ?? "" };
+      if (!("output" in result)) {
+        const state = result.state === "rejected" || result.error.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED";
+        return [statusOf(ref, state, result.error.message, { error: result.error })];
+      }
+      return [
+        { artifactUpdate: { ...ref, artifact: { artifactId: `${taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: result.output, mediaType: SKILL_CALL_MEDIA_TYPE }] }, lastChunk: true } },
+        statusOf(ref, "TASK_STATE_COMPLETED", `${stored.skill}: done`),
+      ];
+    });
+    if (!r || r.stored.agentId !== d.agentId) throw new HmsError("NOT_FOUND", `no task ${taskId} of agent ${d.agentId}`);
+    if (!r.changed) throw new HmsError("CONFLICT", `task ${taskId} already ended (${r.stored.task.status.state})`);
     log.info({ finished: taskId }, "finished a waiting task");
   }
 
@@ -360,4 +359,3 @@ function inspectBridge(ev: InspectionEvent, taskId: string, sink: NonNullable<Wo
   }
 }
 
-export const encodeJson = (v: unknown): Uint8Array => enc.encode(JSON.stringify(v));

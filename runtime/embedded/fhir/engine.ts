@@ -237,7 +237,7 @@ export class FhirEngine {
       });
       return;
     }
-    if (path.includes("$") || path.startsWith("$")) return;
+    if (path.includes("$")) return;
     if (!body || typeof body !== "object") throw new BadRequest(operationOutcome("invalid", "request body must be a FHIR resource"));
     const [type, id] = path.split("/");
     const resource = body as Resource;
