@@ -171,13 +171,23 @@ export class BusClient {
   }
 }
 
+/** One of the stable error codes, or undefined. */
+function stableCode(code: unknown): ErrorCode | undefined {
+  return typeof code === "string" && (ERROR_CODES as string[]).includes(code) ? (code as ErrorCode) : undefined;
+}
+
+/** The skill error a data part `{error: {code, message, data}}` carries (unknown codes become INTERNAL), or undefined. */
+function skillError(data: unknown, where: Record<string, unknown>): HmsError | undefined {
+  const err = SkillErrorSchema.safeParse((data as { error?: unknown } | undefined)?.error);
+  if (!err.success) return undefined;
+  return new HmsError(stableCode(err.data.code) ?? "INTERNAL", err.data.message, { data: { ...(err.data.data as object), ...where } });
+}
+
 /** Reads a stateless answer: its data part, or the error it carries. */
 function messageOutcome<T>(agentId: string, verb: string, m: WireMessage): T {
   const data = (m.parts.find((p) => "data" in p) as { data: unknown } | undefined)?.data;
   if (m.metadata?.["hms/outcome"] === "failed") {
-    const err = SkillErrorSchema.safeParse((data as { error?: unknown } | undefined)?.error);
-    const code = err.success && (ERROR_CODES as string[]).includes(err.data.code) ? (err.data.code as ErrorCode) : "INTERNAL";
-    throw new HmsError(code, err.success ? err.data.message : `${agentId}.${verb} failed`, { data: { ...(err.success ? (err.data.data as object) : {}), agentId, skill: verb } });
+    throw skillError(data, { agentId, skill: verb }) ?? new HmsError("INTERNAL", `${agentId}.${verb} failed`, { data: { agentId, skill: verb } });
   }
   return data as T;
 }
@@ -200,7 +210,7 @@ export function fromWireError(err: unknown, agentId: string, verb: string): unkn
   const e = err as { message?: string; envelopeCode?: number; data?: unknown };
   if (typeof e?.envelopeCode !== "number") return err;
   const data = e.data && typeof e.data === "object" && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
-  const stable = typeof data.code === "string" && (ERROR_CODES as string[]).includes(data.code) ? (data.code as ErrorCode) : undefined;
+  const stable = stableCode(data.code);
   const code = stable ?? RPC_CODE_TO_HMS[e.envelopeCode] ?? "INTERNAL";
   return new HmsError(code, e.message ?? `${agentId}.${verb} refused the request`, { cause: err, data: { ...data, agentId, skill: verb } });
 }
@@ -242,12 +252,9 @@ export function outcome<T>(agentId: string, verb: string, task: WireTask): T | u
     return (parts.find((p) => "data" in p) as { data: T } | undefined)?.data;
   }
   const dataPart = parts.find((p) => "data" in p) as { data: unknown } | undefined;
-  const err = SkillErrorSchema.safeParse((dataPart?.data as { error?: unknown } | undefined)?.error);
+  const err = skillError(dataPart?.data, { agentId, skill: verb, taskId: task.id });
+  if (err) throw err;
   const text = (parts.find((p) => "text" in p) as { text: string } | undefined)?.text;
-  if (err.success) {
-    const code = (ERROR_CODES as string[]).includes(err.data.code) ? (err.data.code as ErrorCode) : "INTERNAL";
-    throw new HmsError(code, err.data.message, { data: { ...(err.data.data as object), agentId, skill: verb, taskId: task.id } });
-  }
   if (state === "TASK_STATE_REJECTED") throw new HmsError("CONSENT_DENIED", text ?? `${agentId}.${verb} rejected the request`, { data: { agentId, taskId: task.id } });
   if (state === "TASK_STATE_CANCELED") throw new HmsError("INTERNAL", `${agentId}.${verb} was canceled`, { data: { agentId, taskId: task.id } });
   if (state === "TASK_STATE_FAILED") throw new HmsError("INTERNAL", text ?? `${agentId}.${verb} failed`, { data: { agentId, taskId: task.id } });

@@ -3,13 +3,13 @@ import { headers as natsHeaders } from "@nats-io/nats-core";
 import { AgentCard } from "@a2a-js/sdk";
 import type { Logger } from "pino";
 import {
-  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, invalidInput, newTraceparent, parseSubject, subjects, token, traceIdOf,
+  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, newTraceparent, parseSubject, subjects, token, traceIdOf,
   type WireAgentCard,
 } from "../../protocol/index.js";
 import { connectBus, type Bus } from "../bus/connect.js";
 import { BusClient } from "../client/bus-client.js";
 import { natsInterfaceUrl } from "../client/nats-transport.js";
-import type { AgentContext, AgentDef, AgentState, CallOptions, CallRecord, SkillContext, SkillDef } from "./define.js";
+import { checkedOutput, type AgentContext, type AgentDef, type AgentState, type CallOptions, type CallRecord, type SkillContext, type SkillDef } from "./define.js";
 import { DurableRequestHandler, type CallState } from "./handler.js";
 import { serveRpc } from "./rpc-adapter.js";
 import { KvTaskStore } from "./task-store.js";
@@ -158,10 +158,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
         throw new HmsError("UNSUPPORTED_OPERATION", `stateless skill ${skill.verb} cannot finish tasks`);
       },
     };
-    const out = await skill.handler(parsed as Record<string, unknown>, ctx);
-    const checked = skill.output.safeParse(out);
-    if (!checked.success) throw new HmsError("INTERNAL", `skill ${skill.verb} produced invalid output: ${invalidInput(checked.error, "output").message}`);
-    return checked.data;
+    return checkedOutput(skill, await skill.handler(parsed as Record<string, unknown>, ctx));
   };
   const journalSubject = subjects.journal(tenant, def.id);
   const rpcSub = serveRpc({

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { Principal, RoleName } from "../../protocol/index.js";
+import { HmsError, invalidInput, type Principal, type RoleName } from "../../protocol/index.js";
 
 /** MCP tool annotations (MCP 2025-06-18 `ToolAnnotations`). */
 export interface SkillAnnotations {
@@ -171,3 +171,10 @@ export function defineAgent(def: AgentDef): AgentDef {
 }
 
 export const toolName = (agentId: string, verb: string): string => `${agentId.replace(/-/g, "_")}_${verb}`;
+
+/** The skill's output, validated against its schema; an invalid one is the skill's bug (INTERNAL). */
+export function checkedOutput(skill: SkillDef, out: unknown): Record<string, unknown> {
+  const checked = skill.output.safeParse(out);
+  if (!checked.success) throw new HmsError("INTERNAL", `skill ${skill.verb} produced invalid output: ${invalidInput(checked.error, "output").message}`);
+  return checked.data;
+}

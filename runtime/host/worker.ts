@@ -7,7 +7,7 @@ import {
   HmsError, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, STREAMS, invalidInput, isTerminal, subjects, traceIdOf,
   type WireStreamResponse,
 } from "../../protocol/index.js";
-import { TRANSIENT_PROGRESS_MS, type SkillContext, type SkillDef } from "./define.js";
+import { TRANSIENT_PROGRESS_MS, checkedOutput, type SkillContext, type SkillDef } from "./define.js";
 import { emitEvent, type WorkItem } from "./handler.js";
 import { appendEvent } from "./event-log.js";
 import { applyEvent, type KvTaskStore, type StoredTask } from "./task-store.js";
@@ -241,10 +241,7 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
         run: async () => {
           const parsed = skill.input.safeParse(item.input);
           if (!parsed.success) throw invalidInput(parsed.error);
-          const out = await skill.handler(parsed.data, ctx);
-          const checked = skill.output.safeParse(out);
-          if (!checked.success) throw new HmsError("INTERNAL", `skill ${item.skill} produced invalid output: ${invalidInput(checked.error, "output").message}`);
-          return checked.data;
+          return checkedOutput(skill, await skill.handler(parsed.data, ctx));
         },
       },
       inspect: d.inspect ? (ev: InspectionEvent) => inspectBridge(ev, item.taskId, d.inspect!) : undefined,
