@@ -7,7 +7,9 @@ import { loadPgx, type CpicRecommendation, type PgxReference } from "./reference
 /**
  * Genotype interpretation: TPMT/NUDT15 diplotypes to CPIC phenotypes and thiopurine starting
  * dose (pharmacogenomics.json), HLA-DQA1*05 carriage and NOD2 variants, from diplotype strings or
- * VCF text. Pure: the caller passes the reference directory.
+ * VCF text. No I/O beyond cached reference reads: pharmacogenomics.json from `referenceDir`
+ * (option), and the VCF variant definitions from treatment/genotype-variants.json beside this
+ * module.
  */
 
 export interface PgxOptions {
@@ -101,13 +103,6 @@ export function cpicThiopurineRow(drug: string, tpmt: PgxPhenotype, nudt15: PgxP
   return best;
 }
 
-/** Starting-dose range as fractions of standard, from the CPIC row; null when the row gives none or genes are untested. */
-export function thiopurineDoseRange(drug: string, tpmt: PgxPhenotype, nudt15: PgxPhenotype, opts: PgxOptions = {}): [number, number] | null {
-  const hit = cpicThiopurineRow(drug, tpmt, nudt15, opts);
-  const r = hit?.row.starting_dose_percent_of_normal;
-  return r ? [r[0] / 100, r[1] / 100] : null;
-}
-
 /**
  * TPMT/NUDT15 diplotypes to the patient summary's pharmacogenomics block (CPIC, via
  * pharmacogenomics.json). `thiopurineDoseFraction` is the upper end of CPIC's starting range;
@@ -143,9 +138,12 @@ export function interpretThiopurineGenotype(input: { tpmt?: string | null; nudt1
 
 interface VariantDef { gene: string; rsid: string; allele: string }
 
+let variantCache: VariantDef[] | undefined;
+/** treatment/genotype-variants.json beside this module (not under the reference directory), read once. */
 function variantDefs(): VariantDef[] {
   const file = join(dirname(fileURLToPath(import.meta.url)), "treatment", "genotype-variants.json");
-  return (JSON.parse(readFileSync(file, "utf8")) as { variants: VariantDef[] }).variants;
+  variantCache ??= (JSON.parse(readFileSync(file, "utf8")) as { variants: VariantDef[] }).variants;
+  return variantCache;
 }
 
 export interface VcfGenotype {

@@ -22,6 +22,7 @@ export type { AuditChain, AuditLogQuery, JetStreamAuditLogOptions } from "./audi
 export { createSupervisor, Supervisor, decideRestart, recentRestarts, DEFAULT_RESTART_POLICY } from "./supervisor/index.js";
 export type { ChildLike, ChildSpec, ChildState, ChildStatus, SpawnFn, SupervisorClock, SupervisorEvent, SupervisorOptions, RestartDecision, RestartPolicy } from "./supervisor/index.js";
 export { mulberry32 } from "./random.js";
+export { realClock, type Clock } from "./clock.js";
 // The FHIR client every FHIR-facing agent uses (retries, circuit breaker); the embedded server
 // itself (Medplum) is loaded only by whoever starts it, through runtime/embedded/fhir.
 export { FhirClient, isTransient, searchUrl, DEFAULT_FHIR_TIMEOUT_MS } from "./embedded/fhir/client.js";

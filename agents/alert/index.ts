@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { defineAgent, type AgentContext } from "../../runtime/index.js";
-import type { AlertClock, EscalationPolicy } from "./machine.js";
+import { defineAgent, realClock, type AgentContext, type Clock } from "../../runtime/index.js";
+import type { EscalationPolicy } from "./machine.js";
 import { createRouter, natsHandler, webhookHandler, type AlertHandler, type RouteRule } from "./router.js";
 import { AlertService, type PersistedAlerts } from "./service.js";
 import { alertSkills } from "./skills.js";
@@ -22,7 +22,7 @@ export interface AlertAgentOptions {
   restore?: PersistedAlerts;
   /** Receives the persisted state after each change, besides the agent's durable state. */
   persist?: (state: PersistedAlerts) => void;
-  clock?: AlertClock;
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -31,8 +31,6 @@ export const ALERT_INPUT_TOPICS = { "alarm": "alarm", "ehr-change": "ehr-change"
 
 /** Key of the alerts (records + machine snapshots) in the agent's durable state. */
 export const ALERTS_STATE_KEY = "alerts";
-
-const realClock: AlertClock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
 
 /**
  * Writes the latest snapshot to durable state, one write at a time: changes that arrive while a

@@ -1,5 +1,6 @@
 import { assign, createActor, emit, fromCallback, setup, type EventObject, type Snapshot } from "xstate";
 import type { AlarmPriority } from "../../protocol/clinical/device.js";
+import type { Clock } from "../../runtime/index.js";
 
 /**
  * The lifecycle of one alert: open → acknowledged → resolved, with escalation while open.
@@ -8,12 +9,6 @@ import type { AlarmPriority } from "../../protocol/clinical/device.js";
  * persisted snapshot being restored. On restore the watcher restarts from context, so an alert
  * whose deadline passed while the process was down escalates at once.
  */
-
-export interface AlertClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export interface EscalationPolicy {
   /** Wait before each escalation step while unacknowledged. @defaultValue DEFAULT_ESCALATION.delayMs */
@@ -54,17 +49,18 @@ export type AlertMachineEvent =
 
 export type AlertMachineEmitted = { type: "escalated"; alertId: string; tier: number; at: number };
 
-const RANK: Record<AlarmPriority, number> = { low: 0, medium: 1, high: 2 };
+/** Order of alarm priorities, low to high. */
+export const PRIORITY_RANK: Record<AlarmPriority, number> = { low: 0, medium: 1, high: 2 };
 
 export function higherPriority(a: AlarmPriority, b: AlarmPriority): AlarmPriority {
-  return RANK[a] >= RANK[b] ? a : b;
+  return PRIORITY_RANK[a] >= PRIORITY_RANK[b] ? a : b;
 }
 
 function nextDeadline(policy: EscalationPolicy, priority: AlarmPriority, tier: number, from: number): number | null {
   return policy.priorities.includes(priority) && tier < policy.maxTier ? from + policy.delayMs : null;
 }
 
-export function createAlertMachine(clock: AlertClock) {
+export function createAlertMachine(clock: Clock) {
   return setup({
     types: {
       context: {} as AlertMachineContext,

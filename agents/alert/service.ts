@@ -3,8 +3,9 @@ import type { Logger } from "pino";
 import { createActor, type Actor, type Snapshot } from "xstate";
 import { AlertEventSchema, type AlarmPriority, type Alert, type AlertState, type CdsCard } from "../../protocol/clinical/device.js";
 import { HmsError, invalidInput } from "../../protocol/errors.js";
+import type { Clock } from "../../runtime/index.js";
 import { alertToCard } from "./cards.js";
-import { createAlertMachine, DEFAULT_ESCALATION, higherPriority, restoreAlertActor, type AlertClock, type AlertMachine, type EscalationPolicy } from "./machine.js";
+import { createAlertMachine, DEFAULT_ESCALATION, PRIORITY_RANK, restoreAlertActor, type AlertMachine, type EscalationPolicy } from "./machine.js";
 import { toCandidate } from "./normalize.js";
 import type { RouteOutcome, Router } from "./router.js";
 
@@ -15,7 +16,7 @@ import type { RouteOutcome, Router } from "./router.js";
  */
 
 export interface AlertServiceOptions {
-  clock: AlertClock;
+  clock: Clock;
   route: Router;
   /** Same patient + condition within this long of the last occurrence is one alert. @defaultValue DEFAULT_DEDUP_WINDOW_MS */
   dedupWindowMs?: number;
@@ -43,8 +44,6 @@ export interface PersistedAlerts {
   version: 1;
   alerts: { record: AlertRecord; snapshot: Snapshot<unknown> }[];
 }
-
-const PRIORITY_RANK: Record<AlarmPriority, number> = { high: 2, medium: 1, low: 0 };
 
 export class AlertService {
   private readonly machine: AlertMachine;
@@ -206,5 +205,3 @@ export class AlertService {
     if (this.opts.onChange) this.opts.onChange(this.persist());
   }
 }
-
-export { higherPriority };

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { z } from "zod";
-import { IncidentDetector, verifyChain, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
+import { IncidentDetector, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
 import { decideAccess, fromFhirConsent, toFhirConsent, type DecideOptions } from "../../clinical/consent/index.js";
 import { deidentifyResources, pseudonymFor, type PseudonymStore } from "../../clinical/deid/index.js";
 import { loadSafeHarbor } from "../../clinical/reference/safe-harbor.js";
@@ -214,7 +214,7 @@ export class ConsentService {
     const query: AuditQuery = { ...q };
     const entries = await this.opts.audit.query(query);
     if (!q.verify) return { entries };
-    const chain = this.opts.audit.verify ? await this.opts.audit.verify() : verifyChain(await this.opts.audit.read(0), { head: await this.opts.audit.head() });
+    const chain = await this.opts.audit.verify();
     return { entries, chain };
   }
 }

@@ -100,6 +100,13 @@ export const planMachine = setup({
       throw new Error("notify not provided");
     }),
   },
+  actions: {
+    /** Keeps the verifier's report and adds its findings, tagged with the round, to the plan's. */
+    recordVerification: assign(({ context, event }) => {
+      const report = (event as unknown as { output: VerificationReport }).output;
+      return { verification: report, findings: [...context.findings, ...report.findings.map((f) => ({ ...f, round: context.round }))] };
+    }),
+  },
   guards: {
     permitted: ({ event }) => (event as unknown as { output: ConsentDecision }).output.permit,
     blocking: ({ event }) => !(event as unknown as { output: VerificationReport }).output.isValid,
@@ -167,17 +174,11 @@ export const planMachine = setup({
           {
             guard: "blocking",
             target: "reoptimize",
-            actions: assign({
-              verification: ({ event }) => event.output,
-              findings: ({ context, event }) => [...context.findings, ...event.output.findings.map((f) => ({ ...f, round: context.round }))],
-            }),
+            actions: "recordVerification",
           },
           {
             target: "awaitingApproval",
-            actions: assign({
-              verification: ({ event }) => event.output,
-              findings: ({ context, event }) => [...context.findings, ...event.output.findings.map((f) => ({ ...f, round: context.round }))],
-            }),
+            actions: "recordVerification",
           },
         ],
         onError: { target: "failed", actions: assign({ reason: ({ event }) => `verifier failed: ${errorText(event.error)}` }) },

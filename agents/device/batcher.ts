@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { realClock, type Clock } from "./clock.js";
+import { realClock, type Clock } from "../../runtime/index.js";
 
 /**
  * Collects items and hands them to `flush` in batches: when `maxSize` items are waiting, or

@@ -1,10 +1,9 @@
 import type { Observation } from "fhir/r4.js";
 import type { Logger } from "pino";
-import { defineAgent, type AgentContext, type AgentState } from "../../runtime/index.js";
+import { defineAgent, realClock, type AgentContext, type AgentState, type Clock } from "../../runtime/index.js";
 import { FhirClient } from "../../runtime/index.js";
 import type { Device } from "../../protocol/clinical/device.js";
 import type { AlarmPolicy } from "./alarms.js";
-import { realClock, type Clock } from "./clock.js";
 import { fhirObservationWriter } from "./fhir-writer.js";
 import { createOruHandler } from "./hl7/handler.js";
 import { startMllpListener, type MllpListener } from "./mllp/listener.js";

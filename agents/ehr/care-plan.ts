@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CarePlanWrite, CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
+import { PRINCIPAL_SYSTEM } from "../../clinical/consent/index.js";
 import { SYSTEMS } from "./fhir-codes.js";
 
 /**
@@ -76,7 +77,7 @@ export function buildCarePlanTransaction(input: CarePlanWrite, ctx: { taskId: st
     ...(input.description ? { description: input.description } : {}),
     subject,
     created: recorded,
-    author: { identifier: { system: "https://hms-a2a.dev/fhir/sid/principal", value: ctx.author } },
+    author: { identifier: { system: PRINCIPAL_SYSTEM, value: ctx.author } },
     activity: meds.map((m) => ({ reference: { reference: m.fullUrl } })),
   });
   const targets = [carePlan, ...meds, ...issues].map((e) => ({ reference: e.fullUrl }));
@@ -91,7 +92,7 @@ export function buildCarePlanTransaction(input: CarePlanWrite, ctx: { taskId: st
       recorded,
       activity: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-DataOperation", code: "CREATE" }] },
       agent: [
-        { type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author" }] }, who: { identifier: { system: "https://hms-a2a.dev/fhir/sid/principal", value: ctx.author } } },
+        { type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author" }] }, who: { identifier: { system: PRINCIPAL_SYSTEM, value: ctx.author } } },
         { type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "assembler" }] }, who: { display: "hms-a2a ehr agent" } },
       ],
       entity: input.basedOn.map((ref) => ({ role: "source", what: { reference: ref } })),

@@ -3,7 +3,6 @@ import { loadDrugs } from "../../clinical/reference/drugs.js";
 
 /** What the EHR agent needs of drugs.json: matching medication codes/names, classes, interactions. */
 export interface DrugCatalog {
-  byId(id: string): { id: string; name: string; class: string } | undefined;
   /** Finds a drugs.json drug by id, name or alias (case-insensitive). */
   match(codeOrName: string): { id: string; name: string; class: string } | undefined;
   /** True when a drug name appears in any drugs.json interaction text (e.g. "allopurinol"). */
@@ -19,7 +18,6 @@ export function loadDrugCatalog(dir: string = defaultReferenceDir()): DrugCatalo
   const drugs = loadDrugs(dir).drugs;
   const texts = drugs.flatMap((d) => d.interactions.map((i) => i.text.toLowerCase()));
   const cat: DrugCatalog = {
-    byId: (id) => drugs.find((d) => d.id === id),
     match: (s) => {
       const q = s.trim().toLowerCase();
       return drugs.find((d) => d.id === q || d.name.toLowerCase() === q || d.aliases.some((a) => a.toLowerCase() === q));

@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as fhir4 from "fhir/r4.js";
 import { describe, expect, it } from "vitest";
 import { deidentifyResources } from "../../clinical/deid/index.js";
+import { defaultReferenceDir } from "../../clinical/reference/loinc.js";
 import { loadSafeHarbor } from "../../clinical/reference/safe-harbor.js";
 import { buildPatientSummary } from "./summary.js";
 
@@ -91,5 +93,21 @@ describe("patient summary", () => {
     expect(s.deidentified).toBe(true);
     expect(s.activity.cdai).toEqual(summaryOf("pt-age-over-89").activity.cdai.status === "computed" ? expect.objectContaining({ value: (summaryOf("pt-age-over-89").activity.cdai as { value: number }).value }) : expect.anything());
     expect(JSON.stringify(s)).not.toContain("pt-age-over-89");
+  });
+
+  it("reads pharmacogenomics from the reference directory it is given", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hms-ref-"));
+    try {
+      cpSync(defaultReferenceDir(), dir, { recursive: true });
+      const file = join(dir, "pharmacogenomics.json");
+      const pgx = JSON.parse(readFileSync(file, "utf8")) as { cpic_thiopurines: { recommendations: { recommendation: string }[] } };
+      for (const r of pgx.cpic_thiopurines.recommendations) r.recommendation = `from the test directory: ${r.recommendation}`;
+      writeFileSync(file, JSON.stringify(pgx));
+      const s = buildPatientSummary(load("pt-moderate-ileal-tpmt-im"), { asOf, referenceDir: dir });
+      expect(s.pharmacogenomics.recommendation).toMatch(/^from the test directory: /);
+      expect(summaryOf("pt-moderate-ileal-tpmt-im").pharmacogenomics.recommendation).not.toMatch(/^from the test directory/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type * as fhir4 from "fhir/r4.js";
-import { AGE_EXTENSION, AGE_TOP_CODED_EXTENSION } from "../../clinical/deid/index.js";
+import { AGE_EXTENSION, AGE_TOP_CODED_EXTENSION, ageAt } from "../../clinical/deid/index.js";
 import { interpretLab } from "../../clinical/labs.js";
 import { interpretThiopurineGenotype } from "../../clinical/pgx.js";
 import { HMS_CODES, HMS_OBSERVATION_SYSTEM, loadLoinc, type LoincReference } from "../../clinical/reference/loinc.js";
@@ -43,7 +43,8 @@ const byNewest = (a: fhir4.Observation, b: fhir4.Observation) => effectiveOf(b).
 
 /**
  * Builds the patient summary from the FHIR resources of one patient (Patient, Condition,
- * Observation, MedicationStatement, MedicationRequest, AllergyIntolerance, Device). Pure: no I/O
+ * Observation, MedicationStatement, MedicationRequest, AllergyIntolerance; other types are only
+ * listed in `sources`). Pure: no I/O
  * beyond the cached reference files.
  */
 export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: SummaryOptions = {}): PatientSummary {
@@ -101,7 +102,7 @@ export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: 
     activity: { cdai, hbi, band },
     labs: latestLabs(observations, refs.loinc),
     genotype,
-    pharmacogenomics: interpretThiopurineGenotype({ tpmt: genotype.tpmt, nudt15: genotype.nudt15 }),
+    pharmacogenomics: interpretThiopurineGenotype({ tpmt: genotype.tpmt, nudt15: genotype.nudt15 }, { referenceDir: opts.referenceDir }),
     treatmentHistory: treatmentHistory(statements, requests, allergies, refs.drugs),
     comorbidities: comorbiditiesOf(conditions, crohns, statements, requests, refs.drugs),
     sources: resources.filter((r) => r.id).map(ref),
@@ -115,14 +116,7 @@ function ageOf(p: fhir4.Patient, asOf: Date): { age: number; topCoded: boolean }
   const top = p.extension?.find((e) => e.url === AGE_TOP_CODED_EXTENSION)?.valueBoolean ?? false;
   if (typeof ext === "number") return { age: ext, topCoded: top };
   if (!p.birthDate) return { age: 0, topCoded: false };
-  return { age: yearsBetween(p.birthDate, asOf), topCoded: false };
-}
-
-export function yearsBetween(fromIso: string, to: Date): number {
-  const b = new Date(`${fromIso.slice(0, 10)}T00:00:00Z`);
-  let years = to.getUTCFullYear() - b.getUTCFullYear();
-  if (to.getUTCMonth() < b.getUTCMonth() || (to.getUTCMonth() === b.getUTCMonth() && to.getUTCDate() < b.getUTCDate())) years--;
-  return Math.max(0, years);
+  return { age: ageAt(p.birthDate, asOf), topCoded: false };
 }
 
 function nameOf(p: fhir4.Patient): string | undefined {
@@ -139,7 +133,7 @@ function montrealOf(c: fhir4.Condition | undefined, p: fhir4.Patient, scores: Sc
   const parts = c?.extension?.find((e) => e.url === EXT.montreal)?.extension ?? [];
   const get = (url: string) => parts.find((e) => e.url === url);
   let age = (get("age")?.valueCode ?? null) as Montreal["age"];
-  if (!age && c?.onsetDateTime && p.birthDate) age = montrealAgeCode(yearsBetween(p.birthDate, new Date(c.onsetDateTime)), scores);
+  if (!age && c?.onsetDateTime && p.birthDate) age = montrealAgeCode(ageAt(p.birthDate, new Date(c.onsetDateTime)), scores);
   return {
     age,
     location: (get("location")?.valueCode ?? null) as Montreal["location"],

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import { defineAgent, DEFAULT_HEARTBEAT_MS, type AgentContext, type RestartPolicy, type Supervisor } from "../../runtime/index.js";
+import { defineAgent, DEFAULT_HEARTBEAT_MS, realClock, type AgentContext, type Clock, type RestartPolicy, type Supervisor } from "../../runtime/index.js";
 import type { HealthPolicy } from "./health.js";
-import { Healer, type HealerClock } from "./service.js";
+import { Healer } from "./service.js";
 import { healerSkills } from "./skills.js";
 
 /**
@@ -19,7 +19,7 @@ export interface HealerAgentOptions {
   restartPolicy?: Partial<RestartPolicy>;
   /** Probes a FHIR server (GET <base>/metadata) and records the outcome as component "fhir". */
   fhirProbe?: { baseUrl: string; token?: string; intervalMs?: number; timeoutMs?: number };
-  clock?: HealerClock;
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -27,8 +27,6 @@ export const DEFAULT_AUTO_HEAL_MS = 10_000;
 export const DEFAULT_FHIR_PROBE_MS = 5_000;
 /** The component name under which the healer records the bus itself (any heartbeat delivered proves it). */
 export const NATS_COMPONENT = "nats";
-
-const realClock: HealerClock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
 
 export function healerAgent(opts: HealerAgentOptions = {}) {
   let publish: (topicType: string, data: unknown) => Promise<void> = async () => {};

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AlertEvent, HealingAction, HealingStrategy, HealthStatus } from "../../protocol/clinical/device.js";
 import { HmsError } from "../../protocol/errors.js";
-import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy, type SupervisorEvent } from "../../runtime/index.js";
+import { decideRestart, DEFAULT_RESTART_POLICY, type Clock, type RestartPolicy, type SupervisorEvent } from "../../runtime/index.js";
 import { CLOSED, circuitAllows, circuitAt, openCircuit } from "./circuit.js";
 import { DEFAULT_HEALTH_POLICY, evaluateHealth, reduceHealth, type HealthBook, type HealthPolicy } from "./health.js";
 
@@ -12,14 +12,8 @@ import { DEFAULT_HEALTH_POLICY, evaluateHealth, reduceHealth, type HealthBook, t
  * action, and raises a system alert when it has to give up.
  */
 
-export interface HealerClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface HealerOptions {
-  clock: HealerClock;
+  clock: Clock;
   /** Restarts a component's process, e.g. `(id) => supervisor.forceRestart(id)`; absent: restart is unavailable. */
   restart?: (component: string) => Promise<unknown>;
   /** Components the restart function knows. @defaultValue every component when `restart` is given */
@@ -166,12 +160,7 @@ export class Healer {
   async onSupervisorEvent(e: SupervisorEvent): Promise<void> {
     switch (e.type) {
       case "restart-scheduled": {
-        const prev = this.pendingRestarts.get(e.id);
-        if (prev && prev.action.status === "running") {
-          prev.action.status = "failed";
-          prev.action.finished = new Date(e.at).toISOString();
-          prev.action.error = "the restarted process exited before it served";
-        }
+        this.failPendingRestart(e.id, e.at);
         const action = this.log(e.id, "restart", "running", e.at, null, null, e.delayMs);
         this.pendingRestarts.set(e.id, { action, pid: null });
         return;
@@ -182,12 +171,7 @@ export class Healer {
         return;
       }
       case "gave-up": {
-        const prev = this.pendingRestarts.get(e.id);
-        if (prev && prev.action.status === "running") {
-          prev.action.status = "failed";
-          prev.action.finished = new Date(e.at).toISOString();
-          prev.action.error = "the restarted process exited before it served";
-        }
+        this.failPendingRestart(e.id, e.at);
         this.pendingRestarts.delete(e.id);
         const msg = `${e.id}: crashed ${e.restartsInPeriod + 1} times within the restart period; supervisor gave up`;
         this.log(e.id, "restart", "gave-up", e.at, e.at, msg);
@@ -196,6 +180,16 @@ export class Healer {
       }
       default:
         return;
+    }
+  }
+
+  /** Marks a restart still running for `component` as failed: its process exited before it served. */
+  private failPendingRestart(component: string, at: number): void {
+    const prev = this.pendingRestarts.get(component);
+    if (prev && prev.action.status === "running") {
+      prev.action.status = "failed";
+      prev.action.finished = new Date(at).toISOString();
+      prev.action.error = "the restarted process exited before it served";
     }
   }
 

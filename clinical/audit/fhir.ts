@@ -1,4 +1,5 @@
 import type { AuditEntry } from "../../protocol/clinical/consent.js";
+import { PRINCIPAL_SYSTEM, PURPOSE_SYSTEM, ROLE_SYSTEM } from "../consent/fhir.js";
 
 /** An audit entry as a FHIR R4 AuditEvent (plain JSON), for mirroring onto the FHIR server. */
 export function toFhirAuditEvent(e: AuditEntry, observer = "hms-a2a consent agent"): Record<string, unknown> {
@@ -13,12 +14,12 @@ export function toFhirAuditEvent(e: AuditEntry, observer = "hms-a2a consent agen
     recorded: e.time,
     outcome,
     ...(e.reason ? { outcomeDesc: e.reason } : {}),
-    ...(e.purposeOfUse ? { purposeOfEvent: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: e.purposeOfUse }] }] } : {}),
+    ...(e.purposeOfUse ? { purposeOfEvent: [{ coding: [{ system: PURPOSE_SYSTEM, code: e.purposeOfUse }] }] } : {}),
     agent: [
       {
-        who: { identifier: { system: "https://hms-a2a.dev/fhir/sid/principal", value: e.requester } },
+        who: { identifier: { system: PRINCIPAL_SYSTEM, value: e.requester } },
         requestor: true,
-        role: e.roles.map((r) => ({ coding: [{ system: "https://hms-a2a.dev/fhir/CodeSystem/role", code: r }] })),
+        role: e.roles.map((r) => ({ coding: [{ system: ROLE_SYSTEM, code: r }] })),
       },
     ],
     source: { observer: { display: observer } },

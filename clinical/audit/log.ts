@@ -1,16 +1,7 @@
-import type { AuditChainStatus, AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
+import { matchesQuery, type AuditChainStatus, type AuditEntry, type AuditQuery, type AuditRecord } from "../../protocol/clinical/consent.js";
 import { appendEntry, verifyChain } from "./chain.js";
 
-export interface AuditQuery {
-  patientId?: string;
-  requester?: string;
-  outcome?: AuditRecord["outcome"];
-  /** ISO date-times, inclusive. */
-  since?: string;
-  until?: string;
-  /** Newest entries first, at most this many. */
-  limit?: number;
-}
+export { matchesQuery, type AuditQuery };
 
 /**
  * Append-only audit storage. The lead backs it with a JetStream stream (sequence = stream
@@ -23,17 +14,7 @@ export interface AuditLog {
   query(q: AuditQuery): Promise<AuditEntry[]>;
   head(): Promise<{ seq: number; hash: string } | undefined>;
   /** Verifies the chain as stored, including what only the store can tell (e.g. a deleted tail). */
-  verify?(): Promise<AuditChainStatus>;
-}
-
-export function matchesQuery(e: AuditEntry, q: AuditQuery): boolean {
-  return (
-    (!q.patientId || e.patientId === q.patientId) &&
-    (!q.requester || e.requester === q.requester) &&
-    (!q.outcome || e.outcome === q.outcome) &&
-    (!q.since || e.time >= q.since) &&
-    (!q.until || e.time <= q.until)
-  );
+  verify(): Promise<AuditChainStatus>;
 }
 
 export class InMemoryAuditLog implements AuditLog {

@@ -90,7 +90,8 @@ export function zip3(zip: string, ref: SafeHarborReference): string {
   return z;
 }
 
-function ageAt(birthDate: string, asOf: Date): number {
+/** Whole years from a birth date (ISO date or date-time; its date part) to `asOf`, in UTC; never negative. */
+export function ageAt(birthDate: string, asOf: Date): number {
   const b = new Date(`${birthDate.slice(0, 10)}T00:00:00Z`);
   let y = asOf.getUTCFullYear() - b.getUTCFullYear();
   if (asOf.getUTCMonth() < b.getUTCMonth() || (asOf.getUTCMonth() === b.getUTCMonth() && asOf.getUTCDate() < b.getUTCDate())) y--;
@@ -138,8 +139,11 @@ function collectIdentifiers(resources: readonly Obj[]): Set<string> {
 
 /**
  * De-identifies one patient's resources. Resource ids become `<pseudonym>-<type>-<n>` and every
- * reference is rewritten to match; the Patient keeps only gender, ZIP3, state, age (top-coded
- * above 89) and a shifted birth date (none above 89).
+ * reference is rewritten to match. The Patient loses name, telecom, extensions and the fields
+ * dropped from every resource (DROP_EVERYWHERE); its address is cut to state, ZIP3 and country; it
+ * gains the pseudonym identifier and the age extensions (age top-coded above 89); birth date (none
+ * above 89) and deceased date are shifted. Its other fields (e.g. gender, maritalStatus,
+ * communication) are kept, with dates shifted, free text scrubbed and references rewritten.
  */
 export function deidentifyResources(input: readonly Obj[], opts: DeidOptions): DeidResult {
   const { pseudonym } = opts;

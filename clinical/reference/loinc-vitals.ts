@@ -5,9 +5,6 @@
  * Codes only: every range and unit of record still comes from loinc.json at run time.
  */
 
-/** FHIR system URI for MDC codes (used by FHIR device IGs and US Core examples). */
-export const MDC_SYSTEM = "urn:iso:std:iso:11073:10101";
-
 export interface MdcTerm {
   /** Numeric MDC code as sent in OBX-3.1, e.g. "150456". */
   code: string;

@@ -92,26 +92,14 @@ export function patientFactors(p: PatientSummary, space: PlanSpace): PatientFact
 
 interface ArmInputs { pRem: number; pResp: number; pMaint: number; aeYear: number; relapseMult: number; burdenWeek: number; coMedAeYear: number }
 
-function armVector(x: ArmInputs, space: PlanSpace, pf: PatientFactors): number[] {
-  const mod = space.efficacy.modifiers;
-  const aR = weekly(x.pRem, INDUCTION_WEEKS);
-  const aP = weekly(Math.max(0, x.pResp - x.pRem), INDUCTION_WEEKS);
-  const rA = Math.min(0.2, (1 - Math.pow(cap(x.pMaint), 1 / MAINT_WEEKS)) * x.relapseMult);
-  const rec = mod.recaptureAfterInduction.value;
-  const ae = x.aeYear / 52;
-  const sA = (mod.surgeryPerYearActive.value * pf.surgeryMult) / 52;
-  const sP = (mod.surgeryPerYearResponse.value * pf.surgeryMult) / 52;
-  const sR = (mod.surgeryPerYearRemission.value * pf.surgeryMult) / 52;
-  const ind = [aR, aP, aR, rA, rA, ae, sA, sP, sR];
-  const mnt = [aR * rec, aP * rec, aR * rec, rA, rA, ae, sA, sP, sR];
-  return [...ind, ...mnt, x.burdenWeek, x.coMedAeYear / 52];
-}
-
 /** The pow-bearing part of an arm, reused while consecutive arms share the same probabilities. */
 interface PowMemo { pRem: number; pResp: number; pMaint: number; aR: number; aP: number; notMaint: number }
+/** A memo that matches no arm yet. */
+const emptyPowMemo = (): PowMemo => ({ pRem: NaN, pResp: NaN, pMaint: NaN, aR: 0, aP: 0, notMaint: 0 });
 
 /**
- * armVector appended to `out` without intermediate arrays (same arithmetic). Consecutive arms
+ * The 20 numbers of one arm (induction then maintenance phase, burden, co-medication AE),
+ * appended to `out` without intermediate arrays. Consecutive arms
  * often differ only in relapse multiplier or burden (the TDM gene): the weekly hazards computed
  * from the same three probabilities are taken from `memo` instead of being recomputed.
  */
@@ -249,7 +237,8 @@ export function buildProblem(p: PatientSummary, space: PlanSpace, opts: {
     return out;
   };
 
-  const off = armVector({ pRem: pl.remissionInduction.value * pf.efficacyMult, pResp: pl.responseInduction.value * pf.efficacyMult, pMaint: pl.maintenanceRemission.value, aeYear: 0, relapseMult: pf.relapseMult, burdenWeek: 0, coMedAeYear: 0 }, space, pf);
+  const off: number[] = [];
+  armVectorInto(off, { pRem: pl.remissionInduction.value * pf.efficacyMult, pResp: pl.responseInduction.value * pf.efficacyMult, pMaint: pl.maintenanceRemission.value, aeYear: 0, relapseMult: pf.relapseMult, burdenWeek: 0, coMedAeYear: 0 }, space, pf, emptyPowMemo());
   for (let i = 0; i < PHASE_LEN; i++) off[i] = off[PHASE_LEN + i]; // off therapy is never "induction"
 
   const steroid: [number, number, number, number][] = [[0, 0, 0, 0]];

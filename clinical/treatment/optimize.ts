@@ -11,7 +11,7 @@ import { evaluate } from "./fitness.js";
 import type { GaProgress } from "./ga.js";
 import type { OptimizerImpl } from "./loader.js";
 import { cachedProblem } from "./model.js";
-import { G, IMMUNOMODULATORS, loadPlanSpace, spaceSize, type PlanSpace } from "./space.js";
+import { drugEfficacy, G, IMMUNOMODULATORS, loadPlanSpace, spaceSize, type PlanSpace } from "./space.js";
 import { effectiveFractionLevel } from "./rules.js";
 import { encodePlan } from "./encode.js";
 
@@ -22,13 +22,15 @@ export interface TreatmentOptions {
 
 const CONF_WEIGHT: Record<string, number> = { verified: 1, "verified-secondary": 0.7, unverified: 0.4 };
 
-/** Share-weighted confidence of the efficacy numbers a plan's drugs rest on. */
+/**
+ * Mean evidence weight (CONF_WEIGHT) of the efficacy numbers a plan's drugs rest on: naive
+ * induction remission and response, maintenance remission; the placebo number's when there are none.
+ */
 function evidenceConfidence(space: PlanSpace, plan: TreatmentPlan): number {
   const vals: number[] = [];
   for (const it of plan.items) {
-    const d = space.efficacy.drugs[it.drug];
-    if (!d) continue;
-    const e = d.sameAs ? space.efficacy.drugs[d.sameAs] : d;
+    if (!space.efficacy.drugs[it.drug]) continue;
+    const e = drugEfficacy(space.efficacy, it.drug);
     for (const n of [e.remissionInduction?.naive, e.responseInduction?.naive, ...(e.maintenanceRemission ?? [])]) if (n) vals.push(CONF_WEIGHT[n.confidence] ?? 0.4);
   }
   if (vals.length === 0) vals.push(CONF_WEIGHT[space.efficacy.placebo.remissionInduction.confidence]);

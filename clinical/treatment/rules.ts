@@ -3,7 +3,7 @@ import type { Finding, FindingSeverity, MonitoringTest, OptimizerConstraints, Op
 import { cpicThiopurineRow } from "../pgx.js";
 import { drugRef } from "../reference/drugs.js";
 import { getPath } from "./reference-path.js";
-import { ACTIONS, COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
+import { COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
 
 /**
  * The verifier's rule table, used by both agents: the verifier runs `RULES` over a plan; the
@@ -74,7 +74,10 @@ export function drugBlocks(p: PatientSummary, drug: string, space: PlanSpace): D
   return out;
 }
 
-/** Allowed thiopurine dose fractions for the patient (CPIC row range); null = any level allowed is only the full dose. */
+/**
+ * Allowed thiopurine dose fractions for the patient: the CPIC row's starting range, or [1, 1] (full
+ * dose only) when no row applies or the row gives no dose; with the reference it rests on.
+ */
 export function allowedThiopurineFractions(p: PatientSummary, drug: string, space: PlanSpace): { range: [number, number]; reference: string } {
   const row = cpicThiopurineRow(drug, p.pharmacogenomics.tpmtPhenotype, p.pharmacogenomics.nudt15Phenotype, { referenceDir: space.referenceDir });
   const r = row?.row.starting_dose_percent_of_normal;
@@ -302,6 +305,5 @@ export function gaConstraints(p: PatientSummary, space: PlanSpace, mode: Optimiz
   if (mode === "full") for (const g of [G.dp0, G.dp1]) fv[g].push(1, 2);
   // A switch target that is upadacitinib with an immunomodulator would break ix-jak-immunosuppressant.
   if (mode === "full" && upa > 0) IMMUNOMODULATORS.forEach((_, k) => fp.push([G.switchTarget, upa - 1, G.imm, k + 1]));
-  void ACTIONS;
   return { forbiddenValues: fv, forbiddenPairs: fp, blocked };
 }

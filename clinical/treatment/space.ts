@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OptimizerMode } from "../../protocol/clinical/plan.js";
-import { loadDrugs, type DrugEntry, type DrugsReference } from "../reference/drugs.js";
+import { drugRef, loadDrugs, type DrugEntry, type DrugsReference } from "../reference/drugs.js";
 import { loadPgx } from "../reference/pgx.js";
 import { getPath, numberAt, upperOfRange } from "./reference-path.js";
 
@@ -148,7 +148,7 @@ export function loadPlanSpace(referenceDir?: string): PlanSpace {
         unit: typeof unit === "string" ? unit : "mg",
         route: typeof route === "string" ? route.split(" ")[0] : entry.route[0],
         intervalWeeks: p.interval === null ? null : numberAt(entry, p.interval, id),
-        reference: `drugs.json#${id}.${p.dose.split(".")[0]}`,
+        reference: drugRef(id, p.dose.split(".")[0]),
       };
     });
     return { id, entry, regimens };

@@ -114,6 +114,29 @@ export const AuditEntrySchema = AuditRecordSchema.extend({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+/** Filter of an audit log's query (clinical/audit's AuditLog, runtime's JetStreamAuditLog). */
+export interface AuditQuery {
+  patientId?: string;
+  requester?: string;
+  outcome?: AuditRecord["outcome"];
+  /** ISO date-times, inclusive. */
+  since?: string;
+  until?: string;
+  /** Newest entries first, at most this many. */
+  limit?: number;
+}
+
+/** Whether an entry passes a query's filters (`limit` is the caller's to apply). */
+export function matchesQuery(e: AuditEntry, q: AuditQuery): boolean {
+  return (
+    (!q.patientId || e.patientId === q.patientId) &&
+    (!q.requester || e.requester === q.requester) &&
+    (!q.outcome || e.outcome === q.outcome) &&
+    (!q.since || e.time >= q.since) &&
+    (!q.until || e.time <= q.until)
+  );
+}
+
 /** Result of verifying an audit chain. */
 export const AuditChainStatusSchema = z.object({
   ok: z.boolean(),

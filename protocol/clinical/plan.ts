@@ -157,7 +157,11 @@ export const RankedPlanSchema = z.object({
   plan: TreatmentPlanSchema,
   fitness: z.number(),
   feasible: z.boolean(),
-  /** 0..1: share of the model's numbers behind this plan that are verified, narrowed by the outcome interval. */
+  /**
+   * 0..1: mean evidence weight of the efficacy numbers behind the plan's drugs (verified 1,
+   * verified-secondary 0.7, unverified 0.4; the placebo number's when the plan has none), to two
+   * decimals; 0 for an infeasible plan.
+   */
   confidence: z.number().min(0).max(1),
   outcome: OutcomeSchema,
   explanations: z.array(z.string()),
@@ -300,7 +304,7 @@ export const GaConfigSchema = z.object({
   tournamentSize: z.number().int(),
   seed: z.number().int(),
   topK: z.number().int(),
-  /** Report progress every this many generations (TS only; native reports per chunk). */
+  /** Report progress every this many generations (TS: live; native: its history replayed at this cadence once the run is done). */
   progressEvery: z.number().int().min(1),
 });
 export type GaConfig = z.infer<typeof GaConfigSchema>;

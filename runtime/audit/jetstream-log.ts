@@ -1,7 +1,8 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { AuditEntrySchema, type AuditChainStatus, type AuditEntry, type AuditRecord } from "../../protocol/clinical/consent.js";
+import { AuditEntrySchema, matchesQuery, type AuditChainStatus, type AuditEntry, type AuditQuery, type AuditRecord } from "../../protocol/clinical/consent.js";
 import { HmsError, token } from "../../protocol/index.js";
+import { ensureStream } from "../bus/connect.js";
 
 /**
  * The audit trail in JetStream: stream HMS_AUDIT, one subject per tenant
@@ -40,15 +41,8 @@ export interface JetStreamAuditLogOptions {
   readTimeoutMs?: number;
 }
 
-/** Filter of {@link JetStreamAuditLog.query} (the same shape as clinical/audit's AuditQuery). */
-export interface AuditLogQuery {
-  patientId?: string;
-  requester?: string;
-  outcome?: AuditRecord["outcome"];
-  since?: string;
-  until?: string;
-  limit?: number;
-}
+/** Filter of {@link JetStreamAuditLog.query}: protocol's AuditQuery. */
+export type AuditLogQuery = AuditQuery;
 
 interface Head {
   seq: number;
@@ -65,15 +59,7 @@ interface RawEntry {
 
 /** Creates the audit stream if it is missing: file storage, no age or size limit. */
 export async function ensureAuditStream(jsm: JetStreamManager): Promise<void> {
-  try {
-    await jsm.streams.info(AUDIT_STREAM);
-  } catch {
-    try {
-      await jsm.streams.add({ name: AUDIT_STREAM, subjects: ["audit.v1.*.consent"], retention: RetentionPolicy.Limits, storage: StorageType.File });
-    } catch (err) {
-      if (!/already in use|exists/i.test((err as Error).message)) throw err;
-    }
-  }
+  await ensureStream(jsm, { name: AUDIT_STREAM, subjects: ["audit.v1.*.consent"], retention: RetentionPolicy.Limits, storage: StorageType.File });
 }
 
 /** Implements clinical/audit's AuditLog (structurally) on JetStream. */
@@ -175,16 +161,7 @@ export class JetStreamAuditLog {
 
   /** Matching entries, newest first. */
   async query(q: AuditLogQuery): Promise<AuditEntry[]> {
-    const hits = (await this.read())
-      .filter(
-        (e) =>
-          (!q.patientId || e.patientId === q.patientId) &&
-          (!q.requester || e.requester === q.requester) &&
-          (!q.outcome || e.outcome === q.outcome) &&
-          (!q.since || e.time >= q.since) &&
-          (!q.until || e.time <= q.until),
-      )
-      .reverse();
+    const hits = (await this.read()).filter((e) => matchesQuery(e, q)).reverse();
     return q.limit ? hits.slice(0, q.limit) : hits;
   }
 

@@ -67,7 +67,8 @@ export async function connectBus(opts: ConnectBusOptions): Promise<Bus> {
   return { nc, js: jetstream(nc), jsm, kv: { cards, tasks, snapshots }, close, [Symbol.asyncDispose]: close };
 }
 
-async function ensureStream(jsm: JetStreamManager, cfg: Parameters<JetStreamManager["streams"]["add"]>[0] & { name: string }): Promise<void> {
+/** Creates a stream unless it exists (another process may create it at the same moment). */
+export async function ensureStream(jsm: JetStreamManager, cfg: Parameters<JetStreamManager["streams"]["add"]>[0] & { name: string }): Promise<void> {
   try {
     await jsm.streams.info(cfg.name);
   } catch {

@@ -1,6 +1,7 @@
 import { spawn as nodeSpawn } from "node:child_process";
 import type { Logger } from "pino";
-import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy } from "./intensity.js";
+import { realClock, type Clock } from "../clock.js";
+import { decideRestart, DEFAULT_RESTART_POLICY, recentRestarts, type RestartPolicy } from "./intensity.js";
 
 /**
  * A process supervisor in the OTP manner: it starts child processes, restarts one that exits
@@ -19,11 +20,8 @@ export interface ChildLike {
 
 export type SpawnFn = (command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }) => ChildLike;
 
-export interface SupervisorClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The supervisor's clock: runtime's {@link Clock}. */
+export type SupervisorClock = Clock;
 
 export interface ChildSpec {
   id: string;
@@ -64,12 +62,6 @@ export interface SupervisorOptions {
   killTimeoutMs?: number;
   logger?: Logger;
 }
-
-const realClock: SupervisorClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 const defaultSpawn: SpawnFn = (command, args, options) => nodeSpawn(command, args, { ...options, stdio: "ignore" });
 
@@ -124,7 +116,7 @@ export class Supervisor {
     if (!e) return undefined;
     return {
       id, state: e.state, pid: e.child?.pid ?? null,
-      restarts: e.history.filter((t) => this.clock.now() - t < this.policy.periodMs).length,
+      restarts: recentRestarts(e.history, this.clock.now(), this.policy).length,
       lastExit: e.lastExit,
     };
   }
