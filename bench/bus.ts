@@ -17,6 +17,7 @@ import { DefaultRequestHandler, InMemoryTaskStore, type AgentExecutor } from "@a
 import { jsonRpcHandler, UserBuilder } from "@a2a-js/sdk/server/express";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { BusClient, defineAgent, defineSkill, startAgent, startEmbeddedNats } from "../runtime/index.js";
+import { drive, percentile } from "./support.js";
 
 const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "32" } } });
 const N = Number(values.requests);
@@ -38,23 +39,10 @@ const benchAgent = defineAgent({ id: "bench", name: "Bench", description: "Echo 
 interface Figures { rps: number; p50: number; p99: number }
 async function measure(label: string, n: number, concurrency: number, op: () => Promise<void>): Promise<Figures> {
   for (let i = 0; i < Math.min(200, n / 10); i++) await op(); // warm-up
-  const lat: number[] = [];
-  let next = 0;
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        next++;
-        const s = performance.now();
-        await op();
-        lat.push(performance.now() - s);
-      }
-    }),
-  );
+  const lat = await drive(concurrency, n, op);
   const secs = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  const f = { rps: n / secs, p50: q(0.5), p99: q(0.99) };
+  const f = { rps: n / secs, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99) };
   process.stderr.write(`  ${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms\n`);
   return f;
 }

@@ -26,6 +26,7 @@ import type { Alert, DeviceReading } from "../protocol/clinical/device.js";
 import { subjects } from "../protocol/index.js";
 import { FhirClient, startFhirServer } from "../runtime/embedded/fhir/index.js";
 import { BusClient, connectBus, startAgent, startEmbeddedNats } from "../runtime/index.js";
+import { percentile, printTable } from "./support.js";
 
 const { values } = parseArgs({ options: { readings: { type: "string", default: "200000" }, seconds: { type: "string", default: "5" }, fhirReadings: { type: "string", default: "3000" } } });
 const N = Number(values.readings);
@@ -43,11 +44,6 @@ function stream(n: number, seed = 1): { devices: ReturnType<typeof simulateVital
   while (readings.length < n) readings.push(...sim.tick());
   return { devices: sim.devices, readings: readings.slice(0, n) };
 }
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
 
 const nats = await startEmbeddedNats({ logger });
 const bus = await connectBus({ url: nats.url, name: "bench-devices" });
@@ -194,7 +190,7 @@ async function latencyAt(rate: number): Promise<{ rate: number; achieved: number
   // The alert agent persists its alerts; clear them so the next run starts empty.
   await bus.kv.snapshots.delete("default.alert.alerts");
   await bus.kv.snapshots.delete("default.device.registry");
-  return { rate, achieved, criticals, alerts: latencies.length, p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies), lost: criticals - latencies.length };
+  return { rate, achieved, criticals, alerts: latencies.length, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: Math.max(...latencies), lost: criticals - latencies.length };
 }
 
 const stage = <T>(name: string, p: () => Promise<T>) => {
@@ -224,8 +220,7 @@ const rows: string[][] = [
     [`  critical readings → alerts (lost) at ${l.rate}/s`, `${l.criticals} → ${l.alerts} (${l.lost})`, "0 lost"],
   ]),
 ];
-const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c])).join("  "));
+printTable(rows);
 console.log(JSON.stringify({
   bench: "devices",
   agentReadingsPerSec: Math.round(agentRun.rps), agentReadingsSent: agentRun.sent, agentReadingsLost: agentRun.sent - agentRun.journaled,

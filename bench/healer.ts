@@ -14,6 +14,7 @@ import pino from "pino";
 import { z } from "zod";
 import type { HealingAction } from "../protocol/clinical/device.js";
 import { BusClient, connectBus, defineAgent, defineSkill, startAgent, startEmbeddedNats } from "../runtime/index.js";
+import { percentile, printTable } from "./support.js";
 
 const { values } = parseArgs({ options: { kills: { type: "string", default: "5" }, child: { type: "boolean", default: false } } });
 const logger = pino({ level: "silent" });
@@ -75,7 +76,7 @@ if (values.child) {
   await bus.close();
   await nats.close();
 
-  const stat = (xs: number[]) => ({ median: [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], max: Math.max(...xs) });
+  const stat = (xs: number[]) => ({ median: percentile(xs, 0.5), max: Math.max(...xs) });
   const d = stat(rows.map((r) => r.detectMs));
   const s = stat(rows.map((r) => r.servingMs));
   const j = stat(rows.map((r) => r.journalMs));
@@ -85,8 +86,7 @@ if (values.child) {
     ["restarted agent answers a call again", s.median.toFixed(0), s.max.toFixed(0), "≤ 1000"],
     ["healer journal marks the restart succeeded", j.median.toFixed(0), j.max.toFixed(0), ""],
   ];
-  const w = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
-  for (const r of table) console.log(r.map((x, c) => x.padEnd(w[c])).join("  "));
+  printTable(table);
   console.log(`${KILLS} kills of a tsx-run agent process; restart back-off 10 ms`);
   console.log(JSON.stringify({
     bench: "healer", kills: KILLS, detectMs: d, servingAgainMs: s, journalHealedMs: j, runs: rows,

@@ -13,6 +13,7 @@ import { buildProblem } from "../clinical/treatment/model.js";
 import { Xoshiro128 } from "../clinical/treatment/rng.js";
 import { loadPlanSpace } from "../clinical/treatment/space.js";
 import { randomPatient } from "../clinical/treatment/testing/patients.js";
+import { printTable } from "./support.js";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,8 +84,7 @@ const rows: [string, string, string, string][] = [
   ["time to best plan (ms)", fmt(tsRun.toBestMs, 1), fmt(nativeRun?.toBestMs ?? null, 1), nativeRun ? fmt(tsRun.toBestMs / nativeRun.toBestMs, 1) + "x" : "n/a"],
   ["exhaustive reduced mode (ms/patient)", fmt(exhaustiveMs, 1), "-", "-"],
 ];
-const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c])).join("  "));
+printTable(rows);
 console.log(`problems ${nProblems}, genomes per problem ${nGenomes}, population ${defaults.populationSize}, generations ${defaults.generations}, same best plans: ${sameBest ?? "n/a"}`);
 console.log(JSON.stringify({
   bench: "optimizer", problems: nProblems, genomes: nGenomes, tsEvalsPerSec: Math.round(tsRate), nativeEvalsPerSec: nativeRate && Math.round(nativeRate),

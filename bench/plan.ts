@@ -21,6 +21,7 @@ import { consentAgent } from "../agents/consent/index.js";
 import { InMemoryAuditLog } from "../clinical/audit/index.js";
 import { HmsError, invalidInput, type Principal } from "../protocol/index.js";
 import { BusClient, connectBus, startEmbeddedNats, startHost, type AgentDef, type AgentState, type CallRecord, type SkillContext } from "../runtime/index.js";
+import { drive, percentile } from "./support.js";
 
 const { values } = parseArgs({ options: { plans: { type: "string", default: "160" }, warmup: { type: "string", default: "48" } } });
 const N = Number(values.plans);
@@ -33,27 +34,12 @@ const patients = readdirSync(`${REPO_ROOT}/examples/patients`).filter((f) => f.e
 const request = (i: number) => ({ patientId: patients[i % patients.length], requester: CLINICIAN, goals: { excludedDrugs: [], excludedClasses: [], optimizer: { seed: 42 } } });
 
 interface Row { path: string; concurrency: number; plans: number; p50: number; p95: number; perSecond: number }
-async function drive(concurrency: number, n: number, op: (i: number) => Promise<void>): Promise<number[]> {
-  const lat: number[] = [];
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      const s = performance.now();
-      await op(i);
-      lat.push(performance.now() - s);
-    }
-  }));
-  return lat;
-}
 async function measure(path: string, concurrency: number, op: (i: number) => Promise<void>): Promise<Row> {
   await drive(concurrency, WARMUP, op);
   const t0 = performance.now();
   const lat = await drive(concurrency, N, op);
   const secs = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  const row = { path, concurrency, plans: N, p50: q(0.5), p95: q(0.95), perSecond: N / secs };
+  const row = { path, concurrency, plans: N, p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), perSecond: N / secs };
   process.stderr.write(`  ${path.padEnd(15)} c=${String(concurrency).padEnd(3)} p50 ${row.p50.toFixed(1).padStart(7)} ms  p95 ${row.p95.toFixed(1).padStart(7)} ms  ${row.perSecond.toFixed(1).padStart(6)} plans/s\n`);
   return row;
 }

@@ -6,6 +6,8 @@ import { green, out, red } from "./output.js";
 
 export interface AuditVerifyOptions {
   natsUrl: string;
+  /** Credentials of the NATS at `natsUrl` (NATS_USER, NATS_PASS, NATS_TOKEN). */
+  natsAuth?: { user?: string; pass?: string; token?: string };
   /** @defaultValue DEFAULT_TENANT */
   tenant?: string;
   logger?: Logger;
@@ -29,7 +31,7 @@ export async function auditVerifyCommand(opts: AuditVerifyOptions): Promise<numb
   const where = `${AUDIT_STREAM} ${auditSubject(tenant)}`;
   let bus;
   try {
-    bus = await connectBus({ url: opts.natsUrl, name: "hms-audit-verify", ...(opts.logger ? { logger: opts.logger } : {}) });
+    bus = await connectBus({ url: opts.natsUrl, name: "hms-audit-verify", ...opts.natsAuth, ...(opts.logger ? { logger: opts.logger } : {}) });
   } catch (err) {
     print(`${red("ERROR")} ${(err as Error).message}`);
     return 2;

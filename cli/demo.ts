@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { AssembledPlanSchema, type AssembledPlan } from "../protocol/clinical/coordinator.js";
 import type { Principal } from "../protocol/index.js";
 import type { Config } from "./config.js";
-import { bold, cyan, dim, green, out, red, yellow } from "./output.js";
+import { bold, cyan, dim, elapsedStamp, green, out, red, yellow } from "./output.js";
 import { startSystem } from "./system.js";
 
 export const DEMO_CLINICIAN: Principal = { subject: "dr.demo", roles: ["clinician"], purposeOfUse: "TREAT" };
@@ -22,7 +22,7 @@ export async function runDemo(cfg: Config, log: Logger, opts: DemoOptions): Prom
     if (!opts.json) out(line);
   };
   const t0 = Date.now();
-  const stamp = () => dim(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`);
+  const stamp = () => elapsedStamp(t0);
   const sys = await startSystem(cfg, log, []);
   try {
     say(bold(`HMS-A2A demo: a treatment plan for ${opts.patient}`));

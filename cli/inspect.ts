@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { connectBus } from "../runtime/index.js";
 import { openInspector, parseFilter, parseSince, type Conversation, type InspectorRecord } from "../inspector/index.js";
+import { out, paint, useColor, type Colour } from "./output.js";
 
 export interface InspectCommandOptions {
   natsUrl: string;
@@ -36,9 +37,8 @@ export interface InspectCommandOptions {
   onLive?: (replayed: number) => void;
 }
 
-const CODES = { dim: 2, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36 } as const;
-type Paint = (c: keyof typeof CODES, s: string) => string;
-const painter = (on: boolean): Paint => (c, s) => (on ? `\u001b[${CODES[c]}m${s}\u001b[0m` : s);
+type Paint = (c: Colour, s: string) => string;
+const painter = (on: boolean): Paint => (c, s) => paint(c, s, on);
 const short = (id: string | undefined) => (id ? id.slice(0, 8) : "-");
 const KIND_COLOR = { rpc: "blue", task: "cyan", topic: "magenta", xstate: "dim" } as const;
 
@@ -74,8 +74,8 @@ export function formatConversation(c: Conversation, color = false): string[] {
  * redacted by the inspector's allowlist, coloured on a terminal or as JSON lines with `json`.
  */
 export async function inspectCommand(opts: InspectCommandOptions): Promise<void> {
-  const out = opts.out ?? ((l: string) => void process.stdout.write(`${l}\n`));
-  const color = opts.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const write = opts.out ?? out;
+  const color = opts.color ?? useColor();
   const filter = parseFilter({
     agent: opts.agent, task: opts.task, trace: opts.trace, patient: opts.patient, method: opts.method, event: opts.event,
     heartbeats: opts.heartbeats, xstate: opts.xstate,
@@ -83,12 +83,12 @@ export async function inspectCommand(opts: InspectCommandOptions): Promise<void>
   const since = opts.since ? parseSince(opts.since) : undefined;
   await using bus = await connectBus({ url: opts.natsUrl, name: "hms-inspect", logger: opts.logger, user: opts.natsUser, pass: opts.natsPass, token: opts.natsToken });
   await using insp = await openInspector({ nc: bus.nc, tenant: opts.tenant, logger: opts.logger, redaction: { pseudonymKey: opts.pseudonymKey } });
-  const print = (r: InspectorRecord) => out(opts.json ? JSON.stringify(r) : formatRecord(r, color));
+  const print = (r: InspectorRecord) => write(opts.json ? JSON.stringify(r) : formatRecord(r, color));
 
   if (opts.task && !opts.follow) {
     const c = await insp.conversation(opts.task);
-    if (opts.json) for (const r of c.records) out(JSON.stringify(r));
-    else for (const l of formatConversation(c, color)) out(l);
+    if (opts.json) for (const r of c.records) write(JSON.stringify(r));
+    else for (const l of formatConversation(c, color)) write(l);
     return;
   }
   const stop = opts.signal ?? signalOnExit();

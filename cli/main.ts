@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Command, Option } from "commander";
 import type { Logger } from "pino";
 import { HmsError, PrincipalSchema, ROLES, type Principal, type WireAgentCard } from "../protocol/index.js";
@@ -13,6 +14,8 @@ const DEFAULT_DEMO_PATIENT = "pt-moderate-ileal-tpmt-im";
 import { agentDefs, startSystem, type System } from "./system.js";
 
 const cfg = readConfig();
+/** The configured NATS credentials (NATS_USER, NATS_PASS, NATS_TOKEN). */
+const natsAuth = () => ({ user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN });
 
 function logger(forMcpStdio = false): Logger {
   // MCP over stdio owns stdout; pino writes to stderr in every mode.
@@ -32,6 +35,25 @@ async function serveUntilSignal(log: Logger, close: () => Promise<void>): Promis
   });
   await close();
 }
+
+/**
+ * A numeric option's value, or INVALID_INPUT (exit 2) naming the option: finite, at least `min`
+ * (default 0), an integer unless `integer` is false, at most `max`.
+ */
+function numberOption(flag: string, raw: string, o: { min?: number; max?: number; integer?: boolean; aboveMin?: boolean } = {}): number {
+  const min = o.min ?? 0;
+  const n = raw.trim() === "" ? NaN : Number(raw);
+  const ok = Number.isFinite(n) && (o.integer === false || Number.isInteger(n)) && (o.aboveMin ? n > min : n >= min) && (o.max === undefined || n <= o.max);
+  if (!ok) {
+    const kind = o.integer === false ? "a number" : "an integer";
+    const range = `${o.aboveMin ? ">" : "≥"} ${min}${o.max === undefined ? "" : ` and ≤ ${o.max}`}`;
+    throw new HmsError("INVALID_INPUT", `${flag} must be ${kind} ${range}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+const SEED = { max: 0xffffffff } as const;
+const PORT = { max: 65535 } as const;
 
 function busCaller(client: BusClient, timeoutMs?: number): SkillCaller {
   return (agentId, verb, input, o) => client.call(agentId, verb, input, { principal: o.principal, signal: o.signal, onProgress: o.onProgress, timeoutMs });
@@ -80,7 +102,7 @@ program
   .action(async (o: { patient: string; seed?: string; json?: boolean }) => {
     const log = logger();
     const { runDemo } = await import("./demo.js");
-    await runDemo(cfg, log, { patient: o.patient, json: !!o.json, seed: o.seed === undefined ? undefined : Number(o.seed) });
+    await runDemo(cfg, log, { patient: o.patient, json: !!o.json, seed: o.seed === undefined ? undefined : numberOption("--seed", o.seed, SEED) });
   });
 
 program
@@ -92,12 +114,12 @@ program
   .action(async (name: string, o: { seed: string; json?: boolean }) => {
     const { runScenarioCommand, scenarioList } = await import("./scenario.js");
     if (name === "list") return out(`Scenarios:\n${scenarioList()}`);
-    await runScenarioCommand(cfg, logger(), name, { seed: Number(o.seed), json: !!o.json });
+    await runScenarioCommand(cfg, logger(), name, { seed: numberOption("--seed", o.seed, SEED), json: !!o.json });
   });
 
 program
   .command("up")
-  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent, each in its own process under the supervisor with the healer restarting any that dies; print their cards")
+  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent, each in its own process under the supervisor, which restarts any that exits (the healer journals restarts and restarts hung agents); print their cards")
   .option("--agents <ids>", "comma-separated agent ids (default: all)")
   .option("--in-process", "run the agents inside this process instead (faster start, no restarts)")
   .option("--gateway", "also serve the HTTP gateway (MCP at /mcp, inspector page at /inspector/); implies --in-process")
@@ -118,9 +140,9 @@ program
     const { startSupervised } = await import("./supervise.js");
     for (const id of ids) if (!AGENT_IDS.includes(id)) throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
     const agents = ids.length ? withDependencies(ids) : AGENT_IDS;
-    const sup = await startSupervised({ agents: agents.filter((id) => id !== "healer"), natsUrl: cfg.NATS_URL, fhirBaseUrl: cfg.FHIR_BASE_URL, fhirToken: cfg.FHIR_TOKEN, tenant: cfg.HMS_TENANT, logger: log });
+    const sup = await startSupervised({ agents: agents.filter((id) => id !== "healer"), natsUrl: cfg.NATS_URL, fhirBaseUrl: cfg.FHIR_BASE_URL, fhirToken: cfg.FHIR_TOKEN, tenant: cfg.HMS_TENANT, natsServerBinary: cfg.NATS_SERVER, natsAuth: natsAuth(), logger: log });
     try {
-      const bus = await connectBus({ url: sup.natsUrl, name: "hms-up", logger: log, user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN });
+      const bus = await connectBus({ url: sup.natsUrl, name: "hms-up", logger: log, ...natsAuth() });
       const client = new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT);
       // The children register their cards as they come up.
       const cards = [];
@@ -136,7 +158,7 @@ program
       }
       await bus.close();
       printCards({ tenant: cfg.HMS_TENANT, natsUrl: sup.natsUrl, natsEmbedded: !cfg.NATS_URL, fhirBaseUrl: sup.fhirBaseUrl, fhirEmbedded: !cfg.FHIR_BASE_URL, cards });
-      out(dim("\nEach agent runs as its own process; the healer restarts any that dies. Ctrl-C to stop."));
+      out(dim("\nEach agent runs as its own process; the supervisor restarts any that exits, the healer any that hangs. Ctrl-C to stop."));
     } catch (err) {
       await sup.close();
       throw err;
@@ -156,7 +178,7 @@ program
     const [def] = await agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log, crashAt: cfg.HMS_FAULT_CRASH_AT });
     // Run by a supervisor (an IPC channel exists): leave when the supervisor goes away.
     if (process.send) process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
-    const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, natsAuth: { user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN }, tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
+    const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, natsAuth: natsAuth(), tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
     out(`${agent.card.name} serving as ${agent.instanceId}`);
     await serveUntilSignal(log, () => agent.close());
   });
@@ -172,7 +194,7 @@ program
     const log = logger(true);
     const principal: Principal = PrincipalSchema.parse({ subject: o.subject, roles: [o.role], purposeOfUse: o.purpose });
     if (cfg.NATS_URL) {
-      const bus = await connectBus({ url: cfg.NATS_URL, name: "hms-mcp", logger: log, user: cfg.NATS_USER, pass: cfg.NATS_PASS, token: cfg.NATS_TOKEN });
+      const bus = await connectBus({ url: cfg.NATS_URL, name: "hms-mcp", logger: log, ...natsAuth() });
       const defs = await agentDefs(ids, { fhirBaseUrl: cfg.FHIR_BASE_URL ?? "", referenceDir: cfg.HMS_REFERENCE_DIR, logger: log });
       const { serveStdio } = await import("../runtime/mcp/index.js");
       await serveStdio({ agents: defs, call: busCaller(new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT)), principal, logger: log });
@@ -212,11 +234,14 @@ async function gateway(sys: System, log: Logger) {
   };
 }
 
+/** A development bearer token: `prefix` and 24 random bytes (base64url). */
+const devToken = (prefix: string): string => `${prefix}-${randomBytes(24).toString("base64url")}`;
+
 function devTokens(log: Logger): Map<string, Principal> {
-  const token = `dev-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const token = devToken("dev");
   log.warn("HMS_GATEWAY_TOKENS is unset: issuing a development token with the clinician and admin roles");
   out(`Development bearer token (clinician, admin): ${token}`);
-  const operator = `op-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const operator = devToken("op");
   out(`Development operator token (inspector reveal): ${operator}`);
   return new Map<string, Principal>([
     [token, { subject: "dev-user", roles: ["clinician", "admin"], purposeOfUse: "TREAT" }],
@@ -230,7 +255,7 @@ program
   .option("--port <n>", "port (default HMS_GATEWAY_PORT or 7420; 0 = free port)")
   .action(async (o: { port?: string }) => {
     const log = logger();
-    if (o.port !== undefined) cfg.HMS_GATEWAY_PORT = Number(o.port);
+    if (o.port !== undefined) cfg.HMS_GATEWAY_PORT = numberOption("--port", o.port, PORT);
     const sys = await startSystem(cfg, log, []);
     const gw = await gateway(sys, log);
     await serveUntilSignal(log, async () => {
@@ -273,7 +298,7 @@ program
   .action(async () => {
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms audit verify needs NATS_URL: the NATS server of the running system");
     const { auditVerifyCommand } = await import("./audit.js");
-    process.exitCode = await auditVerifyCommand({ natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, logger: logger() });
+    process.exitCode = await auditVerifyCommand({ natsUrl: cfg.NATS_URL, natsAuth: natsAuth(), tenant: cfg.HMS_TENANT, logger: logger() });
   });
 
 program
@@ -290,13 +315,18 @@ program
   .action(async (o: { patients: string; rate: string; seconds?: string; via: "nats" | "mllp"; mllpPort?: string; seed: string }) => {
     const log = logger();
     if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms simulate devices needs NATS_URL: the NATS server of the running system (`hms up` prints it)");
+    const patients = numberOption("--patients", o.patients, { min: 1 });
+    const rate = numberOption("--rate", o.rate, { integer: false, aboveMin: true });
+    const seconds = o.seconds === undefined ? undefined : numberOption("--seconds", o.seconds, { integer: false, aboveMin: true });
+    const mllpPort = o.mllpPort === undefined ? undefined : numberOption("--mllp-port", o.mllpPort, { min: 1, ...PORT });
+    const seed = numberOption("--seed", o.seed, SEED);
     const { simulateDevicesCommand } = await import("./simulate.js");
     const ac = new AbortController();
     process.once("SIGINT", () => ac.abort());
     process.once("SIGTERM", () => ac.abort());
     const stats = await simulateDevicesCommand({
-      patients: Number(o.patients), rate: Number(o.rate), seconds: o.seconds === undefined ? undefined : Number(o.seconds), via: o.via, natsUrl: cfg.NATS_URL,
-      tenant: cfg.HMS_TENANT, mllpPort: o.mllpPort === undefined ? undefined : Number(o.mllpPort), seed: Number(o.seed), referenceDir: cfg.HMS_REFERENCE_DIR, logger: log, signal: ac.signal,
+      patients, rate, seconds, via: o.via, natsUrl: cfg.NATS_URL, natsAuth: natsAuth(),
+      tenant: cfg.HMS_TENANT, mllpPort, seed, referenceDir: cfg.HMS_REFERENCE_DIR, logger: log, signal: ac.signal,
       onProgress: (st) => process.stderr.write(`\r${st.readings} readings, ${st.messages} messages, ${st.critical} critical`),
     });
     process.stderr.write("\n");
@@ -309,10 +339,11 @@ program
   .option("--port <n>", "port (0 = free port)", "0")
   .action(async (o: { port: string }) => {
     const log = logger();
+    const port = numberOption("--port", o.port, PORT);
     const { startEmbeddedFhir } = await import("./fhir.js");
     // Started with an IPC channel (a benchmark, a supervisor): leave when the parent goes away.
     if (process.send) process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
-    const fhir = await startEmbeddedFhir(log, Number(o.port));
+    const fhir = await startEmbeddedFhir(log, port);
     out(`FHIR R4 base URL: ${fhir.baseUrl}`);
     await serveUntilSignal(log, () => fhir.close());
   });

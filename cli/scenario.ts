@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { HmsError } from "../protocol/index.js";
 import { SCENARIOS, type Scenario } from "../examples/scenarios/index.js";
 import type { Config } from "./config.js";
-import { bold, dim, out } from "./output.js";
+import { bold, elapsedStamp, out } from "./output.js";
 import { startSystem } from "./system.js";
 
 export const DEFAULT_SCENARIO_SEED = 42;
@@ -24,7 +24,7 @@ export async function runScenarioCommand(cfg: Config, log: Logger, name: string,
       sys,
       seed: opts.seed ?? DEFAULT_SCENARIO_SEED,
       story: (line) => {
-        if (!opts.json) out(`${dim(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`)} ${line}`);
+        if (!opts.json) out(`${elapsedStamp(t0)} ${line}`);
       },
     });
     if (opts.json) out(JSON.stringify(result, null, 2));

@@ -1,6 +1,6 @@
 import { connect as tcpConnect, type Socket } from "node:net";
 import type { Logger } from "pino";
-import { frameMllp, loadLoincTable, MLLP_STATE_KEY, simulateVitals, toOruR01, type MllpEndpoint } from "../agents/device/index.js";
+import { frameMllp, interpretValue, isCritical, loadLoincTable, MLLP_STATE_KEY, simulateVitals, toOruR01, type MllpEndpoint } from "../agents/device/index.js";
 import { getValue, parseHl7 } from "../agents/device/hl7/parser.js";
 import { MllpFramer } from "../agents/device/mllp/framer.js";
 import type { DeviceReading } from "../protocol/clinical/device.js";
@@ -22,6 +22,8 @@ export interface SimulateDevicesOptions {
   seconds?: number;
   via: "nats" | "mllp";
   natsUrl: string;
+  /** Credentials of the NATS at `natsUrl` (NATS_USER, NATS_PASS, NATS_TOKEN). */
+  natsAuth?: { user?: string; pass?: string; token?: string };
   tenant?: string;
   /** MLLP port of the device agent; unset = the endpoint the device agent saved in its state. */
   mllpPort?: number;
@@ -76,7 +78,7 @@ export async function simulateDevicesCommand(opts: SimulateDevicesOptions): Prom
   if (!(opts.patients >= 1) || !(opts.rate > 0)) throw new HmsError("INVALID_INPUT", "--patients must be ≥ 1 and --rate > 0");
   const tenant = opts.tenant ?? DEFAULT_TENANT;
   const table = loadLoincTable(opts.referenceDir);
-  const bus = await connectBus({ url: opts.natsUrl, name: "hms-simulate", logger: opts.logger });
+  const bus = await connectBus({ url: opts.natsUrl, name: "hms-simulate", logger: opts.logger, ...opts.natsAuth });
   const stats: SimulationStats = { seconds: 0, devices: 0, readings: 0, messages: 0, critical: 0, acks: {} };
   let sock: Socket | undefined;
   try {
@@ -118,10 +120,10 @@ export async function simulateDevicesCommand(opts: SimulateDevicesOptions): Prom
       const byDevice = new Map<string, DeviceReading[]>();
       for (const r of readings) {
         const entry = table.byKey(r.key!);
-        const cl = entry?.critical_low?.high;
-        const ch = entry?.critical_high?.low;
-        if ((cl !== undefined && cl !== null && r.value <= cl) || (ch !== undefined && ch !== null && r.value >= ch)) stats.critical++;
-        byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), r]);
+        if (entry && isCritical(interpretValue(entry, r.value, r.unit))) stats.critical++;
+        const forDevice = byDevice.get(r.deviceId);
+        if (forDevice) forDevice.push(r);
+        else byDevice.set(r.deviceId, [r]);
       }
       for (const [, rs] of byDevice) {
         if (session) {

@@ -5,9 +5,10 @@ import { healerAgent, type HealerAgentOptions } from "../agents/healer/index.js"
 import { startAgent, startEmbeddedNats, type EmbeddedNats, type RunningAgent } from "../runtime/index.js";
 import { createSupervisor, type RestartPolicy, type SpawnFn, type Supervisor } from "../runtime/supervisor/index.js";
 import { REPO_ROOT } from "./config.js";
+import { startEmbeddedFhir } from "./fhir.js";
 
 /**
- * `hms up --supervise`: every agent runs as its own child process (`node bin/hms.mjs agent <id>`
+ * `hms up` (without `--in-process`): every agent runs as its own child process (`node bin/hms.mjs agent <id>`
  * with NATS_URL and FHIR_BASE_URL) under an OTP-style supervisor, and the healer agent runs in this
  * process beside the supervisor: it journals each restart (from detection to the new process's first
  * heartbeat), restarts hung agents, and raises an alert when the supervisor gives up on one.
@@ -22,6 +23,10 @@ export interface SupervisedOptions {
   fhirBaseUrl?: string;
   fhirToken?: string;
   tenant?: string;
+  /** nats-server binary for the embedded server (NATS_SERVER). @defaultValue PATH, then /usr/sbin */
+  natsServerBinary?: string;
+  /** Credentials of the NATS at `natsUrl`, for the in-process healer (the children read NATS_USER/NATS_PASS/NATS_TOKEN from the environment). */
+  natsAuth?: { user?: string; pass?: string; token?: string };
   logger: Logger;
   /** How to run one agent. @defaultValue `node bin/hms.mjs agent <id>` */
   command?: (id: string) => { command: string; args: string[] };
@@ -63,12 +68,9 @@ export async function startSupervised(opts: SupervisedOptions): Promise<Supervis
     await nats?.close().catch(() => undefined);
   };
   try {
-    nats = opts.natsUrl ? undefined : await startEmbeddedNats({ logger: opts.logger });
+    nats = opts.natsUrl ? undefined : await startEmbeddedNats({ logger: opts.logger, ...(opts.natsServerBinary ? { binary: opts.natsServerBinary } : {}) });
     const natsUrl = opts.natsUrl ?? nats!.url;
-    if (!opts.fhirBaseUrl) {
-      const { startFhirServer } = await import("../runtime/embedded/fhir/index.js");
-      fhir = await startFhirServer({ logger: opts.logger, seedDir: resolve(REPO_ROOT, "examples", "patients") });
-    }
+    if (!opts.fhirBaseUrl) fhir = await startEmbeddedFhir(opts.logger);
     const fhirBaseUrl = opts.fhirBaseUrl ?? fhir!.baseUrl;
     const stderr = opts.childStderr ?? "inherit";
     // An IPC channel: a child whose parent dies (even by SIGKILL) sees it close and exits.
@@ -81,7 +83,7 @@ export async function startSupervised(opts: SupervisedOptions): Promise<Supervis
       logger: opts.logger.child({ agentId: "healer" }),
     });
     // The healer first, so it hears the children's first heartbeats and every supervisor event.
-    healer = await startAgent(def, { natsUrl, tenant: opts.tenant, logger: opts.logger, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) });
+    healer = await startAgent(def, { natsUrl, ...(opts.natsAuth ? { natsAuth: opts.natsAuth } : {}), tenant: opts.tenant, logger: opts.logger, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NATS_URL: natsUrl,

@@ -84,14 +84,14 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
   })().catch((err: unknown) => opts.logger.warn({ err }, "agent card watch ended"));
 
   const subs: Subscription[] = [
-    d.nc.subscribe(subjects.topic(d.tenant, "heartbeat", "x").replace(/\.x$/, ".*"), {
+    d.nc.subscribe(subjects.allTopicsOf(d.tenant, "heartbeat"), {
       callback: (err, m) => {
         if (err) return;
         const id = m.subject.split(".").at(-1)!;
         if (heartbeat(id, m.data, now())) changed(view(id));
       },
     }),
-    d.nc.subscribe(`obs.v1.${d.tenant}.xstate.*`, {
+    d.nc.subscribe(subjects.allXstate(d.tenant), {
       callback: (err, m) => {
         if (err) return;
         try {

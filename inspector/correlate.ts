@@ -1,4 +1,4 @@
-import { parseSubject, traceIdOf, HEADERS } from "../protocol/index.js";
+import { isTerminal, parseSubject, traceIdOf, HEADERS, type TaskStateName } from "../protocol/index.js";
 import type { InspectorRecord } from "./record.js";
 import { findPatient, keysOf, redact, type RedactionPolicy } from "./redact.js";
 
@@ -27,7 +27,8 @@ interface TaskInfo {
 export const DEFAULT_MAX_TASKS = 10_000;
 /** The caller shown for a task started from outside the bus (CLI, MCP, gateway). */
 export const EXTERNAL_CALLER = "client";
-const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "REJECTED"]);
+/** Whether a state name without its `TASK_STATE_` prefix (as records show it) is terminal (A2A §4.1.3). */
+export const isTerminalName = (state: string): boolean => isTerminal(`TASK_STATE_${state}` as TaskStateName);
 const SRC_LETTER = { events: "e", journal: "j", topics: "t", xstate: "x" } as const;
 const dec = new TextDecoder();
 const stateName = (s: unknown) => (typeof s === "string" ? s.replace(/^TASK_STATE_/, "") : "?");
@@ -130,7 +131,7 @@ export class Correlator {
       const state = stateName(s?.state);
       if (info) {
         info.state = state;
-        info.terminal = TERMINAL.has(state);
+        info.terminal = isTerminalName(state);
       }
       const parts = s?.message?.parts ?? [];
       const text = parts.find((x) => "text" in x)?.text;

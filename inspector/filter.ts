@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HmsError, invalidInput } from "../protocol/index.js";
 import type { InspectorRecord } from "./record.js";
-import { pseudonymFor, type RedactionPolicy } from "./redact.js";
+import type { RedactionPolicy } from "./redact.js";
 
 /** Filters of the terminal tail and the live feed; every given field must match. */
 export const FeedFilterSchema = z.object({
@@ -36,7 +36,8 @@ export function parseFilter(raw: Record<string, unknown>): FeedFilter {
 
 /** A predicate for records; the patient filter is compared as a pseudonym. */
 export function matcher(f: FeedFilter, policy: RedactionPolicy): (r: InspectorRecord) => boolean {
-  const patient = f.patient ? pseudonymFor(f.patient, policy) : undefined;
+  // A pseudonym stays as it is; a patient id goes through the HMAC.
+  const patient = f.patient ? policy.pseudonym(f.patient) : undefined;
   const eventOk = (e: string) => !f.event || e === f.event || e.startsWith(`${f.event}.`);
   return (r) =>
     (f.heartbeats || r.event !== "topic.heartbeat" || f.event === "topic.heartbeat") &&

@@ -1,9 +1,10 @@
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { HEADERS, HmsError, traceIdOf, type Principal } from "../protocol/index.js";
+import { HEADERS, HmsError, subjects, traceIdOf, type Principal } from "../protocol/index.js";
+import { DEFAULT_TENANT } from "../runtime/index.js";
 import { openAgentBoard, type AgentBoard } from "./agents.js";
-import { Correlator, DEFAULT_MAX_TASKS, type RawMessage } from "./correlate.js";
+import { Correlator, DEFAULT_MAX_TASKS, isTerminalName, type RawMessage } from "./correlate.js";
 import { matcher, type FeedFilter, type Since } from "./filter.js";
 import type { AgentView, Conversation, ConversationTask, InspectorRecord } from "./record.js";
 import { redactionPolicy, type RedactionOptions, type RedactionPolicy } from "./redact.js";
@@ -77,8 +78,6 @@ export interface Inspector {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "REJECTED"]);
-
 /**
  * Opens the operator's view of the bus: task events, the rpc journal and topic facts from
  * JetStream, XState inspection from core NATS, agent cards from KV. Everything it hands out is
@@ -89,7 +88,7 @@ const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "REJECTED"]);
  * const feed = await insp.feed({ filter: parseFilter({ agent: "ehr" }), onRecord: (r) => print(r) });
  */
 export async function openInspector(opts: InspectorOptions): Promise<Inspector> {
-  const tenant = opts.tenant ?? "default";
+  const tenant = opts.tenant ?? DEFAULT_TENANT;
   const d: BusDeps = { nc: opts.nc, js: jetstream(opts.nc), jsm: await jetstreamManager(opts.nc), tenant };
   const policy = redactionPolicy(opts.redaction);
   const maxTasks = opts.maxTasks ?? DEFAULT_MAX_TASKS;
@@ -101,7 +100,7 @@ export async function openInspector(opts: InspectorOptions): Promise<Inspector> 
     opts.audit ??
     ((e: RevealAudit) => {
       opts.logger.info({ audit: e }, "inspector payload revealed");
-      d.nc.publish(`obs.v1.${tenant}.audit.inspector`, enc.encode(JSON.stringify(e)));
+      d.nc.publish(subjects.inspectorAudit(tenant), enc.encode(JSON.stringify(e)));
     });
 
   async function feed(req: FeedRequest): Promise<Feed> {
@@ -216,7 +215,7 @@ export async function openInspector(opts: InspectorOptions): Promise<Inspector> 
       if (r.event === "task.status" && r.state) {
         t.state = r.state;
         t.statuses.push({ state: r.state, at: r.at });
-        if (TERMINAL.has(r.state)) {
+        if (isTerminalName(r.state)) {
           t.endedAt = r.at;
           t.ms = Date.parse(r.at) - Date.parse(t.createdAt);
         }

@@ -105,9 +105,6 @@ export function findPatient(value: unknown, policy: RedactionPolicy): string | u
   return undefined;
 }
 
-/** The pseudonym a filter value stands for: a pseudonym as it is, a patient id through the HMAC. */
-export const pseudonymFor = (value: string, policy: RedactionPolicy): string => policy.pseudonym(value);
-
 /** Top-level keys of an object, for one-line summaries that must not show values. */
 export const keysOf = (v: unknown): string =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? `{${Object.keys(v as object).slice(0, 6).join(", ")}${Object.keys(v as object).length > 6 ? ", …" : ""}}` : "";

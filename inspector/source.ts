@@ -18,7 +18,7 @@ export interface BusDeps {
 }
 
 export const subjectOf = (src: StoredSource, tenant: string): string =>
-  src === "events" ? subjects.allTaskEvents(tenant) : src === "journal" ? `obs.v1.${tenant}.journal.*` : subjects.allTopics(tenant);
+  src === "events" ? subjects.allTaskEvents(tenant) : src === "journal" ? subjects.allJournal(tenant) : subjects.allTopics(tenant);
 
 type Start = Partial<OrderedConsumerOptions>;
 
@@ -98,7 +98,7 @@ export async function* mergeBacklog(cursors: Cursor[], until?: Date): AsyncGener
 
 /** Core-NATS XState inspection of a tenant (not stored, so live only). */
 export function subscribeXstate(d: BusDeps, fn: (m: RawMessage) => void): Subscription {
-  return d.nc.subscribe(`obs.v1.${d.tenant}.xstate.*`, { callback: (err, m) => void (err ? undefined : fn({ src: "xstate", subject: m.subject, at: new Date(), data: m.data })) });
+  return d.nc.subscribe(subjects.allXstate(d.tenant), { callback: (err, m) => void (err ? undefined : fn({ src: "xstate", subject: m.subject, at: new Date(), data: m.data })) });
 }
 
 /** The stored message behind a record cursor (`e:12`), unredacted, for an audited reveal. */
@@ -107,7 +107,7 @@ export async function storedMessage(d: BusDeps, id: string): Promise<{ subject: 
   if (!m) throw new HmsError("INVALID_INPUT", `not a stored record id: ${id}`);
   const src: StoredSource = m[1] === "e" ? "events" : m[1] === "j" ? "journal" : "topics";
   const msg = await d.jsm.streams.getMessage(STREAM_OF[src], { seq: Number(m[2]) }).catch(() => null);
-  const prefix = src === "journal" ? `obs.v1.${d.tenant}.` : `a2a.v1.${d.tenant}.`;
+  const prefix = src === "journal" ? subjects.obsPrefix(d.tenant) : subjects.a2aPrefix(d.tenant);
   if (!msg || !msg.subject.startsWith(prefix)) throw new HmsError("NOT_FOUND", `no stored message ${id} on this tenant`);
   let payload: unknown;
   try {

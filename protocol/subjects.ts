@@ -39,6 +39,16 @@ export const subjects = {
   allTopics: (tenant = "*") => `a2a.v1.${tenant}.topic.>`,
   allRpc: (tenant = "*") => `a2a.v1.${tenant}.agent.*.rpc`,
   allObs: (tenant = "*") => `obs.v1.${tenant}.>`,
+  /** Every source's facts of one topic type, e.g. every agent's heartbeat. */
+  allTopicsOf: (tenant: string, type: string) => `a2a.v1.${token(tenant, "tenant")}.topic.${token(type, "topic type")}.*`,
+  allJournal: (tenant = "*") => `obs.v1.${tenant}.journal.*`,
+  allXstate: (tenant = "*") => `obs.v1.${tenant}.xstate.*`,
+  /** Prefix of every obs subject of a tenant (`obs.v1.<tenant>.`). */
+  obsPrefix: (tenant: string) => `obs.v1.${token(tenant, "tenant")}.`,
+  /** Prefix of every a2a subject of a tenant (`a2a.v1.<tenant>.`). */
+  a2aPrefix: (tenant: string) => `a2a.v1.${token(tenant, "tenant")}.`,
+  /** The inspector's audit of revealed payloads. */
+  inspectorAudit: (tenant: string) => `obs.v1.${token(tenant, "tenant")}.audit.inspector`,
 } as const;
 
 /** Parses `a2a.v1.<tenant>.agent.<agentId>.rpc`-style subjects back into their parts. */

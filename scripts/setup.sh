@@ -8,8 +8,9 @@ mode="${1:-run}"
 
 die() { echo "setup: $*" >&2; exit 1; }
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-[ "$node_major" -ge 20 ] || die "Node.js 20.4 or newer is required: install it (e.g. apt-get install -y nodejs) and run again"
+# 20.4: the first Node 20 with Symbol.asyncDispose, which `await using` needs at run time.
+node_ok=$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 20 || (a === 20 && b >= 4) ? 1 : 0' 2>/dev/null || echo 0)
+[ "$node_ok" = 1 ] || die "Node.js 20.4 or newer is required: install it (e.g. apt-get install -y nodejs) and run again"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages" >&2

@@ -16,7 +16,7 @@ export const consentRevoked: Scenario = {
     const { plan } = await requestPlan(ctx, PATIENT);
     if (!plan) throw new Error("no plan reached clinician review");
     ctx.story(`Plan ${plan.planId} awaits review when the patient withdraws consent to data use for treatment planning.`);
-    const withdrawn = (await client.call("consent", "record", { patientId: PATIENT, decision: "deny", purposes: ["TREAT"], actorRoles: ["clinician", "agent"], recordedBy: "consent-desk" }, { principal: CONSENT_DESK })) as { id?: string; consent?: { id?: string } };
+    const withdrawn = (await client.call("consent", "record", { patientId: PATIENT, decision: "deny", purposes: ["TREAT"], actorRoles: ["clinician", "agent"], recordedBy: CONSENT_DESK.subject }, { principal: CONSENT_DESK })) as { id?: string; consent?: { id?: string } };
     ctx.story(`A deny Consent is recorded (${JSON.stringify(withdrawn).match(/"id":"([^"]+)"/)?.[1] ?? "stored"}).`);
     const after = await decide(ctx, plan.planId, true);
     ctx.story(`The clinician approves, but the EHR refuses the write: plan ${after.status} — ${after.reason}.`);

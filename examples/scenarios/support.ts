@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { AssembledPlanSchema, type AssembledPlan } from "../../protocol/clinical/coordinator.js";
 import type { Principal, WireTask } from "../../protocol/index.js";
+import { REPO_ROOT } from "../../cli/config.js";
+import { defaultAgentCommand } from "../../cli/supervise.js";
 import type { System } from "../../cli/system.js";
 
 /** What a scenario gets: a running system and a way to tell its story. */
@@ -25,7 +26,6 @@ export const CLINICIAN: Principal = { subject: "dr.ines.moreau", roles: ["clinic
 /** The registration desk that records patients' consents. */
 export const CONSENT_DESK: Principal = { subject: "consent-desk", roles: ["admin"], purposeOfUse: "TREAT" };
 export const RESEARCHER: Principal = { subject: "res.kofi.mensah", roles: ["researcher"], purposeOfUse: "HRESCH" };
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface PlanOutcome {
   task: WireTask;
@@ -72,7 +72,8 @@ export function regimenLine(plan: AssembledPlan | undefined): string {
 
 /** Runs `hms agent <id>` as its own process against the scenario's NATS and FHIR. Resolves once it serves. */
 export async function spawnAgent(ctx: ScenarioContext, id: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["bin/hms.mjs", "agent", id], {
+  const { command, args } = defaultAgentCommand(id);
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, NATS_URL: ctx.sys.host.natsUrl, FHIR_BASE_URL: ctx.sys.fhirBaseUrl, HMS_TENANT: ctx.sys.host.tenant, LOG_LEVEL: "warn", LOG_FORMAT: "json", HMS_ACK_WAIT_MS: "1500", ...env },
     stdio: ["ignore", "pipe", "pipe"],

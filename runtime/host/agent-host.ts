@@ -3,7 +3,7 @@ import { headers as natsHeaders } from "@nats-io/nats-core";
 import { AgentCard } from "@a2a-js/sdk";
 import type { Logger } from "pino";
 import {
-  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, newTraceparent, parseSubject, subjects, token, traceIdOf,
+  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, newTraceparent, parseSubject, subjects, traceIdOf,
   type WireAgentCard,
 } from "../../protocol/index.js";
 import { connectBus, type Bus } from "../bus/connect.js";
@@ -192,7 +192,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     state,
     subscribe: (type, source, fn) => {
       // Tokens are checked (no `.` or `>` slips in); `*` is allowed as the whole source only.
-      const sub = bus.nc.subscribe(source === "*" ? `a2a.v1.${token(tenant, "tenant")}.topic.${token(type, "topic type")}.*` : subjects.topic(tenant, type, source), {
+      const sub = bus.nc.subscribe(source === "*" ? subjects.allTopicsOf(tenant, type) : subjects.topic(tenant, type, source), {
         callback: (_e, m) => {
           let data: unknown;
           try {

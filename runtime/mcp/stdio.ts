@@ -1,7 +1,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Logger } from "pino";
 import type { Principal } from "../../protocol/index.js";
-import type { AgentDef } from "../host/define.js";
+import { toolName, type AgentDef } from "../host/define.js";
 import { buildMcpServer, type SkillCaller } from "./tools.js";
 
 /** Serves the agents' tools over stdio (stdout carries MCP; logs go to stderr). Resolves when stdin closes. */
@@ -13,7 +13,7 @@ export async function serveStdio(opts: { agents: readonly AgentDef[]; call: Skil
     process.stdin.once("end", () => resolve());
   });
   await server.connect(transport);
-  opts.logger.info({ tools: opts.agents.flatMap((a) => a.skills.map((s) => `${a.id}_${s.verb}`)) }, "MCP stdio server ready");
+  opts.logger.info({ tools: opts.agents.flatMap((a) => a.skills.map((s) => toolName(a.id, s.verb))) }, "MCP stdio server ready");
   await closed;
   await server.close().catch(() => undefined);
 }

@@ -44,7 +44,7 @@ export function buildMcpServer(opts: {
 }): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {}, logging: {} },
-    instructions: "HMS-A2A: Crohn's disease treatment-planning agents. Tools are named <agent>_<verb>_<object>. Plans are proposals for clinician review, never prescriptions.",
+    instructions: "HMS-A2A: Crohn's disease treatment-planning agents. Tools are named <agent>_<verb> (the verb may name an object, e.g. ehr_get_patient_summary). Plans are proposals for clinician review, never prescriptions.",
   });
   for (const { name, agent, skill } of toolEntries(opts.agents).values()) {
     server.registerTool(
