@@ -76,4 +76,13 @@ describe("device service", () => {
     await svc.ingest([{ ...reading(97), effective: new Date(clock.now()).toISOString() }]);
     expect(svc.registry.get("mon-1")!.status).toBe("online");
   });
+
+  it("counts a device that forwards old readings as heard from now, not as silent since they were taken", async () => {
+    const { svc, clock } = setup();
+    clock.increment(3_600_000);
+    await svc.ingest([reading(97)]);
+    expect(Date.parse(svc.registry.get("mon-1")!.lastHeartbeat!)).toBe(clock.now());
+    expect(await svc.checkOffline()).toEqual([]);
+    expect(svc.status("mon-1")).toMatchObject({ overdue: false, silentForSec: 0 });
+  });
 });

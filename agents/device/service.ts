@@ -106,7 +106,9 @@ export class DeviceService {
     const alarms: Alarm[] = [];
     const criticalDevices = new Set<string>();
     for (const ir of good) {
-      this.registry.heartbeat(ir.reading.deviceId, Math.min(Date.parse(ir.reading.effective), this.clock.now()));
+      // Liveness is when the device was heard from, not when it says it measured: a device
+      // forwarding a backlog of old readings is alive right now.
+      this.registry.heartbeat(ir.reading.deviceId, this.clock.now());
       this.batcher.add(toFhirObservation(ir, this.opts.table));
       const alarm = alarmForReading(ir, this.newId(), this.policy);
       if (alarm) {
