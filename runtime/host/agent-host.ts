@@ -77,7 +77,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
   const card = agentCard(def, tenant);
   const sdkCard = AgentCard.fromJSON(card as never);
   const skills = new Map(def.skills.map((s) => [s.verb, s]));
-  const store = new KvTaskStore(bus.kv.tasks, tenant);
+  const store = new KvTaskStore(bus.kv.tasks, tenant, bus.js);
   const client = new BusClient(bus.nc, bus.kv.cards, tenant);
   const enc = new TextEncoder();
   const shutdown = new AbortController();

@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WireStreamResponse, WireTask } from "../../protocol/index.js";
-import type { KV } from "@nats-io/kv";
+import { connectBus, type Bus } from "../bus/connect.js";
+import type { EmbeddedNats } from "../embedded/nats-server.js";
+import { natsForSuite } from "../../test/support/nats.js";
 import { KvTaskStore, applyEvent, newTask, withHistoryLength, type StoredTask } from "./task-store.js";
 import { taskIdFor } from "./handler.js";
 
@@ -45,39 +47,28 @@ describe("task ids derived from messageId (the idempotency key)", () => {
   });
 });
 
-describe("listing tasks", () => {
-  // A stand-in for the KV bucket: keys in write order, like JetStream's last-per-subject listing.
-  function memoryKv(): KV {
-    const entries = new Map<string, { value: Uint8Array; revision: number }>();
-    let rev = 0;
-    return {
-      async create(k: string, v: Uint8Array) {
-        entries.set(k, { value: v, revision: ++rev });
-        return rev;
-      },
-      async get(k: string) {
-        const e = entries.get(k);
-        return e ? { ...e, operation: "PUT" } : null;
-      },
-      async update(k: string, v: Uint8Array) {
-        entries.delete(k);
-        entries.set(k, { value: v, revision: ++rev });
-        return rev;
-      },
-      async keys() {
-        return (async function* () {
-          yield* entries.keys();
-        })();
-      },
-    } as unknown as KV;
-  }
+describe("listing tasks (a real nats-server)", () => {
+  let nats: EmbeddedNats;
+  let bus: Bus;
+  beforeAll(async () => {
+    nats = await natsForSuite();
+    bus = await connectBus({ url: nats.url, name: "task-store-test" });
+  });
+  afterAll(async () => {
+    await bus?.close();
+    await nats?.close();
+  });
   const stored = (id: string, at: string): StoredTask => ({ task: newTask(id, "c", msg, {}), seq: 1, agentId: "a", skill: "s", owner: "o", updatedAt: at });
 
-  it("returns the most recently updated tasks first, even past the limit", async () => {
-    const store = new KvTaskStore(memoryKv(), "t");
+  it("returns the tenant's most recently updated tasks first, even past the limit, and only its own", async () => {
+    const store = new KvTaskStore(bus.kv.tasks, "t1", bus.js);
+    expect(await store.list()).toEqual([]);
     for (const [id, at] of [["old", "2026-01-01"], ["mid", "2026-01-02"], ["new", "2026-01-03"]] as const) await store.create(stored(id, at));
+    await new KvTaskStore(bus.kv.tasks, "t2", bus.js).create(stored("other", "2026-01-09"));
     await store.update("old", (cur) => ({ ...cur, updatedAt: "2026-01-04" }));
     expect((await store.list(2)).map((s) => s.task.id)).toEqual(["old", "new"]);
-    expect((await store.list()).map((s) => s.task.id)).toEqual(["old", "new", "mid"]);
+    expect((await store.list()).map((s) => [s.task.id, s.updatedAt])).toEqual([["old", "2026-01-04"], ["new", "2026-01-03"], ["mid", "2026-01-02"]]);
+    await bus.kv.tasks.delete("t1.mid");
+    expect((await store.list()).map((s) => s.task.id)).toEqual(["old", "new"]);
   });
 });

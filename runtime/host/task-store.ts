@@ -1,6 +1,7 @@
+import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import {
-  HmsError, isTerminal, type TaskStateName, type WireArtifact, type WireMessage, type WireStreamResponse, type WireTask,
+  BUCKETS, HmsError, isTerminal, type TaskStateName, type WireArtifact, type WireMessage, type WireStreamResponse, type WireTask,
 } from "../../protocol/index.js";
 
 /** What the tasks bucket holds per task: the task as wire JSON and the last event sequence folded in. */
@@ -26,7 +27,16 @@ const dec = new TextDecoder();
  * lost a race (cancel vs. completion) is dropped instead of resurrecting the task.
  */
 export class KvTaskStore {
-  constructor(private readonly kv: KV, private readonly tenant: string) {}
+  /**
+   * @param js - lists the bucket's stream in one pass (ListTasks).
+   * @param bucket - the bucket's name. @defaultValue BUCKETS.tasks
+   */
+  constructor(
+    private readonly kv: KV,
+    private readonly tenant: string,
+    private readonly js: JetStreamClient,
+    private readonly bucket: string = BUCKETS.tasks,
+  ) {}
 
   private key(taskId: string): string {
     return `${this.tenant}.${taskId}`;
@@ -95,15 +105,27 @@ export class KvTaskStore {
   }
 
   /**
-   * The newest `limit` tasks of this tenant (by last update), for ListTasks: every entry is read
-   * (keys come oldest first), then sorted and cut.
+   * The newest `limit` tasks of this tenant (by last update), for ListTasks: one ordered consumer
+   * reads the last value of every key of the tenant from the bucket's stream (one pass, not a read
+   * per task), then they are sorted and cut.
    */
   async list(limit = 1000): Promise<StoredTask[]> {
+    const consumer = await this.js.consumers.get(`KV_${this.bucket}`, {
+      filter_subjects: `$KV.${this.bucket}.${this.tenant}.*`,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+    });
     const out: StoredTask[] = [];
-    const keys = await this.kv.keys(`${this.tenant}.*`);
-    for await (const k of keys) {
-      const e = await this.kv.get(k);
-      if (e && e.operation === "PUT" && e.value.length > 0) out.push(JSON.parse(dec.decode(e.value)) as StoredTask);
+    try {
+      const pending = (await consumer.info(true)).num_pending;
+      if (pending === 0) return out;
+      const msgs = await consumer.fetch({ max_messages: pending, expires: 5_000 });
+      for await (const m of msgs) {
+        const op = m.headers?.get("KV-Operation");
+        if (op !== "DEL" && op !== "PURGE" && m.data.length > 0) out.push(JSON.parse(dec.decode(m.data)) as StoredTask);
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      await consumer.delete().catch(() => undefined);
     }
     return out.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, limit);
   }
