@@ -4,7 +4,7 @@ import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import { RankedPlanSchema, SimulatedOutcomeSchema, TreatmentPlanSchema, VerificationReportSchema } from "../../protocol/clinical/plan.js";
 import type { OptimizerImpl } from "../../clinical/treatment/loader.js";
 import { simulateOutcome } from "../../clinical/treatment/optimize.js";
-import { parsePlanInput, suggestAlternatives, verifyPlan } from "../../clinical/treatment/verify.js";
+import { suggestAlternatives, verifyPlan } from "../../clinical/treatment/verify.js";
 import { defineSkill } from "../../runtime/index.js";
 
 /** What the verifier's skills need from the agent. */
@@ -27,8 +27,8 @@ export function verifierSkills(deps: VerifierSkillDeps) {
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
     stateless: true,
-    handler: async (input, ctx) => {
-      const { patient, plan } = parsePlanInput(input);
+    // The runtime has already checked the input against PlanInput: handlers get it parsed.
+    handler: async ({ patient, plan }, ctx) => {
       const report = verifyPlan(patient, plan, { referenceDir: deps.referenceDir });
       ctx.logger.info({ valid: report.isValid, findings: report.findings.length }, "plan verified");
       // Blocking findings are critical: the alert agent hears them (and deduplicates repeats).
@@ -50,8 +50,7 @@ export function verifierSkills(deps: VerifierSkillDeps) {
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
     stateless: true,
-    handler: async (input) => {
-      const { patient, plan } = parsePlanInput(input);
+    handler: async ({ patient, plan }) => {
       return simulateOutcome(patient, plan, { referenceDir: deps.referenceDir });
     },
   });
@@ -64,8 +63,7 @@ export function verifierSkills(deps: VerifierSkillDeps) {
     output: z.object({ report: VerificationReportSchema, excluded: z.array(z.string()), alternatives: z.array(RankedPlanSchema) }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
-    handler: async (input) => {
-      const { patient, plan } = parsePlanInput(input);
+    handler: async ({ patient, plan, ...input }) => {
       return suggestAlternatives(patient, plan, { impl: deps.impl(), referenceDir: deps.referenceDir, topK: input.topK, seed: input.seed, excludedDrugs: input.excludedDrugs });
     },
   });

@@ -1,19 +1,9 @@
-import { PatientSummarySchema, type PatientSummary } from "../../protocol/clinical/patient.js";
-import { TreatmentPlanSchema, type OptimizerResult, type TreatmentPlan, type VerificationReport } from "../../protocol/clinical/plan.js";
-import { invalidInput } from "../../protocol/errors.js";
+import type { PatientSummary } from "../../protocol/clinical/patient.js";
+import type { OptimizerResult, TreatmentPlan, VerificationReport } from "../../protocol/clinical/plan.js";
 import type { OptimizerImpl } from "./loader.js";
 import { optimizeTreatment, simulateOutcome, type TreatmentOptions } from "./optimize.js";
 import { runRules } from "./rules.js";
 import { loadPlanSpace } from "./space.js";
-
-/** Parses a patient and a plan, naming the bad field on failure (INVALID_INPUT). */
-export function parsePlanInput(input: { patient: unknown; plan: unknown }): { patient: PatientSummary; plan: TreatmentPlan } {
-  const p = PatientSummarySchema.safeParse(input.patient);
-  if (!p.success) throw invalidInput(p.error, "patient");
-  const q = TreatmentPlanSchema.safeParse(input.plan);
-  if (!q.success) throw invalidInput(q.error, "plan");
-  return { patient: p.data, plan: q.data };
-}
 
 /** Checks a plan against the rule table and scores it with the outcome model. */
 export function verifyPlan(patient: PatientSummary, plan: TreatmentPlan, opts: TreatmentOptions = {}): VerificationReport {

@@ -2,6 +2,8 @@ import { execFile } from "node:child_process";
 import { request } from "node:http";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { basePatient } from "../../clinical/treatment/testing/patients.js";
+import { item, planWith } from "../../clinical/treatment/testing/plans.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -155,14 +157,22 @@ describe("hms mcp (the real command an MCP host is configured with)", () => {
     delete env.NATS_URL;
     delete env.FHIR_BASE_URL;
     const client = new Client({ name: "hms-mcp-test", version: "1.0.0" });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: ["bin/hms.mjs", "mcp", "optimizer"], cwd: REPO, env, stderr: "ignore" }));
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: ["bin/hms.mjs", "mcp", "optimizer", "verifier"], cwd: REPO, env, stderr: "ignore" }));
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["optimizer_optimize_treatment", "optimizer_interpret_genotype", "optimizer_evaluate_biomarkers"]));
-      expect(tools.every((t) => t.name.startsWith("optimizer_"))).toBe(true);
+      expect(tools.every((t) => t.name.startsWith("optimizer_") || t.name.startsWith("verifier_"))).toBe(true);
       const r = await client.callTool({ name: "optimizer_interpret_genotype", arguments: { tpmt: "*1/*3A", nudt15: "*1/*1" } });
       expect(r.isError).toBeFalsy();
       expect(JSON.stringify(r.structuredContent)).toContain("intermediate");
+      // The verifier's input is checked at the boundary: a malformed plan is an error naming the field.
+      const plan = planWith([item.infliximab()]);
+      const ok = await client.callTool({ name: "verifier_verify_plan", arguments: { patient: basePatient(), plan } });
+      expect(ok.isError).toBeFalsy();
+      expect(ok.structuredContent).toMatchObject({ isValid: expect.any(Boolean), findings: expect.any(Array) });
+      const bad = await client.callTool({ name: "verifier_verify_plan", arguments: { patient: basePatient(), plan: { ...plan, horizonWeeks: 0 } } });
+      expect(bad.isError).toBe(true);
+      expect(JSON.stringify(bad.content)).toContain("horizonWeeks");
     } finally {
       await client.close();
     }
