@@ -238,18 +238,13 @@ export const planMachine = setup({
   },
 });
 
-/** Human names of the machine's states, for progress messages. */
+/** Human names of the steps a run reports as progress (the state a run ends in is told by the task's own status). */
 export const STEP_LABELS: Record<string, string> = {
   consent: "checking consent",
   summary: "reading the patient summary from the EHR",
   optimize: "searching treatment plans (genetic algorithm)",
   verify: "verifying the plan (safety, dosing, pharmacogenomics)",
   reoptimize: "re-optimizing without what the verifier flagged",
-  awaitingApproval: "plan assembled: awaiting clinician approval",
   writing: "writing the approved plan to the EHR",
   notifying: "raising the plan-ready alert",
-  approved: "approved and written",
-  rejectedByClinician: "rejected by the clinician",
-  consentDenied: "consent denied",
-  failed: "failed",
 };

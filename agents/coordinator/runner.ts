@@ -150,7 +150,9 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
       const v = String(s.value);
       if (v !== last) {
         last = v;
-        void ctx.progress(STEP_LABELS[v] ?? v, { step: v, planId }).catch(() => undefined);
+        // A state the run ends in is announced by the task's own status (input-required,
+        // completed, rejected or failed) right after: no progress update of its own.
+        if (!(v in FINAL_STATUS)) void ctx.progress(STEP_LABELS[v] ?? v, { step: v, planId }).catch(() => undefined);
       }
     },
     error: () => undefined,

@@ -23,8 +23,10 @@ export function coordinatorSkills(opts: RunnerOptions) {
       const requester = input.requester ?? ctx.principal;
       if (!requester) throw new HmsError("INVALID_INPUT", "requester: required when the call carries no principal", { data: { issues: [{ path: "requester", message: "required" }] } });
       const planId = ctx.taskId;
-      // A redelivered task (its first coordinator died) continues from the persisted snapshot.
-      const record: PlanRecord = (await ctx.state.load<PlanRecord>(planKey(planId))) ?? {
+      // A redelivered task (its first coordinator died) continues from the persisted snapshot; a
+      // first run has none yet (the record is first saved after the task was marked working).
+      const saved = ctx.redelivered ? await ctx.state.load<PlanRecord>(planKey(planId)) : undefined;
+      const record: PlanRecord = saved ?? {
         planId,
         request: { ...input, requester },
         snapshot: undefined,

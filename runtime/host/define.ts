@@ -83,7 +83,11 @@ export interface SkillContext {
    * result artifact lists the called task ids as `calledTaskIds`).
    */
   readonly calls: readonly CallRecord[];
-  /** True when this task was picked up again after its first instance died. */
+  /**
+   * True when this task was started before (its first instance died, or the work was delivered
+   * again): what the skill saved in `state` may already hold part of the work. False on a first
+   * run, which the task's own state shows (still submitted) before the skill starts.
+   */
   readonly redelivered: boolean;
   /**
    * Ends this run with the task in TASK_STATE_INPUT_REQUIRED (A2A §4.1.3): `message` says what is
