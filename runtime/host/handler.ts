@@ -32,10 +32,16 @@ export interface WorkItem {
   taskId: string;
   contextId: string;
   skill: string;
-  input: unknown;
   principal?: Principal;
   traceparent: string;
   referenceTaskIds: string[];
+  /**
+   * The task as it was stored when accepted, and its KV revision: a first delivery starts from it
+   * without reading the store (its first write is a compare-and-set on that revision, so anything
+   * that happened meanwhile, a cancel or another instance's start, is seen there). The skill's
+   * input is the data part of the task's first message.
+   */
+  accepted: { stored: StoredTask; revision: number };
 }
 
 const enc = new TextEncoder();
@@ -94,33 +100,34 @@ export class DurableRequestHandler implements A2ARequestHandler {
       traceparent: call.traceparent,
       updatedAt: new Date().toISOString(),
     };
+    let revision: number;
     try {
       // Creating the task is the idempotency check (A2A#1987): the id is derived from messageId.
-      await this.d.store.create(stored);
+      revision = await this.d.store.create(stored);
     } catch (err) {
       if (!HmsError.is(err, "CONFLICT")) throw err;
-      const existing = await this.d.store.load(taskId);
+      const existing = await this.d.store.loadWithRevision(taskId);
       this.d.logger.info({ messageId: message.messageId, taskId }, "duplicate messageId: answering with the original task");
       // The first send may have died between storing the task and handing its work over: send the
       // work again. JetStream drops it as a duplicate (msgID = task id) if the first one went out.
-      if (existing?.task.status.state === "TASK_STATE_SUBMITTED") await this.handOver(existing.task.history?.[0] ?? msg, call);
+      if (existing?.stored.task.status.state === "TASK_STATE_SUBMITTED") await this.handOver(existing, call);
       return { taskId, created: false };
     }
-    await Promise.all([appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent), this.handOver(msg, call)]);
+    await Promise.all([appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent), this.handOver({ stored, revision }, call)]);
     return { taskId, created: true };
   }
 
   /** Publishes the work item of a task to the agent's durable work queue (deduplicated by task id). */
-  private async handOver(msg: WireMessage, call: CallState): Promise<void> {
-    const data = (msg.parts.find((p) => "data" in p) as { data: { skill: string; input: unknown } }).data;
+  private async handOver(accepted: { stored: StoredTask; revision: number }, call: CallState): Promise<void> {
+    const task = accepted.stored.task;
     const item: WorkItem = {
-      taskId: msg.taskId!,
-      contextId: msg.contextId!,
-      skill: data.skill,
-      input: data.input,
+      taskId: task.id,
+      contextId: task.contextId ?? "",
+      skill: accepted.stored.skill,
       principal: call.principal,
       traceparent: call.traceparent,
-      referenceTaskIds: msg.referenceTaskIds ?? [],
+      referenceTaskIds: task.history?.[0]?.referenceTaskIds ?? [],
+      accepted,
     };
     const h = natsHeaders();
     h.set(HEADERS.traceparent, call.traceparent);

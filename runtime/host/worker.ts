@@ -115,21 +115,18 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       log.debug({ deliveries: m.info.deliveryCount }, "duplicate delivery of a running task ignored");
       return;
     }
-    const known = await d.store.loadWithRevision(item.taskId);
+    // A first delivery starts from the task as accepted (no read); a redelivery reads it again.
+    const known = m.info.redelivered || !item.accepted ? await d.store.loadWithRevision(item.taskId) : item.accepted;
     if (!known || isTerminal(known.stored.task.status.state)) {
       m.ack();
       return;
     }
-    // A task another instance already started (its status moved past SUBMITTED) is a resumption,
-    // whatever the delivery counter says (nats-server 2.9 can redeliver with a reset counter).
-    const redelivered = m.info.redelivered || known.stored.task.status.state !== "TASK_STATE_SUBMITTED";
-    if (redelivered) log.warn({ deliveries: m.info.deliveryCount }, "resuming a task whose first instance did not finish it");
     const ac = new AbortController();
     running.set(item.taskId, ac);
     // Keep the message ours while we work: ack_wait restarts with every working().
     const keepAlive = setInterval(() => m.working(), Math.max(200, ackWaitMs / 3));
     try {
-      await run(item, known, ac.signal, redelivered, log);
+      await run(item, known, ac.signal, m.info.redelivered, log, m.info.deliveryCount);
       if (shuttingDown) m.nak();
       else m.ack();
     } catch (err) {
@@ -141,7 +138,7 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     }
   }
 
-  async function run(item: WorkItem, known: { stored: StoredTask; revision: number }, signal: AbortSignal, redelivered: boolean, log: Logger): Promise<void> {
+  async function run(item: WorkItem, known: { stored: StoredTask; revision: number }, signal: AbortSignal, redeliveredMsg: boolean, log: Logger, deliveries: number): Promise<void> {
     const skill = d.skills.get(item.skill);
     const status = (state: StatusState, text: string, data?: unknown) => statusOf(item, state, text, data);
     let pendingProgress: { message: string; data?: Record<string, unknown> } | undefined;
@@ -181,7 +178,24 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       await Promise.all(pending);
       return;
     }
-    await emit(status("TASK_STATE_WORKING", redelivered ? `${item.skill}: resumed on ${d.instanceId}` : `${item.skill}: started`));
+    // Mark the task working, in one compare-and-set. A task whose status had already moved past
+    // SUBMITTED was started before (by an instance that died, or by this work delivered again:
+    // nats-server 2.9 can redeliver with a reset counter), whatever the delivery counter says. A
+    // task that ended meanwhile (canceled before it started) is left as it is and not run.
+    let redelivered = redeliveredMsg;
+    let started: WireStreamResponse | undefined;
+    const marked = await d.store.updateAt(item.taskId, cur, (s) => {
+      redelivered = redeliveredMsg || s.task.status.state !== "TASK_STATE_SUBMITTED";
+      started = status("TASK_STATE_WORKING", redelivered ? `${item.skill}: resumed on ${d.instanceId}` : `${item.skill}: started`);
+      return { ...s, task: applyEvent(s.task, started), seq: s.seq + 1, updatedAt: new Date().toISOString() };
+    });
+    if (!marked?.changed || !started) {
+      log.info({ state: marked?.stored.task.status.state }, "task ended before it started: not run");
+      return;
+    }
+    cur = { stored: marked.stored, revision: marked.revision };
+    pending.push(appendEvent(d.js, d.tenant, item.taskId, marked.stored.seq, started, item.traceparent));
+    if (redelivered) log.warn({ deliveries }, "resuming a task whose first instance did not finish it");
     // The start is a status update too: transient progress waits its turn after it.
     transientAt = Date.now();
     const ctx = d.context(item, {
@@ -239,7 +253,7 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     const actor = createActor(taskMachine, {
       input: {
         run: async () => {
-          const parsed = skill.input.safeParse(item.input);
+          const parsed = skill.input.safeParse(inputOf(known.stored));
           if (!parsed.success) throw invalidInput(parsed.error);
           return checkedOutput(skill, await skill.handler(parsed.data, ctx));
         },
@@ -336,6 +350,12 @@ function statusOf(ref: { taskId: string; contextId: string }, state: StatusState
       },
     },
   };
+}
+
+/** The skill input a task was created with: the data part {skill, input} of its first message. */
+function inputOf(stored: StoredTask): unknown {
+  const part = stored.task.history?.[0]?.parts.find((p) => "data" in p) as { data?: { input?: unknown } } | undefined;
+  return part?.data?.input;
 }
 
 /** Thrown by ctx.inputRequired: ends the run with TASK_STATE_INPUT_REQUIRED. */

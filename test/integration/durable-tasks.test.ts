@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { BusClient, connectBus, type Bus, type EmbeddedNats } from "../../runtime/index.js";
-import { natsForSuite } from "../support/nats.js";
+import { BusClient, connectBus, startAgent, type Bus, type EmbeddedNats } from "../../runtime/index.js";
+import { STREAMS, subjects } from "../../protocol/index.js";
+import { natsForSuite, quietLogger } from "../support/nats.js";
+import { testAgent } from "../support/test-agent.js";
 import { exited, spawnReady } from "../support/spawn.js";
 
 let nats: EmbeddedNats;
@@ -47,6 +49,37 @@ describe("durable tasks", () => {
     } finally {
       b.child.kill("SIGTERM");
       await exited(b.child);
+    }
+  });
+
+  it("never runs a task canceled while it waited for a free worker slot", async () => {
+    // One slot: the second task waits in the queue behind the first.
+    const agent = await startAgent(testAgent, { natsUrl: nats.url, logger: quietLogger, concurrency: 1 });
+    // Every run of a task shows in the agent's XState inspection feed (what the inspector watches).
+    const ran = new Set<string>();
+    const feed = bus.nc.subscribe(subjects.xstate("default", "testbed"), { callback: (_e, m) => void ran.add((m.json() as { taskId: string }).taskId) });
+    try {
+      const sdk = await client.client("testbed");
+      const busy = await client.callForTask("testbed", "count_slowly", { n: 15, stepMs: 20 }, { returnImmediately: true });
+      const queued = await client.callForTask("testbed", "count_slowly", { n: 1, stepMs: 0 }, { returnImmediately: true });
+      const canceled = await sdk.cancelTask({ tenant: "", id: queued.task.id, metadata: {} });
+      expect(canceled.status?.state).toBe(5 /* CANCELED */);
+      await vi.waitFor(async () => expect((await sdk.getTask({ tenant: "", id: busy.task.id })).status?.state).toBe(3 /* COMPLETED */), { timeout: 10_000, interval: 50 });
+      // Wait until the worker has taken the queued item and acknowledged it: then the task must be untouched.
+      await vi.waitFor(async () => {
+        const info = await bus.jsm.consumers.info(STREAMS.work, "work-default-testbed");
+        expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
+      }, { timeout: 5_000, interval: 20 });
+      const after = await sdk.getTask({ tenant: "", id: queued.task.id });
+      expect(after.status?.state).toBe(5 /* CANCELED */);
+      const texts = after.history.map((m) => m.parts.map((p) => (p.content?.$case === "text" ? p.content.value : "")).join(""));
+      expect(texts.some((t) => t.includes("started") || t.includes("step 1"))).toBe(false);
+      expect(after.artifacts).toEqual([]);
+      expect(ran.has(busy.task.id)).toBe(true);
+      expect(ran.has(queued.task.id)).toBe(false);
+    } finally {
+      feed.unsubscribe();
+      await agent.close();
     }
   });
 });
