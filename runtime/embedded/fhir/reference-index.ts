@@ -4,12 +4,17 @@ import type { MemoryRepository } from "@medplum/fhir-router";
 
 /**
  * Narrows the scan of MemoryRepository searches that name a typed reference (`subject=Patient/1`,
- * `patient=Patient/1`): Medplum evaluates the parameter's FHIRPath expression on every stored
- * resource of the type (about 6 ms for one patient's observations among 1,000). A resource can only
+ * `patient=Patient/1`) or a token with its system (`identifier=urn:x|42`, which every conditional
+ * create of a device reading runs). Medplum evaluates the parameter's FHIRPath expression on every
+ * stored resource of the type (about 6 ms for one patient's observations among 1,000, and a
+ * conditional create per reading made writes slow down as the store grew). A resource can only
  * match `param=Type/id` if the string `Type/id` is one of its string values, or it holds an inline
- * resource `{ resourceType: Type, id }` (Medplum's convertToSearchableReferences), so the scan is run
- * over the resources passing that set-membership test: a superset of the matches, in store order.
- * Medplum still applies every filter, so results (entries, order, total) are unchanged.
+ * resource `{ resourceType: Type, id }` (Medplum's convertToSearchableReferences), and
+ * `param=system|code` only if both are among its strings, ignoring case (see requiredStrings). An
+ * inverted index (lower-cased string → ids, per type), kept in step with every write to the
+ * repository's maps, gives the resources holding all the required strings; the search then runs
+ * over just those, in store order: a superset of the matches, so Medplum still applies every filter
+ * and the results (entries, order, total) are unchanged.
  *
  * Sorting: Medplum's comparator re-parses the parameter's FHIRPath and evaluates it for both sides
  * of every comparison (about half of a sorted search). `sortedSearch` runs the same sorts, one
@@ -18,17 +23,12 @@ import type { MemoryRepository } from "@medplum/fhir-router";
  * comparisons, same stable order, then the same offset/count.
  */
 
-/** Per stored resource: its version and every string it contains (plus `Type/id` of inline resources). */
-interface Tokens {
-  version: string | undefined;
-  strings: Set<string>;
-}
-
-const tokenCache = new WeakMap<Resource, Tokens>();
+/** Strings longer than this are not indexed (narrative, attachments); a filter on one is not narrowed. */
+const MAX_INDEXED_LENGTH = 256;
 
 function collect(value: unknown, into: Set<string>): void {
   if (typeof value === "string") {
-    into.add(value);
+    if (value.length <= MAX_INDEXED_LENGTH) into.add(value.toLowerCase());
     return;
   }
   if (Array.isArray(value)) {
@@ -37,32 +37,84 @@ function collect(value: unknown, into: Set<string>): void {
   }
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
-    if (typeof o.resourceType === "string" && typeof o.id === "string") into.add(`${o.resourceType}/${o.id}`);
+    if (typeof o.resourceType === "string" && typeof o.id === "string") into.add(`${o.resourceType}/${o.id}`.toLowerCase());
     for (const k in o) collect(o[k], into);
   }
 }
 
-function tokensOf(r: Resource): Set<string> {
-  const version = r.meta ? `${r.meta.versionId ?? ""}@${r.meta.lastUpdated ?? ""}` : undefined;
-  const hit = tokenCache.get(r);
-  if (hit && hit.version === version) return hit.strings;
-  const strings = new Set<string>();
-  collect(r, strings);
-  tokenCache.set(r, { version, strings });
-  return strings;
+/** One resource type's index: lower-cased string → ids, and per id its strings and store position. */
+class TypeIndex {
+  private readonly byString = new Map<string, Set<string>>();
+  private readonly byId = new Map<string, { strings: Set<string>; position: number }>();
+  private next = 0;
+
+  put(id: string, resource: Resource, isNew: boolean): void {
+    const old = this.byId.get(id);
+    if (old) this.unlink(id, old.strings);
+    const strings = new Set<string>();
+    collect(resource, strings);
+    for (const x of strings) {
+      let ids = this.byString.get(x);
+      if (!ids) this.byString.set(x, (ids = new Set()));
+      ids.add(id);
+    }
+    // Map order: a new key goes last, an updated one keeps its place.
+    this.byId.set(id, { strings, position: isNew || !old ? this.next++ : old.position });
+  }
+
+  remove(id: string): void {
+    const old = this.byId.get(id);
+    if (!old) return;
+    this.unlink(id, old.strings);
+    this.byId.delete(id);
+  }
+
+  clear(): void {
+    this.byString.clear();
+    this.byId.clear();
+  }
+
+  private unlink(id: string, strings: Set<string>): void {
+    for (const x of strings) {
+      const ids = this.byString.get(x);
+      ids?.delete(id);
+      if (ids?.size === 0) this.byString.delete(x);
+    }
+  }
+
+  /** Ids of the resources holding every one of `required` (lower-cased), in store order. */
+  holding(required: readonly string[]): string[] {
+    const sets = required.map((x) => this.byString.get(x) ?? new Set<string>()).sort((a, b) => a.size - b.size);
+    const out: string[] = [];
+    for (const id of sets[0]) if (sets.every((set) => set.has(id))) out.push(id);
+    return out.sort((a, b) => this.byId.get(a)!.position - this.byId.get(b)!.position);
+  }
 }
 
-/** The `Type/id` values a matching resource must contain, one per narrowing filter; empty when none applies. */
-export function requiredReferences(req: SearchRequest): string[] {
+/**
+ * The lower-cased strings a resource must contain to match, one or two per narrowing filter (empty
+ * when none applies):
+ * - `param=Type/id` on a reference parameter: `Type/id` (or an inline resource of it);
+ * - `param=system|code` on a token parameter, both parts given: the token's system and code are
+ *   string elements of the resource (Identifier.system/value, Coding.system/code,
+ *   ContactPoint.system/value), equal ignoring case (Medplum compares tokens so). `param=code` alone
+ *   is left to the scan (its token can come from a non-string element, e.g. a boolean).
+ * Lower-casing a reference only widens the candidates; Medplum's own filter stays exact.
+ */
+export function requiredStrings(req: SearchRequest): string[] {
   const out: string[] = [];
   for (const f of req.filters ?? []) {
     if (f.operator !== Operator.EQUALS || f.code.includes(".") || f.code.includes(":")) continue;
     const v = f.value;
-    if (!v.includes("/") || v.includes(",")) continue;
-    if (getSearchParameter(req.resourceType, f.code)?.type !== "reference") continue;
-    out.push(v);
+    if (v.includes(",") || v.includes("\\")) continue;
+    const type = getSearchParameter(req.resourceType, f.code)?.type;
+    if (type === "reference" && v.includes("/")) out.push(v.toLowerCase());
+    else if (type === "token") {
+      const parts = v.split("|");
+      if (parts.length === 2 && parts[0] && parts[1]) out.push(parts[0].toLowerCase(), parts[1].toLowerCase());
+    }
   }
-  return out;
+  return out.filter((x) => x.length <= MAX_INDEXED_LENGTH);
 }
 
 type SearchSync = (req: SearchRequest) => Bundle;
@@ -113,29 +165,62 @@ function sortedSearch(search: SearchSync, req: SearchRequest): Bundle {
 }
 
 /**
- * Installs the narrowing on one repository. `resources` is the repository's private map (type →
- * id → resource); searchSync is synchronous, so swapping one type's map for the duration of a call
- * cannot be observed by anything else. Searches with chained parameters are left alone.
+ * Installs the index and the narrowing on one repository. `resources` is the repository's private
+ * map (type → id → resource): every per-type map in it, present or added later (Medplum adds one per
+ * new type; the engine's transaction rollback puts copies back), gets its set/delete/clear wrapped so
+ * the index follows each write. searchSync is synchronous, so swapping one type's map for the
+ * candidates for the duration of a call cannot be observed by anything else. Searches with chained
+ * parameters are left alone.
  */
 export function installReferenceIndex(repo: MemoryRepository, resources: Map<string, Map<string, Resource>>): void {
   const internal = repo as unknown as { searchSync?: SearchSync };
   if (typeof internal.searchSync !== "function") throw new Error("@medplum/fhir-router MemoryRepository internals changed: no searchSync to narrow (check reference-index.ts after an upgrade)");
+  const indexes = new Map<string, TypeIndex>();
+  const track = (type: string, map: Map<string, Resource>): Map<string, Resource> => {
+    const index = new TypeIndex();
+    indexes.set(type, index);
+    for (const [id, r] of map) index.put(id, r, true);
+    map.set = function (id: string, r: Resource) {
+      index.put(id, r, !Map.prototype.has.call(this, id));
+      return Map.prototype.set.call(this, id, r) as Map<string, Resource>;
+    };
+    map.delete = function (id: string) {
+      index.remove(id);
+      return Map.prototype.delete.call(this, id);
+    };
+    map.clear = function () {
+      index.clear();
+      Map.prototype.clear.call(this);
+    };
+    return map;
+  };
+  const setType = Map.prototype.set.bind(resources) as (type: string, map: Map<string, Resource>) => Map<string, Map<string, Resource>>;
+  for (const [type, map] of resources) track(type, map);
+  resources.set = (type: string, map: Map<string, Resource>) => setType(type, track(type, map));
+  resources.delete = (type: string) => {
+    indexes.delete(type);
+    return Map.prototype.delete.call(resources, type);
+  };
+  resources.clear = () => {
+    indexes.clear();
+    Map.prototype.clear.call(resources);
+  };
+
   const unsortedSearch: SearchSync = internal.searchSync.bind(repo);
   const original: SearchSync = (req) => sortedSearch(unsortedSearch, req);
   const narrowed = ((req: SearchRequest) => {
-    const required = requiredReferences(req);
+    const required = requiredStrings(req);
     const all = resources.get(req.resourceType);
-    if (required.length === 0 || !all || (req.filters ?? []).some((f) => f.code.includes("."))) return original(req);
+    const index = indexes.get(req.resourceType);
+    if (required.length === 0 || !all || !index || (req.filters ?? []).some((f) => f.code.includes("."))) return original(req);
     const subset = new Map<string, Resource>();
-    for (const [id, r] of all) {
-      const t = tokensOf(r);
-      if (required.every((ref) => t.has(ref))) subset.set(id, r);
-    }
-    resources.set(req.resourceType, subset);
+    for (const id of index.holding(required)) subset.set(id, all.get(id)!);
+    // Swapped in without tracking (the index already holds these); put back the same way.
+    setType(req.resourceType, subset);
     try {
       return original(req);
     } finally {
-      resources.set(req.resourceType, all);
+      setType(req.resourceType, all);
     }
   }) as SearchSync;
   internal.searchSync = narrowed;
