@@ -1,5 +1,7 @@
-//! The decision-analytic fitness, a line-by-line twin of `clinical/treatment/fitness.ts`.
-//! Same operations in the same order: keep them in step when either changes.
+//! The decision-analytic fitness, a twin of `clinical/treatment/fitness.ts`: the same
+//! floating-point operations on the same operands in the same order, so results are
+//! bit-identical; keep them in step when either changes. The loops are arranged differently
+//! (weeks run in blocks with fixed coefficients, see `run_weeks`), never the arithmetic.
 
 use std::cell::RefCell;
 
@@ -14,6 +16,8 @@ struct Scratch {
     coef: Vec<[f64; N_COEF]>,
     active: Vec<usize>,
     movers: Vec<usize>,
+    /// Per active arm (in `active` order), the index in `coef` of its current coefficients.
+    sets: Vec<usize>,
 }
 
 const N_COEF: usize = 14;
@@ -98,6 +102,8 @@ struct Arms<'a> {
     tdm: usize,
     same_class: bool,
     st: [f64; 4],
+    /// Weeks of steroid course (the steroid state is "on" while `t < course`).
+    course: usize,
 }
 
 impl Arms<'_> {
@@ -120,11 +126,12 @@ impl Arms<'_> {
         a >= 3 && a != self.off
     }
 
-    /// Prepares arm `a` when it first receives mass: zero mass, the week its maintenance phase
-    /// starts, and its coefficients.
+    /// Prepares arm `a` when it first receives mass, in week `t`: zero mass, the week its
+    /// maintenance phase starts, and its coefficients.
     fn activate(
         &self,
         a: usize,
+        t: usize,
         coef: &mut [[f64; N_COEF]],
         ind_end: &mut [usize],
         mass: &mut [[f64; 5]],
@@ -138,13 +145,15 @@ impl Arms<'_> {
         } else {
             m.decision_weeks[(a - 3) / 3] + m.induction_weeks
         };
-        self.fill(a, coef);
+        self.fill(a, t, ind_end[a], coef);
     }
 
     /// Per phase (induction, maintenance) and steroid state (off, on): the coefficients of arm
     /// `a`'s weekly update, computed with the same operations in the same order as the update
-    /// itself in TypeScript.
-    fn fill(&self, a: usize, coef: &mut [[f64; N_COEF]]) {
+    /// itself in TypeScript. Only the sets that weeks `t..` can use are written (the induction
+    /// phase only if it ends after `t`, the steroid state "on" only if the course does); the
+    /// others are never read.
+    fn fill(&self, a: usize, t: usize, ind_end: usize, coef: &mut [[f64; N_COEF]]) {
         let m = self.m;
         let st = self.st;
         let after = self.after(a);
@@ -163,9 +172,11 @@ impl Arms<'_> {
         } else {
             (&m.arms_first, base)
         };
-        for ph in 0..2 {
+        let first_ph = usize::from(ind_end <= t);
+        let last_on = usize::from(self.course > t);
+        for ph in first_ph..2 {
             let h = &tab[base + ph * PHASE_LEN..base + (ph + 1) * PHASE_LEN];
-            for on in 0..2 {
+            for on in 0..=last_on {
                 let (mut h_ar, mut h_ap, mut h_pr) = (h[0], h[1], h[2]);
                 let (h_pa, h_ra) = (h[3], h[4]);
                 let mut h_ae = h[5];
@@ -262,6 +273,172 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// The running sums of the week loop.
+#[derive(Clone, Copy)]
+struct Sums {
+    rem_weeks: f64,
+    ae_events: f64,
+    burden: f64,
+}
+
+/// Per-genome constants of the week loop.
+#[derive(Clone, Copy)]
+struct Rates {
+    /// `1 - e_exit`.
+    stay_e: f64,
+    /// Weekly rate of leaving the adverse-event state.
+    e_exit: f64,
+    /// Monitoring burden per week.
+    mon_burden: f64,
+}
+
+/// Whether every compartment of `x` is zero: such an arm adds nothing and stays zero.
+#[inline(always)]
+fn is_empty(x: &[f64; 5]) -> bool {
+    x[0] == 0.0 && x[1] == 0.0 && x[2] == 0.0 && x[3] == 0.0 && x[4] == 0.0
+}
+
+/// One week of arm `x` with coefficients `c`: updates `x` and returns `live`, for the sums.
+/// The same operations in the same order as TypeScript's weekly update.
+#[inline(always)]
+fn step(x: &mut [f64; 5], c: &[f64; N_COEF], stay_e: f64) -> f64 {
+    let [r, pp, aa, e, s] = *x;
+    let live = r + pp + aa;
+    *x = [
+        r * c[C_RR] + pp * c[C_PR] + aa * c[C_AR],
+        pp * c[C_PP] + aa * c[C_AP],
+        aa * c[C_AA] + r * c[C_RA] + pp * c[C_PA],
+        e * stay_e + live * c[C_AE],
+        s + aa * c[C_SA] + pp * c[C_SP] + r * c[C_SR],
+    ];
+    live
+}
+
+/// Runs `len` weeks during which no decision is taken and every arm keeps its coefficients:
+/// the `N` active arms other than the off arm (masses `xs`, in arm order, coefficients `cs`),
+/// then the off arm (`xo`, `co`), which also receives the mass leaving the adverse-event state.
+/// Sums are taken in the same order as in TypeScript: per week, arm by arm in index order.
+/// With `N` fixed at compile time the masses and sums stay in registers for the whole block.
+#[inline(always)]
+fn run_weeks<const N: usize>(
+    xs: &mut [[f64; 5]; N],
+    cs: &[&[f64; N_COEF]; N],
+    xo: &mut [f64; 5],
+    co: &[f64; N_COEF],
+    len: usize,
+    k: Rates,
+    sums: &mut Sums,
+) {
+    let mut x = *xs;
+    let mut o = *xo;
+    let Sums {
+        mut rem_weeks,
+        mut ae_events,
+        mut burden,
+    } = *sums;
+    for _ in 0..len {
+        let mut to_off = 0.0f64;
+        let mut rem = 0.0f64;
+        for i in 0..N {
+            if is_empty(&x[i]) {
+                x[i] = [0.0; 5];
+                continue;
+            }
+            let c = cs[i];
+            let e = x[i][3];
+            let live = step(&mut x[i], c, k.stay_e);
+            ae_events += live * c[C_AE];
+            to_off += e * k.e_exit;
+            burden += live * c[C_BURDEN];
+            ae_events += live * c[C_COMED];
+            rem += x[i][0];
+        }
+        if is_empty(&o) {
+            o = [0.0; 5];
+        } else {
+            let e = o[3];
+            let live = step(&mut o, co, k.stay_e);
+            ae_events += live * co[C_AE];
+            to_off += e * k.e_exit;
+            rem += o[0];
+        }
+        o[2] += to_off;
+        rem_weeks += rem;
+        burden += k.mon_burden;
+    }
+    *xs = x;
+    *xo = o;
+    *sums = Sums {
+        rem_weeks,
+        ae_events,
+        burden,
+    };
+}
+
+/// `run_weeks` for `N` arms: `arms` lists the active arms in index order (the off arm last),
+/// `sets` their coefficient sets. Copies the masses in and out of `mass`. Not inlined: each
+/// instance gets its own register allocation, which measured faster than one large function.
+#[inline(never)]
+fn run_fixed<const N: usize>(
+    arms: &[usize],
+    sets: &[usize],
+    mass: &mut [[f64; 5]],
+    coef: &[[f64; N_COEF]],
+    len: usize,
+    k: Rates,
+    sums: &mut Sums,
+) {
+    let mut xs = [[0.0; 5]; N];
+    let mut cs = [&coef[sets[N]]; N];
+    for i in 0..N {
+        xs[i] = mass[arms[i]];
+        cs[i] = &coef[sets[i]];
+    }
+    let mut xo = mass[arms[N]];
+    run_weeks::<N>(&mut xs, &cs, &mut xo, &coef[sets[N]], len, k, sums);
+    for i in 0..N {
+        mass[arms[i]] = xs[i];
+    }
+    mass[arms[N]] = xo;
+}
+
+/// `run_weeks` for any number of arms, masses read and written in `mass` (for the rare weeks
+/// with more active arms than `run_fixed` is instantiated for).
+fn run_any(
+    arms: &[usize],
+    sets: &[usize],
+    mass: &mut [[f64; 5]],
+    coef: &[[f64; N_COEF]],
+    len: usize,
+    k: Rates,
+    sums: &mut Sums,
+) {
+    let off = arms.len() - 1;
+    for _ in 0..len {
+        let mut to_off = 0.0f64;
+        let mut rem = 0.0f64;
+        for (i, (&a, &ci)) in arms.iter().zip(sets).enumerate() {
+            if is_empty(&mass[a]) {
+                mass[a] = [0.0; 5];
+                continue;
+            }
+            let c = &coef[ci];
+            let e = mass[a][3];
+            let live = step(&mut mass[a], c, k.stay_e);
+            sums.ae_events += live * c[C_AE];
+            to_off += e * k.e_exit;
+            if i != off {
+                sums.burden += live * c[C_BURDEN];
+                sums.ae_events += live * c[C_COMED];
+            }
+            rem += mass[a][0];
+        }
+        mass[arms[off]][2] += to_off;
+        sums.rem_weeks += rem;
+        sums.burden += k.mon_burden;
+    }
+}
+
 fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdown {
     if v > 0 {
         return Breakdown {
@@ -304,9 +481,11 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
 
     let same_class = adv > 0 && target > 0 && m.adv_class[adv] == m.adv_class[target];
     let mon_burden = m.calpro[calpro_opt][1] + if tdm > 0 { m.tdm_burden } else { 0.0 };
-    let mut rem_weeks = 0.0f64;
-    let mut ae_events = 0.0f64;
-    let mut burden = 0.0f64;
+    let mut sums = Sums {
+        rem_weeks: 0.0,
+        ae_events: 0.0,
+        burden: 0.0,
+    };
 
     let Scratch {
         mass,
@@ -315,12 +494,14 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
         coef,
         active,
         movers,
+        sets,
     } = sc;
     // Only arms that ever held mass are simulated: an arm whose mass is all zero stays zero and
     // adds nothing (the TypeScript loop skips it too), and adding +0.0 to a sum that starts at
     // +0.0 never changes it. `active` stays sorted, so arms are visited in index order and sums
-    // are taken in the same order as in TypeScript. An arm's mass, coefficients and phase end
-    // are written when it first receives mass; the buffers are never read for inactive arms.
+    // are taken in the same order as in TypeScript; the off arm, the last index, comes last. An
+    // arm's mass, coefficients and phase end are written when it first receives mass; the
+    // buffers are never read for inactive arms.
     if mass.len() < n_arms {
         mass.resize(n_arms, [0.0; 5]);
         snap.resize(n_arms, [0.0; 5]);
@@ -328,7 +509,6 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
         coef.resize(n_arms * 4, [0.0; N_COEF]);
     }
     let mass = &mut mass[..n_arms];
-    let snap = &mut snap[..n_arms];
     let cx = Arms {
         m,
         off,
@@ -339,22 +519,34 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
         tdm,
         same_class,
         st,
+        course,
     };
     active.clear();
     active.push(reg0);
-    cx.activate(reg0, coef, ind_end, mass);
+    cx.activate(reg0, 0, coef, ind_end, mass);
     // Per arm: R, P, A, E, S.
     mass[reg0] = [m.init[0], m.init[1], m.init[2], 0.0, 0.0];
     active.push(off);
-    cx.activate(off, coef, ind_end, mass);
-    let stay_e = 1.0 - m.e_exit;
+    cx.activate(off, 0, coef, ind_end, mass);
+    let rates = Rates {
+        stay_e: 1.0 - m.e_exit,
+        e_exit: m.e_exit,
+        mon_burden,
+    };
 
-    for t in 0..m.horizon {
+    // The horizon runs in blocks of weeks: a block starts at week 0, at a decision week, at the
+    // end of an arm's induction phase or at the end of the steroid course, so within a block
+    // no arm starts, stops or changes coefficients.
+    let mut t = 0;
+    while t < m.horizon {
         for k in 0..n_dp {
             if m.decision_weeks[k] != t {
                 continue;
             }
-            snap.copy_from_slice(mass);
+            // Decisions read the masses as they were before any of this decision point's moves.
+            for &a in active.iter() {
+                snap[a] = mass[a];
+            }
             movers.clear();
             movers.extend_from_slice(active);
             for &a in movers.iter() {
@@ -382,7 +574,7 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
                     let Some(b) = b else { continue };
                     if let Err(pos) = active.binary_search(&b) {
                         active.insert(pos, b);
-                        cx.activate(b, coef, ind_end, mass);
+                        cx.activate(b, t, coef, ind_end, mass);
                     }
                     let moved = x * acc;
                     mass[a][s] -= moved;
@@ -391,43 +583,40 @@ fn evaluate_in(p: &Problem, g: &[usize], v: usize, sc: &mut Scratch) -> Breakdow
             }
         }
 
-        // Each arm's next week depends only on its own mass (the off arm also takes `to_off`,
-        // added after the loop), so the update is done in place. The remission sum is taken in
-        // the same loop: it reads each arm's new R, in arm order, as the separate loop in
-        // TypeScript does (to_off only adds to A).
-        let mut to_off = 0.0f64;
-        let mut rem = 0.0f64;
         let on = usize::from(t < course);
-        for &a in active.iter() {
-            let [r, pp, aa, e, s] = mass[a];
-            if r == 0.0 && pp == 0.0 && aa == 0.0 && e == 0.0 && s == 0.0 {
-                mass[a] = [0.0; 5];
-                continue;
+        let mut end = m.horizon;
+        for &w in &m.decision_weeks {
+            if w > t {
+                end = end.min(w);
             }
-            let ph = usize::from(t >= ind_end[a]);
-            let c = &coef[(a * 2 + ph) * 2 + on];
-            let live = r + pp + aa;
-            let nr = r * c[C_RR] + pp * c[C_PR] + aa * c[C_AR];
-            mass[a] = [
-                nr,
-                pp * c[C_PP] + aa * c[C_AP],
-                aa * c[C_AA] + r * c[C_RA] + pp * c[C_PA],
-                e * stay_e + live * c[C_AE],
-                s + aa * c[C_SA] + pp * c[C_SP] + r * c[C_SR],
-            ];
-            ae_events += live * c[C_AE];
-            to_off += e * m.e_exit;
-            if a != off {
-                burden += live * c[C_BURDEN];
-                ae_events += live * c[C_COMED];
-            }
-            rem += nr;
         }
-        mass[off][2] += to_off;
-        rem_weeks += rem;
-        burden += mon_burden;
+        if course > t {
+            end = end.min(course);
+        }
+        sets.clear();
+        for &a in active.iter() {
+            let ph = usize::from(t >= ind_end[a]);
+            if ph == 0 {
+                end = end.min(ind_end[a]);
+            }
+            sets.push((a * 2 + ph) * 2 + on);
+        }
+        let len = end - t;
+        match active.len() - 1 {
+            1 => run_fixed::<1>(active, sets, mass, coef, len, rates, &mut sums),
+            2 => run_fixed::<2>(active, sets, mass, coef, len, rates, &mut sums),
+            3 => run_fixed::<3>(active, sets, mass, coef, len, rates, &mut sums),
+            4 => run_fixed::<4>(active, sets, mass, coef, len, rates, &mut sums),
+            _ => run_any(active, sets, mass, coef, len, rates, &mut sums),
+        }
+        t = end;
     }
 
+    let Sums {
+        rem_weeks,
+        ae_events,
+        burden,
+    } = sums;
     let mut surg = 0.0f64;
     for &a in active.iter() {
         surg += mass[a][4];
