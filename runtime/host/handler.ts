@@ -39,9 +39,10 @@ export interface WorkItem {
    * The task as it was stored when accepted, and its KV revision: a first delivery starts from it
    * without reading the store (its first write is a compare-and-set on that revision, so anything
    * that happened meanwhile, a cancel or another instance's start, is seen there). The skill's
-   * input is the data part of the task's first message.
+   * input is the data part of the task's first message. Absent in work items queued by an older
+   * version: the worker then reads the task.
    */
-  accepted: { stored: StoredTask; revision: number };
+  accepted?: { stored: StoredTask; revision: number };
 }
 
 const enc = new TextEncoder();
