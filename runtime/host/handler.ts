@@ -34,7 +34,6 @@ export interface WorkItem {
   skill: string;
   principal?: Principal;
   traceparent: string;
-  referenceTaskIds: string[];
   /**
    * The task as it was stored when accepted, and its KV revision: a first delivery starts from it
    * without reading the store (its first write is a compare-and-set on that revision, so anything
@@ -127,7 +126,6 @@ export class DurableRequestHandler implements A2ARequestHandler {
       skill: accepted.stored.skill,
       principal: call.principal,
       traceparent: call.traceparent,
-      referenceTaskIds: task.history?.[0]?.referenceTaskIds ?? [],
       accepted,
     };
     const h = natsHeaders();
