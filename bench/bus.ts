@@ -17,7 +17,7 @@ import { DefaultRequestHandler, InMemoryTaskStore, type AgentExecutor } from "@a
 import { jsonRpcHandler, UserBuilder } from "@a2a-js/sdk/server/express";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { BusClient, defineAgent, defineSkill, startAgent, startEmbeddedNats } from "../runtime/index.js";
-import { drive, percentile } from "./support.js";
+import { drive, percentile, printTable } from "./support.js";
 
 const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" }, concurrency: { type: "string", default: "32" } } });
 const N = Number(values.requests);
@@ -97,7 +97,7 @@ const table = [
   ["path", "seq req/s", "seq p50 ms", "seq p99 ms", `${C}-par req/s`, "par p50 ms", "par p99 ms"],
   ...Object.entries(rows).map(([k, r]) => [k, r.seq.rps.toFixed(0), r.seq.p50.toFixed(2), r.seq.p99.toFixed(2), r.par.rps.toFixed(0), r.par.p50.toFixed(2), r.par.p99.toFixed(2)]),
 ];
-for (const row of table) console.log(row.map((c, i) => (i === 0 ? c.padEnd(6) : c.padStart(13))).join(""));
+printTable(table);
 const result = {
   bench: "bus",
   requests: N,

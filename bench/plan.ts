@@ -21,7 +21,7 @@ import { consentAgent } from "../agents/consent/index.js";
 import { InMemoryAuditLog } from "../clinical/audit/index.js";
 import { HmsError, invalidInput, type Principal } from "../protocol/index.js";
 import { BusClient, connectBus, startEmbeddedNats, startHost, type AgentDef, type AgentState, type CallRecord, type SkillContext } from "../runtime/index.js";
-import { drive, percentile } from "./support.js";
+import { drive, percentile, printTable } from "./support.js";
 
 const { values } = parseArgs({ options: { plans: { type: "string", default: "160" }, warmup: { type: "string", default: "48" } } });
 const N = Number(values.plans);
@@ -140,8 +140,7 @@ async function isServing(id: string): Promise<boolean> {
 }
 
 const at = (path: string, c: number) => rows.find((r) => r.path === path && r.concurrency === c)!;
-console.log(["path", "conc."].map((h) => h.padEnd(16)).join("") + ["p50 ms", "p95 ms", "plans/s"].map((h) => h.padStart(10)).join(""));
-for (const r of rows) console.log(`${r.path.padEnd(16)}${String(r.concurrency).padEnd(16)}${r.p50.toFixed(1).padStart(10)}${r.p95.toFixed(1).padStart(10)}${r.perSecond.toFixed(1).padStart(10)}`);
+printTable([["path", "conc.", "p50 ms", "p95 ms", "plans/s"], ...rows.map((r) => [r.path, String(r.concurrency), r.p50.toFixed(1), r.p95.toFixed(1), r.perSecond.toFixed(1)])]);
 const overhead = (path: string) => ({
   p50_c1: Number((at(path, 1).p50 / at("in-process", 1).p50).toFixed(2)),
   throughput_c8: Number((at("in-process", 8).perSecond / at(path, 8).perSecond).toFixed(2)),
