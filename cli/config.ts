@@ -34,7 +34,7 @@ export const ConfigSchema = z.object({
   /** Key of the inspector's patient pseudonyms; set the same value for `hms inspect` and the gateway page. */
   HMS_INSPECT_KEY: z.string().min(8).optional(),
   /** Clinical reference data directory. */
-  HMS_REFERENCE_DIR: z.string().default(resolve(REPO_ROOT, "..", "shared", "reference")),
+  HMS_REFERENCE_DIR: z.string().default(resolve(REPO_ROOT, "clinical", "reference", "data")),
   /** Fault injection for kill-and-resume tests: the coordinator SIGKILLs itself on entering this state. */
   HMS_FAULT_CRASH_AT: z.string().optional(),
   /** Milliseconds before unacknowledged work moves to another instance. */

@@ -87,7 +87,7 @@ Environment (defaults serve the embedded setup; README.md has the full table):
   OPTIMIZER_IMPL    native|ts (default: native when built, else ts)
   HMS_GATEWAY_PORT, HMS_GATEWAY_HOST, HMS_GATEWAY_TOKENS (JSON token → principal)
   HMS_INSPECT_KEY   pseudonym key shared by hms inspect and the inspector page
-  HMS_REFERENCE_DIR clinical reference data (default ../shared/reference)
+  HMS_REFERENCE_DIR clinical reference data (default clinical/reference/data)
   HMS_ACK_WAIT_MS   ms before unacknowledged work moves to another instance
   HMS_FAULT_CRASH_AT  fault injection for tests: the coordinator kills itself entering this state
 Agents: ${AGENT_IDS.join(", ") || "(none registered)"}`,

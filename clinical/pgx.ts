@@ -13,7 +13,7 @@ import { loadPgx, type CpicRecommendation, type PgxReference } from "./reference
  */
 
 export interface PgxOptions {
-  /** Directory of the reference JSON (default `<repo>/../shared/reference`). */
+  /** Directory of the reference JSON (default `clinical/reference/data`). */
   referenceDir?: string;
 }
 

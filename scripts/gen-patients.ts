@@ -5,7 +5,7 @@
  *   npx tsx scripts/gen-patients.ts [--seed 20260115] [--out examples/patients]
  *
  * Every entry is a PUT with a stable id, so a bundle loads idempotently. Codes and units come
- * from shared/reference/loinc.json at run time. Everything here is invented: no real person.
+ * from clinical/reference/data/loinc.json at run time. Everything here is invented: no real person.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -380,7 +380,7 @@ function readme(): string {
     "",
     "Invented people, written by `npx tsx scripts/gen-patients.ts` (seeded; re-running gives identical files).",
     "Each file is a FHIR R4 transaction bundle of PUTs with stable ids, loaded by the embedded FHIR server at start.",
-    `Dates are relative to ${AS_OF}. Codes and units come from \`shared/reference/loinc.json\`; comorbidities are ICD-10-CM.`,
+    `Dates are relative to ${AS_OF}. Codes and units come from \`clinical/reference/data/loinc.json\`; comorbidities are ICD-10-CM.`,
     "The band column is the activity the CDAI inputs were chosen to give (CDAI and HBI agree).",
     "",
     "| patient id | tests | activity | Montreal | genotype | age, sex |",

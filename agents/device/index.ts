@@ -22,7 +22,7 @@ export interface DeviceAgentOptions {
   fhirToken?: string;
   /** Resilience settings of the FHIR client (see FhirClientOptions). */
   fhir?: { timeoutMs?: number; retries?: number; backoffMs?: number; breakerThreshold?: number; halfOpenAfterMs?: number };
-  /** Directory holding loinc.json; the composition root passes HMS_REFERENCE_DIR. @defaultValue `<repo>/../shared/reference` */
+  /** Directory holding loinc.json; the composition root passes HMS_REFERENCE_DIR. @defaultValue `clinical/reference/data` */
   referenceDir?: string;
   /** Writes a batch of Observations. @defaultValue a FHIR transaction to fhirBaseUrl; with neither, drop with a debug log */
   flushObservations?: (observations: Observation[]) => Promise<void>;

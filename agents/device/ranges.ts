@@ -73,7 +73,7 @@ export function loincTableFrom(ref: LoincReference): LoincTable {
 
 /**
  * Reads `<referenceDir>/loinc.json`.
- * @param referenceDir - defaults to `<repo>/../shared/reference` (the caller passes HMS_REFERENCE_DIR when set).
+ * @param referenceDir - defaults to `clinical/reference/data` (the caller passes HMS_REFERENCE_DIR when set).
  */
 export function loadLoincTable(referenceDir: string = defaultReferenceDir()): LoincTable {
   try {

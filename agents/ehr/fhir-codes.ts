@@ -4,7 +4,7 @@
  */
 export const SYSTEMS = {
   mrn: "https://hms-a2a.dev/fhir/sid/mrn",
-  /** Drug ids of shared/reference/drugs.json (and co-medication names). */
+  /** Drug ids of clinical/reference/data/drugs.json (and co-medication names). */
   drug: "https://hms-a2a.dev/fhir/CodeSystem/drug",
   nyha: "https://hms-a2a.dev/fhir/CodeSystem/nyha-class",
   /** Identifiers of resources written for a task (conditional create key). */

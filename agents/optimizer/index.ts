@@ -9,7 +9,7 @@ export interface OptimizerAgentOptions {
   impl?: ImplName;
   /** Path of native/index.node. @defaultValue `<repo>/native/index.node` */
   nativePath?: string;
-  /** Reference JSON directory (HMS_REFERENCE_DIR). @defaultValue `<repo>/../shared/reference` */
+  /** Reference JSON directory (HMS_REFERENCE_DIR). @defaultValue `clinical/reference/data` */
   referenceDir?: string;
   logger?: Logger;
 }

@@ -8,13 +8,13 @@ export interface VerifierAgentOptions {
   /** Implementation used to search alternatives (OPTIMIZER_IMPL). */
   impl?: ImplName;
   nativePath?: string;
-  /** Reference JSON directory (HMS_REFERENCE_DIR). @defaultValue `<repo>/../shared/reference` */
+  /** Reference JSON directory (HMS_REFERENCE_DIR). @defaultValue `clinical/reference/data` */
   referenceDir?: string;
   logger?: Logger;
 }
 
 /**
- * The verifier agent: rule checks of a plan against shared/reference (one rule table shared with
+ * The verifier agent: rule checks of a plan against clinical/reference/data (one rule table shared with
  * the optimizer), outcome simulation and alternatives.
  */
 export function verifierAgent(opts: VerifierAgentOptions = {}) {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { defaultReferenceDir } from "./loinc.js";
 
 /**
- * Loader for `shared/reference/drugs.json`. Entries are kept as the file has them (with their
+ * Loader for `clinical/reference/data/drugs.json`. Entries are kept as the file has them (with their
  * source and confidence); rules and the optimizer point back to them with `drugRef(...)`.
  */
 
@@ -61,7 +61,7 @@ export function drugRef(id: string, path: string): string {
 
 const cache = new Map<string, DrugsReference>();
 
-/** Loads and checks drugs.json from `dir` (default `<repo>/../shared/reference`); cached per dir. */
+/** Loads and checks drugs.json from `dir` (default `clinical/reference/data`); cached per dir. */
 export function loadDrugs(dir: string = defaultReferenceDir()): DrugsReference {
   const hit = cache.get(dir);
   if (hit) return hit;

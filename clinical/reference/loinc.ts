@@ -4,13 +4,16 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 /**
- * Loader for `shared/reference/loinc.json`: LOINC codes, UCUM units, normal ranges, critical
+ * Loader for `loinc.json` (clinical/reference/data): LOINC codes, UCUM units, normal ranges, critical
  * values and decision thresholds. Numbers are read at run time, never copied into code.
  */
 
-/** `<repo>/../shared/reference`, the default home of the reference JSON files. */
+/**
+ * `clinical/reference/data`, the project's own copy of the reference JSON files (first copied from
+ * the team's shared reference folder, extended here since). `HMS_REFERENCE_DIR` overrides it.
+ */
 export function defaultReferenceDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared", "reference");
+  return resolve(dirname(fileURLToPath(import.meta.url)), "data");
 }
 
 /** Code system for observations that have no confirmed LOINC code (loinc.json `loinc: null`) and for score inputs. */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { defaultReferenceDir } from "./loinc.js";
 
-/** Loader for `shared/reference/pharmacogenomics.json` (CPIC thiopurine tables, other markers). */
+/** Loader for `clinical/reference/data/pharmacogenomics.json` (CPIC thiopurine tables, other markers). */
 
 const PhenotypeRowSchema = z.object({
   phenotype: z.string(),

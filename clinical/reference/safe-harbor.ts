@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { defaultReferenceDir } from "./loinc.js";
 
-/** Loader for `shared/reference/safe-harbor.json` (45 CFR 164.514(b)(2)). */
+/** Loader for `clinical/reference/data/safe-harbor.json` (45 CFR 164.514(b)(2)). */
 const SafeHarborFileSchema = z.object({
   source: z.string(),
   identifiers: z.array(z.object({ key: z.string(), name: z.string(), detail: z.string().optional() })).length(18),

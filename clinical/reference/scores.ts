@@ -4,7 +4,7 @@ import { z } from "zod";
 import { defaultReferenceDir } from "./loinc.js";
 
 /**
- * Loader for `shared/reference/scores.json`: CDAI and HBI components, weights and bands, and the
+ * Loader for `clinical/reference/data/scores.json`: CDAI and HBI components, weights and bands, and the
  * Montreal codes. Band limits are parsed from the threshold rules ("150 <= CDAI <= 220"), so the
  * numbers live only in the JSON.
  */
