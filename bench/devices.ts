@@ -17,7 +17,14 @@ import type { Observation } from "fhir/r4.js";
 import pino from "pino";
 import type { Msg } from "@nats-io/nats-core";
 import { alertAgent } from "../agents/alert/index.js";
-import { deviceAgent, DeviceService, fhirObservationWriter, frameMllp, simulateVitals, toOruR01 } from "../agents/device/index.js";
+import {
+  deviceAgent,
+  DeviceService,
+  fhirObservationWriter,
+  frameMllp,
+  simulateVitals,
+  toOruR01,
+} from "../agents/device/index.js";
 import { createOruHandler } from "../agents/device/hl7/handler.js";
 import { MllpFramer } from "../agents/device/mllp/framer.js";
 import { startMllpListener } from "../agents/device/mllp/listener.js";
@@ -28,7 +35,13 @@ import { FhirClient, startFhirServer } from "../runtime/embedded/fhir/index.js";
 import { BusClient, connectBus, startAgent, startEmbeddedNats } from "../runtime/index.js";
 import { percentile, printTable } from "./support.js";
 
-const { values } = parseArgs({ options: { readings: { type: "string", default: "200000" }, seconds: { type: "string", default: "5" }, fhirReadings: { type: "string", default: "3000" } } });
+const { values } = parseArgs({
+  options: {
+    readings: { type: "string", default: "200000" },
+    seconds: { type: "string", default: "5" },
+    fhirReadings: { type: "string", default: "3000" },
+  },
+});
 const N = Number(values.readings);
 const SECONDS = Number(values.seconds);
 const FHIR_N = Number(values.fhirReadings);
@@ -38,7 +51,10 @@ const table = loadLoincTable(process.env.HMS_REFERENCE_DIR);
 const agentPrincipal = { subject: "bench", roles: ["agent" as const] };
 
 /** Pre-generated readings of PATIENTS monitors, none critical (the latency part adds its own). */
-function stream(n: number, seed = 1): { devices: ReturnType<typeof simulateVitals>["devices"]; readings: DeviceReading[] } {
+function stream(
+  n: number,
+  seed = 1,
+): { devices: ReturnType<typeof simulateVitals>["devices"]; readings: DeviceReading[] } {
   const sim = simulateVitals({ patients: PATIENTS, seed, table, rate: 60, deteriorationChance: 0, start: Date.now() });
   const readings: DeviceReading[] = [];
   while (readings.length < n) readings.push(...sim.tick());
@@ -59,7 +75,16 @@ async function throughAgent(): Promise<{ rps: number; sent: number; journaled: n
     journaled += obs.length;
     if (journaled >= readings.length) allIn();
   };
-  const agent = await startAgent(deviceAgent({ logger, mllp: false, flushObservations: sink, batch: { maxSize: 1_000, maxDelayMs: 20 }, offlineCheckMs: 60_000 }), { natsUrl: nats.url, logger });
+  const agent = await startAgent(
+    deviceAgent({
+      logger,
+      mllp: false,
+      flushObservations: sink,
+      batch: { maxSize: 1_000, maxDelayMs: 20 },
+      offlineCheckMs: 60_000,
+    }),
+    { natsUrl: nats.url, logger },
+  );
   for (const d of devices) await client.call("device", "register", d, { principal: agentPrincipal });
   await agent.bus.nc.flush();
   const subject = subjects.topic("default", "device-reading", "bench");
@@ -78,11 +103,20 @@ async function throughAgent(): Promise<{ rps: number; sent: number; journaled: n
 
 // ---- 1b. the same pipeline in-process, and over MLLP ------------------------------------------
 function localService() {
-  const svc = new DeviceService({ table, publish: async () => {}, flushObservations: async () => {}, batch: { maxSize: 1_000, maxDelayMs: 50 } });
+  const svc = new DeviceService({
+    table,
+    publish: async () => {},
+    flushObservations: async () => {},
+    batch: { maxSize: 1_000, maxDelayMs: 50 },
+  });
   return svc;
 }
 /** Registers the devices, ingests the readings 100 at a time, flushes; the elapsed ms. Closes the service. */
-async function timeIngest(svc: DeviceService, devices: ReturnType<typeof stream>["devices"], readings: ReturnType<typeof stream>["readings"]): Promise<number> {
+async function timeIngest(
+  svc: DeviceService,
+  devices: ReturnType<typeof stream>["devices"],
+  readings: ReturnType<typeof stream>["readings"],
+): Promise<number> {
   for (const d of devices) svc.registry.register(d);
   const t0 = performance.now();
   for (let i = 0; i < readings.length; i += 100) await svc.ingest(readings.slice(i, i + 100));
@@ -103,20 +137,34 @@ async function overMllp(): Promise<number> {
   const svc = localService();
   for (const d of devices) svc.registry.register(d);
   const msgs: string[] = [];
-  for (let i = 0; i < readings.length; i += 6) msgs.push(toOruR01(readings.slice(i, i + 6).map((r) => ({ ...r, source: "mllp" as const })), table, { controlId: `B${i}`, now: Date.now() }));
-  const listener = await startMllpListener({ onMessage: createOruHandler({ table, deliver: async (r) => void (await svc.ingest(r, { atomic: true })) }) });
+  for (let i = 0; i < readings.length; i += 6)
+    msgs.push(
+      toOruR01(
+        readings.slice(i, i + 6).map((r) => ({ ...r, source: "mllp" as const })),
+        table,
+        { controlId: `B${i}`, now: Date.now() },
+      ),
+    );
+  const listener = await startMllpListener({
+    onMessage: createOruHandler({ table, deliver: async (r) => void (await svc.ingest(r, { atomic: true })) }),
+  });
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     const framer = new MllpFramer();
     let acks = 0;
     let sent = Math.min(32, msgs.length);
-    const s = connect(listener.port, "127.0.0.1", () => { for (let i = 0; i < sent; i++) s.write(frameMllp(msgs[i])); });
+    const s = connect(listener.port, "127.0.0.1", () => {
+      for (let i = 0; i < sent; i++) s.write(frameMllp(msgs[i]));
+    });
     s.on("data", (b) => {
       for (const e of framer.push(b)) {
         if (e.kind !== "frame") continue;
         acks++;
         if (sent < msgs.length) s.write(frameMllp(msgs[sent++]));
-        if (acks === msgs.length) { s.destroy(); resolve(); }
+        if (acks === msgs.length) {
+          s.destroy();
+          resolve();
+        }
       }
     });
     s.on("error", reject);
@@ -134,17 +182,48 @@ async function intoFhir(): Promise<{ rps: number; written: number }> {
   const { devices, readings } = stream(FHIR_N, 4);
   let written = 0;
   const write = fhirObservationWriter(fhir);
-  const svc = new DeviceService({ table, publish: async () => {}, flushObservations: async (o) => { await write(o); written += o.length; }, batch: { maxSize: 500, maxDelayMs: 50 } });
+  const svc = new DeviceService({
+    table,
+    publish: async () => {},
+    flushObservations: async (o) => {
+      await write(o);
+      written += o.length;
+    },
+    batch: { maxSize: 500, maxDelayMs: 50 },
+  });
   const ms = await timeIngest(svc, devices, readings);
   await fhirServer.close();
   return { rps: written / (ms / 1000), written };
 }
 
 // ---- 2. critical reading → alert latency at a background rate ----------------------------------
-async function latencyAt(rate: number): Promise<{ rate: number; achieved: number; criticals: number; alerts: number; p50: number; p99: number; max: number; lost: number }> {
+async function latencyAt(
+  rate: number,
+): Promise<{
+  rate: number;
+  achieved: number;
+  criticals: number;
+  alerts: number;
+  p50: number;
+  p99: number;
+  max: number;
+  lost: number;
+}> {
   const { devices, readings } = stream(rate * SECONDS + 1_000, 5 + rate);
-  const device = await startAgent(deviceAgent({ logger, mllp: false, flushObservations: async () => {}, batch: { maxSize: 1_000, maxDelayMs: 20 }, offlineCheckMs: 60_000 }), { natsUrl: nats.url, logger });
-  const alert = await startAgent(alertAgent({ logger, dedupWindowMs: 0, escalation: { priorities: [] } }), { natsUrl: nats.url, logger });
+  const device = await startAgent(
+    deviceAgent({
+      logger,
+      mllp: false,
+      flushObservations: async () => {},
+      batch: { maxSize: 1_000, maxDelayMs: 20 },
+      offlineCheckMs: 60_000,
+    }),
+    { natsUrl: nats.url, logger },
+  );
+  const alert = await startAgent(alertAgent({ logger, dedupWindowMs: 0, escalation: { priorities: [] } }), {
+    natsUrl: nats.url,
+    logger,
+  });
   for (const d of devices) await client.call("device", "register", d, { principal: agentPrincipal });
   await device.bus.nc.flush();
   await alert.bus.nc.flush();
@@ -175,7 +254,15 @@ async function latencyAt(rate: number): Promise<{ rate: number; achieved: number
     for (let k = 0; k < perSlice; k++) bus.nc.publish(subject, JSON.stringify(readings[i++ % readings.length]));
     if (slice % criticalEvery === 0 && criticals < devices.length) {
       const d = devices[criticals++];
-      const r: DeviceReading = { deviceId: d.deviceId, patientId: d.patientId, key: "spo2", value: critValue, unit: spo2.ucum!, effective: new Date().toISOString(), source: "bus" };
+      const r: DeviceReading = {
+        deviceId: d.deviceId,
+        patientId: d.patientId,
+        key: "spo2",
+        value: critValue,
+        unit: spo2.ucum!,
+        effective: new Date().toISOString(),
+        source: "bus",
+      };
       sentAt.set(d.patientId!, performance.now());
       bus.nc.publish(subject, JSON.stringify(r));
     }
@@ -190,7 +277,16 @@ async function latencyAt(rate: number): Promise<{ rate: number; achieved: number
   // The alert agent persists its alerts; clear them so the next run starts empty.
   await bus.kv.snapshots.delete("default.alert.alerts");
   await bus.kv.snapshots.delete("default.device.registry");
-  return { rate, achieved, criticals, alerts: latencies.length, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: Math.max(...latencies), lost: criticals - latencies.length };
+  return {
+    rate,
+    achieved,
+    criticals,
+    alerts: latencies.length,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: Math.max(...latencies),
+    lost: criticals - latencies.length,
+  };
 }
 
 const stage = <T>(name: string, p: () => Promise<T>) => {
@@ -216,16 +312,39 @@ const rows: string[][] = [
   ["readings/s over MLLP/TCP (ORU^R01 + ACK, window 32)", f(mllp), ""],
   [`readings/s into the embedded FHIR server (${fhirRun.written} Observations)`, f(fhirRun.rps), ""],
   ...[lat1k, lat5k].flatMap((l) => [
-    [`critical → alert p50 / p99 / max ms at ${l.rate}/s (achieved ${f(l.achieved)}/s)`, `${f(l.p50, 1)} / ${f(l.p99, 1)} / ${f(l.max, 1)}`, l.rate === 5_000 ? "p99 ≤ 50" : ""],
+    [
+      `critical → alert p50 / p99 / max ms at ${l.rate}/s (achieved ${f(l.achieved)}/s)`,
+      `${f(l.p50, 1)} / ${f(l.p99, 1)} / ${f(l.max, 1)}`,
+      l.rate === 5_000 ? "p99 ≤ 50" : "",
+    ],
     [`  critical readings → alerts (lost) at ${l.rate}/s`, `${l.criticals} → ${l.alerts} (${l.lost})`, "0 lost"],
   ]),
 ];
 printTable(rows);
-console.log(JSON.stringify({
-  bench: "devices",
-  agentReadingsPerSec: Math.round(agentRun.rps), agentReadingsSent: agentRun.sent, agentReadingsLost: agentRun.sent - agentRun.journaled,
-  inProcessReadingsPerSec: Math.round(local), mllpReadingsPerSec: Math.round(mllp), fhirReadingsPerSec: Math.round(fhirRun.rps),
-  latency: [lat1k, lat5k].map((l) => ({ rate: l.rate, achievedRate: Math.round(l.achieved), p50Ms: l.p50, p99Ms: l.p99, maxMs: l.max, criticals: l.criticals, alerts: l.alerts, lost: l.lost })),
-  targets: { readingsPerSec: 20_000, p99MsAt5k: 50 },
-  met: { readingsPerSec: agentRun.rps >= 20_000, p99At5k: lat5k.p99 <= 50, zeroLoss: agentRun.sent === agentRun.journaled && lat1k.lost === 0 && lat5k.lost === 0 },
-}));
+console.log(
+  JSON.stringify({
+    bench: "devices",
+    agentReadingsPerSec: Math.round(agentRun.rps),
+    agentReadingsSent: agentRun.sent,
+    agentReadingsLost: agentRun.sent - agentRun.journaled,
+    inProcessReadingsPerSec: Math.round(local),
+    mllpReadingsPerSec: Math.round(mllp),
+    fhirReadingsPerSec: Math.round(fhirRun.rps),
+    latency: [lat1k, lat5k].map((l) => ({
+      rate: l.rate,
+      achievedRate: Math.round(l.achieved),
+      p50Ms: l.p50,
+      p99Ms: l.p99,
+      maxMs: l.max,
+      criticals: l.criticals,
+      alerts: l.alerts,
+      lost: l.lost,
+    })),
+    targets: { readingsPerSec: 20_000, p99MsAt5k: 50 },
+    met: {
+      readingsPerSec: agentRun.rps >= 20_000,
+      p99At5k: lat5k.p99 <= 50,
+      zeroLoss: agentRun.sent === agentRun.journaled && lat1k.lost === 0 && lat5k.lost === 0,
+    },
+  }),
+);

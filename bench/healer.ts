@@ -16,12 +16,26 @@ import type { HealingAction } from "../protocol/clinical/device.js";
 import { BusClient, connectBus, defineAgent, defineSkill, startAgent, startEmbeddedNats } from "../runtime/index.js";
 import { percentile, printTable } from "./support.js";
 
-const { values } = parseArgs({ options: { kills: { type: "string", default: "5" }, child: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { kills: { type: "string", default: "5" }, child: { type: "boolean", default: false } },
+});
 const logger = pino({ level: "silent" });
 
 const echoAgent = defineAgent({
-  id: "bench-echo", name: "Bench echo", description: "Echo agent for the healer benchmark.", version: "1.0.0",
-  skills: [defineSkill({ verb: "echo_text", title: "Echo", description: "Echoes its text.", input: z.object({ text: z.string() }), output: z.object({ text: z.string(), pid: z.number() }), handler: async (i) => ({ text: i.text, pid: process.pid }) })],
+  id: "bench-echo",
+  name: "Bench echo",
+  description: "Echo agent for the healer benchmark.",
+  version: "1.0.0",
+  skills: [
+    defineSkill({
+      verb: "echo_text",
+      title: "Echo",
+      description: "Echoes its text.",
+      input: z.object({ text: z.string() }),
+      output: z.object({ text: z.string(), pid: z.number() }),
+      handler: async (i) => ({ text: i.text, pid: process.pid }),
+    }),
+  ],
 });
 
 if (values.child) {
@@ -33,10 +47,21 @@ if (values.child) {
   const KILLS = Number(values.kills);
   const nats = await startEmbeddedNats({ logger });
   const sup = await startSupervised({
-    agents: ["bench-echo"], natsUrl: nats.url, fhirBaseUrl: "http://127.0.0.1:9/fhir/R4", logger, childStderr: "ignore",
-    command: () => ({ command: process.execPath, args: ["--import", "tsx", fileURLToPath(import.meta.url), "--child"] }),
+    agents: ["bench-echo"],
+    natsUrl: nats.url,
+    fhirBaseUrl: "http://127.0.0.1:9/fhir/R4",
+    logger,
+    childStderr: "ignore",
+    command: () => ({
+      command: process.execPath,
+      args: ["--import", "tsx", fileURLToPath(import.meta.url), "--child"],
+    }),
     policy: { maxRestarts: KILLS + 5, periodMs: 600_000, initialBackoffMs: 10, factor: 1, maxBackoffMs: 10 },
-    healer: { autoHealMs: 0, health: { heartbeatIntervalMs: 500 }, fhirProbe: { baseUrl: "http://127.0.0.1:9/fhir/R4", intervalMs: 600_000 } },
+    healer: {
+      autoHealMs: 0,
+      health: { heartbeatIntervalMs: 500 },
+      fhirProbe: { baseUrl: "http://127.0.0.1:9/fhir/R4", intervalMs: 600_000 },
+    },
   });
   const bus = await connectBus({ url: nats.url, name: "bench-healer" });
   const client = new BusClient(bus.nc, bus.kv.cards, "default");
@@ -55,7 +80,9 @@ if (values.child) {
   };
   let pid = await served();
   const exits: number[] = [];
-  sup.supervisor.on((e) => { if (e.type === "exited") exits.push(Date.now()); });
+  sup.supervisor.on((e) => {
+    if (e.type === "exited") exits.push(Date.now());
+  });
   const rows: { detectMs: number; servingMs: number; journalMs: number }[] = [];
   for (let k = 0; k < KILLS; k++) {
     await sleep(1_000);
@@ -66,10 +93,21 @@ if (values.child) {
     const servingMs = performance.now() - p0;
     let action: HealingAction | undefined;
     for (let i = 0; i < 200 && !(action?.status === "succeeded"); i++) {
-      action = (await client.call<{ actions: HealingAction[] }>("healer", "list_actions", { component: "bench-echo", limit: 1 }, { principal: admin })).actions[0];
+      action = (
+        await client.call<{ actions: HealingAction[] }>(
+          "healer",
+          "list_actions",
+          { component: "bench-echo", limit: 1 },
+          { principal: admin },
+        )
+      ).actions[0];
       if (action?.status !== "succeeded") await sleep(10);
     }
-    rows.push({ detectMs: (exits.at(-1) ?? NaN) - t0, servingMs, journalMs: action?.finished ? Date.parse(action.finished) - t0 : NaN });
+    rows.push({
+      detectMs: (exits.at(-1) ?? NaN) - t0,
+      servingMs,
+      journalMs: action?.finished ? Date.parse(action.finished) - t0 : NaN,
+    });
     pid = newPid;
   }
   await sup.close();
@@ -88,8 +126,16 @@ if (values.child) {
   ];
   printTable(table);
   console.log(`${KILLS} kills of a tsx-run agent process; restart back-off 10 ms`);
-  console.log(JSON.stringify({
-    bench: "healer", kills: KILLS, detectMs: d, servingAgainMs: s, journalHealedMs: j, runs: rows,
-    targets: { detectMs: 2_000, restartMs: 1_000 }, met: { detect: d.max <= 2_000, restart: s.max <= 1_000 },
-  }));
+  console.log(
+    JSON.stringify({
+      bench: "healer",
+      kills: KILLS,
+      detectMs: d,
+      servingAgainMs: s,
+      journalHealedMs: j,
+      runs: rows,
+      targets: { detectMs: 2_000, restartMs: 1_000 },
+      met: { detect: d.max <= 2_000, restart: s.max <= 1_000 },
+    }),
+  );
 }

@@ -25,7 +25,11 @@ const nGenomes = arg("genomes", 20_000);
 const space = loadPlanSpace();
 const weights = FitnessWeightsSchema.parse({});
 const none = { excludedDrugs: [], excludedClasses: [] };
-const problems = (mode: "full" | "reduced"): GaProblem[] => Array.from({ length: nProblems }, (_, i) => buildProblem(randomPatient(500 + i), space, { mode, weights, constraints: none }).problem);
+const problems = (mode: "full" | "reduced"): GaProblem[] =>
+  Array.from(
+    { length: nProblems },
+    (_, i) => buildProblem(randomPatient(500 + i), space, { mode, weights, constraints: none }).problem,
+  );
 const full = problems("full");
 const reduced = problems("reduced");
 const defaults = OptimizerConfigSchema.parse({});
@@ -51,7 +55,8 @@ async function evalRate(impl: OptimizerImpl): Promise<number> {
 }
 
 async function timeToBest(impl: OptimizerImpl): Promise<{ runMs: number; toBestMs: number; best: number[] }> {
-  let runMs = 0, toBestMs = 0;
+  let runMs = 0,
+    toBestMs = 0;
   const best: number[] = [];
   for (const [k, p] of full.entries()) {
     const cfg = gaCfg(k);
@@ -80,14 +85,38 @@ const fmt = (x: number | null, d = 0) => (x === null ? "n/a" : x.toFixed(d));
 const rows: [string, string, string, string][] = [
   ["metric", "typescript", "native", "native/ts"],
   ["fitness evals/s (full mode)", fmt(tsRate), fmt(nativeRate), nativeRate ? fmt(nativeRate / tsRate, 1) + "x" : "n/a"],
-  ["GA run, default config (ms)", fmt(tsRun.runMs, 1), fmt(nativeRun?.runMs ?? null, 1), nativeRun ? fmt(tsRun.runMs / nativeRun.runMs, 1) + "x" : "n/a"],
-  ["time to best plan (ms)", fmt(tsRun.toBestMs, 1), fmt(nativeRun?.toBestMs ?? null, 1), nativeRun ? fmt(tsRun.toBestMs / nativeRun.toBestMs, 1) + "x" : "n/a"],
+  [
+    "GA run, default config (ms)",
+    fmt(tsRun.runMs, 1),
+    fmt(nativeRun?.runMs ?? null, 1),
+    nativeRun ? fmt(tsRun.runMs / nativeRun.runMs, 1) + "x" : "n/a",
+  ],
+  [
+    "time to best plan (ms)",
+    fmt(tsRun.toBestMs, 1),
+    fmt(nativeRun?.toBestMs ?? null, 1),
+    nativeRun ? fmt(tsRun.toBestMs / nativeRun.toBestMs, 1) + "x" : "n/a",
+  ],
   ["exhaustive reduced mode (ms/patient)", fmt(exhaustiveMs, 1), "-", "-"],
 ];
 printTable(rows);
-console.log(`problems ${nProblems}, genomes per problem ${nGenomes}, population ${defaults.populationSize}, generations ${defaults.generations}, same best plans: ${sameBest ?? "n/a"}`);
-console.log(JSON.stringify({
-  bench: "optimizer", problems: nProblems, genomes: nGenomes, tsEvalsPerSec: Math.round(tsRate), nativeEvalsPerSec: nativeRate && Math.round(nativeRate),
-  evalRatio: nativeRate && nativeRate / tsRate, tsRunMs: tsRun.runMs, nativeRunMs: nativeRun?.runMs ?? null, tsTimeToBestMs: tsRun.toBestMs,
-  nativeTimeToBestMs: nativeRun?.toBestMs ?? null, runRatio: nativeRun && tsRun.runMs / nativeRun.runMs, exhaustiveReducedMsPerPatient: exhaustiveMs, sameBest,
-}));
+console.log(
+  `problems ${nProblems}, genomes per problem ${nGenomes}, population ${defaults.populationSize}, generations ${defaults.generations}, same best plans: ${sameBest ?? "n/a"}`,
+);
+console.log(
+  JSON.stringify({
+    bench: "optimizer",
+    problems: nProblems,
+    genomes: nGenomes,
+    tsEvalsPerSec: Math.round(tsRate),
+    nativeEvalsPerSec: nativeRate && Math.round(nativeRate),
+    evalRatio: nativeRate && nativeRate / tsRate,
+    tsRunMs: tsRun.runMs,
+    nativeRunMs: nativeRun?.runMs ?? null,
+    tsTimeToBestMs: tsRun.toBestMs,
+    nativeTimeToBestMs: nativeRun?.toBestMs ?? null,
+    runRatio: nativeRun && tsRun.runMs / nativeRun.runMs,
+    exhaustiveReducedMsPerPatient: exhaustiveMs,
+    sameBest,
+  }),
+);

@@ -20,13 +20,15 @@ export function percentile(xs: readonly number[], p: number): number {
 export async function drive(concurrency: number, n: number, op: (i: number) => Promise<void>): Promise<number[]> {
   const lat: number[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      const s = performance.now();
-      await op(i);
-      lat.push(performance.now() - s);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = performance.now();
+        await op(i);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
   return lat;
 }

@@ -19,18 +19,68 @@ export type AgentFactory = (env: AgentEnv) => Promise<AgentDef>;
 
 /** Every agent the runtime knows, in start order (dependencies first). */
 export const AGENT_FACTORIES: ReadonlyMap<string, AgentFactory> = new Map<string, AgentFactory>([
-  ["consent", async (env) => (await import("../agents/consent/index.js")).consentAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
-  ["ehr", async (env) => (await import("../agents/ehr/index.js")).ehrAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirBearerToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger })],
-  ["optimizer", async (env) => (await import("../agents/optimizer/index.js")).optimizerAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
-  ["verifier", async (env) => (await import("../agents/verifier/index.js")).verifierAgent({ impl: env.optimizerImpl, referenceDir: env.referenceDir, logger: env.logger })],
+  [
+    "consent",
+    async (env) =>
+      (await import("../agents/consent/index.js")).consentAgent({
+        fhirBaseUrl: env.fhirBaseUrl,
+        fhirBearerToken: env.fhirToken,
+        referenceDir: env.referenceDir,
+        logger: env.logger,
+      }),
+  ],
+  [
+    "ehr",
+    async (env) =>
+      (await import("../agents/ehr/index.js")).ehrAgent({
+        fhirBaseUrl: env.fhirBaseUrl,
+        fhirBearerToken: env.fhirToken,
+        referenceDir: env.referenceDir,
+        logger: env.logger,
+      }),
+  ],
+  [
+    "optimizer",
+    async (env) =>
+      (await import("../agents/optimizer/index.js")).optimizerAgent({
+        impl: env.optimizerImpl,
+        referenceDir: env.referenceDir,
+        logger: env.logger,
+      }),
+  ],
+  [
+    "verifier",
+    async (env) =>
+      (await import("../agents/verifier/index.js")).verifierAgent({
+        impl: env.optimizerImpl,
+        referenceDir: env.referenceDir,
+        logger: env.logger,
+      }),
+  ],
   ["alert", async (env) => (await import("../agents/alert/index.js")).alertAgent({ logger: env.logger })],
-  ["coordinator", async (env) => (await import("../agents/coordinator/index.js")).coordinatorAgent({ crashAt: env.crashAt })],
+  [
+    "coordinator",
+    async (env) => (await import("../agents/coordinator/index.js")).coordinatorAgent({ crashAt: env.crashAt }),
+  ],
   [
     "device",
     async (env) =>
-      (await import("../agents/device/index.js")).deviceAgent({ fhirBaseUrl: env.fhirBaseUrl, fhirToken: env.fhirToken, referenceDir: env.referenceDir, logger: env.logger, mllp: { port: env.mllpPort ?? 0 } }),
+      (await import("../agents/device/index.js")).deviceAgent({
+        fhirBaseUrl: env.fhirBaseUrl,
+        fhirToken: env.fhirToken,
+        referenceDir: env.referenceDir,
+        logger: env.logger,
+        mllp: { port: env.mllpPort ?? 0 },
+      }),
   ],
-  ["healer", async (env) => (await import("../agents/healer/index.js")).healerAgent({ logger: env.logger, fhirProbe: { baseUrl: env.fhirBaseUrl, token: env.fhirToken } })],
+  [
+    "healer",
+    async (env) =>
+      (await import("../agents/healer/index.js")).healerAgent({
+        logger: env.logger,
+        fhirProbe: { baseUrl: env.fhirBaseUrl, token: env.fhirToken },
+      }),
+  ],
 ]);
 
 export const AGENT_IDS = [...AGENT_FACTORIES.keys()];

@@ -31,13 +31,24 @@ export async function auditVerifyCommand(opts: AuditVerifyOptions): Promise<numb
   const where = `${AUDIT_STREAM} ${auditSubject(tenant)}`;
   let bus;
   try {
-    bus = await connectBus({ url: opts.natsUrl, name: "hms-audit-verify", ...opts.natsAuth, ...(opts.logger ? { logger: opts.logger } : {}) });
+    bus = await connectBus({
+      url: opts.natsUrl,
+      name: "hms-audit-verify",
+      ...opts.natsAuth,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
   } catch (err) {
     print(`${red("ERROR")} ${(err as Error).message}`);
     return 2;
   }
   try {
-    const log = await JetStreamAuditLog.open({ js: bus.js, jsm: bus.jsm, tenant, chain: { seal: appendEntry, verify: verifyChain }, logger: opts.logger ?? pino({ level: "silent" }) });
+    const log = await JetStreamAuditLog.open({
+      js: bus.js,
+      jsm: bus.jsm,
+      tenant,
+      chain: { seal: appendEntry, verify: verifyChain },
+      logger: opts.logger ?? pino({ level: "silent" }),
+    });
     const status = await log.verify();
     print(formatAuditStatus(status, where));
     return status.ok ? 0 : 1;

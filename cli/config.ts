@@ -18,7 +18,10 @@ export const ConfigSchema = z.object({
   NATS_TOKEN: z.string().optional(),
   /** nats-server binary for the embedded server. */
   NATS_SERVER: z.string().optional(),
-  HMS_TENANT: z.string().regex(/^[a-z0-9-]{1,64}$/).default(DEFAULT_TENANT),
+  HMS_TENANT: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .default(DEFAULT_TENANT),
   /** A FHIR R4 base URL; unset = start the embedded FHIR server seeded from examples/patients. */
   FHIR_BASE_URL: z.string().url().optional(),
   /** Bearer token for FHIR_BASE_URL. */
@@ -43,7 +46,9 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]));
+  const picked = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]),
+  );
   const r = ConfigSchema.safeParse(picked);
   if (!r.success) throw invalidInput(r.error, "environment");
   return r.data;

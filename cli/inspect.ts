@@ -38,7 +38,10 @@ export interface InspectCommandOptions {
 }
 
 type Paint = (c: Colour, s: string) => string;
-const painter = (on: boolean): Paint => (c, s) => paint(c, s, on);
+const painter =
+  (on: boolean): Paint =>
+  (c, s) =>
+    paint(c, s, on);
 const short = (id: string | undefined) => (id ? id.slice(0, 8) : "-");
 const KIND_COLOR = { rpc: "blue", task: "cyan", topic: "magenta", xstate: "dim" } as const;
 
@@ -46,7 +49,12 @@ const KIND_COLOR = { rpc: "blue", task: "cyan", topic: "magenta", xstate: "dim" 
 export function formatRecord(r: InspectorRecord, color = false): string {
   const p = painter(color);
   const time = r.at.slice(11, 23);
-  const state = r.state && /FAILED|REJECTED|CANCELED/.test(r.state) ? p("red", r.summary) : r.state === "COMPLETED" ? p("green", r.summary) : r.summary;
+  const state =
+    r.state && /FAILED|REJECTED|CANCELED/.test(r.state)
+      ? p("red", r.summary)
+      : r.state === "COMPLETED"
+        ? p("green", r.summary)
+        : r.summary;
   return [
     p("dim", time),
     `${r.from} → ${r.to}`.padEnd(24),
@@ -56,16 +64,28 @@ export function formatRecord(r: InspectorRecord, color = false): string {
     `trace ${short(r.traceId)}`,
     r.patient ? p("yellow", r.patient) : "",
     state,
-  ].filter(Boolean).join("  ");
+  ]
+    .filter(Boolean)
+    .join("  ");
 }
 
 /** The conversation of one task: every record with its offset from the first, then per-task timings. */
 export function formatConversation(c: Conversation, color = false): string[] {
   const p = painter(color);
   const t0 = c.records.length ? Date.parse(c.records[0].at) : 0;
-  const lines = [p("cyan", `conversation of task ${c.taskId}  trace ${c.traceId ?? "-"}${c.patient ? `  patient ${c.patient}` : ""}`), `participants: ${c.participants.join(", ")}`];
-  for (const r of c.records) lines.push(`${p("dim", `+${String(Date.parse(r.at) - t0).padStart(6)}ms`)}  ${formatRecord(r, color)}`);
-  for (const t of c.tasks) lines.push(`  ${t.caller} → ${t.agentId}  ${t.skill ?? "?"}  ${t.state}${t.ms === undefined ? "" : `  ${t.ms}ms`}  task ${short(t.taskId)}`);
+  const lines = [
+    p(
+      "cyan",
+      `conversation of task ${c.taskId}  trace ${c.traceId ?? "-"}${c.patient ? `  patient ${c.patient}` : ""}`,
+    ),
+    `participants: ${c.participants.join(", ")}`,
+  ];
+  for (const r of c.records)
+    lines.push(`${p("dim", `+${String(Date.parse(r.at) - t0).padStart(6)}ms`)}  ${formatRecord(r, color)}`);
+  for (const t of c.tasks)
+    lines.push(
+      `  ${t.caller} → ${t.agentId}  ${t.skill ?? "?"}  ${t.state}${t.ms === undefined ? "" : `  ${t.ms}ms`}  task ${short(t.taskId)}`,
+    );
   return lines;
 }
 
@@ -77,12 +97,30 @@ export async function inspectCommand(opts: InspectCommandOptions): Promise<void>
   const write = opts.out ?? out;
   const color = opts.color ?? useColor();
   const filter = parseFilter({
-    agent: opts.agent, task: opts.task, trace: opts.trace, patient: opts.patient, method: opts.method, event: opts.event,
-    heartbeats: opts.heartbeats, xstate: opts.xstate,
+    agent: opts.agent,
+    task: opts.task,
+    trace: opts.trace,
+    patient: opts.patient,
+    method: opts.method,
+    event: opts.event,
+    heartbeats: opts.heartbeats,
+    xstate: opts.xstate,
   });
   const since = opts.since ? parseSince(opts.since) : undefined;
-  await using bus = await connectBus({ url: opts.natsUrl, name: "hms-inspect", logger: opts.logger, user: opts.natsUser, pass: opts.natsPass, token: opts.natsToken });
-  await using insp = await openInspector({ nc: bus.nc, tenant: opts.tenant, logger: opts.logger, redaction: { pseudonymKey: opts.pseudonymKey } });
+  await using bus = await connectBus({
+    url: opts.natsUrl,
+    name: "hms-inspect",
+    logger: opts.logger,
+    user: opts.natsUser,
+    pass: opts.natsPass,
+    token: opts.natsToken,
+  });
+  await using insp = await openInspector({
+    nc: bus.nc,
+    tenant: opts.tenant,
+    logger: opts.logger,
+    redaction: { pseudonymKey: opts.pseudonymKey },
+  });
   const print = (r: InspectorRecord) => write(opts.json ? JSON.stringify(r) : formatRecord(r, color));
 
   if (opts.task && !opts.follow) {

@@ -40,10 +40,18 @@ async function serveUntilSignal(log: Logger, close: () => Promise<void>): Promis
  * A numeric option's value, or INVALID_INPUT (exit 2) naming the option: finite, at least `min`
  * (default 0), an integer unless `integer` is false, at most `max`.
  */
-function numberOption(flag: string, raw: string, o: { min?: number; max?: number; integer?: boolean; aboveMin?: boolean } = {}): number {
+function numberOption(
+  flag: string,
+  raw: string,
+  o: { min?: number; max?: number; integer?: boolean; aboveMin?: boolean } = {},
+): number {
   const min = o.min ?? 0;
   const n = raw.trim() === "" ? NaN : Number(raw);
-  const ok = Number.isFinite(n) && (o.integer === false || Number.isInteger(n)) && (o.aboveMin ? n > min : n >= min) && (o.max === undefined || n <= o.max);
+  const ok =
+    Number.isFinite(n) &&
+    (o.integer === false || Number.isInteger(n)) &&
+    (o.aboveMin ? n > min : n >= min) &&
+    (o.max === undefined || n <= o.max);
   if (!ok) {
     const kind = o.integer === false ? "a number" : "an integer";
     const range = `${o.aboveMin ? ">" : "≥"} ${min}${o.max === undefined ? "" : ` and ≤ ${o.max}`}`;
@@ -56,10 +64,23 @@ const SEED = { max: 0xffffffff } as const;
 const PORT = { max: 65535 } as const;
 
 function busCaller(client: BusClient, timeoutMs?: number): SkillCaller {
-  return (agentId, verb, input, o) => client.call(agentId, verb, input, { principal: o.principal, signal: o.signal, onProgress: o.onProgress, timeoutMs });
+  return (agentId, verb, input, o) =>
+    client.call(agentId, verb, input, {
+      principal: o.principal,
+      signal: o.signal,
+      onProgress: o.onProgress,
+      timeoutMs,
+    });
 }
 
-function printCards(v: { tenant: string; natsUrl: string; natsEmbedded: boolean; fhirBaseUrl: string; fhirEmbedded: boolean; cards: WireAgentCard[] }): void {
+function printCards(v: {
+  tenant: string;
+  natsUrl: string;
+  natsEmbedded: boolean;
+  fhirBaseUrl: string;
+  fhirEmbedded: boolean;
+  cards: WireAgentCard[];
+}): void {
   out(bold(`HMS-A2A is up on tenant ${v.tenant}`));
   out(`  NATS  ${v.natsUrl}${v.natsEmbedded ? dim(" (embedded)") : ""}`);
   out(`  FHIR  ${v.fhirBaseUrl}${v.fhirEmbedded ? dim(" (embedded, seeded from examples/patients)") : ""}`);
@@ -72,7 +93,9 @@ function printCards(v: { tenant: string; natsUrl: string; natsEmbedded: boolean;
 
 const program = new Command()
   .name("hms")
-  .description("HMS-A2A: Crohn's disease treatment-planning agents speaking A2A over NATS, with their skills as MCP tools.")
+  .description(
+    "HMS-A2A: Crohn's disease treatment-planning agents speaking A2A over NATS, with their skills as MCP tools.",
+  )
   .version("0.1.0")
   .addHelpText(
     "after",
@@ -95,14 +118,20 @@ Agents: ${AGENT_IDS.join(", ") || "(none registered)"}`,
 
 program
   .command("demo")
-  .description("the main job: start everything on the embedded defaults, plan treatment for a patient step by step, approve as a demo clinician, print the plan and where it was written")
+  .description(
+    "the main job: start everything on the embedded defaults, plan treatment for a patient step by step, approve as a demo clinician, print the plan and where it was written",
+  )
   .option("--patient <id>", "synthetic patient id (examples/patients)", DEFAULT_DEMO_PATIENT)
   .option("--seed <n>", "optimizer seed")
   .option("--json", "print the approved plan as JSON only")
   .action(async (o: { patient: string; seed?: string; json?: boolean }) => {
     const log = logger();
     const { runDemo } = await import("./demo.js");
-    await runDemo(cfg, log, { patient: o.patient, json: !!o.json, seed: o.seed === undefined ? undefined : numberOption("--seed", o.seed, SEED) });
+    await runDemo(cfg, log, {
+      patient: o.patient,
+      json: !!o.json,
+      seed: o.seed === undefined ? undefined : numberOption("--seed", o.seed, SEED),
+    });
   });
 
 program
@@ -119,7 +148,9 @@ program
 
 program
   .command("up")
-  .description("start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent, each in its own process under the supervisor, which restarts any that exits (the healer journals restarts and restarts hung agents); print their cards")
+  .description(
+    "start NATS and FHIR (embedded unless NATS_URL/FHIR_BASE_URL are set) and every agent, each in its own process under the supervisor, which restarts any that exits (the healer journals restarts and restarts hung agents); print their cards",
+  )
   .option("--agents <ids>", "comma-separated agent ids (default: all)")
   .option("--in-process", "run the agents inside this process instead (faster start, no restarts)")
   .option("--gateway", "also serve the HTTP gateway (MCP at /mcp, inspector page at /inspector/); implies --in-process")
@@ -128,7 +159,14 @@ program
     const ids = o.agents ? o.agents.split(",").map((s) => s.trim()) : [];
     if (o.inProcess || o.gateway) {
       const sys = await startSystem(cfg, log, ids);
-      printCards({ tenant: sys.host.tenant, natsUrl: sys.host.natsUrl, natsEmbedded: !!sys.host.embedded, fhirBaseUrl: sys.fhirBaseUrl, fhirEmbedded: sys.embeddedFhir, cards: sys.host.agents.map((a) => a.card) });
+      printCards({
+        tenant: sys.host.tenant,
+        natsUrl: sys.host.natsUrl,
+        natsEmbedded: !!sys.host.embedded,
+        fhirBaseUrl: sys.fhirBaseUrl,
+        fhirEmbedded: sys.embeddedFhir,
+        cards: sys.host.agents.map((a) => a.card),
+      });
       const gw = o.gateway ? await gateway(sys, log) : undefined;
       out(dim("\nCtrl-C to stop."));
       await serveUntilSignal(log, async () => {
@@ -138,9 +176,20 @@ program
       return;
     }
     const { startSupervised } = await import("./supervise.js");
-    for (const id of ids) if (!AGENT_IDS.includes(id)) throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
+    for (const id of ids)
+      if (!AGENT_IDS.includes(id))
+        throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
     const agents = ids.length ? withDependencies(ids) : AGENT_IDS;
-    const sup = await startSupervised({ agents: agents.filter((id) => id !== "healer"), natsUrl: cfg.NATS_URL, fhirBaseUrl: cfg.FHIR_BASE_URL, fhirToken: cfg.FHIR_TOKEN, tenant: cfg.HMS_TENANT, natsServerBinary: cfg.NATS_SERVER, natsAuth: natsAuth(), logger: log });
+    const sup = await startSupervised({
+      agents: agents.filter((id) => id !== "healer"),
+      natsUrl: cfg.NATS_URL,
+      fhirBaseUrl: cfg.FHIR_BASE_URL,
+      fhirToken: cfg.FHIR_TOKEN,
+      tenant: cfg.HMS_TENANT,
+      natsServerBinary: cfg.NATS_SERVER,
+      natsAuth: natsAuth(),
+      logger: log,
+    });
     try {
       const bus = await connectBus({ url: sup.natsUrl, name: "hms-up", logger: log, ...natsAuth() });
       const client = new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT);
@@ -157,8 +206,19 @@ program
         cards.push(card);
       }
       await bus.close();
-      printCards({ tenant: cfg.HMS_TENANT, natsUrl: sup.natsUrl, natsEmbedded: !cfg.NATS_URL, fhirBaseUrl: sup.fhirBaseUrl, fhirEmbedded: !cfg.FHIR_BASE_URL, cards });
-      out(dim("\nEach agent runs as its own process; the supervisor restarts any that exits, the healer any that hangs. Ctrl-C to stop."));
+      printCards({
+        tenant: cfg.HMS_TENANT,
+        natsUrl: sup.natsUrl,
+        natsEmbedded: !cfg.NATS_URL,
+        fhirBaseUrl: sup.fhirBaseUrl,
+        fhirEmbedded: !cfg.FHIR_BASE_URL,
+        cards,
+      });
+      out(
+        dim(
+          "\nEach agent runs as its own process; the supervisor restarts any that exits, the healer any that hangs. Ctrl-C to stop.",
+        ),
+      );
     } catch (err) {
       await sup.close();
       throw err;
@@ -172,32 +232,68 @@ program
   .argument("<id>", `agent id (${AGENT_IDS.join(", ")})`)
   .action(async (id: string) => {
     const log = logger();
-    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms agent needs NATS_URL (start `hms up` first, or point it at your NATS server)");
+    if (!cfg.NATS_URL)
+      throw new HmsError(
+        "INVALID_INPUT",
+        "hms agent needs NATS_URL (start `hms up` first, or point it at your NATS server)",
+      );
     const fhirBaseUrl = cfg.FHIR_BASE_URL;
-    if (!fhirBaseUrl) throw new HmsError("INVALID_INPUT", "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)");
-    const [def] = await agentDefs([id], { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger: log, crashAt: cfg.HMS_FAULT_CRASH_AT });
+    if (!fhirBaseUrl)
+      throw new HmsError(
+        "INVALID_INPUT",
+        "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)",
+      );
+    const [def] = await agentDefs([id], {
+      fhirBaseUrl,
+      fhirToken: cfg.FHIR_TOKEN,
+      referenceDir: cfg.HMS_REFERENCE_DIR,
+      optimizerImpl: cfg.OPTIMIZER_IMPL,
+      logger: log,
+      crashAt: cfg.HMS_FAULT_CRASH_AT,
+    });
     // Run by a supervisor (an IPC channel exists): leave when the supervisor goes away.
     if (process.send) process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
-    const agent = await startAgent(def, { natsUrl: cfg.NATS_URL, natsAuth: natsAuth(), tenant: cfg.HMS_TENANT, logger: log, ackWaitMs: cfg.HMS_ACK_WAIT_MS });
+    const agent = await startAgent(def, {
+      natsUrl: cfg.NATS_URL,
+      natsAuth: natsAuth(),
+      tenant: cfg.HMS_TENANT,
+      logger: log,
+      ackWaitMs: cfg.HMS_ACK_WAIT_MS,
+    });
     out(`${agent.card.name} serving as ${agent.instanceId}`);
     await serveUntilSignal(log, () => agent.close());
   });
 
 program
   .command("mcp")
-  .description("serve agents' skills as MCP tools over stdio; with no NATS_URL it starts the embedded servers and agents itself")
+  .description(
+    "serve agents' skills as MCP tools over stdio; with no NATS_URL it starts the embedded servers and agents itself",
+  )
   .argument("[agents...]", "agents whose tools to serve (default: all)")
   .addOption(new Option("--role <role>", "role of the MCP user").choices([...ROLES]).default("clinician"))
   .option("--subject <subject>", "principal subject of the MCP user", "mcp-user")
   .option("--purpose <code>", "purpose of use (TREAT, ETREAT, HRESCH, ...)", "TREAT")
   .action(async (ids: string[], o: { role: string; subject: string; purpose: string }) => {
     const log = logger(true);
-    const principal: Principal = PrincipalSchema.parse({ subject: o.subject, roles: [o.role], purposeOfUse: o.purpose });
+    const principal: Principal = PrincipalSchema.parse({
+      subject: o.subject,
+      roles: [o.role],
+      purposeOfUse: o.purpose,
+    });
     if (cfg.NATS_URL) {
       const bus = await connectBus({ url: cfg.NATS_URL, name: "hms-mcp", logger: log, ...natsAuth() });
-      const defs = await agentDefs(ids, { fhirBaseUrl: cfg.FHIR_BASE_URL ?? "", referenceDir: cfg.HMS_REFERENCE_DIR, logger: log });
+      const defs = await agentDefs(ids, {
+        fhirBaseUrl: cfg.FHIR_BASE_URL ?? "",
+        referenceDir: cfg.HMS_REFERENCE_DIR,
+        logger: log,
+      });
       const { serveStdio } = await import("../runtime/mcp/index.js");
-      await serveStdio({ agents: defs, call: busCaller(new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT)), principal, logger: log });
+      await serveStdio({
+        agents: defs,
+        call: busCaller(new BusClient(bus.nc, bus.kv.cards, cfg.HMS_TENANT)),
+        principal,
+        logger: log,
+      });
       await bus.close();
       return;
     }
@@ -213,7 +309,12 @@ async function gateway(sys: System, log: Logger) {
   const tokens = gatewayTokens(cfg) ?? devTokens(log);
   const { mountInspector, openInspector } = await import("../inspector/index.js");
   const { startGateway } = await import("../runtime/mcp/index.js");
-  const inspector = await openInspector({ nc: sys.host.bus.nc, tenant: cfg.HMS_TENANT, logger: log, redaction: { pseudonymKey: cfg.HMS_INSPECT_KEY } });
+  const inspector = await openInspector({
+    nc: sys.host.bus.nc,
+    tenant: cfg.HMS_TENANT,
+    logger: log,
+    redaction: { pseudonymKey: cfg.HMS_INSPECT_KEY },
+  });
   const gw = await startGateway({
     agents: sys.defs,
     call: busCaller(sys.host.client),
@@ -266,7 +367,9 @@ program
 
 program
   .command("inspect")
-  .description("live tail of A2A traffic (rpc, task events, topic facts), redacted; NATS_URL points at the running system")
+  .description(
+    "live tail of A2A traffic (rpc, task events, topic facts), redacted; NATS_URL points at the running system",
+  )
   .option("--agent <id>", "only traffic to or from this agent")
   .option("--task <id>", "print one task's conversation in order with timings (then exit unless --follow)")
   .option("--trace <id>", "only this trace id")
@@ -280,13 +383,31 @@ program
   .option("--follow", "with --task: keep following")
   .action(async (o: Record<string, string | boolean | undefined>) => {
     const log = logger();
-    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms inspect needs NATS_URL: the NATS server of the running system (`hms up` prints it)");
+    if (!cfg.NATS_URL)
+      throw new HmsError(
+        "INVALID_INPUT",
+        "hms inspect needs NATS_URL: the NATS server of the running system (`hms up` prints it)",
+      );
     const { inspectCommand } = await import("./inspect.js");
     await inspectCommand({
-      natsUrl: cfg.NATS_URL, tenant: cfg.HMS_TENANT, natsUser: cfg.NATS_USER, natsPass: cfg.NATS_PASS, natsToken: cfg.NATS_TOKEN, logger: log, pseudonymKey: cfg.HMS_INSPECT_KEY,
-      agent: o.agent as string | undefined, task: o.task as string | undefined, trace: o.trace as string | undefined, patient: o.patient as string | undefined,
-      method: o.method as string | undefined, event: o.event as string | undefined, since: o.since as string | undefined, json: !!o.json,
-      heartbeats: !!o.heartbeats, xstate: !!o.xstate, follow: !!o.follow,
+      natsUrl: cfg.NATS_URL,
+      tenant: cfg.HMS_TENANT,
+      natsUser: cfg.NATS_USER,
+      natsPass: cfg.NATS_PASS,
+      natsToken: cfg.NATS_TOKEN,
+      logger: log,
+      pseudonymKey: cfg.HMS_INSPECT_KEY,
+      agent: o.agent as string | undefined,
+      task: o.task as string | undefined,
+      trace: o.trace as string | undefined,
+      patient: o.patient as string | undefined,
+      method: o.method as string | undefined,
+      event: o.event as string | undefined,
+      since: o.since as string | undefined,
+      json: !!o.json,
+      heartbeats: !!o.heartbeats,
+      xstate: !!o.xstate,
+      follow: !!o.follow,
     });
   });
 
@@ -294,44 +415,80 @@ program
   .command("audit")
   .description("audit trail tools")
   .command("verify")
-  .description("verify the consent agent's hash-chained audit stream (exit 0 intact, 1 altered or removed entries, 2 cannot verify); needs NATS_URL")
+  .description(
+    "verify the consent agent's hash-chained audit stream (exit 0 intact, 1 altered or removed entries, 2 cannot verify); needs NATS_URL",
+  )
   .action(async () => {
-    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms audit verify needs NATS_URL: the NATS server of the running system");
+    if (!cfg.NATS_URL)
+      throw new HmsError("INVALID_INPUT", "hms audit verify needs NATS_URL: the NATS server of the running system");
     const { auditVerifyCommand } = await import("./audit.js");
-    process.exitCode = await auditVerifyCommand({ natsUrl: cfg.NATS_URL, natsAuth: natsAuth(), tenant: cfg.HMS_TENANT, logger: logger() });
+    process.exitCode = await auditVerifyCommand({
+      natsUrl: cfg.NATS_URL,
+      natsAuth: natsAuth(),
+      tenant: cfg.HMS_TENANT,
+      logger: logger(),
+    });
   });
 
 program
   .command("simulate")
   .description("simulators")
   .command("devices")
-  .description("stream realistic vital signs (with occasional deterioration) to the device agent over NATS or HL7 v2 MLLP; needs NATS_URL")
+  .description(
+    "stream realistic vital signs (with occasional deterioration) to the device agent over NATS or HL7 v2 MLLP; needs NATS_URL",
+  )
   .option("--patients <n>", "number of monitored patients", "10")
   .option("--rate <r>", "vital-sign sets per patient per minute", "60")
   .option("--seconds <s>", "stop after this many seconds (default: until Ctrl-C)")
   .addOption(new Option("--via <transport>", "how readings travel").choices(["nats", "mllp"]).default("nats"))
   .option("--mllp-port <port>", "device agent's MLLP port (default: the one it registered)")
   .option("--seed <n>", "simulation seed", "1")
-  .action(async (o: { patients: string; rate: string; seconds?: string; via: "nats" | "mllp"; mllpPort?: string; seed: string }) => {
-    const log = logger();
-    if (!cfg.NATS_URL) throw new HmsError("INVALID_INPUT", "hms simulate devices needs NATS_URL: the NATS server of the running system (`hms up` prints it)");
-    const patients = numberOption("--patients", o.patients, { min: 1 });
-    const rate = numberOption("--rate", o.rate, { integer: false, aboveMin: true });
-    const seconds = o.seconds === undefined ? undefined : numberOption("--seconds", o.seconds, { integer: false, aboveMin: true });
-    const mllpPort = o.mllpPort === undefined ? undefined : numberOption("--mllp-port", o.mllpPort, { min: 1, ...PORT });
-    const seed = numberOption("--seed", o.seed, SEED);
-    const { simulateDevicesCommand } = await import("./simulate.js");
-    const ac = new AbortController();
-    process.once("SIGINT", () => ac.abort());
-    process.once("SIGTERM", () => ac.abort());
-    const stats = await simulateDevicesCommand({
-      patients, rate, seconds, via: o.via, natsUrl: cfg.NATS_URL, natsAuth: natsAuth(),
-      tenant: cfg.HMS_TENANT, mllpPort, seed, referenceDir: cfg.HMS_REFERENCE_DIR, logger: log, signal: ac.signal,
-      onProgress: (st) => process.stderr.write(`\r${st.readings} readings, ${st.messages} messages, ${st.critical} critical`),
-    });
-    process.stderr.write("\n");
-    out(JSON.stringify(stats));
-  });
+  .action(
+    async (o: {
+      patients: string;
+      rate: string;
+      seconds?: string;
+      via: "nats" | "mllp";
+      mllpPort?: string;
+      seed: string;
+    }) => {
+      const log = logger();
+      if (!cfg.NATS_URL)
+        throw new HmsError(
+          "INVALID_INPUT",
+          "hms simulate devices needs NATS_URL: the NATS server of the running system (`hms up` prints it)",
+        );
+      const patients = numberOption("--patients", o.patients, { min: 1 });
+      const rate = numberOption("--rate", o.rate, { integer: false, aboveMin: true });
+      const seconds =
+        o.seconds === undefined ? undefined : numberOption("--seconds", o.seconds, { integer: false, aboveMin: true });
+      const mllpPort =
+        o.mllpPort === undefined ? undefined : numberOption("--mllp-port", o.mllpPort, { min: 1, ...PORT });
+      const seed = numberOption("--seed", o.seed, SEED);
+      const { simulateDevicesCommand } = await import("./simulate.js");
+      const ac = new AbortController();
+      process.once("SIGINT", () => ac.abort());
+      process.once("SIGTERM", () => ac.abort());
+      const stats = await simulateDevicesCommand({
+        patients,
+        rate,
+        seconds,
+        via: o.via,
+        natsUrl: cfg.NATS_URL,
+        natsAuth: natsAuth(),
+        tenant: cfg.HMS_TENANT,
+        mllpPort,
+        seed,
+        referenceDir: cfg.HMS_REFERENCE_DIR,
+        logger: log,
+        signal: ac.signal,
+        onProgress: (st) =>
+          process.stderr.write(`\r${st.readings} readings, ${st.messages} messages, ${st.critical} critical`),
+      });
+      process.stderr.write("\n");
+      out(JSON.stringify(stats));
+    },
+  );
 
 program
   .command("fhir")

@@ -9,12 +9,21 @@ export const DEFAULT_SCENARIO_SEED = 42;
 
 export function findScenario(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);
-  if (!s) throw new HmsError("INVALID_INPUT", `unknown scenario ${name}; scenarios: ${SCENARIOS.map((x) => x.name).join(", ")}`);
+  if (!s)
+    throw new HmsError(
+      "INVALID_INPUT",
+      `unknown scenario ${name}; scenarios: ${SCENARIOS.map((x) => x.name).join(", ")}`,
+    );
   return s;
 }
 
 /** `hms scenario <name>`: runs one scenario on the embedded defaults and prints its story. */
-export async function runScenarioCommand(cfg: Config, log: Logger, name: string, opts: { json?: boolean; seed?: number } = {}): Promise<unknown> {
+export async function runScenarioCommand(
+  cfg: Config,
+  log: Logger,
+  name: string,
+  opts: { json?: boolean; seed?: number } = {},
+): Promise<unknown> {
   const scenario = findScenario(name);
   const sys = await startSystem(cfg, log, scenario.agents ?? []);
   const t0 = Date.now();

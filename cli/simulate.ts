@@ -1,6 +1,15 @@
 import { connect as tcpConnect, type Socket } from "node:net";
 import type { Logger } from "pino";
-import { frameMllp, interpretValue, isCritical, loadLoincTable, MLLP_STATE_KEY, simulateVitals, toOruR01, type MllpEndpoint } from "../agents/device/index.js";
+import {
+  frameMllp,
+  interpretValue,
+  isCritical,
+  loadLoincTable,
+  MLLP_STATE_KEY,
+  simulateVitals,
+  toOruR01,
+  type MllpEndpoint,
+} from "../agents/device/index.js";
 import { getValue, parseHl7 } from "../agents/device/hl7/parser.js";
 import { MllpFramer } from "../agents/device/mllp/framer.js";
 import type { DeviceReading } from "../protocol/clinical/device.js";
@@ -63,7 +72,9 @@ function mllpSession(sock: Socket) {
       waiting.shift()?.(p.ok ? getValue(p.message.segments[1], 1) : "??");
     }
   });
-  const closed = new Promise<never>((_, reject) => sock.once("close", () => reject(new HmsError("DEPENDENCY_FAILED", "MLLP connection closed by the device agent"))));
+  const closed = new Promise<never>((_, reject) =>
+    sock.once("close", () => reject(new HmsError("DEPENDENCY_FAILED", "MLLP connection closed by the device agent"))),
+  );
   closed.catch(() => undefined);
   return {
     send(message: string): Promise<string> {
@@ -75,7 +86,8 @@ function mllpSession(sock: Socket) {
 }
 
 export async function simulateDevicesCommand(opts: SimulateDevicesOptions): Promise<SimulationStats> {
-  if (!(opts.patients >= 1) || !(opts.rate > 0)) throw new HmsError("INVALID_INPUT", "--patients must be ≥ 1 and --rate > 0");
+  if (!(opts.patients >= 1) || !(opts.rate > 0))
+    throw new HmsError("INVALID_INPUT", "--patients must be ≥ 1 and --rate > 0");
   const tenant = opts.tenant ?? DEFAULT_TENANT;
   const table = loadLoincTable(opts.referenceDir);
   const bus = await connectBus({ url: opts.natsUrl, name: "hms-simulate", logger: opts.logger, ...opts.natsAuth });
@@ -84,7 +96,14 @@ export async function simulateDevicesCommand(opts: SimulateDevicesOptions): Prom
   try {
     const client = new BusClient(bus.nc, bus.kv.cards, tenant);
     const t0 = Date.now();
-    const sim = simulateVitals({ patients: opts.patients, rate: opts.rate, seed: opts.seed ?? 1, table, start: t0, deteriorationChance: opts.deteriorationChance ?? 0.01 });
+    const sim = simulateVitals({
+      patients: opts.patients,
+      rate: opts.rate,
+      seed: opts.seed ?? 1,
+      table,
+      start: t0,
+      deteriorationChance: opts.deteriorationChance ?? 0.01,
+    });
     for (const d of sim.devices) await client.call("device", "register", d, { principal });
     stats.devices = sim.devices.length;
 
@@ -94,7 +113,8 @@ export async function simulateDevicesCommand(opts: SimulateDevicesOptions): Prom
       let host = opts.mllpHost ?? "127.0.0.1";
       if (port === undefined) {
         const e = await bus.kv.snapshots.get(`${tenant}.device.${MLLP_STATE_KEY}`);
-        if (!e || e.operation !== "PUT" || e.length === 0) throw new HmsError("NOT_FOUND", "no MLLP endpoint saved by the device agent; pass --mllp-port");
+        if (!e || e.operation !== "PUT" || e.length === 0)
+          throw new HmsError("NOT_FOUND", "no MLLP endpoint saved by the device agent; pass --mllp-port");
         const ep = e.json<MllpEndpoint>();
         port = ep.port;
         host = opts.mllpHost ?? ep.host;
@@ -127,7 +147,13 @@ export async function simulateDevicesCommand(opts: SimulateDevicesOptions): Prom
       }
       for (const [, rs] of byDevice) {
         if (session) {
-          const code = await session.send(toOruR01(rs.map((r) => ({ ...r, source: "mllp" as const })), table, { controlId: `SIM${++controlId}`, now: Date.now() }));
+          const code = await session.send(
+            toOruR01(
+              rs.map((r) => ({ ...r, source: "mllp" as const })),
+              table,
+              { controlId: `SIM${++controlId}`, now: Date.now() },
+            ),
+          );
           stats.acks[code] = (stats.acks[code] ?? 0) + 1;
         } else {
           bus.nc.publish(subject, JSON.stringify(rs));

@@ -68,22 +68,41 @@ export async function startSupervised(opts: SupervisedOptions): Promise<Supervis
     await nats?.close().catch(() => undefined);
   };
   try {
-    nats = opts.natsUrl ? undefined : await startEmbeddedNats({ logger: opts.logger, ...(opts.natsServerBinary ? { binary: opts.natsServerBinary } : {}) });
+    nats = opts.natsUrl
+      ? undefined
+      : await startEmbeddedNats({
+          logger: opts.logger,
+          ...(opts.natsServerBinary ? { binary: opts.natsServerBinary } : {}),
+        });
     const natsUrl = opts.natsUrl ?? nats!.url;
     if (!opts.fhirBaseUrl) fhir = await startEmbeddedFhir(opts.logger);
     const fhirBaseUrl = opts.fhirBaseUrl ?? fhir!.baseUrl;
     const stderr = opts.childStderr ?? "inherit";
     // An IPC channel: a child whose parent dies (even by SIGKILL) sees it close and exits.
-    const spawnFn: SpawnFn = (command, args, o) => spawn(command, args, { ...o, stdio: ["ignore", "ignore", stderr, "ipc"] });
-    supervisor = createSupervisor({ spawn: spawnFn, policy: opts.policy, logger: opts.logger.child({ component: "supervisor" }) });
+    const spawnFn: SpawnFn = (command, args, o) =>
+      spawn(command, args, { ...o, stdio: ["ignore", "ignore", stderr, "ipc"] });
+    supervisor = createSupervisor({
+      spawn: spawnFn,
+      policy: opts.policy,
+      logger: opts.logger.child({ component: "supervisor" }),
+    });
     const def = healerAgent({
       ...opts.healer,
-      fhirProbe: opts.healer?.fhirProbe ?? { baseUrl: fhirBaseUrl, ...(opts.fhirToken ? { token: opts.fhirToken } : {}) },
+      fhirProbe: opts.healer?.fhirProbe ?? {
+        baseUrl: fhirBaseUrl,
+        ...(opts.fhirToken ? { token: opts.fhirToken } : {}),
+      },
       supervisor,
       logger: opts.logger.child({ agentId: "healer" }),
     });
     // The healer first, so it hears the children's first heartbeats and every supervisor event.
-    healer = await startAgent(def, { natsUrl, ...(opts.natsAuth ? { natsAuth: opts.natsAuth } : {}), tenant: opts.tenant, logger: opts.logger, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) });
+    healer = await startAgent(def, {
+      natsUrl,
+      ...(opts.natsAuth ? { natsAuth: opts.natsAuth } : {}),
+      tenant: opts.tenant,
+      logger: opts.logger,
+      ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+    });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NATS_URL: natsUrl,

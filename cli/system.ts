@@ -15,7 +15,9 @@ export interface System {
 
 /** Builds the agent definitions for the given ids (all when empty). Unknown ids are INVALID_INPUT. */
 export async function agentDefs(ids: readonly string[], env: AgentEnv): Promise<AgentDef[]> {
-  for (const id of ids) if (!AGENT_FACTORIES.has(id)) throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
+  for (const id of ids)
+    if (!AGENT_FACTORIES.has(id))
+      throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
   return Promise.all((ids.length ? ids : AGENT_IDS).map((id) => AGENT_FACTORIES.get(id)!(env)));
 }
 
@@ -26,7 +28,14 @@ export async function agentDefs(ids: readonly string[], env: AgentEnv): Promise<
 export async function startSystem(cfg: Config, logger: Logger, ids: readonly string[] = []): Promise<System> {
   const fhir = cfg.FHIR_BASE_URL ? undefined : await startEmbeddedFhir(logger);
   const fhirBaseUrl = cfg.FHIR_BASE_URL ?? fhir!.baseUrl;
-  const env: AgentEnv = { fhirBaseUrl, fhirToken: cfg.FHIR_TOKEN, referenceDir: cfg.HMS_REFERENCE_DIR, optimizerImpl: cfg.OPTIMIZER_IMPL, logger, crashAt: cfg.HMS_FAULT_CRASH_AT };
+  const env: AgentEnv = {
+    fhirBaseUrl,
+    fhirToken: cfg.FHIR_TOKEN,
+    referenceDir: cfg.HMS_REFERENCE_DIR,
+    optimizerImpl: cfg.OPTIMIZER_IMPL,
+    logger,
+    crashAt: cfg.HMS_FAULT_CRASH_AT,
+  };
   try {
     const defs = await agentDefs(ids.length ? withDependencies(ids) : [], env);
     const host = await startHost({

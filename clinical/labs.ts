@@ -8,8 +8,13 @@ export type Interpretation = LabValue["interpretation"];
  * lists read "<=7.0" / ">=20"), then the normal range (exclusive: at the limit is normal).
  * A value in another unit than the entry's UCUM unit is "unknown" rather than misread.
  */
-export function interpretLab(entry: LoincEntry, value: number, unit: string): { interpretation: Interpretation; meaning?: string } {
-  if (entry.ucum && unit !== entry.ucum) return { interpretation: "unknown", meaning: `unit ${unit} differs from loinc.json unit ${entry.ucum}` };
+export function interpretLab(
+  entry: LoincEntry,
+  value: number,
+  unit: string,
+): { interpretation: Interpretation; meaning?: string } {
+  if (entry.ucum && unit !== entry.ucum)
+    return { interpretation: "unknown", meaning: `unit ${unit} differs from loinc.json unit ${entry.ucum}` };
   const meaning = decisionMeaning(entry, value);
   const cl = entry.critical_low?.high;
   if (typeof cl === "number" && value <= cl) return { interpretation: "critical-low", meaning };

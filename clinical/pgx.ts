@@ -41,9 +41,17 @@ function alleleFunctions(ref: PgxReference, gene: "TPMT" | "NUDT15"): Map<string
     for (const d of row.example_diplotypes ?? []) {
       const a = alleles(d);
       if (!a) continue;
-      if (row.phenotype === "normal metabolizer") { fn.set(a[0], "normal"); fn.set(a[1], "normal"); }
-      if (row.phenotype === "intermediate metabolizer") { for (const x of a) if (x !== "*1") fn.set(x, "none"); }
-      if (row.phenotype === "poor metabolizer") { fn.set(a[0], "none"); fn.set(a[1], "none"); }
+      if (row.phenotype === "normal metabolizer") {
+        fn.set(a[0], "normal");
+        fn.set(a[1], "normal");
+      }
+      if (row.phenotype === "intermediate metabolizer") {
+        for (const x of a) if (x !== "*1") fn.set(x, "none");
+      }
+      if (row.phenotype === "poor metabolizer") {
+        fn.set(a[0], "none");
+        fn.set(a[1], "none");
+      }
     }
   }
   if (gene === "NUDT15") fn.set("*9", "none");
@@ -51,7 +59,11 @@ function alleleFunctions(ref: PgxReference, gene: "TPMT" | "NUDT15"): Map<string
 }
 
 /** CPIC phenotype of one gene's diplotype; null or empty input = "unknown" (not tested). */
-export function phenotypeOf(gene: "TPMT" | "NUDT15", diplotype: string | null | undefined, opts: PgxOptions = {}): PgxPhenotype {
+export function phenotypeOf(
+  gene: "TPMT" | "NUDT15",
+  diplotype: string | null | undefined,
+  opts: PgxOptions = {},
+): PgxPhenotype {
   if (diplotype == null || diplotype.trim() === "") return "unknown";
   const ref = loadPgx(opts.referenceDir);
   const a = alleles(diplotype);
@@ -89,7 +101,12 @@ function rowMatches(cell: string, p: PgxPhenotype): boolean {
  * upper starting dose; rows without a dose rank last). An untested gene matches the reference's
  * indeterminate row ("status unknown, monitor closely"). Null when nothing applies.
  */
-export function cpicThiopurineRow(drug: string, tpmt: PgxPhenotype, nudt15: PgxPhenotype, opts: PgxOptions = {}): { row: CpicRecommendation; index: number } | null {
+export function cpicThiopurineRow(
+  drug: string,
+  tpmt: PgxPhenotype,
+  nudt15: PgxPhenotype,
+  opts: PgxOptions = {},
+): { row: CpicRecommendation; index: number } | null {
   const ref = loadPgx(opts.referenceDir);
   const asCell = (p: PgxPhenotype): PgxPhenotype => (p === "unknown" ? "indeterminate" : p);
   let best: { row: CpicRecommendation; index: number } | null = null;
@@ -109,26 +126,39 @@ export function cpicThiopurineRow(drug: string, tpmt: PgxPhenotype, nudt15: PgxP
  * 0 when CPIC advises an alternative in non-malignant disease (poor metabolizer); null when untested.
  * @example interpretThiopurineGenotype({ tpmt: "*1/*3A", nudt15: "*1/*1" }).thiopurineDoseFraction // 0.8
  */
-export function interpretThiopurineGenotype(input: { tpmt?: string | null; nudt15?: string | null }, opts: PgxOptions = {}): Pharmacogenomics {
+export function interpretThiopurineGenotype(
+  input: { tpmt?: string | null; nudt15?: string | null },
+  opts: PgxOptions = {},
+): Pharmacogenomics {
   const ref = loadPgx(opts.referenceDir);
   const tpmtPhenotype = phenotypeOf("TPMT", input.tpmt, opts);
   const nudt15Phenotype = phenotypeOf("NUDT15", input.nudt15, opts);
   if (tpmtPhenotype === "unknown" && nudt15Phenotype === "unknown") {
     return {
-      tpmtPhenotype, nudt15Phenotype, thiopurineDoseFraction: null,
+      tpmtPhenotype,
+      nudt15Phenotype,
+      thiopurineDoseFraction: null,
       recommendation: "TPMT and NUDT15 not tested: test before starting a thiopurine",
       source: "pharmacogenomics.json#cpic_thiopurines.clinical_notes[0]",
     };
   }
   const hit = cpicThiopurineRow("azathioprine", tpmtPhenotype, nudt15Phenotype, opts);
   if (!hit) {
-    return { tpmtPhenotype, nudt15Phenotype, thiopurineDoseFraction: null, recommendation: "No CPIC row applies", source: ref.guideline };
+    return {
+      tpmtPhenotype,
+      nudt15Phenotype,
+      thiopurineDoseFraction: null,
+      recommendation: "No CPIC row applies",
+      source: ref.guideline,
+    };
   }
   const r = hit.row.starting_dose_percent_of_normal;
   const poor = tpmtPhenotype === "poor" || nudt15Phenotype === "poor";
   const fraction = r === null ? null : poor ? 0 : r[1] / 100;
   return {
-    tpmtPhenotype, nudt15Phenotype, thiopurineDoseFraction: fraction,
+    tpmtPhenotype,
+    nudt15Phenotype,
+    thiopurineDoseFraction: fraction,
     recommendation: hit.row.recommendation,
     source: `pharmacogenomics.json#cpic_thiopurines.recommendations[${hit.index}]`,
   };
@@ -136,7 +166,11 @@ export function interpretThiopurineGenotype(input: { tpmt?: string | null; nudt1
 
 // ---- VCF ----
 
-interface VariantDef { gene: string; rsid: string; allele: string }
+interface VariantDef {
+  gene: string;
+  rsid: string;
+  allele: string;
+}
 
 let variantCache: VariantDef[] | undefined;
 /** treatment/genotype-variants.json beside this module (not under the reference directory), read once. */
@@ -163,7 +197,8 @@ export function genotypeFromVcf(vcf: string): VcfGenotype {
   for (const line of vcf.split(/\r?\n/)) {
     if (line === "" || line.startsWith("#")) continue;
     const cols = line.split("\t");
-    if (cols.length < 10) throw new Error(`VCF line has ${cols.length} columns, expected at least 10: ${line.slice(0, 60)}`);
+    if (cols.length < 10)
+      throw new Error(`VCF line has ${cols.length} columns, expected at least 10: ${line.slice(0, 60)}`);
     const fmt = cols[8].split(":");
     const gi = fmt.indexOf("GT");
     if (gi < 0) throw new Error(`VCF record ${cols[2]} has no GT field`);
@@ -198,6 +233,8 @@ export function genotypeFromVcf(vcf: string): VcfGenotype {
     nudt15 = c3 === 0 ? "*1/*1" : c3 === 1 ? "*1/*3" : "*3/*3";
   }
   const hla = count("HLA-DQA1*05", "carrier");
-  const nod2 = seen("NOD2") ? defs.filter((d) => d.gene === "NOD2" && (alt.get(d.rsid) ?? 0) > 0).map((d) => d.allele) : null;
+  const nod2 = seen("NOD2")
+    ? defs.filter((d) => d.gene === "NOD2" && (alt.get(d.rsid) ?? 0) > 0).map((d) => d.allele)
+    : null;
   return { tpmt, nudt15, hlaDqa105: hla === undefined ? null : hla > 0, nod2 };
 }

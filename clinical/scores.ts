@@ -42,14 +42,20 @@ export function computeCdai(inputs: CdaiInputs, ref: ScoresReference, asOf?: str
   for (const c of def.components) {
     let x: number | undefined;
     if (c.id === "hematocrit") {
-      const standard = inputs.sex === "male" ? ref.cdaiHematocritStandard.male : inputs.sex === "female" ? ref.cdaiHematocritStandard.female : undefined;
+      const standard =
+        inputs.sex === "male"
+          ? ref.cdaiHematocritStandard.male
+          : inputs.sex === "female"
+            ? ref.cdaiHematocritStandard.female
+            : undefined;
       if (!present(inputs.hematocrit)) missing.push("hematocrit");
       else if (standard === undefined) missing.push("sex (male/female, for the hematocrit standard)");
       else x = standard - inputs.hematocrit;
     } else if (c.id === "body_weight") {
       if (!present(inputs.weightKg)) missing.push("body_weight");
       if (!present(inputs.standardWeightKg) || inputs.standardWeightKg <= 0) missing.push("standard_weight");
-      if (present(inputs.weightKg) && present(inputs.standardWeightKg) && inputs.standardWeightKg > 0) x = (1 - inputs.weightKg / inputs.standardWeightKg) * 100;
+      if (present(inputs.weightKg) && present(inputs.standardWeightKg) && inputs.standardWeightKg > 0)
+        x = (1 - inputs.weightKg / inputs.standardWeightKg) * 100;
     } else {
       const v = (inputs as Record<string, unknown>)[c.id];
       if (present(v as number)) x = v as number;
@@ -88,7 +94,8 @@ export function montrealAgeCode(ageAtDiagnosis: number, ref: ScoresReference): "
     const r = a.rule;
     let m: RegExpExecArray | null;
     if ((m = /^<=\s*(\d+)/.exec(r)) && ageAtDiagnosis <= Number(m[1])) return a.code as "A1";
-    if ((m = /^(\d+)\s*-\s*(\d+)/.exec(r)) && ageAtDiagnosis >= Number(m[1]) && ageAtDiagnosis <= Number(m[2])) return a.code as "A2";
+    if ((m = /^(\d+)\s*-\s*(\d+)/.exec(r)) && ageAtDiagnosis >= Number(m[1]) && ageAtDiagnosis <= Number(m[2]))
+      return a.code as "A2";
     if ((m = /^>\s*(\d+)/.exec(r)) && ageAtDiagnosis > Number(m[1])) return a.code as "A3";
   }
   return null;

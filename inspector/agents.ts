@@ -19,7 +19,10 @@ export interface AgentBoard {
  * Every agent of a tenant as the agents panel shows it: its card (KV `hms-cards`), health from its
  * heartbeats, and its last XState inspection event (`obs.v1.<tenant>.xstate.<agentId>`).
  */
-export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs?: number; now?: () => number }): Promise<AgentBoard> {
+export async function openAgentBoard(
+  d: BusDeps,
+  opts: { logger: Logger; staleMs?: number; now?: () => number },
+): Promise<AgentBoard> {
   const staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
   const now = opts.now ?? Date.now;
   const agents = new Map<string, AgentView & { seen?: number }>();
@@ -44,7 +47,10 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
       const v = view(id);
       const at = new Date(seenAt).toISOString();
       const others = v.instances.filter((i) => i.instanceId !== hb.instanceId && now() - Date.parse(i.at) < staleMs);
-      v.instances = [...others, { instanceId: String(hb.instanceId ?? "?"), inflight: hb.inflight, uptimeMs: hb.uptimeMs, at }].slice(-32);
+      v.instances = [
+        ...others,
+        { instanceId: String(hb.instanceId ?? "?"), inflight: hb.inflight, uptimeMs: hb.uptimeMs, at },
+      ].slice(-32);
       v.lastHeartbeat = at;
       v.seen = seenAt;
       v.health = now() - seenAt > staleMs ? "stale" : "up";
@@ -70,10 +76,17 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
       try {
         const card = AgentCardSchema.parse(JSON.parse(dec.decode(e.value)));
         const v = view(id);
-        Object.assign(v, { name: card.name, description: card.description, version: card.version, skills: card.skills.map((s) => s.id) });
+        Object.assign(v, {
+          name: card.name,
+          description: card.description,
+          version: card.version,
+          skills: card.skills.map((s) => s.id),
+        });
         if (v.seen === undefined) {
           // Health right away from the last stored heartbeat, not after the next one.
-          const last = await d.jsm.streams.getMessage(STREAMS.topics, { last_by_subj: subjects.topic(d.tenant, "heartbeat", id) }).catch(() => null);
+          const last = await d.jsm.streams
+            .getMessage(STREAMS.topics, { last_by_subj: subjects.topic(d.tenant, "heartbeat", id) })
+            .catch(() => null);
           if (last && v.seen === undefined) heartbeat(id, last.data, last.time.getTime());
         }
         changed(v);
@@ -97,7 +110,8 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
         try {
           const e = JSON.parse(dec.decode(m.data)) as { taskId?: string; state?: unknown; event?: string; at?: number };
           const v = view(m.subject.split(".").at(-1)!);
-          const state = e.state === undefined ? v.xstate?.state : typeof e.state === "string" ? e.state : JSON.stringify(e.state);
+          const state =
+            e.state === undefined ? v.xstate?.state : typeof e.state === "string" ? e.state : JSON.stringify(e.state);
           v.xstate = { taskId: e.taskId, state, event: e.event, at: new Date(e.at ?? now()).toISOString() };
           changed(v);
         } catch {
@@ -106,15 +120,18 @@ export async function openAgentBoard(d: BusDeps, opts: { logger: Logger; staleMs
       },
     }),
   ];
-  const timer = setInterval(() => {
-    for (const v of agents.values()) {
-      const health = v.seen === undefined ? "unknown" : now() - v.seen > staleMs ? "stale" : "up";
-      if (health !== v.health) {
-        v.health = health;
-        changed(v);
+  const timer = setInterval(
+    () => {
+      for (const v of agents.values()) {
+        const health = v.seen === undefined ? "unknown" : now() - v.seen > staleMs ? "stale" : "up";
+        if (health !== v.health) {
+          v.health = health;
+          changed(v);
+        }
       }
-    }
-  }, Math.max(250, staleMs / 4));
+    },
+    Math.max(250, staleMs / 4),
+  );
   timer.unref();
 
   let closing: Promise<void> | undefined;

@@ -44,7 +44,10 @@ export class Correlator {
   private readonly traces = new Map<string, string[]>();
   private xseq = 0;
 
-  constructor(private readonly policy: RedactionPolicy, private readonly maxTasks = DEFAULT_MAX_TASKS) {}
+  constructor(
+    private readonly policy: RedactionPolicy,
+    private readonly maxTasks = DEFAULT_MAX_TASKS,
+  ) {}
 
   task(taskId: string): Readonly<TaskInfo> | undefined {
     return this.tasks.get(taskId);
@@ -70,8 +73,10 @@ export class Correlator {
       revealable: m.src !== "xstate",
     };
     const p = parseSubject(m.subject);
-    if (m.src === "events" && p.kind === "task-events") return this.taskEvent(base, p.taskId, body as Record<string, unknown>, m);
-    if (m.src === "journal" && p.kind === "journal") return this.journal(base, p.agentId, body as Record<string, unknown>);
+    if (m.src === "events" && p.kind === "task-events")
+      return this.taskEvent(base, p.taskId, body as Record<string, unknown>, m);
+    if (m.src === "journal" && p.kind === "journal")
+      return this.journal(base, p.agentId, body as Record<string, unknown>);
     if (m.src === "topics" && p.kind === "topic") return this.topic(base, p.type, p.source, body, m);
     if (m.src === "xstate" && p.kind === "xstate") return this.xstate(base, p.agentId, body as Record<string, unknown>);
     return undefined;
@@ -100,34 +105,87 @@ export class Correlator {
     let best: TaskInfo | undefined;
     for (const id of this.traces.get(traceId) ?? []) {
       const t = this.tasks.get(id);
-      if (t && !t.terminal && t.createdAt <= at && t.agentId !== agentId && (!best || t.createdAt >= best.createdAt)) best = t;
+      if (t && !t.terminal && t.createdAt <= at && t.agentId !== agentId && (!best || t.createdAt >= best.createdAt))
+        best = t;
     }
     return best?.agentId ?? EXTERNAL_CALLER;
   }
 
-  private taskEvent(base: Base, taskId: string, ev: Record<string, unknown>, m: RawMessage): InspectorRecord | undefined {
+  private taskEvent(
+    base: Base,
+    taskId: string,
+    ev: Record<string, unknown>,
+    m: RawMessage,
+  ): InspectorRecord | undefined {
     const taskSeq = Number(m.headers?.get(HEADERS.seq)) || undefined;
     const traceId = traceIdOf(m.headers?.get(HEADERS.traceparent));
     const at = m.at.getTime();
     if (ev.task && typeof ev.task === "object") {
-      const t = ev.task as { metadata?: Record<string, unknown>; history?: Array<{ parts?: Array<Record<string, unknown>> }>; status?: { state?: string } };
+      const t = ev.task as {
+        metadata?: Record<string, unknown>;
+        history?: Array<{ parts?: Array<Record<string, unknown>> }>;
+        status?: { state?: string };
+      };
       const agentId = String(t.metadata?.agentId ?? "?");
-      const call = (t.history?.[0]?.parts ?? []).find((x) => "data" in x)?.data as { skill?: string; input?: unknown } | undefined;
+      const call = (t.history?.[0]?.parts ?? []).find((x) => "data" in x)?.data as
+        { skill?: string; input?: unknown } | undefined;
       const skill = call?.skill ?? (t.metadata?.skill as string | undefined);
-      const known = traceId ? this.traceTasks(traceId).map((id) => this.tasks.get(id)?.patient).find(Boolean) : undefined;
+      const known = traceId
+        ? this.traceTasks(traceId)
+            .map((id) => this.tasks.get(id)?.patient)
+            .find(Boolean)
+        : undefined;
       const patient = findPatient(call?.input, this.policy) ?? known;
-      const caller = typeof t.metadata?.callerAgentId === "string" ? t.metadata.callerAgentId : this.inferCaller(traceId, agentId, at);
-      const info: TaskInfo = { agentId, skill, traceId, patient, createdAt: at, state: stateName(t.status?.state), caller, terminal: false };
+      const caller =
+        typeof t.metadata?.callerAgentId === "string"
+          ? t.metadata.callerAgentId
+          : this.inferCaller(traceId, agentId, at);
+      const info: TaskInfo = {
+        agentId,
+        skill,
+        traceId,
+        patient,
+        createdAt: at,
+        state: stateName(t.status?.state),
+        caller,
+        terminal: false,
+      };
       this.remember(taskId, info);
       const r = redact({ skill, input: call?.input }, this.policy);
-      return { ...base, kind: "task", event: "task.created", from: caller, to: agentId, method: skill, taskId, traceId, agentId, state: info.state, taskSeq, patient, summary: `${skill ?? "?"} ${keysOf(call?.input)}`.trim(), payload: r.value, redacted: r.count };
+      return {
+        ...base,
+        kind: "task",
+        event: "task.created",
+        from: caller,
+        to: agentId,
+        method: skill,
+        taskId,
+        traceId,
+        agentId,
+        state: info.state,
+        taskSeq,
+        patient,
+        summary: `${skill ?? "?"} ${keysOf(call?.input)}`.trim(),
+        payload: r.value,
+        redacted: r.count,
+      };
     }
     const info = this.tasks.get(taskId);
-    const common = { taskId, traceId: traceId ?? info?.traceId, agentId: info?.agentId, method: info?.skill, patient: info?.patient, taskSeq, ms: info ? at - info.createdAt : undefined };
+    const common = {
+      taskId,
+      traceId: traceId ?? info?.traceId,
+      agentId: info?.agentId,
+      method: info?.skill,
+      patient: info?.patient,
+      taskSeq,
+      ms: info ? at - info.createdAt : undefined,
+    };
     const from = info?.agentId ?? "?";
     const to = info?.caller ?? EXTERNAL_CALLER;
     if (ev.statusUpdate && typeof ev.statusUpdate === "object") {
-      const s = (ev.statusUpdate as { status?: { state?: string; message?: { parts?: Array<Record<string, unknown>> } } }).status;
+      const s = (
+        ev.statusUpdate as { status?: { state?: string; message?: { parts?: Array<Record<string, unknown>> } } }
+      ).status;
       const state = stateName(s?.state);
       if (info) {
         info.state = state;
@@ -139,10 +197,25 @@ export class Correlator {
       const r = redact({ state, text, data }, this.policy);
       const shown = (r.value as { text?: string }).text;
       const detail = data?.error?.code ? ` ${data.error.code}` : shown && shown !== "[redacted]" ? ` "${shown}"` : "";
-      return { ...base, ...common, kind: "task", event: "task.status", from, to, state, summary: `${state}${detail}`, payload: r.value, redacted: r.count };
+      return {
+        ...base,
+        ...common,
+        kind: "task",
+        event: "task.status",
+        from,
+        to,
+        state,
+        summary: `${state}${detail}`,
+        payload: r.value,
+        redacted: r.count,
+      };
     }
     if (ev.artifactUpdate && typeof ev.artifactUpdate === "object") {
-      const a = (ev.artifactUpdate as { artifact?: { name?: string; parts?: Array<Record<string, unknown>>; metadata?: { calledTaskIds?: unknown } } }).artifact;
+      const a = (
+        ev.artifactUpdate as {
+          artifact?: { name?: string; parts?: Array<Record<string, unknown>>; metadata?: { calledTaskIds?: unknown } };
+        }
+      ).artifact;
       const called = Array.isArray(a?.metadata?.calledTaskIds) ? (a!.metadata!.calledTaskIds as string[]) : [];
       for (const c of called) {
         const child = this.tasks.get(c);
@@ -151,7 +224,17 @@ export class Correlator {
       const data = a?.parts?.find((x) => "data" in x)?.data;
       // Artifact names are chosen by the runtime ("result"), not by users: shown as they are.
       const r = redact(data, this.policy);
-      return { ...base, ...common, kind: "task", event: "task.artifact", from, to, summary: `artifact ${a?.name ?? "?"} ${keysOf(data)}`.trim(), payload: { name: a?.name, data: r.value }, redacted: r.count };
+      return {
+        ...base,
+        ...common,
+        kind: "task",
+        event: "task.artifact",
+        from,
+        to,
+        summary: `artifact ${a?.name ?? "?"} ${keysOf(data)}`.trim(),
+        payload: { name: a?.name, data: r.value },
+        redacted: r.count,
+      };
     }
     return undefined;
   }
@@ -164,9 +247,21 @@ export class Correlator {
     const ms = typeof e.ms === "number" ? e.ms : undefined;
     const r = redact({ method, ok, ms, code: e.code, instanceId: e.instanceId }, this.policy);
     return {
-      ...base, kind: "rpc", event: "rpc.reply", from: info?.caller ?? EXTERNAL_CALLER, to: agentId, method, taskId, agentId,
-      traceId: typeof e.traceId === "string" ? e.traceId : info?.traceId, patient: info?.patient, ok, ms,
-      summary: `${method} ${ok ? "ok" : `error ${String(e.code ?? "")}`.trim()}${ms === undefined ? "" : ` ${ms}ms`}`, payload: r.value, redacted: r.count,
+      ...base,
+      kind: "rpc",
+      event: "rpc.reply",
+      from: info?.caller ?? EXTERNAL_CALLER,
+      to: agentId,
+      method,
+      taskId,
+      agentId,
+      traceId: typeof e.traceId === "string" ? e.traceId : info?.traceId,
+      patient: info?.patient,
+      ok,
+      ms,
+      summary: `${method} ${ok ? "ok" : `error ${String(e.code ?? "")}`.trim()}${ms === undefined ? "" : ` ${ms}ms`}`,
+      payload: r.value,
+      redacted: r.count,
     };
   }
 
@@ -174,11 +269,26 @@ export class Correlator {
     const r = redact(data, this.policy);
     const hb = data as { inflight?: number; instanceId?: string };
     // A topic's source token may be a patient id (device topics): show agents as they are, others pseudonymized.
-    const from = type === "heartbeat" || (data as { agentId?: string })?.agentId === source ? source : this.policy.pseudonym(source);
-    const summary = type === "heartbeat" ? `heartbeat ${hb.instanceId ?? ""} inflight=${hb.inflight ?? "?"}` : `${type} ${keysOf(data)}`;
+    const from =
+      type === "heartbeat" || (data as { agentId?: string })?.agentId === source
+        ? source
+        : this.policy.pseudonym(source);
+    const summary =
+      type === "heartbeat"
+        ? `heartbeat ${hb.instanceId ?? ""} inflight=${hb.inflight ?? "?"}`
+        : `${type} ${keysOf(data)}`;
     return {
-      ...base, kind: "topic", event: `topic.${type}`, from, to: `topic:${type}`, agentId: type === "heartbeat" ? source : undefined,
-      traceId: traceIdOf(m.headers?.get(HEADERS.traceparent)), patient: findPatient(data, this.policy), summary: summary.trim(), payload: r.value, redacted: r.count,
+      ...base,
+      kind: "topic",
+      event: `topic.${type}`,
+      from,
+      to: `topic:${type}`,
+      agentId: type === "heartbeat" ? source : undefined,
+      traceId: traceIdOf(m.headers?.get(HEADERS.traceparent)),
+      patient: findPatient(data, this.policy),
+      summary: summary.trim(),
+      payload: r.value,
+      redacted: r.count,
     };
   }
 
@@ -189,8 +299,21 @@ export class Correlator {
     const type = String(e.type ?? "").replace(/^@xstate\./, "");
     const at = typeof e.at === "number" ? new Date(e.at).toISOString() : base.at;
     return {
-      ...base, at, kind: "xstate", event: `xstate.${type || "event"}`, from: agentId, to: agentId, taskId, agentId, traceId: info?.traceId, patient: info?.patient,
-      method: info?.skill, state, summary: `${state ?? ""}${e.event ? ` ← ${String(e.event)}` : ""}`.trim() || type, payload: { type: e.type, state, event: e.event }, redacted: 0,
+      ...base,
+      at,
+      kind: "xstate",
+      event: `xstate.${type || "event"}`,
+      from: agentId,
+      to: agentId,
+      taskId,
+      agentId,
+      traceId: info?.traceId,
+      patient: info?.patient,
+      method: info?.skill,
+      state,
+      summary: `${state ?? ""}${e.event ? ` ← ${String(e.event)}` : ""}`.trim() || type,
+      payload: { type: e.type, state, event: e.event },
+      redacted: 0,
     };
   }
 }

@@ -27,8 +27,14 @@ export function parseFilter(raw: Record<string, unknown>): FeedFilter {
   const bool = (v: unknown) => (v === undefined ? undefined : v === true || v === "true" || v === "1" || v === "");
   const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
   const r = FeedFilterSchema.safeParse({
-    agent: str(raw.agent), task: str(raw.task), trace: str(raw.trace), patient: str(raw.patient), method: str(raw.method), event: str(raw.event),
-    heartbeats: bool(raw.heartbeats), xstate: bool(raw.xstate),
+    agent: str(raw.agent),
+    task: str(raw.task),
+    trace: str(raw.trace),
+    patient: str(raw.patient),
+    method: str(raw.method),
+    event: str(raw.event),
+    heartbeats: bool(raw.heartbeats),
+    xstate: bool(raw.xstate),
   });
   if (!r.success) throw invalidInput(r.error, "filter");
   return r.data;
@@ -71,5 +77,8 @@ export function parseSince(value: string, now: () => number = Date.now): Since {
   }
   const t = Date.parse(v);
   if (Number.isFinite(t)) return { kind: "time", at: new Date(t) };
-  throw new HmsError("INVALID_INPUT", `invalid since: expected a sequence (120, e:120), a duration (5m) or an ISO time, got ${JSON.stringify(value)}`);
+  throw new HmsError(
+    "INVALID_INPUT",
+    `invalid since: expected a sequence (120, e:120), a duration (5m) or an ISO time, got ${JSON.stringify(value)}`,
+  );
 }

@@ -10,7 +10,15 @@ export { mountInspector, DEFAULT_BASE_PATH, DEFAULT_VIEW_ROLES, DEFAULT_REVEAL_R
 export type { InspectorRoutesOptions } from "./routes.js";
 export { parseFilter, parseSince, matcher, FeedFilterSchema } from "./filter.js";
 export type { FeedFilter, Since } from "./filter.js";
-export { redact, redactionPolicy, findPatient, REDACTED, DEFAULT_SAFE_KEYS, DEFAULT_PATIENT_KEYS, DEFAULT_SAFE_TEXTS } from "./redact.js";
+export {
+  redact,
+  redactionPolicy,
+  findPatient,
+  REDACTED,
+  DEFAULT_SAFE_KEYS,
+  DEFAULT_PATIENT_KEYS,
+  DEFAULT_SAFE_TEXTS,
+} from "./redact.js";
 export type { RedactionOptions, RedactionPolicy } from "./redact.js";
 export { InspectorRecordSchema, AgentViewSchema, ConversationSchema } from "./record.js";
 export type { InspectorRecord, AgentView, Conversation, ConversationTask } from "./record.js";

@@ -9,7 +9,18 @@ import { matcher, type FeedFilter, type Since } from "./filter.js";
 import type { AgentView, Conversation, ConversationTask, InspectorRecord } from "./record.js";
 import { redactionPolicy, type RedactionOptions, type RedactionPolicy } from "./redact.js";
 import { DeliverPolicy } from "@nats-io/jetstream";
-import { firstEvent, mergeBacklog, openCursor, rawOf, startsFor, storedMessage, STORED_SOURCES, subscribeXstate, type BusDeps, type Cursor } from "./source.js";
+import {
+  firstEvent,
+  mergeBacklog,
+  openCursor,
+  rawOf,
+  startsFor,
+  storedMessage,
+  STORED_SOURCES,
+  subscribeXstate,
+  type BusDeps,
+  type Cursor,
+} from "./source.js";
 
 export const DEFAULT_REPLAY_LIMIT = 5_000;
 /** How far before a task's creation its conversation is searched for the tasks that called it. */
@@ -71,7 +82,11 @@ export interface Inspector {
   agents(): AgentView[];
   onAgentChange(fn: (v: AgentView) => void): () => void;
   /** The unredacted payload of a stored record, for a principal the caller already authorized; audited. */
-  reveal(recordId: string, principal: Principal, reason: string): Promise<{ id: string; subject: string; at: string; payload: unknown }>;
+  reveal(
+    recordId: string,
+    principal: Principal,
+    reason: string,
+  ): Promise<{ id: string; subject: string; at: string; payload: unknown }>;
   /** The latest reveals (newest last). */
   audits(): RevealAudit[];
   close(): Promise<void>;
@@ -155,7 +170,12 @@ export async function openInspector(opts: InspectorOptions): Promise<Inspector> 
     return f;
   }
 
-  async function replay(req: { from: Date; to?: Date; filter: FeedFilter; limit?: number }): Promise<InspectorRecord[]> {
+  async function replay(req: {
+    from: Date;
+    to?: Date;
+    filter: FeedFilter;
+    limit?: number;
+  }): Promise<InspectorRecord[]> {
     const limit = req.limit ?? DEFAULT_REPLAY_LIMIT;
     const corr = new Correlator(policy, maxTasks);
     const match = matcher(req.filter, policy);
@@ -187,7 +207,11 @@ export async function openInspector(opts: InspectorOptions): Promise<Inspector> 
     try {
       for await (const raw of mergeBacklog(cursors, new Date())) {
         if (++scanned > DEFAULT_CONVERSATION_SCAN) break;
-        if (raw.src === "events" && (traceId ? traceIdOf(raw.headers?.get(HEADERS.traceparent)) !== traceId : !raw.subject.includes(taskId))) continue;
+        if (
+          raw.src === "events" &&
+          (traceId ? traceIdOf(raw.headers?.get(HEADERS.traceparent)) !== traceId : !raw.subject.includes(taskId))
+        )
+          continue;
         const r = corr.ingest(raw);
         if (!r) continue;
         if (r.src === "journal" && (traceId ? r.traceId !== traceId : r.taskId !== taskId)) continue;
@@ -207,7 +231,16 @@ export async function openInspector(opts: InspectorOptions): Promise<Inspector> 
       if (info && r.kind === "rpc") r.from = info.caller;
       if (!r.taskId || r.kind !== "task") continue;
       if (r.event === "task.created") {
-        tasks.set(r.taskId, { taskId: r.taskId, agentId: r.to, skill: r.method, caller: r.from, createdAt: r.at, state: r.state ?? "SUBMITTED", statuses: [{ state: r.state ?? "SUBMITTED", at: r.at }], artifacts: [] });
+        tasks.set(r.taskId, {
+          taskId: r.taskId,
+          agentId: r.to,
+          skill: r.method,
+          caller: r.from,
+          createdAt: r.at,
+          state: r.state ?? "SUBMITTED",
+          statuses: [{ state: r.state ?? "SUBMITTED", at: r.at }],
+          artifacts: [],
+        });
         continue;
       }
       const t = tasks.get(r.taskId);
@@ -224,14 +257,23 @@ export async function openInspector(opts: InspectorOptions): Promise<Inspector> 
       }
     }
     const participants: string[] = [];
-    for (const t of tasks.values()) for (const p of [t.caller, t.agentId]) if (!participants.includes(p)) participants.push(p);
+    for (const t of tasks.values())
+      for (const p of [t.caller, t.agentId]) if (!participants.includes(p)) participants.push(p);
     const patient = records.find((r) => r.patient)?.patient;
     return { taskId, traceId, patient, participants, tasks: [...tasks.values()], records };
   }
 
   async function reveal(recordId: string, principal: Principal, reason: string) {
     const m = await storedMessage(d, recordId);
-    const entry: RevealAudit = { at: new Date().toISOString(), subject: principal.subject, roles: [...principal.roles], recordId, reason, streamSubject: m.subject, traceId: m.traceId };
+    const entry: RevealAudit = {
+      at: new Date().toISOString(),
+      subject: principal.subject,
+      roles: [...principal.roles],
+      recordId,
+      reason,
+      streamSubject: m.subject,
+      traceId: m.traceId,
+    };
     audits.push(entry);
     if (audits.length > DEFAULT_AUDIT_KEEP) audits.shift();
     audit(entry);

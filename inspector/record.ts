@@ -51,9 +51,23 @@ export const AgentViewSchema = z.object({
   skills: z.array(z.string()),
   health: z.enum(["up", "stale", "unknown"]),
   lastHeartbeat: z.string().optional(),
-  instances: z.array(z.object({ instanceId: z.string(), inflight: z.number().optional(), uptimeMs: z.number().optional(), at: z.string() })),
+  instances: z.array(
+    z.object({
+      instanceId: z.string(),
+      inflight: z.number().optional(),
+      uptimeMs: z.number().optional(),
+      at: z.string(),
+    }),
+  ),
   /** Last XState inspection seen for this agent. */
-  xstate: z.object({ taskId: z.string().optional(), state: z.string().optional(), event: z.string().optional(), at: z.string() }).optional(),
+  xstate: z
+    .object({
+      taskId: z.string().optional(),
+      state: z.string().optional(),
+      event: z.string().optional(),
+      at: z.string(),
+    })
+    .optional(),
 });
 export type AgentView = z.infer<typeof AgentViewSchema>;
 

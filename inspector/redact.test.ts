@@ -6,9 +6,18 @@ const policy = redactionPolicy({ pseudonymKey: "k" });
 
 describe("payload redaction", () => {
   it("keeps allowlisted fields and replaces every other value, patient ids by their pseudonym", () => {
-    const r = redact({ skill: "get_summary", input: { patientId: "pt-1", name: "Mei Moreau", age: 92, ref: "Patient/pt-1", tags: ["x"] } }, policy);
+    const r = redact(
+      {
+        skill: "get_summary",
+        input: { patientId: "pt-1", name: "Mei Moreau", age: 92, ref: "Patient/pt-1", tags: ["x"] },
+      },
+      policy,
+    );
     const pseud = policy.pseudonym("pt-1");
-    expect(r.value).toEqual({ skill: "get_summary", input: { patientId: pseud, name: REDACTED, age: REDACTED, ref: `Patient/${pseud}`, tags: [REDACTED] } });
+    expect(r.value).toEqual({
+      skill: "get_summary",
+      input: { patientId: pseud, name: REDACTED, age: REDACTED, ref: `Patient/${pseud}`, tags: [REDACTED] },
+    });
     expect(r.count).toBe(3);
     expect(findPatient({ a: { subject: "Patient/pt-1" } }, policy)).toBe(pseud);
     expect(policy.pseudonym(pseud)).toBe(pseud);

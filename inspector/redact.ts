@@ -9,10 +9,54 @@ export const REDACTED = "[redacted]";
 
 /** Keys whose primitive values (string, number, boolean) are shown as they are. */
 export const DEFAULT_SAFE_KEYS: readonly string[] = [
-  "skill", "verb", "method", "state", "status", "code", "kind", "type", "severity", "category", "unit", "system", "version",
-  "agentId", "instanceId", "source", "by", "role", "mediaType", "artifactId", "lastChunk", "taskId", "contextId", "messageId",
-  "ok", "ms", "inflight", "uptimeMs", "pid", "at", "timestamp", "count", "counted", "step", "n", "stepMs", "upper", "resumed",
-  "score", "level", "priority", "ready", "permit", "purposeOfUse", "riskLevel", "model", "seed", "generations",
+  "skill",
+  "verb",
+  "method",
+  "state",
+  "status",
+  "code",
+  "kind",
+  "type",
+  "severity",
+  "category",
+  "unit",
+  "system",
+  "version",
+  "agentId",
+  "instanceId",
+  "source",
+  "by",
+  "role",
+  "mediaType",
+  "artifactId",
+  "lastChunk",
+  "taskId",
+  "contextId",
+  "messageId",
+  "ok",
+  "ms",
+  "inflight",
+  "uptimeMs",
+  "pid",
+  "at",
+  "timestamp",
+  "count",
+  "counted",
+  "step",
+  "n",
+  "stepMs",
+  "upper",
+  "resumed",
+  "score",
+  "level",
+  "priority",
+  "ready",
+  "permit",
+  "purposeOfUse",
+  "riskLevel",
+  "model",
+  "seed",
+  "generations",
 ];
 
 /** Keys whose string values are patient ids: they are replaced by the patient's pseudonym. */
@@ -53,7 +97,8 @@ export function redactionPolicy(opts: RedactionOptions = {}): RedactionPolicy {
     safeKeys: new Set(opts.safeKeys ?? DEFAULT_SAFE_KEYS),
     patientKeys: new Set(opts.patientKeys ?? DEFAULT_PATIENT_KEYS),
     safeTexts: opts.safeTexts ?? DEFAULT_SAFE_TEXTS,
-    pseudonym: (id) => (PSEUDONYM.test(id) ? id : `p-${createHmac("sha256", key).update(patientIdOf(id)).digest("hex").slice(0, 10)}`),
+    pseudonym: (id) =>
+      PSEUDONYM.test(id) ? id : `p-${createHmac("sha256", key).update(patientIdOf(id)).digest("hex").slice(0, 10)}`,
   };
 }
 
@@ -107,4 +152,8 @@ export function findPatient(value: unknown, policy: RedactionPolicy): string | u
 
 /** Top-level keys of an object, for one-line summaries that must not show values. */
 export const keysOf = (v: unknown): string =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? `{${Object.keys(v as object).slice(0, 6).join(", ")}${Object.keys(v as object).length > 6 ? ", …" : ""}}` : "";
+  v !== null && typeof v === "object" && !Array.isArray(v)
+    ? `{${Object.keys(v as object)
+        .slice(0, 6)
+        .join(", ")}${Object.keys(v as object).length > 6 ? ", …" : ""}}`
+    : "";

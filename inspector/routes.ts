@@ -57,7 +57,10 @@ export function mountInspector(app: Express, opts: InspectorRoutesOptions): void
   const guard = (roles: readonly RoleName[]) => (req: Request, res: Response, next: NextFunction) => {
     const p = principalOf(req);
     if (!p) return void res.status(401).json({ error: "a bearer token is required" });
-    if (!allowed(p, roles)) return void res.status(403).json({ error: `roles ${p.roles.join(",")} may not do this; needs one of ${roles.join(",")}` });
+    if (!allowed(p, roles))
+      return void res
+        .status(403)
+        .json({ error: `roles ${p.roles.join(",")} may not do this; needs one of ${roles.join(",")}` });
     (res.locals as { principal?: Principal }).principal = p;
     next();
   };
@@ -69,7 +72,12 @@ export function mountInspector(app: Express, opts: InspectorRoutesOptions): void
   const filterOf = (req: Request) => parseFilter(req.query as Record<string, unknown>);
 
   const sse = (req: Request, res: Response) => {
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
     res.flushHeaders();
     const ac = new AbortController();
     const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
@@ -78,7 +86,8 @@ export function mountInspector(app: Express, opts: InspectorRoutesOptions): void
       ac.abort();
     });
     let dropped = 0;
-    const frame = (event: string, data: unknown, id?: string) => `${id ? `id: ${id}\n` : ""}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    const frame = (event: string, data: unknown, id?: string) =>
+      `${id ? `id: ${id}\n` : ""}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     return {
       signal: ac.signal,
       /** Waits while the client is behind, so a burst slows the bus consumer instead of filling memory. */
@@ -133,15 +142,26 @@ export function mountInspector(app: Express, opts: InspectorRoutesOptions): void
     void (async () => {
       const q = req.query as Record<string, unknown>;
       const from = typeof q.from === "string" ? parseSince(q.from) : undefined;
-      if (!from || from.kind !== "time") throw new HmsError("INVALID_INPUT", "replay needs from= (an ISO time or a duration like 10m)");
+      if (!from || from.kind !== "time")
+        throw new HmsError("INVALID_INPUT", "replay needs from= (an ISO time or a duration like 10m)");
       const to = typeof q.to === "string" && q.to ? parseSince(q.to) : undefined;
       const limit = Math.min(Number(q.limit) || 1_000, 10_000);
-      res.json({ records: await insp.replay({ from: from.at, to: to?.kind === "time" ? to.at : undefined, filter: filterOf(req), limit }) });
+      res.json({
+        records: await insp.replay({
+          from: from.at,
+          to: to?.kind === "time" ? to.at : undefined,
+          filter: filterOf(req),
+          limit,
+        }),
+      });
     })().catch((err: unknown) => fail(res, err));
   });
 
   app.get(`${base}/api/conversation/:taskId`, guard(viewRoles), (req, res) => {
-    void insp.conversation(String(req.params.taskId)).then((c) => res.json(c)).catch((err: unknown) => fail(res, err));
+    void insp
+      .conversation(String(req.params.taskId))
+      .then((c) => res.json(c))
+      .catch((err: unknown) => fail(res, err));
   });
 
   app.get(`${base}/api/agents`, guard(viewRoles), (req, res) => {
@@ -155,8 +175,13 @@ export function mountInspector(app: Express, opts: InspectorRoutesOptions): void
     const body = (req.body ?? {}) as { id?: unknown; reason?: unknown };
     const p = (res.locals as { principal: Principal }).principal;
     if (typeof body.id !== "string" || typeof body.reason !== "string" || body.reason.trim().length < 3) {
-      return void res.status(400).json({ error: "reveal needs {id, reason} (a reason of 3 characters or more, recorded in the audit)" });
+      return void res
+        .status(400)
+        .json({ error: "reveal needs {id, reason} (a reason of 3 characters or more, recorded in the audit)" });
     }
-    void insp.reveal(body.id, p, body.reason.trim()).then((r) => res.json(r)).catch((err: unknown) => fail(res, err));
+    void insp
+      .reveal(body.id, p, body.reason.trim())
+      .then((r) => res.json(r))
+      .catch((err: unknown) => fail(res, err));
   });
 }

@@ -1,4 +1,11 @@
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type OrderedConsumerOptions } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type OrderedConsumerOptions,
+} from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { HEADERS, HmsError, STREAMS, subjects, traceIdOf } from "../protocol/index.js";
 import type { RawMessage } from "./correlate.js";
@@ -6,7 +13,11 @@ import type { Since } from "./filter.js";
 
 export type StoredSource = "events" | "journal" | "topics";
 export const STORED_SOURCES: readonly StoredSource[] = ["events", "journal", "topics"];
-const STREAM_OF: Record<StoredSource, string> = { events: STREAMS.taskEvents, journal: STREAMS.journal, topics: STREAMS.topics };
+const STREAM_OF: Record<StoredSource, string> = {
+  events: STREAMS.taskEvents,
+  journal: STREAMS.journal,
+  topics: STREAMS.topics,
+};
 /** Messages each consumer may hold unread: the bound on memory per reader, whatever the burst. */
 export const DEFAULT_CONSUMER_BUFFER = 256;
 
@@ -18,7 +29,11 @@ export interface BusDeps {
 }
 
 export const subjectOf = (src: StoredSource, tenant: string): string =>
-  src === "events" ? subjects.allTaskEvents(tenant) : src === "journal" ? subjects.allJournal(tenant) : subjects.allTopics(tenant);
+  src === "events"
+    ? subjects.allTaskEvents(tenant)
+    : src === "journal"
+      ? subjects.allJournal(tenant)
+      : subjects.allTopics(tenant);
 
 type Start = Partial<OrderedConsumerOptions>;
 
@@ -33,10 +48,20 @@ export interface Cursor {
 }
 
 export const rawOf = (src: RawMessage["src"], m: JsMsg): RawMessage => ({
-  src, subject: m.subject, seq: m.seq, at: new Date(Math.floor(Number(m.info.timestampNanos) / 1_000_000)), headers: m.headers, data: m.data,
+  src,
+  subject: m.subject,
+  seq: m.seq,
+  at: new Date(Math.floor(Number(m.info.timestampNanos) / 1_000_000)),
+  headers: m.headers,
+  data: m.data,
 });
 
-export async function openCursor(d: BusDeps, src: StoredSource, start: Start, subject = subjectOf(src, d.tenant)): Promise<Cursor> {
+export async function openCursor(
+  d: BusDeps,
+  src: StoredSource,
+  start: Start,
+  subject = subjectOf(src, d.tenant),
+): Promise<Cursor> {
   const consumer = await d.js.consumers.get(STREAM_OF[src], { filter_subjects: subject, ...start });
   const pending = (await consumer.info(true)).num_pending;
   const messages: ConsumerMessages = await consumer.consume({ max_messages: DEFAULT_CONSUMER_BUFFER });
@@ -98,24 +123,36 @@ export async function* mergeBacklog(cursors: Cursor[], until?: Date): AsyncGener
 
 /** Core-NATS XState inspection of a tenant (not stored, so live only). */
 export function subscribeXstate(d: BusDeps, fn: (m: RawMessage) => void): Subscription {
-  return d.nc.subscribe(subjects.allXstate(d.tenant), { callback: (err, m) => void (err ? undefined : fn({ src: "xstate", subject: m.subject, at: new Date(), data: m.data })) });
+  return d.nc.subscribe(subjects.allXstate(d.tenant), {
+    callback: (err, m) =>
+      void (err ? undefined : fn({ src: "xstate", subject: m.subject, at: new Date(), data: m.data })),
+  });
 }
 
 /** The stored message behind a record cursor (`e:12`), unredacted, for an audited reveal. */
-export async function storedMessage(d: BusDeps, id: string): Promise<{ subject: string; at: string; traceId?: string; payload: unknown }> {
+export async function storedMessage(
+  d: BusDeps,
+  id: string,
+): Promise<{ subject: string; at: string; traceId?: string; payload: unknown }> {
   const m = /^([ejt]):(\d+)$/.exec(id);
   if (!m) throw new HmsError("INVALID_INPUT", `not a stored record id: ${id}`);
   const src: StoredSource = m[1] === "e" ? "events" : m[1] === "j" ? "journal" : "topics";
   const msg = await d.jsm.streams.getMessage(STREAM_OF[src], { seq: Number(m[2]) }).catch(() => null);
   const prefix = src === "journal" ? subjects.obsPrefix(d.tenant) : subjects.a2aPrefix(d.tenant);
-  if (!msg || !msg.subject.startsWith(prefix)) throw new HmsError("NOT_FOUND", `no stored message ${id} on this tenant`);
+  if (!msg || !msg.subject.startsWith(prefix))
+    throw new HmsError("NOT_FOUND", `no stored message ${id} on this tenant`);
   let payload: unknown;
   try {
     payload = JSON.parse(new TextDecoder().decode(msg.data));
   } catch {
     payload = new TextDecoder().decode(msg.data);
   }
-  return { subject: msg.subject, at: msg.time.toISOString(), traceId: traceIdOf(msg.header?.get(HEADERS.traceparent)), payload };
+  return {
+    subject: msg.subject,
+    at: msg.time.toISOString(),
+    traceId: traceIdOf(msg.header?.get(HEADERS.traceparent)),
+    payload,
+  };
 }
 
 /** The first stored event of a task (its creation), or undefined when the stream no longer has it. */

@@ -91,7 +91,12 @@ export class HmsError extends Error {
 
   /** The JSON-RPC error object a peer sees; the stable code travels in `data.code`. */
   toJsonRpc(): { code: number; message: string; data: Record<string, unknown> } {
-    const extra = this.data && typeof this.data === "object" ? (this.data as Record<string, unknown>) : this.data === undefined ? {} : { detail: this.data };
+    const extra =
+      this.data && typeof this.data === "object"
+        ? (this.data as Record<string, unknown>)
+        : this.data === undefined
+          ? {}
+          : { detail: this.data };
     return { code: this.jsonRpcCode, message: this.message, data: { ...extra, code: this.code } };
   }
 
@@ -110,7 +115,12 @@ interface ZodLikeError {
 }
 
 function isZodError(err: unknown): err is ZodLikeError {
-  return !!err && typeof err === "object" && (err as { name?: unknown }).name === "ZodError" && Array.isArray((err as ZodLikeError).issues);
+  return (
+    !!err &&
+    typeof err === "object" &&
+    (err as { name?: unknown }).name === "ZodError" &&
+    Array.isArray((err as ZodLikeError).issues)
+  );
 }
 
 /** Formats a zod error as INVALID_INPUT whose message names every offending field. */

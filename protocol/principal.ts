@@ -23,4 +23,8 @@ export const PrincipalSchema = z.object({
 export type Principal = z.infer<typeof PrincipalSchema>;
 
 /** The principal agents use for their own calls to each other. */
-export const agentPrincipal = (agentId: string): Principal => ({ subject: `agent:${agentId}`, roles: ["agent"], purposeOfUse: "TREAT" });
+export const agentPrincipal = (agentId: string): Principal => ({
+  subject: `agent:${agentId}`,
+  roles: ["agent"],
+  purposeOfUse: "TREAT",
+});

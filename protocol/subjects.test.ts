@@ -11,13 +11,23 @@ describe("subjects of the NATS binding", () => {
   });
 
   it("refuses a token that could add a level or a wildcard", () => {
-    for (const bad of ["a.b", "*", ">", "A", "", "has space", "x".repeat(65)]) expect(() => token(bad)).toThrow(TypeError);
+    for (const bad of ["a.b", "*", ">", "A", "", "has space", "x".repeat(65)])
+      expect(() => token(bad)).toThrow(TypeError);
   });
 
   it("parses back what it builds", () => {
     expect(parseSubject(subjects.rpc("default", "ehr"))).toEqual({ kind: "rpc", tenant: "default", agentId: "ehr" });
-    expect(parseSubject(subjects.taskEvents("default", "abc"))).toEqual({ kind: "task-events", tenant: "default", taskId: "abc" });
-    expect(parseSubject(subjects.topic("default", "heartbeat", "alert"))).toEqual({ kind: "topic", tenant: "default", type: "heartbeat", source: "alert" });
+    expect(parseSubject(subjects.taskEvents("default", "abc"))).toEqual({
+      kind: "task-events",
+      tenant: "default",
+      taskId: "abc",
+    });
+    expect(parseSubject(subjects.topic("default", "heartbeat", "alert"))).toEqual({
+      kind: "topic",
+      tenant: "default",
+      type: "heartbeat",
+      source: "alert",
+    });
     expect(parseSubject("something.else")).toEqual({ kind: "other" });
   });
 

@@ -13,7 +13,10 @@ export function token(value: string, what = "token"): string {
 
 /** Lower-cases and replaces anything outside [a-z0-9-] so an arbitrary id (a UUID, a FHIR id) becomes a token. */
 export function toToken(value: string): string {
-  const t = value.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 64);
+  const t = value
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 64);
   return t.length > 0 ? t : "-";
 }
 
@@ -21,18 +24,21 @@ export const subjects = {
   /** JSON-RPC request/reply for one agent; queue group = agent id. */
   rpc: (tenant: string, agentId: string) => `a2a.v1.${token(tenant, "tenant")}.agent.${token(agentId, "agentId")}.rpc`,
   /** Cancel notices for an agent's running tasks (every instance listens, no queue group). */
-  cancel: (tenant: string, agentId: string) => `a2a.v1.${token(tenant, "tenant")}.agent.${token(agentId, "agentId")}.cancel`,
+  cancel: (tenant: string, agentId: string) =>
+    `a2a.v1.${token(tenant, "tenant")}.agent.${token(agentId, "agentId")}.cancel`,
   /** Durable work handed from the rpc handler to whichever instance pulls it. */
   work: (tenant: string, agentId: string) => `a2a.v1.${token(tenant, "tenant")}.work.${token(agentId, "agentId")}`,
   /** Every status/artifact event of one task, in order, in JetStream. */
-  taskEvents: (tenant: string, taskId: string) => `a2a.v1.${token(tenant, "tenant")}.task.${token(taskId, "taskId")}.events`,
+  taskEvents: (tenant: string, taskId: string) =>
+    `a2a.v1.${token(tenant, "tenant")}.task.${token(taskId, "taskId")}.events`,
   /** Published facts: heartbeats, device readings, alarms, alerts, EHR and consent changes. */
   topic: (tenant: string, type: string, source: string) =>
     `a2a.v1.${token(tenant, "tenant")}.topic.${token(type, "topic type")}.${token(source, "source")}`,
   /** XState inspection events of one agent. */
   xstate: (tenant: string, agentId: string) => `obs.v1.${token(tenant, "tenant")}.xstate.${token(agentId, "agentId")}`,
   /** Copies of rpc replies and handler outcomes, for the inspector's journal. */
-  journal: (tenant: string, agentId: string) => `obs.v1.${token(tenant, "tenant")}.journal.${token(agentId, "agentId")}`,
+  journal: (tenant: string, agentId: string) =>
+    `obs.v1.${token(tenant, "tenant")}.journal.${token(agentId, "agentId")}`,
   // wildcards
   allTaskEvents: (tenant = "*") => `a2a.v1.${tenant}.task.*.events`,
   allWork: (tenant = "*") => `a2a.v1.${tenant}.work.*`,
@@ -40,7 +46,8 @@ export const subjects = {
   allRpc: (tenant = "*") => `a2a.v1.${tenant}.agent.*.rpc`,
   allObs: (tenant = "*") => `obs.v1.${tenant}.>`,
   /** Every source's facts of one topic type, e.g. every agent's heartbeat. */
-  allTopicsOf: (tenant: string, type: string) => `a2a.v1.${token(tenant, "tenant")}.topic.${token(type, "topic type")}.*`,
+  allTopicsOf: (tenant: string, type: string) =>
+    `a2a.v1.${token(tenant, "tenant")}.topic.${token(type, "topic type")}.*`,
   allJournal: (tenant = "*") => `obs.v1.${tenant}.journal.*`,
   allXstate: (tenant = "*") => `obs.v1.${tenant}.xstate.*`,
   /** Prefix of every obs subject of a tenant (`obs.v1.<tenant>.`). */
@@ -52,7 +59,9 @@ export const subjects = {
 } as const;
 
 /** Parses `a2a.v1.<tenant>.agent.<agentId>.rpc`-style subjects back into their parts. */
-export function parseSubject(subject: string):
+export function parseSubject(
+  subject: string,
+):
   | { kind: "rpc" | "cancel"; tenant: string; agentId: string }
   | { kind: "task-events"; tenant: string; taskId: string }
   | { kind: "topic"; tenant: string; type: string; source: string }
@@ -61,12 +70,15 @@ export function parseSubject(subject: string):
   | { kind: "other" } {
   const t = subject.split(".");
   if (t[0] === "a2a" && t[1] === "v1") {
-    if (t[3] === "agent" && t.length === 6 && (t[5] === "rpc" || t[5] === "cancel")) return { kind: t[5], tenant: t[2], agentId: t[4] };
-    if (t[3] === "task" && t.length === 6 && t[5] === "events") return { kind: "task-events", tenant: t[2], taskId: t[4] };
+    if (t[3] === "agent" && t.length === 6 && (t[5] === "rpc" || t[5] === "cancel"))
+      return { kind: t[5], tenant: t[2], agentId: t[4] };
+    if (t[3] === "task" && t.length === 6 && t[5] === "events")
+      return { kind: "task-events", tenant: t[2], taskId: t[4] };
     if (t[3] === "topic" && t.length === 6) return { kind: "topic", tenant: t[2], type: t[4], source: t[5] };
     if (t[3] === "work" && t.length === 5) return { kind: "work", tenant: t[2], agentId: t[4] };
   }
-  if (t[0] === "obs" && t[1] === "v1" && t.length === 5 && (t[3] === "xstate" || t[3] === "journal")) return { kind: t[3], tenant: t[2], agentId: t[4] };
+  if (t[0] === "obs" && t[1] === "v1" && t.length === 5 && (t[3] === "xstate" || t[3] === "journal"))
+    return { kind: t[3], tenant: t[2], agentId: t[4] };
   return { kind: "other" };
 }
 

@@ -30,7 +30,14 @@ interface MedSpec {
   startMonthsAgo: number;
   endMonthsAgo?: number;
   status: "active" | "completed" | "stopped";
-  response: "remission" | "response" | "primary-non-response" | "loss-of-response" | "intolerance" | "adverse-event" | "ongoing";
+  response:
+    | "remission"
+    | "response"
+    | "primary-non-response"
+    | "loss-of-response"
+    | "intolerance"
+    | "adverse-event"
+    | "ongoing";
   adverseEvents?: string[];
 }
 
@@ -77,47 +84,486 @@ export const COMORBIDITIES = {
   malignancyHistory: { code: "Z85.038", display: "Personal history of other malignant neoplasm of large intestine" },
 } as const;
 
-const IFX = "infliximab", ADA = "adalimumab", AZA = "azathioprine", UST = "ustekinumab", VDZ = "vedolizumab";
-const med = (drug: string, name: string, startMonthsAgo: number, status: MedSpec["status"], response: MedSpec["response"], endMonthsAgo?: number, adverseEvents?: string[]): MedSpec => ({
-  drug, name, startMonthsAgo, status, response, ...(endMonthsAgo !== undefined ? { endMonthsAgo } : {}), ...(adverseEvents ? { adverseEvents } : {}),
+const IFX = "infliximab",
+  ADA = "adalimumab",
+  AZA = "azathioprine",
+  UST = "ustekinumab",
+  VDZ = "vedolizumab";
+const med = (
+  drug: string,
+  name: string,
+  startMonthsAgo: number,
+  status: MedSpec["status"],
+  response: MedSpec["response"],
+  endMonthsAgo?: number,
+  adverseEvents?: string[],
+): MedSpec => ({
+  drug,
+  name,
+  startMonthsAgo,
+  status,
+  response,
+  ...(endMonthsAgo !== undefined ? { endMonthsAgo } : {}),
+  ...(adverseEvents ? { adverseEvents } : {}),
 });
 const NM = "*1/*1";
 
 export const SPECS: Spec[] = [
-  { id: "pt-remission-ileal-tpmt-nm", tests: "remission on adalimumab; L1 B1; TPMT/NUDT15 normal", sex: "female", age: 34, ageAtDx: 24, location: "L1", behaviour: "B1", band: "remission", tpmt: NM, nudt15: NM, hla: false, meds: [med(ADA, "Adalimumab", 30, "active", "remission")] },
-  { id: "pt-mild-colonic", tests: "mild colonic disease (L2 B1) on budesonide", sex: "male", age: 45, ageAtDx: 41, location: "L2", behaviour: "B1", band: "mild", tpmt: NM, nudt15: NM, hla: null, meds: [med("budesonide", "Budesonide", 2, "active", "ongoing"), med("mesalamine", "Mesalamine", 40, "stopped", "primary-non-response", 20)] },
-  { id: "pt-moderate-ileal-tpmt-im", tests: "moderate L1 B2; TPMT intermediate (*1/*3A): reduced thiopurine dose", sex: "male", age: 29, ageAtDx: 22, location: "L1", behaviour: "B2", band: "moderate", tpmt: "*1/*3A", nudt15: NM, hla: false, nod2: ["R702W"], meds: [med("prednisone", "Prednisone", 1, "active", "ongoing")], device: true },
-  { id: "pt-severe-ileocolonic-perianal", tests: "severe L3 B3 with perianal disease; HLA-DQA1*05 carrier; infliximab loss of response", sex: "female", age: 31, ageAtDx: 19, location: "L3", behaviour: "B3", perianal: true, band: "severe", tpmt: NM, nudt15: NM, hla: true, meds: [med(IFX, "Infliximab", 36, "stopped", "loss-of-response", 6, ["anti-drug antibodies"]), med(UST, "Ustekinumab", 5, "active", "ongoing")], ssn: true },
-  { id: "pt-moderate-tpmt-poor", tests: "TPMT poor metabolizer (*3A/*3A): avoid thiopurines", sex: "female", age: 38, ageAtDx: 30, location: "L3", behaviour: "B1", band: "moderate", tpmt: "*3A/*3A", nudt15: NM, hla: false, meds: [] },
-  { id: "pt-moderate-nudt15-im", tests: "NUDT15 intermediate (*1/*3)", sex: "male", age: 27, ageAtDx: 25, location: "L1", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: "*1/*3", hla: false, meds: [] },
-  { id: "pt-moderate-nudt15-poor", tests: "NUDT15 poor metabolizer (*3/*3)", sex: "female", age: 42, ageAtDx: 39, location: "L2", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: "*3/*3", hla: false, meds: [] },
-  { id: "pt-moderate-tpmt-nudt15-both-im", tests: "TPMT and NUDT15 both intermediate (CPIC 2024: 20-50% dose)", sex: "male", age: 36, ageAtDx: 28, location: "L3", behaviour: "B2", band: "moderate", tpmt: "*1/*3A", nudt15: "*1/*3", hla: false, meds: [] },
-  { id: "pt-moderate-hla-dqa1-05", tests: "HLA-DQA1*05 carrier, anti-TNF naive: immunogenicity risk", sex: "female", age: 26, ageAtDx: 23, location: "L3", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: true, meds: [med(AZA, "Azathioprine", 24, "stopped", "intolerance", 22, ["pancreatitis"])], allergy: { substance: "azathioprine", manifestation: "pancreatitis" } },
-  { id: "pt-antitnf-primary-nonresponse", tests: "prior infliximab primary non-response", sex: "male", age: 40, ageAtDx: 33, location: "L3", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [med(IFX, "Infliximab", 14, "stopped", "primary-non-response", 11)] },
-  { id: "pt-antitnf-loss-of-response", tests: "adalimumab loss of response after initial remission", sex: "female", age: 48, ageAtDx: 35, location: "L1", behaviour: "B2", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [med(ADA, "Adalimumab", 40, "stopped", "loss-of-response", 2)] },
-  { id: "pt-heart-failure-nyha3", tests: "NYHA III heart failure: anti-TNF contraindicated", sex: "male", age: 62, ageAtDx: 50, location: "L3", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [], comorbidities: ["heartFailureNyha3", "hypertension"], device: true },
-  { id: "pt-latent-tb-untreated", tests: "untreated latent TB: biologics need TB treatment first", sex: "male", age: 33, ageAtDx: 28, location: "L1", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [], comorbidities: ["latentTb"] },
-  { id: "pt-pregnant", tests: "pregnancy: methotrexate contraindicated", sex: "female", age: 30, ageAtDx: 21, location: "L3", behaviour: "B1", band: "mild", tpmt: NM, nudt15: NM, hla: false, meds: [med(ADA, "Adalimumab", 18, "active", "response")], comorbidities: ["pregnancy"] },
-  { id: "pt-elderly-cv-risk", tests: "age 71 with cardiovascular risk factors: JAK inhibitor caution", sex: "male", age: 71, ageAtDx: 58, location: "L2", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [med(VDZ, "Vedolizumab", 20, "stopped", "primary-non-response", 14)], comorbidities: ["hypertension", "diabetes2", "hyperlipidemia", "priorMi", "smoker"], device: true },
-  { id: "pt-vte-history", tests: "history of venous thromboembolism: JAK inhibitor caution", sex: "female", age: 52, ageAtDx: 44, location: "L3", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [med(IFX, "Infliximab", 20, "stopped", "loss-of-response", 3)], comorbidities: ["vteHistory"] },
-  { id: "pt-allopurinol", tests: "gout on allopurinol: thiopurine interaction", sex: "male", age: 55, ageAtDx: 46, location: "L1", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [], comorbidities: ["gout"], coMeds: [{ code: "allopurinol", name: "Allopurinol" }] },
-  { id: "pt-multiple-sclerosis", tests: "multiple sclerosis: anti-TNF contraindicated (demyelinating disease)", sex: "female", age: 39, ageAtDx: 32, location: "L3", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [], comorbidities: ["multipleSclerosis"] },
-  { id: "pt-missing-labs", tests: "no calprotectin, hematocrit or CDAI inputs: CDAI marked missing, HBI computed", sex: "male", age: 44, ageAtDx: 40, location: "L1", behaviour: "B1", band: "mild", tpmt: null, nudt15: null, hla: null, nod2: null, meds: [], missingLabs: true },
-  { id: "pt-age-over-89", tests: "age 91: de-identified as 90 or older; birth year removed", sex: "female", age: 91, ageAtDx: 70, location: "L2", behaviour: "B1", band: "mild", tpmt: NM, nudt15: NM, hla: false, meds: [med("budesonide", "Budesonide", 3, "active", "ongoing")], comorbidities: ["hypertension"] },
-  { id: "pt-restricted-zip", tests: "ZIP prefix 036 on the Safe Harbor restricted list: ZIP3 becomes 000", sex: "male", age: 37, ageAtDx: 30, location: "L3", behaviour: "B1", band: "remission", tpmt: NM, nudt15: NM, hla: false, meds: [med(UST, "Ustekinumab", 16, "active", "remission")], zip: "03601" },
-  { id: "pt-upper-gi-l4", tests: "isolated upper GI disease (L4)", sex: "female", age: 24, ageAtDx: 20, location: "L4", behaviour: "B1", band: "mild", tpmt: NM, nudt15: NM, hla: false, meds: [] },
-  { id: "pt-ileal-upper-gi-stricturing", tests: "L1 with upper GI modifier (L1+L4), stricturing B2", sex: "male", age: 50, ageAtDx: 38, location: "L1", upperGi: true, behaviour: "B2", band: "severe", tpmt: NM, nudt15: NM, hla: false, meds: [med(ADA, "Adalimumab", 26, "stopped", "loss-of-response", 4), med(AZA, "Azathioprine", 26, "completed", "response", 4)] },
-  { id: "pt-hepatitis-b", tests: "chronic hepatitis B: screen before immunosuppression", sex: "male", age: 46, ageAtDx: 37, location: "L3", behaviour: "B1", band: "moderate", tpmt: NM, nudt15: NM, hla: false, meds: [], comorbidities: ["hepatitisB"] },
-  { id: "pt-remission-azathioprine", tests: "remission on azathioprine maintenance, TPMT normal", sex: "female", age: 58, ageAtDx: 45, location: "L3", behaviour: "B1", band: "remission", tpmt: NM, nudt15: NM, hla: false, meds: [med(AZA, "Azathioprine", 50, "active", "remission")], comorbidities: ["malignancyHistory"] },
-  { id: "pt-childhood-onset-a1", tests: "diagnosed at 14 (Montreal A1), penetrating B3 without perianal disease", sex: "male", age: 22, ageAtDx: 14, location: "L3", behaviour: "B3", band: "severe", tpmt: NM, nudt15: NM, hla: true, meds: [med(IFX, "Infliximab", 60, "stopped", "adverse-event", 48, ["infusion reaction"]), med(ADA, "Adalimumab", 46, "active", "loss-of-response")], device: true },
+  {
+    id: "pt-remission-ileal-tpmt-nm",
+    tests: "remission on adalimumab; L1 B1; TPMT/NUDT15 normal",
+    sex: "female",
+    age: 34,
+    ageAtDx: 24,
+    location: "L1",
+    behaviour: "B1",
+    band: "remission",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(ADA, "Adalimumab", 30, "active", "remission")],
+  },
+  {
+    id: "pt-mild-colonic",
+    tests: "mild colonic disease (L2 B1) on budesonide",
+    sex: "male",
+    age: 45,
+    ageAtDx: 41,
+    location: "L2",
+    behaviour: "B1",
+    band: "mild",
+    tpmt: NM,
+    nudt15: NM,
+    hla: null,
+    meds: [
+      med("budesonide", "Budesonide", 2, "active", "ongoing"),
+      med("mesalamine", "Mesalamine", 40, "stopped", "primary-non-response", 20),
+    ],
+  },
+  {
+    id: "pt-moderate-ileal-tpmt-im",
+    tests: "moderate L1 B2; TPMT intermediate (*1/*3A): reduced thiopurine dose",
+    sex: "male",
+    age: 29,
+    ageAtDx: 22,
+    location: "L1",
+    behaviour: "B2",
+    band: "moderate",
+    tpmt: "*1/*3A",
+    nudt15: NM,
+    hla: false,
+    nod2: ["R702W"],
+    meds: [med("prednisone", "Prednisone", 1, "active", "ongoing")],
+    device: true,
+  },
+  {
+    id: "pt-severe-ileocolonic-perianal",
+    tests: "severe L3 B3 with perianal disease; HLA-DQA1*05 carrier; infliximab loss of response",
+    sex: "female",
+    age: 31,
+    ageAtDx: 19,
+    location: "L3",
+    behaviour: "B3",
+    perianal: true,
+    band: "severe",
+    tpmt: NM,
+    nudt15: NM,
+    hla: true,
+    meds: [
+      med(IFX, "Infliximab", 36, "stopped", "loss-of-response", 6, ["anti-drug antibodies"]),
+      med(UST, "Ustekinumab", 5, "active", "ongoing"),
+    ],
+    ssn: true,
+  },
+  {
+    id: "pt-moderate-tpmt-poor",
+    tests: "TPMT poor metabolizer (*3A/*3A): avoid thiopurines",
+    sex: "female",
+    age: 38,
+    ageAtDx: 30,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: "*3A/*3A",
+    nudt15: NM,
+    hla: false,
+    meds: [],
+  },
+  {
+    id: "pt-moderate-nudt15-im",
+    tests: "NUDT15 intermediate (*1/*3)",
+    sex: "male",
+    age: 27,
+    ageAtDx: 25,
+    location: "L1",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: "*1/*3",
+    hla: false,
+    meds: [],
+  },
+  {
+    id: "pt-moderate-nudt15-poor",
+    tests: "NUDT15 poor metabolizer (*3/*3)",
+    sex: "female",
+    age: 42,
+    ageAtDx: 39,
+    location: "L2",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: "*3/*3",
+    hla: false,
+    meds: [],
+  },
+  {
+    id: "pt-moderate-tpmt-nudt15-both-im",
+    tests: "TPMT and NUDT15 both intermediate (CPIC 2024: 20-50% dose)",
+    sex: "male",
+    age: 36,
+    ageAtDx: 28,
+    location: "L3",
+    behaviour: "B2",
+    band: "moderate",
+    tpmt: "*1/*3A",
+    nudt15: "*1/*3",
+    hla: false,
+    meds: [],
+  },
+  {
+    id: "pt-moderate-hla-dqa1-05",
+    tests: "HLA-DQA1*05 carrier, anti-TNF naive: immunogenicity risk",
+    sex: "female",
+    age: 26,
+    ageAtDx: 23,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: true,
+    meds: [med(AZA, "Azathioprine", 24, "stopped", "intolerance", 22, ["pancreatitis"])],
+    allergy: { substance: "azathioprine", manifestation: "pancreatitis" },
+  },
+  {
+    id: "pt-antitnf-primary-nonresponse",
+    tests: "prior infliximab primary non-response",
+    sex: "male",
+    age: 40,
+    ageAtDx: 33,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(IFX, "Infliximab", 14, "stopped", "primary-non-response", 11)],
+  },
+  {
+    id: "pt-antitnf-loss-of-response",
+    tests: "adalimumab loss of response after initial remission",
+    sex: "female",
+    age: 48,
+    ageAtDx: 35,
+    location: "L1",
+    behaviour: "B2",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(ADA, "Adalimumab", 40, "stopped", "loss-of-response", 2)],
+  },
+  {
+    id: "pt-heart-failure-nyha3",
+    tests: "NYHA III heart failure: anti-TNF contraindicated",
+    sex: "male",
+    age: 62,
+    ageAtDx: 50,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    comorbidities: ["heartFailureNyha3", "hypertension"],
+    device: true,
+  },
+  {
+    id: "pt-latent-tb-untreated",
+    tests: "untreated latent TB: biologics need TB treatment first",
+    sex: "male",
+    age: 33,
+    ageAtDx: 28,
+    location: "L1",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    comorbidities: ["latentTb"],
+  },
+  {
+    id: "pt-pregnant",
+    tests: "pregnancy: methotrexate contraindicated",
+    sex: "female",
+    age: 30,
+    ageAtDx: 21,
+    location: "L3",
+    behaviour: "B1",
+    band: "mild",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(ADA, "Adalimumab", 18, "active", "response")],
+    comorbidities: ["pregnancy"],
+  },
+  {
+    id: "pt-elderly-cv-risk",
+    tests: "age 71 with cardiovascular risk factors: JAK inhibitor caution",
+    sex: "male",
+    age: 71,
+    ageAtDx: 58,
+    location: "L2",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(VDZ, "Vedolizumab", 20, "stopped", "primary-non-response", 14)],
+    comorbidities: ["hypertension", "diabetes2", "hyperlipidemia", "priorMi", "smoker"],
+    device: true,
+  },
+  {
+    id: "pt-vte-history",
+    tests: "history of venous thromboembolism: JAK inhibitor caution",
+    sex: "female",
+    age: 52,
+    ageAtDx: 44,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(IFX, "Infliximab", 20, "stopped", "loss-of-response", 3)],
+    comorbidities: ["vteHistory"],
+  },
+  {
+    id: "pt-allopurinol",
+    tests: "gout on allopurinol: thiopurine interaction",
+    sex: "male",
+    age: 55,
+    ageAtDx: 46,
+    location: "L1",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    comorbidities: ["gout"],
+    coMeds: [{ code: "allopurinol", name: "Allopurinol" }],
+  },
+  {
+    id: "pt-multiple-sclerosis",
+    tests: "multiple sclerosis: anti-TNF contraindicated (demyelinating disease)",
+    sex: "female",
+    age: 39,
+    ageAtDx: 32,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    comorbidities: ["multipleSclerosis"],
+  },
+  {
+    id: "pt-missing-labs",
+    tests: "no calprotectin, hematocrit or CDAI inputs: CDAI marked missing, HBI computed",
+    sex: "male",
+    age: 44,
+    ageAtDx: 40,
+    location: "L1",
+    behaviour: "B1",
+    band: "mild",
+    tpmt: null,
+    nudt15: null,
+    hla: null,
+    nod2: null,
+    meds: [],
+    missingLabs: true,
+  },
+  {
+    id: "pt-age-over-89",
+    tests: "age 91: de-identified as 90 or older; birth year removed",
+    sex: "female",
+    age: 91,
+    ageAtDx: 70,
+    location: "L2",
+    behaviour: "B1",
+    band: "mild",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med("budesonide", "Budesonide", 3, "active", "ongoing")],
+    comorbidities: ["hypertension"],
+  },
+  {
+    id: "pt-restricted-zip",
+    tests: "ZIP prefix 036 on the Safe Harbor restricted list: ZIP3 becomes 000",
+    sex: "male",
+    age: 37,
+    ageAtDx: 30,
+    location: "L3",
+    behaviour: "B1",
+    band: "remission",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(UST, "Ustekinumab", 16, "active", "remission")],
+    zip: "03601",
+  },
+  {
+    id: "pt-upper-gi-l4",
+    tests: "isolated upper GI disease (L4)",
+    sex: "female",
+    age: 24,
+    ageAtDx: 20,
+    location: "L4",
+    behaviour: "B1",
+    band: "mild",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+  },
+  {
+    id: "pt-ileal-upper-gi-stricturing",
+    tests: "L1 with upper GI modifier (L1+L4), stricturing B2",
+    sex: "male",
+    age: 50,
+    ageAtDx: 38,
+    location: "L1",
+    upperGi: true,
+    behaviour: "B2",
+    band: "severe",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [
+      med(ADA, "Adalimumab", 26, "stopped", "loss-of-response", 4),
+      med(AZA, "Azathioprine", 26, "completed", "response", 4),
+    ],
+  },
+  {
+    id: "pt-hepatitis-b",
+    tests: "chronic hepatitis B: screen before immunosuppression",
+    sex: "male",
+    age: 46,
+    ageAtDx: 37,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    comorbidities: ["hepatitisB"],
+  },
+  {
+    id: "pt-remission-azathioprine",
+    tests: "remission on azathioprine maintenance, TPMT normal",
+    sex: "female",
+    age: 58,
+    ageAtDx: 45,
+    location: "L3",
+    behaviour: "B1",
+    band: "remission",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(AZA, "Azathioprine", 50, "active", "remission")],
+    comorbidities: ["malignancyHistory"],
+  },
+  {
+    id: "pt-childhood-onset-a1",
+    tests: "diagnosed at 14 (Montreal A1), penetrating B3 without perianal disease",
+    sex: "male",
+    age: 22,
+    ageAtDx: 14,
+    location: "L3",
+    behaviour: "B3",
+    band: "severe",
+    tpmt: NM,
+    nudt15: NM,
+    hla: true,
+    meds: [
+      med(IFX, "Infliximab", 60, "stopped", "adverse-event", 48, ["infusion reaction"]),
+      med(ADA, "Adalimumab", 46, "active", "loss-of-response"),
+    ],
+    device: true,
+  },
 ];
 
 /** CDAI inputs for each band (7-day sums); hematocrit is the sex standard minus `hctBelow`, weight a fraction of standard. */
-const CDAI_TEMPLATE: Record<Band, { liquid_stools: number; abdominal_pain: number; general_wellbeing: number; complications: number; antidiarrheal_use: number; abdominal_mass: number; hctBelow: number; weightFraction: number }> = {
-  remission: { liquid_stools: 7, abdominal_pain: 2, general_wellbeing: 3, complications: 0, antidiarrheal_use: 0, abdominal_mass: 0, hctBelow: 2, weightFraction: 0.98 },
-  mild: { liquid_stools: 20, abdominal_pain: 7, general_wellbeing: 7, complications: 1, antidiarrheal_use: 0, abdominal_mass: 0, hctBelow: 4, weightFraction: 0.95 },
-  moderate: { liquid_stools: 35, abdominal_pain: 12, general_wellbeing: 14, complications: 1, antidiarrheal_use: 1, abdominal_mass: 2, hctBelow: 6, weightFraction: 0.9 },
-  severe: { liquid_stools: 60, abdominal_pain: 18, general_wellbeing: 21, complications: 3, antidiarrheal_use: 1, abdominal_mass: 5, hctBelow: 10, weightFraction: 0.85 },
+const CDAI_TEMPLATE: Record<
+  Band,
+  {
+    liquid_stools: number;
+    abdominal_pain: number;
+    general_wellbeing: number;
+    complications: number;
+    antidiarrheal_use: number;
+    abdominal_mass: number;
+    hctBelow: number;
+    weightFraction: number;
+  }
+> = {
+  remission: {
+    liquid_stools: 7,
+    abdominal_pain: 2,
+    general_wellbeing: 3,
+    complications: 0,
+    antidiarrheal_use: 0,
+    abdominal_mass: 0,
+    hctBelow: 2,
+    weightFraction: 0.98,
+  },
+  mild: {
+    liquid_stools: 20,
+    abdominal_pain: 7,
+    general_wellbeing: 7,
+    complications: 1,
+    antidiarrheal_use: 0,
+    abdominal_mass: 0,
+    hctBelow: 4,
+    weightFraction: 0.95,
+  },
+  moderate: {
+    liquid_stools: 35,
+    abdominal_pain: 12,
+    general_wellbeing: 14,
+    complications: 1,
+    antidiarrheal_use: 1,
+    abdominal_mass: 2,
+    hctBelow: 6,
+    weightFraction: 0.9,
+  },
+  severe: {
+    liquid_stools: 60,
+    abdominal_pain: 18,
+    general_wellbeing: 21,
+    complications: 3,
+    antidiarrheal_use: 1,
+    abdominal_mass: 5,
+    hctBelow: 10,
+    weightFraction: 0.85,
+  },
 };
 const HBI_TEMPLATE: Record<Band, Record<string, number>> = {
   remission: { general_wellbeing: 0, abdominal_pain: 1, liquid_stools: 1, abdominal_mass: 0, complications: 0 },
@@ -127,19 +573,89 @@ const HBI_TEMPLATE: Record<Band, Record<string, number>> = {
 };
 /** Latest lab values per band (units from loinc.json). */
 const LABS: Record<Band, Record<string, number>> = {
-  remission: { fecal_calprotectin: 35, crp: 2, hemoglobin: 13.8, albumin: 4.3, wbc: 6.5, platelets: 260, alt: 22, creatinine: 0.8 },
-  mild: { fecal_calprotectin: 180, crp: 8, hemoglobin: 12.6, albumin: 3.9, wbc: 7.4, platelets: 320, alt: 25, creatinine: 0.9 },
-  moderate: { fecal_calprotectin: 620, crp: 24, hemoglobin: 11.2, albumin: 3.4, wbc: 9.1, platelets: 410, alt: 28, creatinine: 0.8 },
-  severe: { fecal_calprotectin: 1450, crp: 68, hemoglobin: 9.1, albumin: 2.8, wbc: 12.3, platelets: 520, alt: 31, creatinine: 0.9 },
+  remission: {
+    fecal_calprotectin: 35,
+    crp: 2,
+    hemoglobin: 13.8,
+    albumin: 4.3,
+    wbc: 6.5,
+    platelets: 260,
+    alt: 22,
+    creatinine: 0.8,
+  },
+  mild: {
+    fecal_calprotectin: 180,
+    crp: 8,
+    hemoglobin: 12.6,
+    albumin: 3.9,
+    wbc: 7.4,
+    platelets: 320,
+    alt: 25,
+    creatinine: 0.9,
+  },
+  moderate: {
+    fecal_calprotectin: 620,
+    crp: 24,
+    hemoglobin: 11.2,
+    albumin: 3.4,
+    wbc: 9.1,
+    platelets: 410,
+    alt: 28,
+    creatinine: 0.8,
+  },
+  severe: {
+    fecal_calprotectin: 1450,
+    crp: 68,
+    hemoglobin: 9.1,
+    albumin: 2.8,
+    wbc: 12.3,
+    platelets: 520,
+    alt: 31,
+    creatinine: 0.9,
+  },
 };
 
-const FIRST = { male: ["James", "Omar", "Luis", "Daniel", "Ethan", "Marcus", "Wei", "Tomas", "Andre", "Kofi", "Ravi", "Henrik"], female: ["Maria", "Aisha", "Chloe", "Priya", "Hannah", "Sofia", "Mei", "Grace", "Leila", "Ingrid", "Rosa", "Naomi"] };
-const LAST = ["Okafor", "Lindqvist", "Moreau", "Castillo", "Nakamura", "Brennan", "Haddad", "Kowalski", "Abernathy", "Fontaine", "Delacroix", "Varga", "Osei", "Petrov", "Quintero", "Sorensen"];
-const STREETS = ["Maple Avenue", "Harbor Road", "Cedar Lane", "Willow Street", "Summit Drive", "Orchard Way", "Beacon Street", "Juniper Court"];
+const FIRST = {
+  male: ["James", "Omar", "Luis", "Daniel", "Ethan", "Marcus", "Wei", "Tomas", "Andre", "Kofi", "Ravi", "Henrik"],
+  female: ["Maria", "Aisha", "Chloe", "Priya", "Hannah", "Sofia", "Mei", "Grace", "Leila", "Ingrid", "Rosa", "Naomi"],
+};
+const LAST = [
+  "Okafor",
+  "Lindqvist",
+  "Moreau",
+  "Castillo",
+  "Nakamura",
+  "Brennan",
+  "Haddad",
+  "Kowalski",
+  "Abernathy",
+  "Fontaine",
+  "Delacroix",
+  "Varga",
+  "Osei",
+  "Petrov",
+  "Quintero",
+  "Sorensen",
+];
+const STREETS = [
+  "Maple Avenue",
+  "Harbor Road",
+  "Cedar Lane",
+  "Willow Street",
+  "Summit Drive",
+  "Orchard Way",
+  "Beacon Street",
+  "Juniper Court",
+];
 const PLACES = [
-  { city: "Springfield", state: "IL", zip: "62704" }, { city: "Madison", state: "WI", zip: "53711" }, { city: "Portland", state: "OR", zip: "97214" },
-  { city: "Columbus", state: "OH", zip: "43215" }, { city: "Raleigh", state: "NC", zip: "27607" }, { city: "Boulder", state: "CO", zip: "80302" },
-  { city: "Albany", state: "NY", zip: "12203" }, { city: "Tucson", state: "AZ", zip: "85719" },
+  { city: "Springfield", state: "IL", zip: "62704" },
+  { city: "Madison", state: "WI", zip: "53711" },
+  { city: "Portland", state: "OR", zip: "97214" },
+  { city: "Columbus", state: "OH", zip: "43215" },
+  { city: "Raleigh", state: "NC", zip: "27607" },
+  { city: "Boulder", state: "CO", zip: "80302" },
+  { city: "Albany", state: "NY", zip: "12203" },
+  { city: "Tucson", state: "AZ", zip: "85719" },
 ];
 const RESTRICTED_PLACE = { city: "Charlestown", state: "NH" };
 
@@ -156,7 +672,10 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 type Resource = { resourceType: string; id: string; [k: string]: unknown };
 
-export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bundle"; type: "transaction"; entry: unknown[] } {
+export function buildBundle(
+  spec: Spec,
+  rand: () => number,
+): { resourceType: "Bundle"; type: "transaction"; entry: unknown[] } {
   const loinc = loadLoinc();
   const scores = loadScores();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -171,7 +690,14 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
   const phone = `555-${digits(3)}-${digits(4)}`;
   const email = `${given}.${family}${digits(2)}@example.org`.toLowerCase();
   const mrn = `MRN${digits(7)}`;
-  const identifier: unknown[] = [{ use: "usual", type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v2-0203", code: "MR" }] }, system: SYSTEMS.mrn, value: mrn }];
+  const identifier: unknown[] = [
+    {
+      use: "usual",
+      type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v2-0203", code: "MR" }] },
+      system: SYSTEMS.mrn,
+      value: mrn,
+    },
+  ];
   if (spec.ssn) identifier.push({ system: "http://hl7.org/fhir/sid/us-ssn", value: `999-${digits(2)}-${digits(4)}` });
   resources.push({
     resourceType: "Patient",
@@ -180,8 +706,20 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
     name: [{ use: "official", family, given: [given] }],
     gender: spec.sex,
     birthDate,
-    telecom: [{ system: "phone", value: phone, use: "mobile" }, { system: "email", value: email }],
-    address: [{ use: "home", line: [`${10 + Math.floor(rand() * 980)} ${pick(STREETS)}`], city: place.city, state: place.state, postalCode: place.zip, country: "US" }],
+    telecom: [
+      { system: "phone", value: phone, use: "mobile" },
+      { system: "email", value: email },
+    ],
+    address: [
+      {
+        use: "home",
+        line: [`${10 + Math.floor(rand() * 980)} ${pick(STREETS)}`],
+        city: place.city,
+        state: place.state,
+        postalCode: place.zip,
+        country: "US",
+      },
+    ],
   });
 
   const onset = addDays(birthDate, Math.round((spec.ageAtDx + 0.5) * 365.25));
@@ -200,9 +738,15 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
   resources.push({
     resourceType: "Condition",
     id: `${pid}-crohns`,
-    clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }] },
-    verificationStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", code: "confirmed" }] },
-    category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item" }] }],
+    clinicalStatus: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }],
+    },
+    verificationStatus: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", code: "confirmed" }],
+    },
+    category: [
+      { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item" }] },
+    ],
     code: { coding: [pickCoding(snomed), pickCoding(icdCoding)], text: "Crohn's disease" },
     subject,
     onsetDateTime: onset,
@@ -213,13 +757,33 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
     resources.push({
       resourceType: "Condition",
       id: `${pid}-${key.toLowerCase()}`,
-      clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }] },
-      verificationStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", code: "confirmed" }] },
-      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item" }] }],
-      code: { coding: [{ system: "http://hl7.org/fhir/sid/icd-10-cm", code: c.code, display: c.display }], text: c.display },
+      clinicalStatus: {
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }],
+      },
+      verificationStatus: {
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", code: "confirmed" }],
+      },
+      category: [
+        { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item" }] },
+      ],
+      code: {
+        coding: [{ system: "http://hl7.org/fhir/sid/icd-10-cm", code: c.code, display: c.display }],
+        text: c.display,
+      },
       subject,
       onsetDateTime: monthsAgo(24 + Math.floor(rand() * 60)),
-      ...("nyha" in c ? { stage: [{ summary: { coding: [{ system: SYSTEMS.nyha, code: String(c.nyha) }], text: `NYHA class ${"I".repeat(c.nyha)}` } }] } : {}),
+      ...("nyha" in c
+        ? {
+            stage: [
+              {
+                summary: {
+                  coding: [{ system: SYSTEMS.nyha, code: String(c.nyha) }],
+                  text: `NYHA class ${"I".repeat(c.nyha)}`,
+                },
+              },
+            ],
+          }
+        : {}),
     });
   }
 
@@ -233,7 +797,16 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
       resourceType: "Observation",
       id,
       status: "final",
-      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: e.group === "labs" ? "laboratory" : "vital-signs" }] }],
+      category: [
+        {
+          coding: [
+            {
+              system: "http://terminology.hl7.org/CodeSystem/observation-category",
+              code: e.group === "labs" ? "laboratory" : "vital-signs",
+            },
+          ],
+        },
+      ],
       code: { coding: [loinc.codingFor(key)], text: e.display },
       subject,
       effectiveDateTime: effective,
@@ -251,17 +824,41 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
       const value = v === 2 ? base : round1(base * (1 + drift * (rand() - 0.3)));
       obs(`${pid}-${key.replace(/_/g, "-")}-${v}`, key, value, when);
     }
-    if (!spec.missingLabs) obs(`${pid}-hematocrit-${v}`, "hematocrit", v === 2 ? hctStandard - t.hctBelow : round1(hctStandard - t.hctBelow + rand() * 2), when);
-    obs(`${pid}-body-weight-${v}`, "body_weight", round1(standardWeight * t.weightFraction + (v === 2 ? 0 : rand() * 2)), when);
+    if (!spec.missingLabs)
+      obs(
+        `${pid}-hematocrit-${v}`,
+        "hematocrit",
+        v === 2 ? hctStandard - t.hctBelow : round1(hctStandard - t.hctBelow + rand() * 2),
+        when,
+      );
+    obs(
+      `${pid}-body-weight-${v}`,
+      "body_weight",
+      round1(standardWeight * t.weightFraction + (v === 2 ? 0 : rand() * 2)),
+      when,
+    );
   });
-  obs(`${pid}-body-height`, "body_height", Math.round(spec.sex === "male" ? 170 + rand() * 15 : 158 + rand() * 14), visits[0]);
+  obs(
+    `${pid}-body-height`,
+    "body_height",
+    Math.round(spec.sex === "male" ? 170 + rand() * 15 : 158 + rand() * 14),
+    visits[0],
+  );
 
-  const panel = (id: string, code: string, display: string, values: Record<string, number>, unitOf: (k: string) => string) =>
+  const panel = (
+    id: string,
+    code: string,
+    display: string,
+    values: Record<string, number>,
+    unitOf: (k: string) => string,
+  ) =>
     resources.push({
       resourceType: "Observation",
       id,
       status: "final",
-      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "survey" }] }],
+      category: [
+        { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "survey" }] },
+      ],
       code: { coding: [{ system: HMS_OBSERVATION_SYSTEM, code, display }], text: display },
       subject,
       effectiveDateTime: latest,
@@ -272,28 +869,58 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
     });
   if (!spec.missingLabs) {
     const { hctBelow: _h, weightFraction: _w, ...inputs } = t;
-    panel(`${pid}-cdai-inputs`, HMS_CODES.cdaiInputs, "CDAI inputs (7-day diary and examination)", { ...inputs, [HMS_CODES.standardWeight]: standardWeight }, (k) => (k === HMS_CODES.standardWeight ? "kg" : "1"));
+    panel(
+      `${pid}-cdai-inputs`,
+      HMS_CODES.cdaiInputs,
+      "CDAI inputs (7-day diary and examination)",
+      { ...inputs, [HMS_CODES.standardWeight]: standardWeight },
+      (k) => (k === HMS_CODES.standardWeight ? "kg" : "1"),
+    );
   }
-  panel(`${pid}-hbi-inputs`, HMS_CODES.hbiInputs, "Harvey-Bradshaw Index inputs (previous day)", HBI_TEMPLATE[spec.band], () => "1");
+  panel(
+    `${pid}-hbi-inputs`,
+    HMS_CODES.hbiInputs,
+    "Harvey-Bradshaw Index inputs (previous day)",
+    HBI_TEMPLATE[spec.band],
+    () => "1",
+  );
 
   // Genotype results.
   const genoDate = at(monthsAgo(18));
-  const geno = (id: string, coding: { system: string; code: string; display?: string }, value: Record<string, unknown>) =>
+  const geno = (
+    id: string,
+    coding: { system: string; code: string; display?: string },
+    value: Record<string, unknown>,
+  ) =>
     resources.push({
       resourceType: "Observation",
       id,
       status: "final",
-      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
+      category: [
+        { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] },
+      ],
       code: { coding: [coding], text: coding.display ?? coding.code },
       subject,
       effectiveDateTime: genoDate,
       ...value,
     });
-  if (spec.tpmt) geno(`${pid}-tpmt-genotype`, loinc.codingFor("tpmt_genotype"), { valueCodeableConcept: { text: spec.tpmt } });
-  if (spec.nudt15) geno(`${pid}-nudt15-genotype`, loinc.codingFor("nudt15_genotype"), { valueCodeableConcept: { text: spec.nudt15 } });
-  if (spec.hla !== null) geno(`${pid}-hla-dqa1-05`, { system: HMS_OBSERVATION_SYSTEM, code: HMS_CODES.hlaDqa105, display: "HLA-DQA1*05 carriage (rs2097432 tag)" }, { valueBoolean: spec.hla });
+  if (spec.tpmt)
+    geno(`${pid}-tpmt-genotype`, loinc.codingFor("tpmt_genotype"), { valueCodeableConcept: { text: spec.tpmt } });
+  if (spec.nudt15)
+    geno(`${pid}-nudt15-genotype`, loinc.codingFor("nudt15_genotype"), { valueCodeableConcept: { text: spec.nudt15 } });
+  if (spec.hla !== null)
+    geno(
+      `${pid}-hla-dqa1-05`,
+      { system: HMS_OBSERVATION_SYSTEM, code: HMS_CODES.hlaDqa105, display: "HLA-DQA1*05 carriage (rs2097432 tag)" },
+      { valueBoolean: spec.hla },
+    );
   const nod2 = spec.nod2 === undefined ? [] : spec.nod2;
-  if (nod2 !== null) geno(`${pid}-nod2`, { system: HMS_OBSERVATION_SYSTEM, code: HMS_CODES.nod2, display: "NOD2 variants found" }, { valueCodeableConcept: { text: nod2.length ? nod2.join(", ") : "none detected" } });
+  if (nod2 !== null)
+    geno(
+      `${pid}-nod2`,
+      { system: HMS_OBSERVATION_SYSTEM, code: HMS_CODES.nod2, display: "NOD2 variants found" },
+      { valueCodeableConcept: { text: nod2.length ? nod2.join(", ") : "none detected" } },
+    );
 
   // Medication history with response and adverse events.
   spec.meds.forEach((m, i) => {
@@ -303,10 +930,16 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
       status: m.status,
       medicationCodeableConcept: { coding: [{ system: SYSTEMS.drug, code: m.drug, display: m.name }], text: m.name },
       subject,
-      effectivePeriod: { start: monthsAgo(m.startMonthsAgo), ...(m.endMonthsAgo !== undefined ? { end: monthsAgo(m.endMonthsAgo) } : {}) },
+      effectivePeriod: {
+        start: monthsAgo(m.startMonthsAgo),
+        ...(m.endMonthsAgo !== undefined ? { end: monthsAgo(m.endMonthsAgo) } : {}),
+      },
       dateAsserted: AS_OF,
       reasonCode: [{ coding: [pickCoding(snomed)], text: "Crohn's disease" }],
-      extension: [{ url: EXT.treatmentResponse, valueCode: m.response }, ...(m.adverseEvents ?? []).map((a) => ({ url: EXT.adverseEvent, valueString: a }))],
+      extension: [
+        { url: EXT.treatmentResponse, valueCode: m.response },
+        ...(m.adverseEvents ?? []).map((a) => ({ url: EXT.adverseEvent, valueString: a })),
+      ],
     });
   });
   (spec.coMeds ?? []).forEach((m, i) => {
@@ -324,8 +957,14 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
     resources.push({
       resourceType: "AllergyIntolerance",
       id: `${pid}-allergy-0`,
-      clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", code: "active" }] },
-      verificationStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", code: "confirmed" }] },
+      clinicalStatus: {
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", code: "active" }],
+      },
+      verificationStatus: {
+        coding: [
+          { system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", code: "confirmed" },
+        ],
+      },
       type: "intolerance",
       category: ["medication"],
       code: { coding: [{ system: SYSTEMS.drug, code: spec.allergy.substance }], text: spec.allergy.substance },
@@ -348,7 +987,11 @@ export function buildBundle(spec: Spec, rand: () => number): { resourceType: "Bu
   return {
     resourceType: "Bundle",
     type: "transaction",
-    entry: resources.map((r) => ({ fullUrl: `urn:hms:${r.resourceType}/${r.id}`, resource: r, request: { method: "PUT", url: `${r.resourceType}/${r.id}` } })),
+    entry: resources.map((r) => ({
+      fullUrl: `urn:hms:${r.resourceType}/${r.id}`,
+      resource: r,
+      request: { method: "PUT", url: `${r.resourceType}/${r.id}` },
+    })),
   };
 }
 
@@ -387,7 +1030,11 @@ function readme(): string {
     "| --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
-    "Devices (Device with serial number and UDI) are attached to: " + SPECS.filter((s) => s.device).map((s) => `\`${s.id}\``).join(", ") + ".",
+    "Devices (Device with serial number and UDI) are attached to: " +
+      SPECS.filter((s) => s.device)
+        .map((s) => `\`${s.id}\``)
+        .join(", ") +
+      ".",
     "",
   ].join("\n");
 }
@@ -404,7 +1051,8 @@ function main(): void {
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync(out)) if (f.startsWith("pt-") && f.endsWith(".json")) rmSync(join(out, f));
   const rand = mulberry32(seed);
-  for (const spec of SPECS) writeFileSync(join(out, `${spec.id}.json`), `${JSON.stringify(buildBundle(spec, rand), null, 1)}\n`);
+  for (const spec of SPECS)
+    writeFileSync(join(out, `${spec.id}.json`), `${JSON.stringify(buildBundle(spec, rand), null, 1)}\n`);
   writeFileSync(join(out, "README.md"), readme());
   process.stdout.write(`wrote ${SPECS.length} patient bundles to ${out}\n`);
 }

@@ -25,7 +25,10 @@ function sources(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"'`]*?from\s*["']([^"']+)["']/g), ...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"'`]*?from\s*["']([^"']+)["']/g),
+    ...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g),
+  ].map((m) => m[1]);
   return specs.filter((s) => s.startsWith("."));
 }
 
@@ -38,7 +41,11 @@ function importGraph(): Map<string, string[]> {
     } catch {
       continue;
     }
-    for (const f of files) g.set(relative(REPO, f), importsOf(f).map((s) => relative(REPO, resolve(dirname(f), s.replace(/\.js$/, ".ts")))));
+    for (const f of files)
+      g.set(
+        relative(REPO, f),
+        importsOf(f).map((s) => relative(REPO, resolve(dirname(f), s.replace(/\.js$/, ".ts")))),
+      );
   }
   return g;
 }

@@ -29,7 +29,9 @@ export function alertToCard(alert: Alert): CdsCard {
     card.suggestions = alert.suggestions.map((s, i) => ({
       label: s.label,
       uuid: `${alert.alertId}-s${i + 1}`,
-      ...(s.actionType ? { actions: [{ type: s.actionType, description: s.label, ...(s.resource ? { resource: s.resource } : {}) }] } : {}),
+      ...(s.actionType
+        ? { actions: [{ type: s.actionType, description: s.label, ...(s.resource ? { resource: s.resource } : {}) }] }
+        : {}),
     }));
   }
   // Cards leave the process: check them against the one schema.

@@ -27,7 +27,14 @@ export interface AlertAgentOptions {
 }
 
 /** Topic types the alert agent listens to, each mapped to an AlertEvent `type`. */
-export const ALERT_INPUT_TOPICS = { "alarm": "alarm", "ehr-change": "ehr-change", "critical-finding": "critical-finding", "plan-ready": "plan-ready", "system-alert": "system", "security-incident": "security-incident" } as const;
+export const ALERT_INPUT_TOPICS = {
+  alarm: "alarm",
+  "ehr-change": "ehr-change",
+  "critical-finding": "critical-finding",
+  "plan-ready": "plan-ready",
+  "system-alert": "system",
+  "security-incident": "security-incident",
+} as const;
 
 /** Key of the alerts (records + machine snapshots) in the agent's durable state. */
 export const ALERTS_STATE_KEY = "alerts";
@@ -36,7 +43,11 @@ export const ALERTS_STATE_KEY = "alerts";
  * Writes the latest snapshot to durable state, one write at a time: changes that arrive while a
  * write runs are folded into the next one, so a burst of duplicates costs two writes, not hundreds.
  */
-function coalescingWriter(snapshot: () => PersistedAlerts | undefined, write: (v: PersistedAlerts) => Promise<void>, logger?: Logger) {
+function coalescingWriter(
+  snapshot: () => PersistedAlerts | undefined,
+  write: (v: PersistedAlerts) => Promise<void>,
+  logger?: Logger,
+) {
   let dirty = false;
   let running: Promise<void> | undefined;
   const loop = async () => {
@@ -63,17 +74,24 @@ export function alertAgent(opts: AlertAgentOptions = {}) {
   let publish: (topicType: string, data: unknown) => Promise<void> = async () => {};
   const handlers: Record<string, AlertHandler> = { bus: natsHandler((t, d) => publish(t, d)) };
   for (const [name, url] of Object.entries(opts.webhooks ?? {})) handlers[name] = webhookHandler(url);
-  const routes = opts.routes ?? [{ handler: "bus" }, ...Object.keys(opts.webhooks ?? {}).map((handler) => ({ handler }))];
+  const routes = opts.routes ?? [
+    { handler: "bus" },
+    ...Object.keys(opts.webhooks ?? {}).map((handler) => ({ handler })),
+  ];
   let writer: ReturnType<typeof coalescingWriter> | undefined;
-  const make = (restore: PersistedAlerts | undefined) => new AlertService({
-    clock: opts.clock ?? realClock,
-    route: createRouter(routes, handlers, opts.logger),
-    escalation: opts.escalation,
-    dedupWindowMs: opts.dedupWindowMs,
-    logger: opts.logger,
-    ...(opts.persist ? { onChange: opts.persist } : {}),
-    onDirty: () => writer?.mark(),
-  }, restore);
+  const make = (restore: PersistedAlerts | undefined) =>
+    new AlertService(
+      {
+        clock: opts.clock ?? realClock,
+        route: createRouter(routes, handlers, opts.logger),
+        escalation: opts.escalation,
+        dedupWindowMs: opts.dedupWindowMs,
+        logger: opts.logger,
+        ...(opts.persist ? { onChange: opts.persist } : {}),
+        onDirty: () => writer?.mark(),
+      },
+      restore,
+    );
   // Skills may be called before start() has restored the state (the worker starts first): they wait for it.
   let resolveReady!: (s: AlertService) => void;
   let ready = new Promise<AlertService>((r) => (resolveReady = r));
@@ -83,16 +101,23 @@ export function alertAgent(opts: AlertAgentOptions = {}) {
   return defineAgent({
     id: "alert",
     name: "Alert agent",
-    description: "Clinical alerts from device alarms, EHR changes, verifier findings and plan events: deduplication, routing, CDS Hooks cards, acknowledgement and escalation.",
+    description:
+      "Clinical alerts from device alarms, EHR changes, verifier findings and plan events: deduplication, routing, CDS Hooks cards, acknowledgement and escalation.",
     version: "0.1.0",
     skills: alertSkills(get),
     start: async (ctx: AgentContext) => {
       publish = ctx.publish;
-      const restored = opts.restore ?? await ctx.state.load<PersistedAlerts>(ALERTS_STATE_KEY).catch((err: unknown) => {
-        ctx.logger.error({ err }, "persisted alerts not loaded; starting empty");
-        return undefined;
-      });
-      writer = coalescingWriter(() => service?.persist(), (v) => ctx.state.save(ALERTS_STATE_KEY, v), ctx.logger);
+      const restored =
+        opts.restore ??
+        (await ctx.state.load<PersistedAlerts>(ALERTS_STATE_KEY).catch((err: unknown) => {
+          ctx.logger.error({ err }, "persisted alerts not loaded; starting empty");
+          return undefined;
+        }));
+      writer = coalescingWriter(
+        () => service?.persist(),
+        (v) => ctx.state.save(ALERTS_STATE_KEY, v),
+        ctx.logger,
+      );
       const svc = make(restored?.version === 1 ? restored : undefined);
       service = svc;
       resolveReady(svc);
@@ -100,11 +125,18 @@ export function alertAgent(opts: AlertAgentOptions = {}) {
       const unsubs = Object.entries(ALERT_INPUT_TOPICS).map(([topic, type]) =>
         ctx.subscribe(topic, "*", (data) => {
           try {
-            svc.ingest(type === "alarm" ? { type, alarm: data } : type === "security-incident" ? { type, incident: data } : { type, ...(data as object) });
+            svc.ingest(
+              type === "alarm"
+                ? { type, alarm: data }
+                : type === "security-incident"
+                  ? { type, incident: data }
+                  : { type, ...(data as object) },
+            );
           } catch (err) {
             ctx.logger.warn({ err, topic }, "alert event ignored");
           }
-        }));
+        }),
+      );
       return {
         close: async () => {
           for (const u of unsubs) u();

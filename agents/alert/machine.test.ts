@@ -36,7 +36,11 @@ describe("alert lifecycle machine", () => {
     clock.increment(600_000);
     expect(escalations).toEqual([]);
     expect(actor.getSnapshot().value).toBe("acknowledged");
-    expect(actor.getSnapshot().context).toMatchObject({ acknowledgedBy: "nurse-1", acknowledgedAt: 30_000, escalateAt: null });
+    expect(actor.getSnapshot().context).toMatchObject({
+      acknowledgedBy: "nurse-1",
+      acknowledgedAt: 30_000,
+      escalateAt: null,
+    });
   });
 
   it("does not escalate low priority until a duplicate raises it to high", () => {

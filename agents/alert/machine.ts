@@ -70,7 +70,10 @@ export function createAlertMachine(clock: Clock) {
     },
     actors: {
       deadline: fromCallback<EventObject, { deadline: number }>(({ input, sendBack }) => {
-        const handle = clock.setTimeout(() => sendBack({ type: "DEADLINE", at: clock.now() }), Math.max(0, input.deadline - clock.now()));
+        const handle = clock.setTimeout(
+          () => sendBack({ type: "DEADLINE", at: clock.now() }),
+          Math.max(0, input.deadline - clock.now()),
+        );
         return () => clock.clearTimeout(handle);
       }),
     },
@@ -106,7 +109,12 @@ export function createAlertMachine(clock: Clock) {
                     const tier = context.tier + 1;
                     return { tier, escalateAt: nextDeadline(context.policy, context.priority, tier, event.at) };
                   }),
-                  emit(({ context, event }) => ({ type: "escalated" as const, alertId: context.alertId, tier: context.tier, at: event.at })),
+                  emit(({ context, event }) => ({
+                    type: "escalated" as const,
+                    alertId: context.alertId,
+                    tier: context.tier,
+                    at: event.at,
+                  })),
                 ],
               },
             },
@@ -133,7 +141,9 @@ export function createAlertMachine(clock: Clock) {
       acknowledged: {
         on: {
           RESOLVE: { target: "resolved", actions: assign(({ event }) => ({ resolvedAt: event.at })) },
-          REPEAT: { actions: assign(({ context, event }) => ({ priority: higherPriority(context.priority, event.priority) })) },
+          REPEAT: {
+            actions: assign(({ context, event }) => ({ priority: higherPriority(context.priority, event.priority) })),
+          },
         },
       },
       resolved: { type: "final" },

@@ -25,9 +25,15 @@ export function toCandidate(event: AlertEvent): AlertCandidate {
         patientId: a.patientId,
         condition: a.condition,
         summary: a.message,
-        detail: a.kind === "technical" ? `Technical alarm from device ${a.deviceId}.` : `Reading from device ${a.deviceId} at ${a.raisedAt}.`,
+        detail:
+          a.kind === "technical"
+            ? `Technical alarm from device ${a.deviceId}.`
+            : `Reading from device ${a.deviceId} at ${a.raisedAt}.`,
         sourceRef: `alarm:${a.alarmId}`,
-        suggestions: a.kind === "technical" ? [{ label: `Check device ${a.deviceId} and its connection` }] : [{ label: "Review the patient at the bedside and repeat the measurement" }],
+        suggestions:
+          a.kind === "technical"
+            ? [{ label: `Check device ${a.deviceId} and its connection` }]
+            : [{ label: "Review the patient at the bedside and repeat the measurement" }],
       };
     }
     case "ehr-change":

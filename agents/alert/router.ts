@@ -28,24 +28,32 @@ export interface RouteOutcome {
 
 export type Router = (alert: Alert, reason: RouteReason) => Promise<RouteOutcome[]>;
 
-export function createRouter(rules: readonly RouteRule[], handlers: Record<string, AlertHandler>, logger?: Logger): Router {
+export function createRouter(
+  rules: readonly RouteRule[],
+  handlers: Record<string, AlertHandler>,
+  logger?: Logger,
+): Router {
   for (const r of rules) if (!handlers[r.handler]) throw new RangeError(`route names unknown handler "${r.handler}"`);
   return async (alert, reason) => {
-    const matching = rules.filter((r) =>
-      (!r.priorities || r.priorities.includes(alert.priority))
-      && (!r.categories || r.categories.includes(alert.category))
-      && (r.tier === undefined || r.tier === alert.tier));
+    const matching = rules.filter(
+      (r) =>
+        (!r.priorities || r.priorities.includes(alert.priority)) &&
+        (!r.categories || r.categories.includes(alert.category)) &&
+        (r.tier === undefined || r.tier === alert.tier),
+    );
     const names = [...new Set(matching.map((r) => r.handler))];
-    return Promise.all(names.map(async (handler): Promise<RouteOutcome> => {
-      try {
-        await handlers[handler](alert, reason);
-        return { handler, ok: true };
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        logger?.warn({ err, handler, alertId: alert.alertId }, "alert handler failed");
-        return { handler, ok: false, error };
-      }
-    }));
+    return Promise.all(
+      names.map(async (handler): Promise<RouteOutcome> => {
+        try {
+          await handlers[handler](alert, reason);
+          return { handler, ok: true };
+        } catch (err) {
+          const error = err instanceof Error ? err.message : String(err);
+          logger?.warn({ err, handler, alertId: alert.alertId }, "alert handler failed");
+          return { handler, ok: false, error };
+        }
+      }),
+    );
   };
 }
 
@@ -56,7 +64,10 @@ export function webhookHandler(url: string, opts: WebhookOptions = {}): AlertHan
 }
 
 /** Publishes `{ reason, alert }` on a topic type (one [a-z0-9-] token; default "alert", patient in the payload). */
-export function natsHandler(publish: (topicType: string, data: unknown) => Promise<void>, topic: (alert: Alert) => string = () => "alert"): AlertHandler {
+export function natsHandler(
+  publish: (topicType: string, data: unknown) => Promise<void>,
+  topic: (alert: Alert) => string = () => "alert",
+): AlertHandler {
   return async (alert, reason) => {
     await publish(topic(alert), { reason, alert });
   };

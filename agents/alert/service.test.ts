@@ -8,9 +8,19 @@ const T0 = Date.UTC(2025, 0, 1);
 
 function alarm(i: number, over: Partial<Alarm> = {}): Alarm {
   return {
-    alarmId: `al-${i}`, kind: "physiological", priority: "high", deviceId: "mon-1", patientId: "p-1",
-    condition: "spo2:critical-low", key: "spo2", value: 85, unit: "%", interpretation: "critical-low",
-    message: "Oxygen saturation 85 % is critical low", raisedAt: new Date(T0).toISOString(), ...over,
+    alarmId: `al-${i}`,
+    kind: "physiological",
+    priority: "high",
+    deviceId: "mon-1",
+    patientId: "p-1",
+    condition: "spo2:critical-low",
+    key: "spo2",
+    value: 85,
+    unit: "%",
+    interpretation: "critical-low",
+    message: "Oxygen saturation 85 % is critical low",
+    raisedAt: new Date(T0).toISOString(),
+    ...over,
   };
 }
 
@@ -19,15 +29,21 @@ function setup(restore?: PersistedAlerts, clock = new SimulatedClock()) {
   const routed: { reason: string; alert: Alert }[] = [];
   const published: string[] = [];
   let n = 0;
-  const route = createRouter(
-    [{ handler: "ward", tier: 0 }, { handler: "senior", tier: 1 }, { handler: "bus" }],
+  const route = createRouter([{ handler: "ward", tier: 0 }, { handler: "senior", tier: 1 }, { handler: "bus" }], {
+    ward: async (alert, reason) => void routed.push({ reason: `ward:${reason}`, alert }),
+    senior: async (alert, reason) => void routed.push({ reason: `senior:${reason}`, alert }),
+    bus: natsHandler(async (topic) => void published.push(topic)),
+  });
+  const svc = new AlertService(
     {
-      ward: async (alert, reason) => void routed.push({ reason: `ward:${reason}`, alert }),
-      senior: async (alert, reason) => void routed.push({ reason: `senior:${reason}`, alert }),
-      bus: natsHandler(async (topic) => void published.push(topic)),
+      clock,
+      route,
+      newId: () => `alert-${++n}-${clock.now()}`,
+      dedupWindowMs: 300_000,
+      escalation: { delayMs: 120_000, maxTier: 2 },
     },
+    restore,
   );
-  const svc = new AlertService({ clock, route, newId: () => `alert-${++n}-${clock.now()}`, dedupWindowMs: 300_000, escalation: { delayMs: 120_000, maxTier: 2 } }, restore);
   return { svc, clock, routed, published };
 }
 
@@ -60,7 +76,14 @@ describe("alert service", () => {
     const { svc } = setup();
     svc.ingest({ type: "plan-ready", patientId: "p-1", planRef: "CarePlan/1", at: new Date(T0).toISOString() });
     svc.ingest({ type: "alarm", alarm: alarm(1) });
-    svc.ingest({ type: "ehr-change", patientId: "p-1", change: "lab-result", ref: "Observation/9", description: "New CRP 48 mg/L", at: new Date(T0).toISOString() });
+    svc.ingest({
+      type: "ehr-change",
+      patientId: "p-1",
+      change: "lab-result",
+      ref: "Observation/9",
+      description: "New CRP 48 mg/L",
+      at: new Date(T0).toISOString(),
+    });
     expect(svc.list().map((a) => a.priority)).toEqual(["high", "medium", "low"]);
     expect(svc.list({ priority: "low" })[0].category).toBe("plan-ready");
     const id = svc.list()[0].alertId;
@@ -82,7 +105,11 @@ describe("alert service", () => {
     const { svc, clock, routed } = setup();
     const { alert } = svc.ingest({ type: "alarm", alarm: alarm(1) });
     clock.increment(60_000);
-    expect(svc.acknowledge(alert.alertId, "nurse-1")).toMatchObject({ state: "acknowledged", escalateAt: null, acknowledgedBy: "nurse-1" });
+    expect(svc.acknowledge(alert.alertId, "nurse-1")).toMatchObject({
+      state: "acknowledged",
+      escalateAt: null,
+      acknowledgedBy: "nurse-1",
+    });
     clock.increment(3_600_000);
     await svc.settled();
     expect(svc.get(alert.alertId).tier).toBe(0);
@@ -112,7 +139,14 @@ describe("alert service", () => {
   it("gives CDS Hooks cards with short summaries, indicators, a source label and suggestions", () => {
     const { svc } = setup();
     svc.ingest({ type: "alarm", alarm: alarm(1, { message: "x".repeat(300) }) });
-    svc.ingest({ type: "critical-finding", patientId: "p-1", ruleId: "tpmt-poor", message: "Azathioprine with TPMT poor metabolizer", suggestion: "Choose a non-thiopurine alternative", at: new Date(T0).toISOString() });
+    svc.ingest({
+      type: "critical-finding",
+      patientId: "p-1",
+      ruleId: "tpmt-poor",
+      message: "Azathioprine with TPMT poor metabolizer",
+      suggestion: "Choose a non-thiopurine alternative",
+      at: new Date(T0).toISOString(),
+    });
     svc.ingest({ type: "plan-ready", patientId: "p-1", planRef: "CarePlan/1", at: new Date(T0).toISOString() });
     const cards = svc.cards("p-1");
     expect(cards).toHaveLength(3);
@@ -121,12 +155,16 @@ describe("alert service", () => {
       expect(c.source.label).toBeTruthy();
     }
     expect(cards.map((c) => c.indicator)).toEqual(["critical", "critical", "info"]);
-    expect(cards.find((c) => c.summary.startsWith("Azathioprine"))!.suggestions![0].label).toBe("Choose a non-thiopurine alternative");
+    expect(cards.find((c) => c.summary.startsWith("Azathioprine"))!.suggestions![0].label).toBe(
+      "Choose a non-thiopurine alternative",
+    );
   });
 
   it("rejects malformed events and unknown alerts with typed errors", () => {
     const { svc } = setup();
-    expect(() => svc.ingest({ type: "alarm", alarm: { alarmId: "x" } })).toThrow(expect.objectContaining({ code: "INVALID_INPUT" }));
+    expect(() => svc.ingest({ type: "alarm", alarm: { alarmId: "x" } })).toThrow(
+      expect.objectContaining({ code: "INVALID_INPUT" }),
+    );
     expect(() => svc.acknowledge("nope", "me")).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
   });
 });

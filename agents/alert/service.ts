@@ -1,11 +1,24 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { createActor, type Actor, type Snapshot } from "xstate";
-import { AlertEventSchema, type AlarmPriority, type Alert, type AlertState, type CdsCard } from "../../protocol/clinical/device.js";
+import {
+  AlertEventSchema,
+  type AlarmPriority,
+  type Alert,
+  type AlertState,
+  type CdsCard,
+} from "../../protocol/clinical/device.js";
 import { HmsError, invalidInput } from "../../protocol/errors.js";
 import type { Clock } from "../../runtime/index.js";
 import { alertToCard } from "./cards.js";
-import { createAlertMachine, DEFAULT_ESCALATION, PRIORITY_RANK, restoreAlertActor, type AlertMachine, type EscalationPolicy } from "./machine.js";
+import {
+  createAlertMachine,
+  DEFAULT_ESCALATION,
+  PRIORITY_RANK,
+  restoreAlertActor,
+  type AlertMachine,
+  type EscalationPolicy,
+} from "./machine.js";
 import { toCandidate } from "./normalize.js";
 import type { RouteOutcome, Router } from "./router.js";
 
@@ -55,7 +68,10 @@ export class AlertService {
   /** Routing still running (tests and close() await it). */
   private inflight = new Set<Promise<RouteOutcome[]>>();
 
-  constructor(private readonly opts: AlertServiceOptions, restoreFrom?: PersistedAlerts) {
+  constructor(
+    private readonly opts: AlertServiceOptions,
+    restoreFrom?: PersistedAlerts,
+  ) {
     this.machine = createAlertMachine(opts.clock);
     this.policy = { ...DEFAULT_ESCALATION, ...opts.escalation };
     this.windowMs = opts.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
@@ -84,12 +100,23 @@ export class AlertService {
     const alertId = this.newId();
     const iso = new Date(now).toISOString();
     const record: AlertRecord = {
-      alertId, category: c.category, patientId: c.patientId, condition: c.condition, summary: c.summary,
-      ...(c.detail ? { detail: c.detail } : {}), occurrences: 1, createdAt: iso, lastSeenAt: iso,
-      sourceRefs: [c.sourceRef], suggestions: c.suggestions,
+      alertId,
+      category: c.category,
+      patientId: c.patientId,
+      condition: c.condition,
+      summary: c.summary,
+      ...(c.detail ? { detail: c.detail } : {}),
+      occurrences: 1,
+      createdAt: iso,
+      lastSeenAt: iso,
+      sourceRefs: [c.sourceRef],
+      suggestions: c.suggestions,
     };
     this.records.set(alertId, record);
-    this.startActor(alertId, createActor(this.machine, { input: { alertId, priority: c.priority, createdAt: now, policy: this.policy } }));
+    this.startActor(
+      alertId,
+      createActor(this.machine, { input: { alertId, priority: c.priority, createdAt: now, policy: this.policy } }),
+    );
     this.changed();
     const alert = this.view(alertId);
     this.dispatch(alert, "new");
@@ -98,7 +125,8 @@ export class AlertService {
 
   acknowledge(alertId: string, by: string): Alert {
     const actor = this.requireActor(alertId);
-    if (actor.getSnapshot().value === "resolved") throw new HmsError("CONFLICT", `alert ${alertId} is already resolved`, { data: { alertId } });
+    if (actor.getSnapshot().value === "resolved")
+      throw new HmsError("CONFLICT", `alert ${alertId} is already resolved`, { data: { alertId } });
     actor.send({ type: "ACK", by, at: this.opts.clock.now() });
     this.changed();
     return this.view(alertId);
@@ -117,11 +145,20 @@ export class AlertService {
 
   /** Alerts matching the filter, most urgent first, then newest first. */
   list(filter: AlertFilter = {}): Alert[] {
-    return [...this.records.keys()].map((id) => this.view(id))
-      .filter((a) => (filter.patientId === undefined || a.patientId === filter.patientId)
-        && (filter.priority === undefined || a.priority === filter.priority)
-        && (filter.state === undefined || a.state === filter.state))
-      .sort((a, b) => PRIORITY_RANK[b.priority] - PRIORITY_RANK[a.priority] || b.lastSeenAt.localeCompare(a.lastSeenAt) || a.alertId.localeCompare(b.alertId));
+    return [...this.records.keys()]
+      .map((id) => this.view(id))
+      .filter(
+        (a) =>
+          (filter.patientId === undefined || a.patientId === filter.patientId) &&
+          (filter.priority === undefined || a.priority === filter.priority) &&
+          (filter.state === undefined || a.state === filter.state),
+      )
+      .sort(
+        (a, b) =>
+          PRIORITY_RANK[b.priority] - PRIORITY_RANK[a.priority] ||
+          b.lastSeenAt.localeCompare(a.lastSeenAt) ||
+          a.alertId.localeCompare(b.alertId),
+      );
   }
 
   /** CDS Hooks cards for the patient's open alerts. */
@@ -188,7 +225,8 @@ export class AlertService {
     const r = this.records.get(alertId)!;
     const snap = this.actors.get(alertId)!.getSnapshot();
     const ctx = snap.context;
-    const state: AlertState = snap.value === "resolved" ? "resolved" : snap.value === "acknowledged" ? "acknowledged" : "open";
+    const state: AlertState =
+      snap.value === "resolved" ? "resolved" : snap.value === "acknowledged" ? "acknowledged" : "open";
     return {
       ...structuredClone(r),
       priority: ctx.priority,

@@ -8,7 +8,8 @@ export function alertSkills(service: () => Promise<AlertService>) {
   const list = defineSkill({
     verb: "list",
     title: "List alerts",
-    description: "Lists alerts, most urgent first, optionally by patient, priority (high, medium, low) and state (open, acknowledged, resolved).",
+    description:
+      "Lists alerts, most urgent first, optionally by patient, priority (high, medium, low) and state (open, acknowledged, resolved).",
     input: z.object({
       patientId: z.string().optional(),
       priority: AlarmPrioritySchema.optional(),
@@ -31,13 +32,16 @@ export function alertSkills(service: () => Promise<AlertService>) {
     output: z.object({ alert: AlertSchema }),
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     roles: ["clinician", "nurse", "admin"],
-    handler: async ({ alertId }, ctx) => ({ alert: (await service()).acknowledge(alertId, ctx.principal?.subject ?? "unknown") }),
+    handler: async ({ alertId }, ctx) => ({
+      alert: (await service()).acknowledge(alertId, ctx.principal?.subject ?? "unknown"),
+    }),
   });
 
   const getCards = defineSkill({
     verb: "get_cards",
     title: "Get CDS Hooks cards",
-    description: "Open alerts as CDS Hooks cards (summary under 140 characters, indicator info/warning/critical, source, suggestions), optionally for one patient.",
+    description:
+      "Open alerts as CDS Hooks cards (summary under 140 characters, indicator info/warning/critical, source, suggestions), optionally for one patient.",
     input: z.object({ patientId: z.string().optional() }),
     output: z.object({ cards: z.array(CdsCardSchema) }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },

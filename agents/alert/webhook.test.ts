@@ -12,22 +12,36 @@ describe("webhook delivery", () => {
       if (calls === 2) return new Response("busy", { status: 503 });
       return new Response("ok", { status: 200 });
     }) as typeof fetch;
-    const res = await postWebhook("http://x/hook", { a: 1 }, { fetch: fakeFetch, baseDelayMs: 100, sleep: async (ms) => void delays.push(ms) });
+    const res = await postWebhook(
+      "http://x/hook",
+      { a: 1 },
+      { fetch: fakeFetch, baseDelayMs: 100, sleep: async (ms) => void delays.push(ms) },
+    );
     expect(res).toEqual({ attempts: 3, status: 200 });
     expect(delays).toEqual([100, 200]);
   });
 
   it("does not retry a 4xx and reports DEPENDENCY_FAILED", async () => {
     let calls = 0;
-    const fakeFetch = (async () => { calls++; return new Response("no", { status: 400 }); }) as typeof fetch;
-    await expect(postWebhook("http://x/hook", {}, { fetch: fakeFetch, sleep: async () => {} })).rejects.toMatchObject({ code: "DEPENDENCY_FAILED" });
+    const fakeFetch = (async () => {
+      calls++;
+      return new Response("no", { status: 400 });
+    }) as typeof fetch;
+    await expect(postWebhook("http://x/hook", {}, { fetch: fakeFetch, sleep: async () => {} })).rejects.toMatchObject({
+      code: "DEPENDENCY_FAILED",
+    });
     expect(calls).toBe(1);
   });
 
   it("gives up after the configured retries", async () => {
     let calls = 0;
-    const fakeFetch = (async () => { calls++; return new Response("", { status: 500 }); }) as typeof fetch;
-    await expect(postWebhook("http://x/hook", {}, { fetch: fakeFetch, retries: 2, sleep: async () => {} })).rejects.toThrow(/HTTP 500/);
+    const fakeFetch = (async () => {
+      calls++;
+      return new Response("", { status: 500 });
+    }) as typeof fetch;
+    await expect(
+      postWebhook("http://x/hook", {}, { fetch: fakeFetch, retries: 2, sleep: async () => {} }),
+    ).rejects.toThrow(/HTTP 500/);
     expect(calls).toBe(3);
   });
 

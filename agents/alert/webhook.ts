@@ -47,19 +47,34 @@ function retryable(status: number): boolean {
 }
 
 /** Resolves with the number of attempts made; rejects with DEPENDENCY_FAILED after the last. */
-export async function postWebhook(url: string, body: unknown, opts: WebhookOptions = {}): Promise<{ attempts: number; status: number }> {
+export async function postWebhook(
+  url: string,
+  body: unknown,
+  opts: WebhookOptions = {},
+): Promise<{ attempts: number; status: number }> {
   const {
-    fetch: doFetch = globalThis.fetch, retries = DEFAULT_WEBHOOK.retries, baseDelayMs = DEFAULT_WEBHOOK.baseDelayMs,
-    maxDelayMs = DEFAULT_WEBHOOK.maxDelayMs, timeoutMs = DEFAULT_WEBHOOK.timeoutMs, sleep = defaultSleep, signal, headers = {},
+    fetch: doFetch = globalThis.fetch,
+    retries = DEFAULT_WEBHOOK.retries,
+    baseDelayMs = DEFAULT_WEBHOOK.baseDelayMs,
+    maxDelayMs = DEFAULT_WEBHOOK.maxDelayMs,
+    timeoutMs = DEFAULT_WEBHOOK.timeoutMs,
+    sleep = defaultSleep,
+    signal,
+    headers = {},
   } = opts;
   let lastError = "";
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (signal?.aborted) throw signal.reason;
     if (attempt > 0) await sleep(backoffDelay(attempt - 1, baseDelayMs, maxDelayMs), signal);
-    const attemptSignal = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const attemptSignal = signal
+      ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+      : AbortSignal.timeout(timeoutMs);
     try {
       const res = await doFetch(url, {
-        method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal: attemptSignal,
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+        signal: attemptSignal,
       });
       if (res.ok) return { attempts: attempt + 1, status: res.status };
       lastError = `HTTP ${res.status}`;
@@ -69,5 +84,7 @@ export async function postWebhook(url: string, body: unknown, opts: WebhookOptio
       lastError = err instanceof Error ? err.message : String(err);
     }
   }
-  throw new HmsError("DEPENDENCY_FAILED", `webhook ${url} failed: ${lastError}`, { data: { dependency: "webhook", url } });
+  throw new HmsError("DEPENDENCY_FAILED", `webhook ${url} failed: ${lastError}`, {
+    data: { dependency: "webhook", url },
+  });
 }

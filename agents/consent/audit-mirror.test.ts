@@ -15,13 +15,31 @@ afterAll(() => server?.close());
 function chain(n: number, patientId = "pt-mirror"): AuditEntry[] {
   const out: AuditEntry[] = [];
   for (let i = 0; i < n; i++) {
-    out.push(appendEntry(out.at(-1), { time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), requester: "dr.lee", roles: ["clinician"], purposeOfUse: "TREAT", patientId, action: "read", categories: ["observations"], what: `read ${i}`, outcome: "success", severity: "normal" }));
+    out.push(
+      appendEntry(out.at(-1), {
+        time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+        requester: "dr.lee",
+        roles: ["clinician"],
+        purposeOfUse: "TREAT",
+        patientId,
+        action: "read",
+        categories: ["observations"],
+        what: `read ${i}`,
+        outcome: "success",
+        severity: "normal",
+      }),
+    );
   }
   return out;
 }
 const chainSeqs = async (fhir: FhirClient) =>
   (await fhir.searchAll("AuditEvent", { _count: 1000 }, 1000))
-    .map((r) => Number((r.entity as { what: { identifier?: { value: string } } }[]).find((e) => e.what.identifier)?.what.identifier?.value))
+    .map((r) =>
+      Number(
+        (r.entity as { what: { identifier?: { value: string } } }[]).find((e) => e.what.identifier)?.what.identifier
+          ?.value,
+      ),
+    )
     .sort((a, b) => a - b);
 
 describe("AuditMirror", () => {

@@ -16,7 +16,10 @@ export class AuditMirror {
   private queue: AuditEntry[] = [];
   private draining: Promise<void> | undefined;
 
-  constructor(private readonly fhir: FhirClient, private readonly log: Logger) {}
+  constructor(
+    private readonly fhir: FhirClient,
+    private readonly log: Logger,
+  ) {}
 
   add(entry: AuditEntry): void {
     this.queue.push(entry);
@@ -38,9 +41,14 @@ export class AuditMirror {
         const res = await this.fhir.batch({
           resourceType: "Bundle",
           type: "batch",
-          entry: batch.map((e) => ({ resource: toFhirAuditEvent(e) as FhirJson, request: { method: "POST", url: "AuditEvent" } })) as FhirBundle["entry"],
+          entry: batch.map((e) => ({
+            resource: toFhirAuditEvent(e) as FhirJson,
+            request: { method: "POST", url: "AuditEvent" },
+          })) as FhirBundle["entry"],
         });
-        const failed = (res.entry ?? []).map((e, i) => [seqs[i], e.response?.status ?? ""] as const).filter(([, status]) => !/^2\d\d/.test(status));
+        const failed = (res.entry ?? [])
+          .map((e, i) => [seqs[i], e.response?.status ?? ""] as const)
+          .filter(([, status]) => !/^2\d\d/.test(status));
         if (failed.length) this.log.warn({ failed }, "audit mirror to FHIR: some AuditEvents were refused");
       } catch (err) {
         this.log.warn({ err: String(err), seqs }, "audit mirror to FHIR failed");

@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import { appendEntry, verifyChain, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
+import {
+  appendEntry,
+  verifyChain,
+  type AuditLog,
+  type AuditQuery,
+  type IncidentOptions,
+} from "../../clinical/audit/index.js";
 import type { DecideOptions } from "../../clinical/consent/index.js";
 import { type PseudonymStore } from "../../clinical/deid/index.js";
 import { defineAgent, JetStreamAuditLog, type AgentContext, type AgentState } from "../../runtime/index.js";
@@ -36,7 +42,13 @@ export interface ConsentAgentOptions {
   mirrorAuditToFhir?: boolean;
   /** See DEFAULT_CONSENT_CACHE_TTL_MS. */
   consentCacheTtlMs?: number;
-  fhir?: { timeoutMs?: number; retries?: number; backoffMs?: number; breakerThreshold?: number; halfOpenAfterMs?: number };
+  fhir?: {
+    timeoutMs?: number;
+    retries?: number;
+    backoffMs?: number;
+    breakerThreshold?: number;
+    halfOpenAfterMs?: number;
+  };
   now?: () => Date;
 }
 
@@ -94,7 +106,12 @@ export function consentAgent(opts: ConsentAgentOptions) {
   let state: AgentState | undefined;
   const deferred = opts.audit ? undefined : new DeferredAuditLog();
   const service = new ConsentService({
-    fhir: new FhirClient({ baseUrl: opts.fhirBaseUrl, ...(opts.fhirBearerToken ? { bearerToken: opts.fhirBearerToken } : {}), logger, ...opts.fhir }),
+    fhir: new FhirClient({
+      baseUrl: opts.fhirBaseUrl,
+      ...(opts.fhirBearerToken ? { bearerToken: opts.fhirBearerToken } : {}),
+      logger,
+      ...opts.fhir,
+    }),
     audit: opts.audit ?? deferred!,
     pseudonyms: opts.pseudonyms ?? new AgentStatePseudonymStore(() => state),
     logger,
@@ -114,7 +131,8 @@ export function consentAgent(opts: ConsentAgentOptions) {
   return defineAgent({
     id: "consent",
     name: "Consent agent",
-    description: "Patient consent (FHIR Consent), access decisions by role and purpose of use, HIPAA Safe Harbor de-identification, and the hash-chained audit trail.",
+    description:
+      "Patient consent (FHIR Consent), access decisions by role and purpose of use, HIPAA Safe Harbor de-identification, and the hash-chained audit trail.",
     version: "0.1.0",
     skills: consentSkills(() => service),
     start: async (ctx) => {
@@ -124,7 +142,14 @@ export function consentAgent(opts: ConsentAgentOptions) {
         const patientId = (data as { patientId?: unknown } | undefined)?.patientId;
         service.invalidateConsents(typeof patientId === "string" ? patientId : undefined);
       });
-      if (deferred) deferred.target = await JetStreamAuditLog.open({ js: ctx.bus.js, jsm: ctx.bus.jsm, tenant: ctx.tenant, chain: AUDIT_CHAIN, logger });
+      if (deferred)
+        deferred.target = await JetStreamAuditLog.open({
+          js: ctx.bus.js,
+          jsm: ctx.bus.jsm,
+          tenant: ctx.tenant,
+          chain: AUDIT_CHAIN,
+          logger,
+        });
       // On stop, the AuditEvents still queued for the FHIR mirror go out first.
       return { close: () => service.flushAuditMirror() };
     },

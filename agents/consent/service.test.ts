@@ -9,7 +9,15 @@ import { AuditQueryInputSchema, ConsentService } from "./service.js";
 
 const logger = pino({ level: "silent" });
 const admin: Principal = { subject: "ms.admin", roles: ["admin"], purposeOfUse: "HOPERAT" };
-const readReq = (r: Partial<AccessRequest> = {}): AccessRequest => ({ requester: "dr.lee", roles: ["clinician"], patientId: "pt-1", categories: ["observations"], action: "read", purposeOfUse: "TREAT", ...r });
+const readReq = (r: Partial<AccessRequest> = {}): AccessRequest => ({
+  requester: "dr.lee",
+  roles: ["clinician"],
+  patientId: "pt-1",
+  categories: ["observations"],
+  action: "read",
+  purposeOfUse: "TREAT",
+  ...r,
+});
 
 let server: FhirServer;
 let fhir: FhirClient;
@@ -23,21 +31,55 @@ beforeAll(async () => {
   fhir = new FhirClient({ baseUrl: server.baseUrl, logger, retries: 0 });
   await fhir.update({ resourceType: "Patient", id: "pt-1" });
   audit = new InMemoryAuditLog();
-  service = new ConsentService({ fhir, audit, pseudonyms: new MapPseudonymStore(), logger, now: () => clock, onIncident: async (i) => void incidents.push(i) });
+  service = new ConsentService({
+    fhir,
+    audit,
+    pseudonyms: new MapPseudonymStore(),
+    logger,
+    now: () => clock,
+    onIncident: async (i) => void incidents.push(i),
+  });
 });
 afterAll(() => server?.close());
 
 describe("consent agent logic", () => {
   it("announces a revoke to the other instances, which refuse on their next check", async () => {
     const announced: string[] = [];
-    const other = new ConsentService({ fhir, audit, pseudonyms: new MapPseudonymStore(), logger, now: () => clock, consentCacheTtlMs: 60_000 });
-    const here = new ConsentService({ fhir, audit, pseudonyms: new MapPseudonymStore(), logger, now: () => clock, consentCacheTtlMs: 60_000, onConsentChange: async (id) => {
-      announced.push(id);
-      other.invalidateConsents(id); // what the topic subscription does in the agent
-    } });
+    const other = new ConsentService({
+      fhir,
+      audit,
+      pseudonyms: new MapPseudonymStore(),
+      logger,
+      now: () => clock,
+      consentCacheTtlMs: 60_000,
+    });
+    const here = new ConsentService({
+      fhir,
+      audit,
+      pseudonyms: new MapPseudonymStore(),
+      logger,
+      now: () => clock,
+      consentCacheTtlMs: 60_000,
+      onConsentChange: async (id) => {
+        announced.push(id);
+        other.invalidateConsents(id); // what the topic subscription does in the agent
+      },
+    });
     await fhir.update({ resourceType: "Patient", id: "pt-2" });
     const research = readReq({ requester: "dr.rao", roles: ["researcher"], purposeOfUse: "HRESCH", patientId: "pt-2" });
-    const optIn = await here.record({ patientId: "pt-2", status: "active", decision: "permit", actorRoles: ["researcher"], actorSubjects: [], purposes: ["HRESCH"], categories: [], actions: [] }, admin);
+    const optIn = await here.record(
+      {
+        patientId: "pt-2",
+        status: "active",
+        decision: "permit",
+        actorRoles: ["researcher"],
+        actorSubjects: [],
+        purposes: ["HRESCH"],
+        categories: [],
+        actions: [],
+      },
+      admin,
+    );
     expect((await other.checkAccess(research)).permit).toBe(true); // now cached by `other`
     await here.revoke(optIn.id!, admin, "withdrawn");
     expect(announced).toEqual(["pt-2", "pt-2"]);
@@ -45,7 +87,19 @@ describe("consent agent logic", () => {
   });
 
   it("stores consents as FHIR Consent and stops honouring them once revoked", async () => {
-    const deny = await service.record({ patientId: "pt-1", status: "active", decision: "deny", actorRoles: ["nurse"], actorSubjects: [], purposes: [], categories: ["observations"], actions: ["read"] }, admin);
+    const deny = await service.record(
+      {
+        patientId: "pt-1",
+        status: "active",
+        decision: "deny",
+        actorRoles: ["nurse"],
+        actorSubjects: [],
+        purposes: [],
+        categories: ["observations"],
+        actions: ["read"],
+      },
+      admin,
+    );
     expect(deny.id).toBeTruthy();
     const stored = await fhir.search("Consent", { patient: "Patient/pt-1", status: "active" });
     expect(stored.entry?.map((e) => e.resource?.id)).toEqual([deny.id]);
@@ -56,12 +110,28 @@ describe("consent agent logic", () => {
   });
 
   it("stops honouring a research opt-in after its period ends", async () => {
-    await service.record({ patientId: "pt-1", status: "active", decision: "permit", actorRoles: ["researcher"], actorSubjects: [], purposes: ["HRESCH"], categories: [], actions: [], period: { start: "2025-01-01", end: "2026-06-30" } }, admin);
+    await service.record(
+      {
+        patientId: "pt-1",
+        status: "active",
+        decision: "permit",
+        actorRoles: ["researcher"],
+        actorSubjects: [],
+        purposes: ["HRESCH"],
+        categories: [],
+        actions: [],
+        period: { start: "2025-01-01", end: "2026-06-30" },
+      },
+      admin,
+    );
     const research = readReq({ requester: "r.sun", roles: ["researcher"], purposeOfUse: "HRESCH" });
     expect(await service.checkAccess(research)).toMatchObject({ permit: true, obligations: ["de-identify"] });
     clock = new Date("2026-07-01T00:00:00Z");
     try {
-      expect(await service.checkAccess(research)).toMatchObject({ permit: false, reason: expect.stringContaining("expired") });
+      expect(await service.checkAccess(research)).toMatchObject({
+        permit: false,
+        reason: expect.stringContaining("expired"),
+      });
     } finally {
       clock = new Date("2026-01-15T12:00:00Z");
     }
@@ -101,7 +171,13 @@ describe("consent agent logic", () => {
   });
 
   it("fails closed when consents cannot be read", async () => {
-    const down = new ConsentService({ fhir: new FhirClient({ baseUrl: "http://127.0.0.1:9/fhir/R4", logger, retries: 0, timeoutMs: 500 }), audit: new InMemoryAuditLog(), pseudonyms: new MapPseudonymStore(), logger, mirrorAuditToFhir: false });
+    const down = new ConsentService({
+      fhir: new FhirClient({ baseUrl: "http://127.0.0.1:9/fhir/R4", logger, retries: 0, timeoutMs: 500 }),
+      audit: new InMemoryAuditLog(),
+      pseudonyms: new MapPseudonymStore(),
+      logger,
+      mirrorAuditToFhir: false,
+    });
     await expect(down.checkAccess(readReq())).rejects.toMatchObject({ code: "DEPENDENCY_FAILED" });
   });
 });

@@ -5,7 +5,14 @@ import { decideAccess, fromFhirConsent, toFhirConsent, type DecideOptions } from
 import { deidentifyResources, pseudonymFor, type PseudonymStore } from "../../clinical/deid/index.js";
 import { loadSafeHarbor } from "../../clinical/reference/safe-harbor.js";
 import {
-  AuditChainStatusSchema, AuditEntrySchema, type AccessRequest, type AuditEntry, type AuditIncident, type AuditRecord, type ConsentDecision, type ConsentRecord,
+  AuditChainStatusSchema,
+  AuditEntrySchema,
+  type AccessRequest,
+  type AuditEntry,
+  type AuditIncident,
+  type AuditRecord,
+  type ConsentDecision,
+  type ConsentRecord,
 } from "../../protocol/clinical/consent.js";
 import { FhirIdSchema } from "../../protocol/clinical/patient.js";
 import { HmsError } from "../../protocol/errors.js";
@@ -76,7 +83,10 @@ export const AuditQueryInputSchema = z.object({
   /** Also verify the whole hash chain. */
   verify: z.boolean().default(false),
 });
-export const AuditQueryOutputSchema = z.object({ entries: z.array(AuditEntrySchema), chain: AuditChainStatusSchema.optional() });
+export const AuditQueryOutputSchema = z.object({
+  entries: z.array(AuditEntrySchema),
+  chain: AuditChainStatusSchema.optional(),
+});
 
 export class ConsentService {
   private readonly log: Logger;
@@ -98,14 +108,25 @@ export class ConsentService {
   }
 
   /** Appends to the audit trail, queues it for the FHIR mirror, and checks for incidents. */
-  async audit(record: Omit<AuditRecord, "time" | "severity" | "categories"> & Partial<Pick<AuditRecord, "time" | "severity" | "categories">>): Promise<AuditEntry> {
-    const entry = await this.opts.audit.append({ time: this.now().toISOString(), severity: "normal", categories: [], ...record });
+  async audit(
+    record: Omit<AuditRecord, "time" | "severity" | "categories"> &
+      Partial<Pick<AuditRecord, "time" | "severity" | "categories">>,
+  ): Promise<AuditEntry> {
+    const entry = await this.opts.audit.append({
+      time: this.now().toISOString(),
+      severity: "normal",
+      categories: [],
+      ...record,
+    });
     // The chain is the record of truth; a FHIR outage must not block decisions, so the mirror
     // is best effort and off the decision path (batched, see AuditMirror).
     this.mirror?.add(entry);
     const incident = this.detector.observe(entry);
     if (incident) {
-      this.log.error({ kind: incident.kind, requester: incident.requester, count: incident.count }, "security incident");
+      this.log.error(
+        { kind: incident.kind, requester: incident.requester, count: incident.count },
+        "security incident",
+      );
       await this.opts.onIncident?.(incident);
     }
     return entry;
@@ -143,28 +164,63 @@ export class ConsentService {
   /** Forgets the patient's consents here and tells the other instances. */
   private async consentChanged(patientId: string): Promise<void> {
     this.invalidateConsents(patientId);
-    await this.opts.onConsentChange?.(patientId).catch((err: unknown) => this.log.warn({ err: String(err), patientId }, "consent-change not published"));
+    await this.opts
+      .onConsentChange?.(patientId)
+      .catch((err: unknown) => this.log.warn({ err: String(err), patientId }, "consent-change not published"));
   }
 
   async listConsents(patientId: string, signal?: AbortSignal): Promise<ConsentRecord[]> {
-    const resources = await this.opts.fhir.searchAll("Consent", { patient: `Patient/${patientId}`, _count: MAX_CONSENTS_PER_PATIENT }, MAX_CONSENTS_PER_PATIENT, signal);
+    const resources = await this.opts.fhir.searchAll(
+      "Consent",
+      { patient: `Patient/${patientId}`, _count: MAX_CONSENTS_PER_PATIENT },
+      MAX_CONSENTS_PER_PATIENT,
+      signal,
+    );
     return resources.map((r) => fromFhirConsent(r));
   }
 
   async record(rec: ConsentRecord, by: Principal): Promise<ConsentRecord> {
-    const body = toFhirConsent({ ...rec, recordedAt: rec.recordedAt ?? this.now().toISOString(), recordedBy: rec.recordedBy ?? by.subject }) as FhirJson;
+    const body = toFhirConsent({
+      ...rec,
+      recordedAt: rec.recordedAt ?? this.now().toISOString(),
+      recordedBy: rec.recordedBy ?? by.subject,
+    }) as FhirJson;
     const saved = rec.id ? await this.opts.fhir.update({ ...body, id: rec.id }) : await this.opts.fhir.create(body);
     const out = fromFhirConsent(saved);
     await this.consentChanged(rec.patientId);
-    await this.audit({ requester: by.subject, roles: by.roles, purposeOfUse: by.purposeOfUse, patientId: rec.patientId, action: "consent-change", categories: ["consents"], what: `Consent/${out.id} recorded (${out.decision})`, outcome: "success" });
+    await this.audit({
+      requester: by.subject,
+      roles: by.roles,
+      purposeOfUse: by.purposeOfUse,
+      patientId: rec.patientId,
+      action: "consent-change",
+      categories: ["consents"],
+      what: `Consent/${out.id} recorded (${out.decision})`,
+      outcome: "success",
+    });
     return out;
   }
 
   async revoke(consentId: string, by: Principal, reason?: string): Promise<ConsentRecord> {
     const current = fromFhirConsent(await this.opts.fhir.read("Consent", consentId));
-    const saved = fromFhirConsent(await this.opts.fhir.update({ ...(toFhirConsent({ ...current, status: "inactive" }) as FhirJson), id: consentId }));
+    const saved = fromFhirConsent(
+      await this.opts.fhir.update({
+        ...(toFhirConsent({ ...current, status: "inactive" }) as FhirJson),
+        id: consentId,
+      }),
+    );
     await this.consentChanged(current.patientId);
-    await this.audit({ requester: by.subject, roles: by.roles, purposeOfUse: by.purposeOfUse, patientId: current.patientId, action: "consent-change", categories: ["consents"], what: `Consent/${consentId} revoked`, outcome: "success", ...(reason ? { reason } : {}) });
+    await this.audit({
+      requester: by.subject,
+      roles: by.roles,
+      purposeOfUse: by.purposeOfUse,
+      patientId: current.patientId,
+      action: "consent-change",
+      categories: ["consents"],
+      what: `Consent/${consentId} revoked`,
+      outcome: "success",
+      ...(reason ? { reason } : {}),
+    });
     return saved;
   }
 
@@ -174,7 +230,18 @@ export class ConsentService {
     try {
       consents = await this.cachedConsents(req.patientId, signal);
     } catch (err) {
-      await this.audit({ requester: req.requester, roles: req.roles, purposeOfUse: req.purposeOfUse, patientId: req.patientId, action: req.action, categories: req.categories, what: req.what ?? "access check", outcome: "failure", reason: "consents unavailable", ...(req.taskId ? { taskId: req.taskId } : {}) });
+      await this.audit({
+        requester: req.requester,
+        roles: req.roles,
+        purposeOfUse: req.purposeOfUse,
+        patientId: req.patientId,
+        action: req.action,
+        categories: req.categories,
+        what: req.what ?? "access check",
+        outcome: "failure",
+        reason: "consents unavailable",
+        ...(req.taskId ? { taskId: req.taskId } : {}),
+      });
       throw HmsError.from(err);
     }
     const decision = decideAccess(req, consents, this.now(), this.opts.decide);
@@ -195,19 +262,41 @@ export class ConsentService {
     if (decision.breakGlass) this.detector.observe({ ...entry, action: "read" });
     if (decision.permit && decision.obligations.includes("de-identify")) {
       this.deidPermits.set(entry.seq, { patientId: req.patientId, requester: req.requester });
-      if (this.deidPermits.size > MAX_REMEMBERED_PERMITS) this.deidPermits.delete(this.deidPermits.keys().next().value!);
+      if (this.deidPermits.size > MAX_REMEMBERED_PERMITS)
+        this.deidPermits.delete(this.deidPermits.keys().next().value!);
     }
     return { ...decision, auditSeq: entry.seq };
   }
 
-  async deidentify(input: z.infer<typeof DeidentifyInputSchema>, by: Principal | undefined): Promise<z.infer<typeof DeidentifyOutputSchema>> {
+  async deidentify(
+    input: z.infer<typeof DeidentifyInputSchema>,
+    by: Principal | undefined,
+  ): Promise<z.infer<typeof DeidentifyOutputSchema>> {
     const pseudonym = await pseudonymFor(this.opts.pseudonyms, input.patientId);
-    const res = deidentifyResources(input.resources, { pseudonym, patientId: input.patientId, safeHarbor: loadSafeHarbor(this.opts.referenceDir), asOf: this.now() });
+    const res = deidentifyResources(input.resources, {
+      pseudonym,
+      patientId: input.patientId,
+      safeHarbor: loadSafeHarbor(this.opts.referenceDir),
+      asOf: this.now(),
+    });
     const permit = input.decisionSeq !== undefined ? this.deidPermits.get(input.decisionSeq) : undefined;
     // Part of an access already audited by its decision: one access, one entry. Otherwise (a direct
     // call, or a decision another instance made) the de-identification is audited on its own.
-    if (!(permit && permit.patientId === input.patientId && permit.requester === by?.subject)) await this.audit({ requester: by?.subject ?? "unknown", roles: by?.roles ?? ["agent"], purposeOfUse: by?.purposeOfUse, patientId: input.patientId, action: "deidentify", what: `${input.resources.length} resources de-identified as ${pseudonym}`, outcome: "success" });
-    return { pseudonym, resources: res.resources as z.infer<typeof DeidentifyOutputSchema>["resources"], applied: res.applied };
+    if (!(permit && permit.patientId === input.patientId && permit.requester === by?.subject))
+      await this.audit({
+        requester: by?.subject ?? "unknown",
+        roles: by?.roles ?? ["agent"],
+        purposeOfUse: by?.purposeOfUse,
+        patientId: input.patientId,
+        action: "deidentify",
+        what: `${input.resources.length} resources de-identified as ${pseudonym}`,
+        outcome: "success",
+      });
+    return {
+      pseudonym,
+      resources: res.resources as z.infer<typeof DeidentifyOutputSchema>["resources"],
+      applied: res.applied,
+    };
   }
 
   async queryAudit(q: z.infer<typeof AuditQueryInputSchema>): Promise<z.infer<typeof AuditQueryOutputSchema>> {

@@ -13,7 +13,8 @@ export function coordinatorAgent(opts: RunnerOptions = {}) {
   return defineAgent({
     id: "coordinator",
     name: "Coordinator agent",
-    description: "Assembles consent-checked, verified Crohn's treatment plans for clinician review, and writes approved plans to the EHR.",
+    description:
+      "Assembles consent-checked, verified Crohn's treatment plans for clinician review, and writes approved plans to the EHR.",
     version: "0.1.0",
     skills: coordinatorSkills(opts),
   });

@@ -49,15 +49,20 @@ export interface PlanContext {
 export interface StepInputs {
   checkConsent: { patientId: string; round: number };
   fetchSummary: { patientId: string; round: number };
-  optimize: { summary: PatientSummary; excludedDrugs: string[]; excludedClasses: string[]; config: PlanRequest["goals"]["optimizer"]; round: number };
+  optimize: {
+    summary: PatientSummary;
+    excludedDrugs: string[];
+    excludedClasses: string[];
+    config: PlanRequest["goals"]["optimizer"];
+    round: number;
+  };
   verify: { summary: PatientSummary; plan: RankedPlan["plan"]; round: number };
   writePlan: { patientId: string; plan: RankedPlan["plan"]; findings: Finding[]; sources: string[]; approver: string };
   notify: { patientId: string; carePlanRef: string };
 }
 
 export type PlanEvent =
-  | { type: "APPROVE"; by: string; at: string }
-  | { type: "REJECT"; by: string; reason: string; at: string };
+  { type: "APPROVE"; by: string; at: string } | { type: "REJECT"; by: string; reason: string; at: string };
 
 /** Drug ids behind a plan's blocking findings ("items[i]" → that item's drug). */
 export function blockedDrugs(plan: RankedPlan, findings: Finding[]): string[] {
@@ -72,7 +77,8 @@ export function blockedDrugs(plan: RankedPlan, findings: Finding[]): string[] {
 }
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-const errorCode = (e: unknown): string | undefined => (e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : undefined);
+const errorCode = (e: unknown): string | undefined =>
+  e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : undefined;
 
 export const planMachine = setup({
   types: {
@@ -104,7 +110,10 @@ export const planMachine = setup({
     /** Keeps the verifier's report and adds its findings, tagged with the round, to the plan's. */
     recordVerification: assign(({ context, event }) => {
       const report = (event as unknown as { output: VerificationReport }).output;
-      return { verification: report, findings: [...context.findings, ...report.findings.map((f) => ({ ...f, round: context.round }))] };
+      return {
+        verification: report,
+        findings: [...context.findings, ...report.findings.map((f) => ({ ...f, round: context.round }))],
+      };
     }),
   },
   guards: {
@@ -132,9 +141,15 @@ export const planMachine = setup({
         input: ({ context }) => ({ patientId: context.request.patientId, round: context.round }),
         onDone: [
           { guard: "permitted", target: "summary", actions: assign({ consent: ({ event }) => event.output }) },
-          { target: "consentDenied", actions: assign({ consent: ({ event }) => event.output, reason: ({ event }) => event.output.reason }) },
+          {
+            target: "consentDenied",
+            actions: assign({ consent: ({ event }) => event.output, reason: ({ event }) => event.output.reason }),
+          },
         ],
-        onError: { target: "failed", actions: assign({ reason: ({ event }) => `consent check failed: ${errorText(event.error)}` }) },
+        onError: {
+          target: "failed",
+          actions: assign({ reason: ({ event }) => `consent check failed: ${errorText(event.error)}` }),
+        },
       },
     },
     summary: {
@@ -144,8 +159,15 @@ export const planMachine = setup({
         input: ({ context }) => ({ patientId: context.request.patientId, round: context.round }),
         onDone: { target: "optimize", actions: assign({ summary: ({ event }) => event.output }) },
         onError: [
-          { guard: "consentError", target: "consentDenied", actions: assign({ reason: ({ event }) => errorText(event.error) }) },
-          { target: "failed", actions: assign({ reason: ({ event }) => `patient summary failed: ${errorText(event.error)}` }) },
+          {
+            guard: "consentError",
+            target: "consentDenied",
+            actions: assign({ reason: ({ event }) => errorText(event.error) }),
+          },
+          {
+            target: "failed",
+            actions: assign({ reason: ({ event }) => `patient summary failed: ${errorText(event.error)}` }),
+          },
         ],
       },
     },
@@ -153,16 +175,34 @@ export const planMachine = setup({
       invoke: {
         id: "optimize",
         src: "optimize",
-        input: ({ context }) => ({ summary: context.summary!, excludedDrugs: context.excludedDrugs, excludedClasses: context.excludedClasses, config: context.request.goals.optimizer, round: context.round }),
+        input: ({ context }) => ({
+          summary: context.summary!,
+          excludedDrugs: context.excludedDrugs,
+          excludedClasses: context.excludedClasses,
+          config: context.request.goals.optimizer,
+          round: context.round,
+        }),
         onDone: [
           {
             guard: ({ event }) => event.output.plans.some((p) => p.feasible),
             target: "verify",
-            actions: assign({ optimizer: ({ event }) => runOf(event.output), chosen: ({ event }) => event.output.plans.find((p) => p.feasible) }),
+            actions: assign({
+              optimizer: ({ event }) => runOf(event.output),
+              chosen: ({ event }) => event.output.plans.find((p) => p.feasible),
+            }),
           },
-          { target: "failed", actions: assign({ optimizer: ({ event }) => runOf(event.output), reason: () => "the optimizer found no feasible plan for this patient" }) },
+          {
+            target: "failed",
+            actions: assign({
+              optimizer: ({ event }) => runOf(event.output),
+              reason: () => "the optimizer found no feasible plan for this patient",
+            }),
+          },
         ],
-        onError: { target: "failed", actions: assign({ reason: ({ event }) => `optimizer failed: ${errorText(event.error)}` }) },
+        onError: {
+          target: "failed",
+          actions: assign({ reason: ({ event }) => `optimizer failed: ${errorText(event.error)}` }),
+        },
       },
     },
     verify: {
@@ -181,7 +221,10 @@ export const planMachine = setup({
             actions: "recordVerification",
           },
         ],
-        onError: { target: "failed", actions: assign({ reason: ({ event }) => `verifier failed: ${errorText(event.error)}` }) },
+        onError: {
+          target: "failed",
+          actions: assign({ reason: ({ event }) => `verifier failed: ${errorText(event.error)}` }),
+        },
       },
     },
     reoptimize: {
@@ -191,33 +234,60 @@ export const planMachine = setup({
           target: "optimize",
           actions: assign({
             round: ({ context }) => context.round + 1,
-            excludedDrugs: ({ context }) => [...new Set([...context.excludedDrugs, ...blockedDrugs(context.chosen!, context.verification!.findings)])],
+            excludedDrugs: ({ context }) => [
+              ...new Set([...context.excludedDrugs, ...blockedDrugs(context.chosen!, context.verification!.findings)]),
+            ],
           }),
         },
         {
           target: "failed",
           actions: assign({
             reason: ({ context }) =>
-              `no plan passed verification in ${context.request.maxRounds} rounds: ${context.verification!.findings.filter((f) => f.severity === "error").map((f) => `${f.ruleId}: ${f.message}`).join("; ")}`,
+              `no plan passed verification in ${context.request.maxRounds} rounds: ${context
+                .verification!.findings.filter((f) => f.severity === "error")
+                .map((f) => `${f.ruleId}: ${f.message}`)
+                .join("; ")}`,
           }),
         },
       ],
     },
     awaitingApproval: {
       on: {
-        APPROVE: { target: "writing", actions: assign({ decision: ({ event }) => ({ by: event.by, approved: true, at: event.at }) }) },
-        REJECT: { target: "rejectedByClinician", actions: assign({ decision: ({ event }) => ({ by: event.by, approved: false, reason: event.reason, at: event.at }), reason: ({ event }) => event.reason }) },
+        APPROVE: {
+          target: "writing",
+          actions: assign({ decision: ({ event }) => ({ by: event.by, approved: true, at: event.at }) }),
+        },
+        REJECT: {
+          target: "rejectedByClinician",
+          actions: assign({
+            decision: ({ event }) => ({ by: event.by, approved: false, reason: event.reason, at: event.at }),
+            reason: ({ event }) => event.reason,
+          }),
+        },
       },
     },
     writing: {
       invoke: {
         id: "writePlan",
         src: "writePlan",
-        input: ({ context }) => ({ patientId: context.request.patientId, plan: context.chosen!.plan, findings: context.verification?.findings ?? [], sources: context.summary?.sources ?? [], approver: context.decision?.by ?? "unknown" }),
+        input: ({ context }) => ({
+          patientId: context.request.patientId,
+          plan: context.chosen!.plan,
+          findings: context.verification?.findings ?? [],
+          sources: context.summary?.sources ?? [],
+          approver: context.decision?.by ?? "unknown",
+        }),
         onDone: { target: "notifying", actions: assign({ written: ({ event }) => event.output }) },
         onError: [
-          { guard: "consentError", target: "consentDenied", actions: assign({ reason: ({ event }) => errorText(event.error) }) },
-          { target: "failed", actions: assign({ reason: ({ event }) => `writing the care plan failed: ${errorText(event.error)}` }) },
+          {
+            guard: "consentError",
+            target: "consentDenied",
+            actions: assign({ reason: ({ event }) => errorText(event.error) }),
+          },
+          {
+            target: "failed",
+            actions: assign({ reason: ({ event }) => `writing the care plan failed: ${errorText(event.error)}` }),
+          },
         ],
       },
     },

@@ -6,7 +6,14 @@ import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import type { OptimizerResult, VerificationReport } from "../../protocol/clinical/plan.js";
 import type { CallRecord, SkillContext } from "../../runtime/index.js";
-import { STEP_LABELS, planMachine, type PlanContext, type PlanEvent, type StepInputs, type WriteResult } from "./machine.js";
+import {
+  STEP_LABELS,
+  planMachine,
+  type PlanContext,
+  type PlanEvent,
+  type StepInputs,
+  type WriteResult,
+} from "./machine.js";
 
 /** What the coordinator keeps per plan in its durable state (`plans.<planId>`). */
 export interface PlanRecord {
@@ -40,11 +47,23 @@ export const planKey = (planId: string): string => `plans.${planId}`;
  * one, persists before every step's side effect, streams each step as progress, and returns when
  * the machine waits for the clinician or has ended.
  */
-export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: RunnerOptions, event?: PlanEvent): Promise<PlanRecord> {
+export async function runPlan(
+  ctx: SkillContext,
+  record: PlanRecord,
+  opts: RunnerOptions,
+  event?: PlanEvent,
+): Promise<PlanRecord> {
   const { planId } = record;
   const requester = record.request.requester;
   const stepId = (step: string, round: number) => `${planId}:${step}:${round}`;
-  const call = async <T>(agentId: string, verb: string, input: unknown, messageId: string, principal: Principal, onProgress?: (m: string) => void): Promise<T> => {
+  const call = async <T>(
+    agentId: string,
+    verb: string,
+    input: unknown,
+    messageId: string,
+    principal: Principal,
+    onProgress?: (m: string) => void,
+  ): Promise<T> => {
     const before = ctx.calls.length;
     const out = await ctx.call<T>(agentId, verb, input, { principal, messageId, onProgress, timeoutMs: 120_000 });
     record.calls.push(...ctx.calls.slice(before));
@@ -91,7 +110,18 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
           agentPrincipal("coordinator"),
         ),
       ),
-      fetchSummary: step(async ({ patientId, round }: StepInputs["fetchSummary"]) => (await call<{ summary: PatientSummary }>("ehr", "get_patient_summary", { patientId }, stepId("summary", round), requester)).summary),
+      fetchSummary: step(
+        async ({ patientId, round }: StepInputs["fetchSummary"]) =>
+          (
+            await call<{ summary: PatientSummary }>(
+              "ehr",
+              "get_patient_summary",
+              { patientId },
+              stepId("summary", round),
+              requester,
+            )
+          ).summary,
+      ),
       optimize: step(async ({ summary, excludedDrugs, excludedClasses, config, round }: StepInputs["optimize"]) =>
         call<OptimizerResult>(
           "optimizer",
@@ -102,7 +132,15 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
           (m) => void ctx.progress(`optimizer: ${m}`, undefined, { transient: true }).catch(() => undefined),
         ),
       ),
-      verify: step(async ({ summary, plan, round }: StepInputs["verify"]) => call<VerificationReport>("verifier", "verify_plan", { patient: summary, plan }, stepId("verify", round), requester)),
+      verify: step(async ({ summary, plan, round }: StepInputs["verify"]) =>
+        call<VerificationReport>(
+          "verifier",
+          "verify_plan",
+          { patient: summary, plan },
+          stepId("verify", round),
+          requester,
+        ),
+      ),
       writePlan: step(async ({ patientId, plan, findings, sources, approver }: StepInputs["writePlan"]) => {
         const r = await call<WriteResult & { created: boolean }>(
           "ehr",
@@ -116,7 +154,9 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
               severity: f.severity === "error" ? "high" : f.severity === "warning" ? "moderate" : "low",
               code: f.ruleId,
               message: f.message,
-              drugs: /^items\[(\d+)\]/.test(f.item ?? "") ? [plan.items[Number(/^items\[(\d+)\]/.exec(f.item!)![1])]?.drug].filter(Boolean) : [],
+              drugs: /^items\[(\d+)\]/.test(f.item ?? "")
+                ? [plan.items[Number(/^items\[(\d+)\]/.exec(f.item!)![1])]?.drug].filter(Boolean)
+                : [],
             })),
             basedOn: sources,
           },
@@ -124,7 +164,11 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
           `${planId}:write`,
           { subject: approver, roles: ["clinician"], purposeOfUse: "TREAT" },
         );
-        return { carePlanRef: r.carePlanRef, medicationRequestRefs: r.medicationRequestRefs, provenanceRef: r.provenanceRef };
+        return {
+          carePlanRef: r.carePlanRef,
+          medicationRequestRefs: r.medicationRequestRefs,
+          provenanceRef: r.provenanceRef,
+        };
       }),
       notify: step(async ({ patientId, carePlanRef }: StepInputs["notify"]) => {
         // The alert agent's plan-ready event (protocol/clinical/device.ts AlertEventSchema); the
@@ -141,7 +185,12 @@ export async function runPlan(ctx: SkillContext, record: PlanRecord, opts: Runne
     },
   });
   const snapshot = record.snapshot as SnapshotFrom<typeof machine> | undefined;
-  const actor = createActor(machine, snapshot ? { snapshot, input: { planId, request: record.request } } : { input: { planId, request: record.request } });
+  const actor = createActor(
+    machine,
+    snapshot
+      ? { snapshot, input: { planId, request: record.request } }
+      : { input: { planId, request: record.request } },
+  );
   actorRef = actor;
   // A resumed machine starts in the state it was saved in: that step was already reported.
   let last = snapshot ? String((snapshot as { value?: unknown }).value) : "";
@@ -189,10 +238,24 @@ export function viewOf(record: PlanRecord): AssembledPlan {
     provenance: {
       fhirResources: c.summary?.sources ?? [],
       agents: Object.entries(record.agents).map(([id, version]) => ({ id, version })),
-      ...(c.optimizer ? { optimizer: { impl: c.optimizer.impl, seed: c.optimizer.config.seed, config: c.optimizer.config as unknown as Record<string, unknown>, rounds: c.round } } : {}),
+      ...(c.optimizer
+        ? {
+            optimizer: {
+              impl: c.optimizer.impl,
+              seed: c.optimizer.config.seed,
+              config: c.optimizer.config as unknown as Record<string, unknown>,
+              rounds: c.round,
+            },
+          }
+        : {}),
       findings: c.findings,
       referenceTaskIds: [...new Set(record.calls.flatMap((c) => (c.taskId ? [c.taskId] : [])))],
-      calls: record.calls.map((c) => ({ agent: c.agentId, skill: c.skill, ...(c.taskId ? { taskId: c.taskId } : {}), ...(c.messageId ? { messageId: c.messageId } : {}) })),
+      calls: record.calls.map((c) => ({
+        agent: c.agentId,
+        skill: c.skill,
+        ...(c.taskId ? { taskId: c.taskId } : {}),
+        ...(c.messageId ? { messageId: c.messageId } : {}),
+      })),
     },
     ...(c.written ? { written: c.written } : {}),
     ...(c.decision ? { decision: c.decision } : {}),

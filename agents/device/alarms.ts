@@ -23,7 +23,11 @@ export const DEFAULT_ALARM_POLICY: AlarmPolicy = { abnormalPriority: null, offli
  */
 export const ALARM_TOPIC = "alarm";
 
-export function alarmForReading(ir: InterpretedReading, alarmId: string, policy: AlarmPolicy = DEFAULT_ALARM_POLICY): Alarm | null {
+export function alarmForReading(
+  ir: InterpretedReading,
+  alarmId: string,
+  policy: AlarmPolicy = DEFAULT_ALARM_POLICY,
+): Alarm | null {
   const { reading, entry, interpretation } = ir;
   let priority: AlarmPriority | null = null;
   if (isCritical(interpretation)) priority = "high";
@@ -50,7 +54,11 @@ export function alarmForReading(ir: InterpretedReading, alarmId: string, policy:
  * (a device never heard from counts from its registration). Devices already offline or in
  * maintenance are left alone, so each silence is reported once.
  */
-export function findSilentDevices(devices: readonly Device[], now: number, policy: AlarmPolicy = DEFAULT_ALARM_POLICY): Device[] {
+export function findSilentDevices(
+  devices: readonly Device[],
+  now: number,
+  policy: AlarmPolicy = DEFAULT_ALARM_POLICY,
+): Device[] {
   return devices.filter((d) => {
     if (d.status === "offline" || d.status === "maintenance") return false;
     const last = Date.parse(d.lastHeartbeat ?? d.registeredAt);

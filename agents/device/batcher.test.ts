@@ -5,7 +5,12 @@ import { createBatcher } from "./batcher.js";
 describe("observation batcher", () => {
   it("flushes when the batch is full", async () => {
     const flushed: number[][] = [];
-    const b = createBatcher<number>({ flush: async (xs) => void flushed.push(xs), maxSize: 3, maxDelayMs: 1000, clock: new SimulatedClock() });
+    const b = createBatcher<number>({
+      flush: async (xs) => void flushed.push(xs),
+      maxSize: 3,
+      maxDelayMs: 1000,
+      clock: new SimulatedClock(),
+    });
     b.add(1, 2, 3, 4);
     await b.drain();
     expect(flushed).toEqual([[1, 2, 3], [4]]);
@@ -14,7 +19,12 @@ describe("observation batcher", () => {
   it("flushes a partial batch once the delay has passed on the clock", async () => {
     const clock = new SimulatedClock();
     const flushed: number[][] = [];
-    const b = createBatcher<number>({ flush: async (xs) => void flushed.push(xs), maxSize: 10, maxDelayMs: 500, clock });
+    const b = createBatcher<number>({
+      flush: async (xs) => void flushed.push(xs),
+      maxSize: 10,
+      maxDelayMs: 500,
+      clock,
+    });
     b.add(1);
     clock.increment(499);
     expect(flushed).toEqual([]);
@@ -31,10 +41,15 @@ describe("observation batcher", () => {
     let first = true;
     const b = createBatcher<number>({
       flush: async (xs) => {
-        if (first) { first = false; throw new Error("fhir down"); }
+        if (first) {
+          first = false;
+          throw new Error("fhir down");
+        }
         flushed.push(xs);
       },
-      maxSize: 1, clock: new SimulatedClock(), onError: (_e, xs) => failed.push(xs),
+      maxSize: 1,
+      clock: new SimulatedClock(),
+      onError: (_e, xs) => failed.push(xs),
     });
     b.add(1, 2);
     await b.close();

@@ -33,7 +33,14 @@ export interface Batcher<T> {
 }
 
 export function createBatcher<T>(opts: BatcherOptions<T>): Batcher<T> {
-  const { flush, maxSize = DEFAULT_BATCH_SIZE, maxDelayMs = DEFAULT_BATCH_DELAY_MS, clock = realClock, onError, logger } = opts;
+  const {
+    flush,
+    maxSize = DEFAULT_BATCH_SIZE,
+    maxDelayMs = DEFAULT_BATCH_DELAY_MS,
+    clock = realClock,
+    onError,
+    logger,
+  } = opts;
   if (!(maxSize >= 1)) throw new RangeError("maxSize must be at least 1");
   let buffer: T[] = [];
   let timer: unknown = undefined;
@@ -67,7 +74,11 @@ export function createBatcher<T>(opts: BatcherOptions<T>): Batcher<T> {
       buffer.push(item);
       if (buffer.length >= maxSize) void flushNow();
     }
-    if (buffer.length > 0 && timer === undefined) timer = clock.setTimeout(() => { timer = undefined; void flushNow(); }, maxDelayMs);
+    if (buffer.length > 0 && timer === undefined)
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        void flushNow();
+      }, maxDelayMs);
   };
 
   let closing: Promise<void> | undefined;

@@ -26,13 +26,22 @@ export function observationTransaction(observations: readonly Observation[]): Fh
       const id = o.identifier?.find((i) => i.system === READING_IDENTIFIER_SYSTEM)?.value;
       return {
         resource: o as unknown as FhirJson,
-        request: { method: "POST", url: "Observation", ...(id ? { ifNoneExist: `identifier=${encodeURIComponent(READING_IDENTIFIER_SYSTEM)}|${encodeURIComponent(id)}` } : {}) },
+        request: {
+          method: "POST",
+          url: "Observation",
+          ...(id
+            ? { ifNoneExist: `identifier=${encodeURIComponent(READING_IDENTIFIER_SYSTEM)}|${encodeURIComponent(id)}` }
+            : {}),
+        },
       };
     }),
   } as FhirBundle;
 }
 
-export function fhirObservationWriter(fhir: Pick<FhirClient, "transaction">, report: (o: CallOutcome) => void = () => {}): (observations: Observation[]) => Promise<void> {
+export function fhirObservationWriter(
+  fhir: Pick<FhirClient, "transaction">,
+  report: (o: CallOutcome) => void = () => {},
+): (observations: Observation[]) => Promise<void> {
   return async (observations) => {
     if (observations.length === 0) return;
     const t0 = performance.now();
@@ -40,7 +49,12 @@ export function fhirObservationWriter(fhir: Pick<FhirClient, "transaction">, rep
       await fhir.transaction(observationTransaction(observations));
       report({ component: "fhir", ok: true, ms: Math.round(performance.now() - t0) });
     } catch (err) {
-      report({ component: "fhir", ok: false, ms: Math.round(performance.now() - t0), error: err instanceof Error ? err.message : String(err) });
+      report({
+        component: "fhir",
+        ok: false,
+        ms: Math.round(performance.now() - t0),
+        error: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
   };

@@ -14,12 +14,42 @@ function contexts() {
   const published: { topic: string; data: unknown }[] = [];
   const publish = async (topic: string, data: unknown) => void published.push({ topic, data });
   const kv = new Map<string, unknown>();
-  const state = { load: async (k: string) => kv.get(k), save: async (k: string, v: unknown) => void kv.set(k, structuredClone(v)), delete: async (k: string) => void kv.delete(k), keys: async () => [...kv.keys()] };
+  const state = {
+    load: async (k: string) => kv.get(k),
+    save: async (k: string, v: unknown) => void kv.set(k, structuredClone(v)),
+    delete: async (k: string) => void kv.delete(k),
+    keys: async () => [...kv.keys()],
+  };
   const agentCtx = {
-    agentId: "device", tenant: "t", instanceId: "i", logger, signal: new AbortController().signal, state,
-    call: async () => { throw new Error("no calls"); }, publish, subscribe: () => () => {},
+    agentId: "device",
+    tenant: "t",
+    instanceId: "i",
+    logger,
+    signal: new AbortController().signal,
+    state,
+    call: async () => {
+      throw new Error("no calls");
+    },
+    publish,
+    subscribe: () => () => {},
   } as unknown as AgentContext;
-  const skillCtx = { agentId: "device", taskId: "t1", contextId: "c1", traceId: "x", principal: { subject: "nurse-1", roles: ["nurse"] }, logger, signal: new AbortController().signal, progress: async () => {}, call: async () => { throw new Error("no"); }, publish, state, calls: [], redelivered: false } as unknown as SkillContext;
+  const skillCtx = {
+    agentId: "device",
+    taskId: "t1",
+    contextId: "c1",
+    traceId: "x",
+    principal: { subject: "nurse-1", roles: ["nurse"] },
+    logger,
+    signal: new AbortController().signal,
+    progress: async () => {},
+    call: async () => {
+      throw new Error("no");
+    },
+    publish,
+    state,
+    calls: [],
+    redelivered: false,
+  } as unknown as SkillContext;
   return { published, agentCtx, skillCtx };
 }
 
@@ -28,7 +58,11 @@ function sendAndAck(port: number, message: string): Promise<string> {
     const framer = new MllpFramer();
     const s = connect(port, "127.0.0.1", () => s.write(frameMllp(message)));
     s.on("data", (b) => {
-      for (const e of framer.push(b)) if (e.kind === "frame") { resolve(e.payload.toString()); s.destroy(); }
+      for (const e of framer.push(b))
+        if (e.kind === "frame") {
+          resolve(e.payload.toString());
+          s.destroy();
+        }
     });
     s.on("error", reject);
   });
@@ -39,15 +73,35 @@ describe("device agent", () => {
     const { skillCtx, published } = contexts();
     const agent = deviceAgent({ mllp: false });
     const skill = (verb: string) => agent.skills.find((s) => s.verb === verb)!;
-    await skill("register").handler(skill("register").input.parse({ deviceId: "mon-9", type: "pulse-oximeter", manufacturer: "Acme", model: "P1", serial: "9", patientId: "p-9" }), skillCtx);
-    const res = await skill("ingest_readings").handler(skill("ingest_readings").input.parse({ readings: [{ deviceId: "mon-9", loinc: "2708-6", value: 80, unit: "%", effective: new Date().toISOString() }] }), skillCtx);
-    expect(skill("ingest_readings").output.parse(res)).toMatchObject({ accepted: 1, alarms: [{ priority: "high", patientId: "p-9" }] });
+    await skill("register").handler(
+      skill("register").input.parse({
+        deviceId: "mon-9",
+        type: "pulse-oximeter",
+        manufacturer: "Acme",
+        model: "P1",
+        serial: "9",
+        patientId: "p-9",
+      }),
+      skillCtx,
+    );
+    const res = await skill("ingest_readings").handler(
+      skill("ingest_readings").input.parse({
+        readings: [{ deviceId: "mon-9", loinc: "2708-6", value: 80, unit: "%", effective: new Date().toISOString() }],
+      }),
+      skillCtx,
+    );
+    expect(skill("ingest_readings").output.parse(res)).toMatchObject({
+      accepted: 1,
+      alarms: [{ priority: "high", patientId: "p-9" }],
+    });
     expect(published.map((p) => p.topic)).toEqual(["alarm"]);
     const list = await skill("list").handler({ patientId: "p-9" }, skillCtx);
     expect((skill("list").output.parse(list) as { devices: Device[] }).devices.map((d) => d.status)).toEqual(["alarm"]);
     const st = await skill("get_status").handler({ deviceId: "mon-9" }, skillCtx);
     expect(skill("get_status").output.parse(st)).toMatchObject({ device: { deviceId: "mon-9" }, overdue: false });
-    await expect(skill("get_status").handler({ deviceId: "nope" }, skillCtx)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(skill("get_status").handler({ deviceId: "nope" }, skillCtx)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it("takes simulated monitor messages over MLLP, acknowledges them and raises alarms for critical vitals", async () => {
@@ -55,7 +109,12 @@ describe("device agent", () => {
     const table = loadLoincTable();
     let port = 0;
     const written: unknown[] = [];
-    const agent = deviceAgent({ mllp: { port: 0 }, onMllpListening: (p) => (port = p), flushObservations: async (o) => void written.push(...o), batch: { maxSize: 1_000, maxDelayMs: 60_000 } });
+    const agent = deviceAgent({
+      mllp: { port: 0 },
+      onMllpListening: (p) => (port = p),
+      flushObservations: async (o) => void written.push(...o),
+      batch: { maxSize: 1_000, maxDelayMs: 60_000 },
+    });
     const sim = simulateVitals({ patients: 2, seed: 9, table, deteriorationChance: 0.05, rate: 60 });
     const register = agent.skills.find((s) => s.verb === "register")!;
     for (const d of sim.devices) await register.handler(register.input.parse(d), skillCtx);
@@ -65,7 +124,14 @@ describe("device agent", () => {
       for (let i = 0; i < 60; i++) {
         const readings = sim.tick();
         for (const deviceId of new Set(readings.map((r) => r.deviceId))) {
-          const ack = await sendAndAck(port, toOruR01(readings.filter((r) => r.deviceId === deviceId), table, { controlId: `M${++n}`, now: sim.now() }));
+          const ack = await sendAndAck(
+            port,
+            toOruR01(
+              readings.filter((r) => r.deviceId === deviceId),
+              table,
+              { controlId: `M${++n}`, now: sim.now() },
+            ),
+          );
           const parsed = parseHl7(ack);
           if (!parsed.ok) throw new Error("bad ack");
           expect(getValue(parsed.message.segments[1], 1)).toBe("AA");

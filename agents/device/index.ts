@@ -21,7 +21,13 @@ export interface DeviceAgentOptions {
   fhirBaseUrl?: string;
   fhirToken?: string;
   /** Resilience settings of the FHIR client (see FhirClientOptions). */
-  fhir?: { timeoutMs?: number; retries?: number; backoffMs?: number; breakerThreshold?: number; halfOpenAfterMs?: number };
+  fhir?: {
+    timeoutMs?: number;
+    retries?: number;
+    backoffMs?: number;
+    breakerThreshold?: number;
+    halfOpenAfterMs?: number;
+  };
   /** Directory holding loinc.json; the composition root passes HMS_REFERENCE_DIR. @defaultValue `clinical/reference/data` */
   referenceDir?: string;
   /** Writes a batch of Observations. @defaultValue a FHIR transaction to fhirBaseUrl; with neither, drop with a debug log */
@@ -44,19 +50,32 @@ export const REGISTRY_STATE_KEY = "registry";
 export const MLLP_STATE_KEY = "mllp";
 
 /** Where the device agent's MLLP listener is (saved in its state under MLLP_STATE_KEY). */
-export interface MllpEndpoint { host: string; port: number; instanceId: string; at: string }
+export interface MllpEndpoint {
+  host: string;
+  port: number;
+  instanceId: string;
+  at: string;
+}
 
 export function deviceAgent(opts: DeviceAgentOptions = {}) {
   const table: LoincTable = loadLoincTable(opts.referenceDir);
   let publish: (topicType: string, data: unknown) => Promise<void> = async () => {};
   let state: AgentState | undefined;
-  const fhir = opts.fhirBaseUrl && opts.logger
-    ? new FhirClient({ baseUrl: opts.fhirBaseUrl, logger: opts.logger.child({ agentId: "device" }), ...(opts.fhirToken ? { bearerToken: opts.fhirToken } : {}), ...opts.fhir })
-    : undefined;
-  const flush = opts.flushObservations
-    ?? (fhir
+  const fhir =
+    opts.fhirBaseUrl && opts.logger
+      ? new FhirClient({
+          baseUrl: opts.fhirBaseUrl,
+          logger: opts.logger.child({ agentId: "device" }),
+          ...(opts.fhirToken ? { bearerToken: opts.fhirToken } : {}),
+          ...opts.fhir,
+        })
+      : undefined;
+  const flush =
+    opts.flushObservations ??
+    (fhir
       ? fhirObservationWriter(fhir, (o) => void publish("call-outcome", o).catch(() => undefined))
-      : async (obs: Observation[]) => opts.logger?.debug({ count: obs.length }, "observations dropped: no flush target"));
+      : async (obs: Observation[]) =>
+          opts.logger?.debug({ count: obs.length }, "observations dropped: no flush target"));
   const service = new DeviceService({
     table,
     clock: opts.clock ?? realClock,
@@ -74,9 +93,13 @@ export function deviceAgent(opts: DeviceAgentOptions = {}) {
   return defineAgent({
     id: "device",
     name: "Device agent",
-    description: "Medical device registry and vital-sign ingestion (topic, tool, HL7 v2 ORU^R01 over MLLP), FHIR Observations with LOINC/UCUM and range interpretation, alarms for critical values and silent devices.",
+    description:
+      "Medical device registry and vital-sign ingestion (topic, tool, HL7 v2 ORU^R01 over MLLP), FHIR Observations with LOINC/UCUM and range interpretation, alarms for critical values and silent devices.",
     version: "0.1.0",
-    skills: deviceSkills(() => service, (s) => saveRegistry(s)),
+    skills: deviceSkills(
+      () => service,
+      (s) => saveRegistry(s),
+    ),
     start: async (ctx: AgentContext) => {
       publish = ctx.publish;
       state = ctx.state;
@@ -94,14 +117,26 @@ export function deviceAgent(opts: DeviceAgentOptions = {}) {
       ];
       let listener: MllpListener | undefined;
       if (opts.mllp !== false) {
-        const handler = createOruHandler({ table, logger: ctx.logger, deliver: async (readings) => void (await service.ingest(readings, { atomic: true })) });
+        const handler = createOruHandler({
+          table,
+          logger: ctx.logger,
+          deliver: async (readings) => void (await service.ingest(readings, { atomic: true })),
+        });
         listener = await startMllpListener({ ...opts.mllp, onMessage: handler, logger: ctx.logger });
-        const endpoint: MllpEndpoint = { host: listener.host, port: listener.port, instanceId: ctx.instanceId, at: new Date().toISOString() };
-        await ctx.state.save(MLLP_STATE_KEY, endpoint).catch((err: unknown) => ctx.logger.warn({ err }, "mllp endpoint not saved"));
+        const endpoint: MllpEndpoint = {
+          host: listener.host,
+          port: listener.port,
+          instanceId: ctx.instanceId,
+          at: new Date().toISOString(),
+        };
+        await ctx.state
+          .save(MLLP_STATE_KEY, endpoint)
+          .catch((err: unknown) => ctx.logger.warn({ err }, "mllp endpoint not saved"));
         opts.onMllpListening?.(listener.port);
       }
       const timer = setInterval(() => {
-        service.checkOffline()
+        service
+          .checkOffline()
           .then(() => saveRegistry())
           .catch((err: unknown) => ctx.logger.error({ err }, "offline check failed"));
       }, opts.offlineCheckMs ?? DEFAULT_OFFLINE_CHECK_MS);

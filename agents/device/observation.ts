@@ -1,6 +1,13 @@
 import type { Observation } from "fhir/r4.js";
 import type { DeviceReading } from "../../protocol/clinical/device.js";
-import { INTERPRETATION_CODES, interpretValue, V3_INTERPRETATION_SYSTEM, type LoincEntry, type LoincTable, type RangeInterpretation } from "./ranges.js";
+import {
+  INTERPRETATION_CODES,
+  interpretValue,
+  V3_INTERPRETATION_SYSTEM,
+  type LoincEntry,
+  type LoincTable,
+  type RangeInterpretation,
+} from "./ranges.js";
 
 /**
  * A device reading as a FHIR R4 Observation: LOINC code, UCUM quantity, device and patient
@@ -18,8 +25,13 @@ export interface InterpretedReading {
 }
 
 /** Resolves a reading's loinc.json entry (by key or LOINC code) and interprets its value; undefined when the code is unknown. */
-export function interpretReading(reading: DeviceReading, table: LoincTable, patientId: string | null): InterpretedReading | undefined {
-  const entry = (reading.key ? table.byKey(reading.key) : undefined) ?? (reading.loinc ? table.byLoinc(reading.loinc) : undefined);
+export function interpretReading(
+  reading: DeviceReading,
+  table: LoincTable,
+  patientId: string | null,
+): InterpretedReading | undefined {
+  const entry =
+    (reading.key ? table.byKey(reading.key) : undefined) ?? (reading.loinc ? table.byLoinc(reading.loinc) : undefined);
   if (!entry || !entry.loinc) return undefined;
   return {
     reading: { ...reading, key: entry.key, loinc: entry.loinc, patientId: reading.patientId ?? patientId },
@@ -40,11 +52,15 @@ export function toFhirObservation(ir: InterpretedReading, table: LoincTable): Ob
     resourceType: "Observation",
     identifier: [{ system: READING_IDENTIFIER_SYSTEM, value: readingIdentifier(reading) }],
     status: "final",
-    category: [{
-      coding: [entry.group === "vital"
-        ? { system: OBSERVATION_CATEGORY_SYSTEM, code: "vital-signs", display: "Vital Signs" }
-        : { system: OBSERVATION_CATEGORY_SYSTEM, code: "laboratory", display: "Laboratory" }],
-    }],
+    category: [
+      {
+        coding: [
+          entry.group === "vital"
+            ? { system: OBSERVATION_CATEGORY_SYSTEM, code: "vital-signs", display: "Vital Signs" }
+            : { system: OBSERVATION_CATEGORY_SYSTEM, code: "laboratory", display: "Laboratory" },
+        ],
+      },
+    ],
     code: { coding: [{ system: table.loincSystem, code: reading.loinc, display: entry.display }], text: entry.display },
     effectiveDateTime: reading.effective,
     valueQuantity: { value: reading.value, unit: reading.unit, system: table.ucumSystem, code: reading.unit },
@@ -57,11 +73,13 @@ export function toFhirObservation(ir: InterpretedReading, table: LoincTable): Ob
   }
   const n = entry.normal_range;
   if (n && n.unit === reading.unit && (n.low !== null || n.high !== null)) {
-    obs.referenceRange = [{
-      ...(n.low !== null ? { low: { value: n.low, unit: n.unit, system: table.ucumSystem, code: n.unit } } : {}),
-      ...(n.high !== null ? { high: { value: n.high, unit: n.unit, system: table.ucumSystem, code: n.unit } } : {}),
-      text: `loinc.json normal range (${n.source})`,
-    }];
+    obs.referenceRange = [
+      {
+        ...(n.low !== null ? { low: { value: n.low, unit: n.unit, system: table.ucumSystem, code: n.unit } } : {}),
+        ...(n.high !== null ? { high: { value: n.high, unit: n.unit, system: table.ucumSystem, code: n.unit } } : {}),
+        text: `loinc.json normal range (${n.source})`,
+      },
+    ];
   }
   return obs;
 }

@@ -1,5 +1,10 @@
 import { HmsError } from "../../protocol/errors.js";
-import { defaultReferenceDir, loadLoinc, type LoincReference, type ReferenceBound } from "../../clinical/reference/loinc.js";
+import {
+  defaultReferenceDir,
+  loadLoinc,
+  type LoincReference,
+  type ReferenceBound,
+} from "../../clinical/reference/loinc.js";
 
 /**
  * The device agent's view of loinc.json (through the one loader, clinical/reference/loinc.ts): the
@@ -38,10 +43,13 @@ export interface LoincTable {
 export type RangeInterpretation = "low" | "normal" | "high" | "critical-low" | "critical-high" | "unknown";
 
 /** HL7 v3 ObservationInterpretation codes (terminology.hl7.org CodeSystem v3-ObservationInterpretation). */
-export const INTERPRETATION_CODES: Record<Exclude<RangeInterpretation, "unknown">, { code: string; display: string }> = {
-  "low": { code: "L", display: "Low" },
-  "normal": { code: "N", display: "Normal" },
-  "high": { code: "H", display: "High" },
+export const INTERPRETATION_CODES: Record<
+  Exclude<RangeInterpretation, "unknown">,
+  { code: string; display: string }
+> = {
+  low: { code: "L", display: "Low" },
+  normal: { code: "N", display: "Normal" },
+  high: { code: "H", display: "High" },
   "critical-low": { code: "LL", display: "Critical low" },
   "critical-high": { code: "HH", display: "Critical high" },
 };
@@ -68,7 +76,13 @@ export function loincTableFrom(ref: LoincReference): LoincTable {
   const keys = new Map(entries.map((e) => [e.key, e]));
   const codes = new Map<string, LoincEntry>();
   for (const e of entries) if (e.loinc && !codes.has(e.loinc)) codes.set(e.loinc, e);
-  return { loincSystem: ref.loincSystem, ucumSystem: ref.ucumSystem, entries, byKey: (key) => keys.get(key), byLoinc: (code) => codes.get(code) };
+  return {
+    loincSystem: ref.loincSystem,
+    ucumSystem: ref.ucumSystem,
+    entries,
+    byKey: (key) => keys.get(key),
+    byLoinc: (code) => codes.get(code),
+  };
 }
 
 /**
@@ -79,7 +93,11 @@ export function loadLoincTable(referenceDir: string = defaultReferenceDir()): Lo
   try {
     return loincTableFrom(loadLoinc(referenceDir));
   } catch (cause) {
-    throw new HmsError("DEPENDENCY_FAILED", `cannot load loinc.json from ${referenceDir}: ${(cause as Error).message}`, { cause, data: { dependency: "reference", dir: referenceDir } });
+    throw new HmsError(
+      "DEPENDENCY_FAILED",
+      `cannot load loinc.json from ${referenceDir}: ${(cause as Error).message}`,
+      { cause, data: { dependency: "reference", dir: referenceDir } },
+    );
   }
 }
 

@@ -1,4 +1,9 @@
-import { DeviceRegistrationSchema, type Device, type DeviceRegistration, type DeviceStatus } from "../../protocol/clinical/device.js";
+import {
+  DeviceRegistrationSchema,
+  type Device,
+  type DeviceRegistration,
+  type DeviceStatus,
+} from "../../protocol/clinical/device.js";
 import { HmsError, invalidInput } from "../../protocol/errors.js";
 
 /**
@@ -15,7 +20,10 @@ export interface DeviceFilter {
 export class DeviceRegistry {
   private readonly devices = new Map<string, Device>();
 
-  constructor(private readonly now: () => number = Date.now, initial: readonly Device[] = []) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    initial: readonly Device[] = [],
+  ) {
     for (const d of initial) this.devices.set(d.deviceId, structuredClone(d));
   }
 
@@ -47,9 +55,12 @@ export class DeviceRegistry {
 
   list(filter: DeviceFilter = {}): Device[] {
     return [...this.devices.values()]
-      .filter((d) => (filter.patientId === undefined || d.patientId === filter.patientId)
-        && (filter.status === undefined || d.status === filter.status)
-        && (filter.type === undefined || d.type === filter.type))
+      .filter(
+        (d) =>
+          (filter.patientId === undefined || d.patientId === filter.patientId) &&
+          (filter.status === undefined || d.status === filter.status) &&
+          (filter.type === undefined || d.type === filter.type),
+      )
       .sort((a, b) => a.deviceId.localeCompare(b.deviceId))
       .map((d) => structuredClone(d));
   }

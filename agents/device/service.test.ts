@@ -15,16 +15,32 @@ function setup() {
   const written: Observation[][] = [];
   let n = 0;
   const svc = new DeviceService({
-    table, clock, newId: () => `id-${++n}`,
+    table,
+    clock,
+    newId: () => `id-${++n}`,
     publish: async (topic, data) => void published.push({ topic, data: data as Alarm }),
     flushObservations: async (obs) => void written.push(obs),
     batch: { maxSize: 50, maxDelayMs: 1000 },
   });
-  svc.registry.register({ deviceId: "mon-1", type: "vital-signs-monitor", manufacturer: "Acme", model: "M1", serial: "S1", patientId: "p-1", expectedIntervalSec: 10 });
+  svc.registry.register({
+    deviceId: "mon-1",
+    type: "vital-signs-monitor",
+    manufacturer: "Acme",
+    model: "M1",
+    serial: "S1",
+    patientId: "p-1",
+    expectedIntervalSec: 10,
+  });
   return { clock, svc, published, written };
 }
 
-const reading = (value: number, key = "spo2", unit = "%") => ({ deviceId: "mon-1", key, value, unit, effective: new Date(T0).toISOString() });
+const reading = (value: number, key = "spo2", unit = "%") => ({
+  deviceId: "mon-1",
+  key,
+  value,
+  unit,
+  effective: new Date(T0).toISOString(),
+});
 
 describe("device service", () => {
   it("turns readings into FHIR Observations with LOINC, UCUM, refs and interpretation", async () => {
@@ -34,10 +50,12 @@ describe("device service", () => {
     await svc.flush();
     const [normal, critical] = written.flat();
     expect(normal).toMatchObject({
-      resourceType: "Observation", status: "final",
+      resourceType: "Observation",
+      status: "final",
       code: { coding: [{ system: "http://loinc.org", code: "2708-6" }] },
       valueQuantity: { value: 98, system: "http://unitsofmeasure.org", code: "%" },
-      subject: { reference: "Patient/p-1" }, device: { reference: "Device/mon-1" },
+      subject: { reference: "Patient/p-1" },
+      device: { reference: "Device/mon-1" },
       interpretation: [{ coding: [{ code: "N" }] }],
     });
     expect(critical.interpretation?.[0].coding?.[0].code).toBe("LL");
@@ -47,7 +65,17 @@ describe("device service", () => {
     const { svc, published } = setup();
     const res = await svc.ingest([reading(table.byKey("heart_rate")!.critical_high!.low! + 10, "heart_rate", "/min")]);
     expect(res.alarms).toHaveLength(1);
-    expect(published).toEqual([{ topic: "alarm", data: expect.objectContaining({ priority: "high", kind: "physiological", condition: "heart_rate:critical-high", patientId: "p-1" }) }]);
+    expect(published).toEqual([
+      {
+        topic: "alarm",
+        data: expect.objectContaining({
+          priority: "high",
+          kind: "physiological",
+          condition: "heart_rate:critical-high",
+          patientId: "p-1",
+        }),
+      },
+    ]);
     expect(svc.registry.get("mon-1")!.status).toBe("alarm");
     await svc.ingest([reading(70, "heart_rate", "/min")]);
     expect(svc.registry.get("mon-1")!.status).toBe("online");
@@ -55,10 +83,17 @@ describe("device service", () => {
 
   it("lists bad readings without dropping the good ones, or rejects all in atomic mode", async () => {
     const { svc } = setup();
-    const res = await svc.ingest([reading(97), { ...reading(97), deviceId: "ghost" }, { ...reading(97), key: "nonsense" }, { value: "x" }]);
+    const res = await svc.ingest([
+      reading(97),
+      { ...reading(97), deviceId: "ghost" },
+      { ...reading(97), key: "nonsense" },
+      { value: "x" },
+    ]);
     expect(res.accepted).toBe(1);
     expect(res.rejected.map((r) => r.index)).toEqual([1, 2, 3]);
-    await expect(svc.ingest([reading(97), { ...reading(97), deviceId: "ghost" }], { atomic: true })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      svc.ingest([reading(97), { ...reading(97), deviceId: "ghost" }], { atomic: true }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("raises one technical alarm when a device stays silent past its expected interval", async () => {
@@ -69,7 +104,9 @@ describe("device service", () => {
     expect(svc.status("mon-1").overdue).toBe(false);
     clock.increment(10_000);
     const alarms = await svc.checkOffline();
-    expect(alarms).toEqual([expect.objectContaining({ kind: "technical", priority: "medium", condition: "device-offline:mon-1" })]);
+    expect(alarms).toEqual([
+      expect.objectContaining({ kind: "technical", priority: "medium", condition: "device-offline:mon-1" }),
+    ]);
     expect(svc.registry.get("mon-1")!.status).toBe("offline");
     expect(await svc.checkOffline()).toEqual([]);
     expect(published).toHaveLength(1);

@@ -4,7 +4,14 @@ import type { Logger } from "pino";
 import { DeviceReadingSchema, type Alarm, type Device } from "../../protocol/clinical/device.js";
 import { HmsError } from "../../protocol/errors.js";
 import { realClock, type Clock } from "../../runtime/index.js";
-import { alarmForReading, ALARM_TOPIC, DEFAULT_ALARM_POLICY, findSilentDevices, technicalAlarm, type AlarmPolicy } from "./alarms.js";
+import {
+  alarmForReading,
+  ALARM_TOPIC,
+  DEFAULT_ALARM_POLICY,
+  findSilentDevices,
+  technicalAlarm,
+  type AlarmPolicy,
+} from "./alarms.js";
 import { createBatcher, type Batcher } from "./batcher.js";
 import { interpretReading, toFhirObservation, type InterpretedReading } from "./observation.js";
 import type { LoincTable } from "./ranges.js";
@@ -77,14 +84,23 @@ export class DeviceService {
    * Takes readings; alarms go out through `publish` (default: the service's). With `atomic` (MLLP: one message is all or nothing) any bad reading throws and
    * nothing is kept; otherwise bad readings are listed in `rejected` and the rest are taken.
    */
-  async ingest(readings: readonly unknown[], { atomic = false, publish = this.opts.publish }: { atomic?: boolean; publish?: DeviceServiceOptions["publish"] } = {}): Promise<IngestResult> {
+  async ingest(
+    readings: readonly unknown[],
+    {
+      atomic = false,
+      publish = this.opts.publish,
+    }: { atomic?: boolean; publish?: DeviceServiceOptions["publish"] } = {},
+  ): Promise<IngestResult> {
     await this.reloadIfUnknown(readings);
     const rejected: IngestResult["rejected"] = [];
     const good: InterpretedReading[] = [];
     readings.forEach((raw, index) => {
       const parsed = DeviceReadingSchema.safeParse(raw);
       if (!parsed.success) {
-        rejected.push({ index, reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+        rejected.push({
+          index,
+          reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        });
         return;
       }
       const device = this.registry.get(parsed.data.deviceId);
@@ -101,7 +117,9 @@ export class DeviceService {
     });
     if (atomic && rejected.length > 0) {
       const unknownDevice = rejected.every((r) => r.reason.startsWith("unknown device"));
-      throw new HmsError(unknownDevice ? "NOT_FOUND" : "INVALID_INPUT", rejected.map((r) => r.reason).join("; "), { data: { rejected } });
+      throw new HmsError(unknownDevice ? "NOT_FOUND" : "INVALID_INPUT", rejected.map((r) => r.reason).join("; "), {
+        data: { rejected },
+      });
     }
     const alarms: Alarm[] = [];
     const criticalDevices = new Set<string>();
@@ -127,7 +145,13 @@ export class DeviceService {
       accepted: good.length,
       rejected,
       alarms,
-      interpretations: good.map((g) => ({ deviceId: g.reading.deviceId, key: g.entry.key, value: g.reading.value, unit: g.reading.unit, interpretation: g.interpretation })),
+      interpretations: good.map((g) => ({
+        deviceId: g.reading.deviceId,
+        key: g.entry.key,
+        value: g.reading.value,
+        unit: g.reading.unit,
+        interpretation: g.interpretation,
+      })),
     };
   }
 

@@ -22,7 +22,10 @@ function gaussian(rand: () => number): number {
  * the side a deterioration pushes towards). Simulation choices, not reference values: the critical
  * limits an episode aims past are read from loinc.json.
  */
-const PROFILE: Record<string, { mean: number; between: number; noise: number; decimals: number; worsens: "high" | "low" }> = {
+const PROFILE: Record<
+  string,
+  { mean: number; between: number; noise: number; decimals: number; worsens: "high" | "low" }
+> = {
   heart_rate: { mean: 76, between: 8, noise: 2, decimals: 0, worsens: "high" },
   respiratory_rate: { mean: 15, between: 1.5, noise: 0.8, decimals: 0, worsens: "high" },
   systolic_bp: { mean: 124, between: 10, noise: 3, decimals: 0, worsens: "low" },
@@ -54,8 +57,19 @@ export interface VitalsSimulation {
   now(): number;
 }
 
-interface Episode { keys: string[]; t: number; ramp: number; hold: number }
-interface PatientState { id: string; deviceId: string; baseline: Record<string, number>; value: Record<string, number>; episode: Episode | null }
+interface Episode {
+  keys: string[];
+  t: number;
+  ramp: number;
+  hold: number;
+}
+interface PatientState {
+  id: string;
+  deviceId: string;
+  baseline: Record<string, number>;
+  value: Record<string, number>;
+  episode: Episode | null;
+}
 
 function criticalTarget(entry: LoincEntry, side: "high" | "low", mean: number): number | null {
   const lim = side === "high" ? entry.critical_high?.low : entry.critical_low?.high;
@@ -78,7 +92,10 @@ export const DEFAULT_SIM_START = Date.UTC(2025, 0, 1);
 export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
   const { rate = 12, seed, table, start = DEFAULT_SIM_START, deteriorationChance = 0.005 } = opts;
   const rand = createPrng(seed);
-  const ids = typeof opts.patients === "number" ? Array.from({ length: opts.patients }, (_, i) => `sim-patient-${i + 1}`) : [...opts.patients];
+  const ids =
+    typeof opts.patients === "number"
+      ? Array.from({ length: opts.patients }, (_, i) => `sim-patient-${i + 1}`)
+      : [...opts.patients];
   const stepMs = Math.round(60_000 / rate);
   const keys = SIMULATED_VITALS.filter((k) => table.byKey(k)?.ucum);
   const states: PatientState[] = ids.map((id, i) => {
@@ -87,8 +104,15 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
     return { id, deviceId: `sim-monitor-${i + 1}`, baseline, value: { ...baseline }, episode: null };
   });
   const devices: DeviceRegistration[] = states.map((s, i) => ({
-    deviceId: s.deviceId, type: "vital-signs-monitor", manufacturer: "HMS Simulator", model: "SIM-1", serial: `SIM${String(i + 1).padStart(5, "0")}`,
-    location: `sim-ward bed ${i + 1}`, patientId: s.id, expectedIntervalSec: Math.max(1, Math.ceil(stepMs / 1000)), status: "online",
+    deviceId: s.deviceId,
+    type: "vital-signs-monitor",
+    manufacturer: "HMS Simulator",
+    model: "SIM-1",
+    serial: `SIM${String(i + 1).padStart(5, "0")}`,
+    location: `sim-ward bed ${i + 1}`,
+    patientId: s.id,
+    expectedIntervalSec: Math.max(1, Math.ceil(stepMs / 1000)),
+    status: "online",
   }));
   let t = start - stepMs;
 
@@ -98,10 +122,13 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
     const out: DeviceReading[] = [];
     for (const s of states) {
       if (!s.episode && rand() < deteriorationChance) {
-        const candidates = keys.filter((k) => criticalTarget(table.byKey(k)!, PROFILE[k].worsens, PROFILE[k].mean) !== null);
+        const candidates = keys.filter(
+          (k) => criticalTarget(table.byKey(k)!, PROFILE[k].worsens, PROFILE[k].mean) !== null,
+        );
         const n = 1 + Math.floor(rand() * Math.min(3, candidates.length));
         const chosen = shuffle(candidates, rand).slice(0, n);
-        if (chosen.length > 0) s.episode = { keys: chosen, t: 0, ramp: 3 + Math.floor(rand() * 4), hold: 2 + Math.floor(rand() * 6) };
+        if (chosen.length > 0)
+          s.episode = { keys: chosen, t: 0, ramp: 3 + Math.floor(rand() * 4), hold: 2 + Math.floor(rand() * 6) };
       }
       const ep = s.episode;
       for (const k of keys) {
@@ -109,7 +136,12 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
         let mu = s.baseline[k];
         if (ep && ep.keys.includes(k)) {
           const target = criticalTarget(table.byKey(k)!, p.worsens, p.mean) ?? mu;
-          const phase = ep.t < ep.ramp ? (ep.t + 1) / ep.ramp : ep.t < ep.ramp + ep.hold ? 1 : Math.max(0, 1 - (ep.t - ep.ramp - ep.hold + 1) / ep.ramp);
+          const phase =
+            ep.t < ep.ramp
+              ? (ep.t + 1) / ep.ramp
+              : ep.t < ep.ramp + ep.hold
+                ? 1
+                : Math.max(0, 1 - (ep.t - ep.ramp - ep.hold + 1) / ep.ramp);
           mu = mu + (target - mu) * phase;
         }
         const next = s.value[k] + 0.5 * (mu - s.value[k]) + gaussian(rand) * p.noise;
@@ -117,7 +149,15 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
         const f = 10 ** p.decimals;
         let shown = Math.round(next * f) / f;
         if (k === "spo2") shown = Math.min(100, shown);
-        out.push({ deviceId: s.deviceId, patientId: s.id, key: k, value: shown, unit: table.byKey(k)!.ucum!, effective, source: "simulator" });
+        out.push({
+          deviceId: s.deviceId,
+          patientId: s.id,
+          key: k,
+          value: shown,
+          unit: table.byKey(k)!.ucum!,
+          effective,
+          source: "simulator",
+        });
       }
       if (ep) {
         ep.t++;

@@ -10,7 +10,12 @@ import { SYSTEMS } from "./fhir-codes.js";
  * retried task writes nothing twice. Pure: builds the bundle and reads the response.
  */
 
-export { CarePlanWriteSchema, CarePlanWriteResultSchema, type CarePlanWrite, type CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
+export {
+  CarePlanWriteSchema,
+  CarePlanWriteResultSchema,
+  type CarePlanWrite,
+  type CarePlanWriteResult,
+} from "../../protocol/clinical/ehr.js";
 
 /** Stable key for a task's writes: short, token-safe, and the same on every retry. */
 export function writeKey(taskId: string): string {
@@ -24,7 +29,10 @@ const uuidFor = (key: string, part: string) => {
 
 type Json = Record<string, unknown>;
 
-export function buildCarePlanTransaction(input: CarePlanWrite, ctx: { taskId: string; author: string; now: Date }): Json {
+export function buildCarePlanTransaction(
+  input: CarePlanWrite,
+  ctx: { taskId: string; author: string; now: Date },
+): Json {
   const key = writeKey(ctx.taskId);
   const subject = { reference: `Patient/${input.patientId}` };
   const ident = (part: string) => ({ system: SYSTEMS.taskWrite, value: `${key}-${part}` });
@@ -41,16 +49,39 @@ export function buildCarePlanTransaction(input: CarePlanWrite, ctx: { taskId: st
       identifier: [ident(`medreq-${i}`)],
       status: "draft",
       intent: "proposal",
-      medicationCodeableConcept: { coding: [{ system: SYSTEMS.drug, code: r.drug, ...(r.drugName ? { display: r.drugName } : {}) }], text: r.drugName ?? r.drug },
+      medicationCodeableConcept: {
+        coding: [{ system: SYSTEMS.drug, code: r.drug, ...(r.drugName ? { display: r.drugName } : {}) }],
+        text: r.drugName ?? r.drug,
+      },
       subject,
       authoredOn: recorded,
       ...(r.dose || r.frequency || r.route || r.note
         ? {
-            dosageInstruction: [{
-              text: [r.dose !== undefined ? `${r.dose} ${r.unit ?? ""}`.trim() : undefined, r.route, r.frequency, r.note].filter(Boolean).join(", "),
-              ...(r.route ? { route: { text: r.route } } : {}),
-              ...(r.dose !== undefined ? { doseAndRate: [{ doseQuantity: { value: r.dose, ...(r.unit ? { unit: r.unit, system: "http://unitsofmeasure.org", code: r.unit } : {}) } }] } : {}),
-            }],
+            dosageInstruction: [
+              {
+                text: [
+                  r.dose !== undefined ? `${r.dose} ${r.unit ?? ""}`.trim() : undefined,
+                  r.route,
+                  r.frequency,
+                  r.note,
+                ]
+                  .filter(Boolean)
+                  .join(", "),
+                ...(r.route ? { route: { text: r.route } } : {}),
+                ...(r.dose !== undefined
+                  ? {
+                      doseAndRate: [
+                        {
+                          doseQuantity: {
+                            value: r.dose,
+                            ...(r.unit ? { unit: r.unit, system: "http://unitsofmeasure.org", code: r.unit } : {}),
+                          },
+                        },
+                      ],
+                    }
+                  : {}),
+              },
+            ],
           }
         : {}),
     }),
@@ -61,7 +92,10 @@ export function buildCarePlanTransaction(input: CarePlanWrite, ctx: { taskId: st
       identifier: [ident(`issue-${i}`)],
       status: "preliminary",
       severity: f.severity,
-      code: { coding: [{ system: "https://hms-a2a.dev/fhir/CodeSystem/verifier-finding", code: f.code }], text: f.code },
+      code: {
+        coding: [{ system: "https://hms-a2a.dev/fhir/CodeSystem/verifier-finding", code: f.code }],
+        text: f.code,
+      },
       patient: subject,
       identifiedDateTime: recorded,
       detail: f.message,
@@ -92,8 +126,20 @@ export function buildCarePlanTransaction(input: CarePlanWrite, ctx: { taskId: st
       recorded,
       activity: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-DataOperation", code: "CREATE" }] },
       agent: [
-        { type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author" }] }, who: { identifier: { system: PRINCIPAL_SYSTEM, value: ctx.author } } },
-        { type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "assembler" }] }, who: { display: "hms-a2a ehr agent" } },
+        {
+          type: {
+            coding: [{ system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "author" }],
+          },
+          who: { identifier: { system: PRINCIPAL_SYSTEM, value: ctx.author } },
+        },
+        {
+          type: {
+            coding: [
+              { system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: "assembler" },
+            ],
+          },
+          who: { display: "hms-a2a ehr agent" },
+        },
       ],
       entity: input.basedOn.map((ref) => ({ role: "source", what: { reference: ref } })),
     },
@@ -103,7 +149,10 @@ export function buildCarePlanTransaction(input: CarePlanWrite, ctx: { taskId: st
 }
 
 /** Reads the transaction response: references of what exists now, and whether anything was new. */
-export function readCarePlanResponse(response: { entry?: { response?: { status?: string; location?: string } }[] }, input: CarePlanWrite): CarePlanWriteResult {
+export function readCarePlanResponse(
+  response: { entry?: { response?: { status?: string; location?: string } }[] },
+  input: CarePlanWrite,
+): CarePlanWriteResult {
   const refs = (response.entry ?? []).map((e) => (e.response?.location ?? "").replace(/\/_history\/.*$/, ""));
   const n = input.regimen.length;
   return {

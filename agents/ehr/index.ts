@@ -17,7 +17,13 @@ export interface EhrAgentOptions {
   logger: Logger;
   referenceDir?: string;
   /** Resilience settings of the FHIR client (see FhirClientOptions). */
-  fhir?: { timeoutMs?: number; retries?: number; backoffMs?: number; breakerThreshold?: number; halfOpenAfterMs?: number };
+  fhir?: {
+    timeoutMs?: number;
+    retries?: number;
+    backoffMs?: number;
+    breakerThreshold?: number;
+    halfOpenAfterMs?: number;
+  };
   now?: () => Date;
 }
 
@@ -28,12 +34,23 @@ export { CarePlanWriteSchema, CarePlanWriteResultSchema } from "../../protocol/c
 
 export function ehrAgent(opts: EhrAgentOptions) {
   const logger = opts.logger.child({ agentId: "ehr" });
-  const fhir = new FhirClient({ baseUrl: opts.fhirBaseUrl, ...(opts.fhirBearerToken ? { bearerToken: opts.fhirBearerToken } : {}), logger, ...opts.fhir });
-  const service = new EhrService({ fhir, logger, ...(opts.referenceDir ? { referenceDir: opts.referenceDir } : {}), ...(opts.now ? { now: opts.now } : {}) });
+  const fhir = new FhirClient({
+    baseUrl: opts.fhirBaseUrl,
+    ...(opts.fhirBearerToken ? { bearerToken: opts.fhirBearerToken } : {}),
+    logger,
+    ...opts.fhir,
+  });
+  const service = new EhrService({
+    fhir,
+    logger,
+    ...(opts.referenceDir ? { referenceDir: opts.referenceDir } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   return defineAgent({
     id: "ehr",
     name: "EHR agent",
-    description: "Reads and writes the FHIR R4 EHR: patient search, Crohn's patient summaries, observations, draft care plans, change feed. Consent-checked and audited.",
+    description:
+      "Reads and writes the FHIR R4 EHR: patient search, Crohn's patient summaries, observations, draft care plans, change feed. Consent-checked and audited.",
     version: "0.1.0",
     skills: ehrSkills(() => service),
   });

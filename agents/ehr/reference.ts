@@ -20,7 +20,9 @@ export function loadDrugCatalog(dir: string = defaultReferenceDir()): DrugCatalo
   const cat: DrugCatalog = {
     match: (s) => {
       const q = s.trim().toLowerCase();
-      return drugs.find((d) => d.id === q || d.name.toLowerCase() === q || d.aliases.some((a) => a.toLowerCase() === q));
+      return drugs.find(
+        (d) => d.id === q || d.name.toLowerCase() === q || d.aliases.some((a) => a.toLowerCase() === q),
+      );
     },
     interacts: (name) => {
       const q = name.trim().toLowerCase();

@@ -1,9 +1,23 @@
 import type * as fhir4 from "fhir/r4.js";
 import type { Logger } from "pino";
-import { ConsentDecisionSchema, type AccessAction, type ConsentDecision, type DataCategory } from "../../protocol/clinical/consent.js";
+import {
+  ConsentDecisionSchema,
+  type AccessAction,
+  type ConsentDecision,
+  type DataCategory,
+} from "../../protocol/clinical/consent.js";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type {
-  CarePlanWrite, CarePlanWriteResult, EhrChange, ObservationQuery, ObservationsOutput, PatientHit, PatientSearchInput, PatientSearchOutput, SyncInput, SyncOutput,
+  CarePlanWrite,
+  CarePlanWriteResult,
+  EhrChange,
+  ObservationQuery,
+  ObservationsOutput,
+  PatientHit,
+  PatientSearchInput,
+  PatientSearchOutput,
+  SyncInput,
+  SyncOutput,
 } from "../../protocol/clinical/ehr.js";
 import { HmsError } from "../../protocol/errors.js";
 import type { Principal } from "../../protocol/principal.js";
@@ -21,7 +35,11 @@ import { loadLoinc } from "../../clinical/reference/loinc.js";
  * researcher gets de-identified data only, through `consent.deidentify`), then talks FHIR.
  */
 
-export { DEFAULT_OBSERVATION_COUNT, MAX_OBSERVATION_COUNT, DEFAULT_PATIENT_SEARCH_COUNT } from "../../protocol/clinical/ehr.js";
+export {
+  DEFAULT_OBSERVATION_COUNT,
+  MAX_OBSERVATION_COUNT,
+  DEFAULT_PATIENT_SEARCH_COUNT,
+} from "../../protocol/clinical/ehr.js";
 /** Upper bound on resources read for one summary. */
 export const MAX_RECORD_RESOURCES = 2_000;
 
@@ -46,7 +64,14 @@ export interface EhrServiceOptions {
   now?: () => Date;
 }
 
-const SUMMARY_CATEGORIES: DataCategory[] = ["demographics", "conditions", "observations", "medications", "allergies", "genomics"];
+const SUMMARY_CATEGORIES: DataCategory[] = [
+  "demographics",
+  "conditions",
+  "observations",
+  "medications",
+  "allergies",
+  "genomics",
+];
 
 /** Which alert-worthy change a changed resource type is (AlertEventSchema "ehr-change"). */
 const CHANGE_KIND: Partial<Record<string, "lab-result" | "medication-change" | "severity-change" | "adverse-event">> = {
@@ -57,7 +82,12 @@ const CHANGE_KIND: Partial<Record<string, "lab-result" | "medication-change" | "
   AllergyIntolerance: "adverse-event",
   AdverseEvent: "adverse-event",
 };
-const CHANGE_TEXT = { "lab-result": "New lab result", "medication-change": "Medication change", "severity-change": "Condition updated", "adverse-event": "Adverse event or allergy recorded" } as const;
+const CHANGE_TEXT = {
+  "lab-result": "New lab result",
+  "medication-change": "Medication change",
+  "severity-change": "Condition updated",
+  "adverse-event": "Adverse event or allergy recorded",
+} as const;
 
 export class EhrService {
   private readonly fhir: FhirClient;
@@ -72,10 +102,21 @@ export class EhrService {
   }
 
   /** Asks the consent agent; throws CONSENT_DENIED with the reason when refused. */
-  async authorize(caller: Caller, patientId: string, categories: DataCategory[], action: AccessAction, what: string, reason?: string): Promise<ConsentDecision> {
+  async authorize(
+    caller: Caller,
+    patientId: string,
+    categories: DataCategory[],
+    action: AccessAction,
+    what: string,
+    reason?: string,
+  ): Promise<ConsentDecision> {
     const p = caller.principal;
     if (!p) throw new HmsError("UNAUTHENTICATED", "no principal on the request: PHI access needs a known requester");
-    if (!p.purposeOfUse) throw new HmsError("INVALID_INPUT", "the principal names no purpose of use (TREAT, ETREAT, HRESCH, HOPERAT, PATRQT)");
+    if (!p.purposeOfUse)
+      throw new HmsError(
+        "INVALID_INPUT",
+        "the principal names no purpose of use (TREAT, ETREAT, HRESCH, HOPERAT, PATRQT)",
+      );
     const raw = await caller.call("consent", "check_access", {
       requester: p.subject,
       roles: p.roles,
@@ -83,18 +124,30 @@ export class EhrService {
       categories,
       action,
       purposeOfUse: p.purposeOfUse,
-      ...(p.reason ?? reason ? { reason: p.reason ?? reason } : {}),
+      ...((p.reason ?? reason) ? { reason: p.reason ?? reason } : {}),
       taskId: caller.taskId,
       what,
     });
     const decision = ConsentDecisionSchema.parse(raw);
-    if (!decision.permit) throw new HmsError("CONSENT_DENIED", `access to patient ${patientId} denied: ${decision.reason}`, { data: { patientId, reason: decision.reason } });
+    if (!decision.permit)
+      throw new HmsError("CONSENT_DENIED", `access to patient ${patientId} denied: ${decision.reason}`, {
+        data: { patientId, reason: decision.reason },
+      });
     return decision;
   }
 
   /** De-identifies through the consent agent; `decision` is the permit that obliged it (audited once, there). */
-  private async deidentify(caller: Caller, patientId: string, resources: FhirJson[], decision: ConsentDecision): Promise<fhir4.Resource[]> {
-    const out = await caller.call<{ resources: fhir4.Resource[] }>("consent", "deidentify", { patientId, resources, ...(decision.auditSeq !== undefined ? { decisionSeq: decision.auditSeq } : {}) });
+  private async deidentify(
+    caller: Caller,
+    patientId: string,
+    resources: FhirJson[],
+    decision: ConsentDecision,
+  ): Promise<fhir4.Resource[]> {
+    const out = await caller.call<{ resources: fhir4.Resource[] }>("consent", "deidentify", {
+      patientId,
+      resources,
+      ...(decision.auditSeq !== undefined ? { decisionSeq: decision.auditSeq } : {}),
+    });
     return out.resources;
   }
 
@@ -107,12 +160,19 @@ export class EhrService {
     const per = Math.floor(MAX_RECORD_RESOURCES / 6);
     const searches: [string, SearchParams, number][] = [
       ["Condition", { subject, _count: per }, per],
-      ["Observation", { subject, _sort: "-date", _count: MAX_RECORD_RESOURCES - 5 * per }, MAX_RECORD_RESOURCES - 5 * per],
+      [
+        "Observation",
+        { subject, _sort: "-date", _count: MAX_RECORD_RESOURCES - 5 * per },
+        MAX_RECORD_RESOURCES - 5 * per,
+      ],
       ["MedicationStatement", { subject, _count: per }, per],
       ["MedicationRequest", { subject, _count: per }, per],
       ["AllergyIntolerance", { patient: subject, _count: per }, per],
     ];
-    const [patient, ...bundles] = await this.fhir.batchGet([`Patient/${encodeURIComponent(patientId)}`, ...searches.map(([type, params]) => searchUrl(type, params))], signal);
+    const [patient, ...bundles] = await this.fhir.batchGet(
+      [`Patient/${encodeURIComponent(patientId)}`, ...searches.map(([type, params]) => searchUrl(type, params))],
+      signal,
+    );
     if (patient instanceof HmsError) throw patient;
     const lists = await Promise.all(
       bundles.map((b, i) => {
@@ -124,16 +184,27 @@ export class EhrService {
   }
 
   async getSummary(patientId: string, caller: Caller): Promise<PatientSummary> {
-    const decision = await this.authorize(caller, patientId, SUMMARY_CATEGORIES, "read", `summary of Patient/${patientId}`);
+    const decision = await this.authorize(
+      caller,
+      patientId,
+      SUMMARY_CATEGORIES,
+      "read",
+      `summary of Patient/${patientId}`,
+    );
     let resources = (await this.fetchRecord(patientId, caller.signal)) as unknown as fhir4.Resource[];
     const deid = decision.obligations.includes("de-identify");
     if (deid) resources = await this.deidentify(caller, patientId, resources as unknown as FhirJson[], decision);
-    return buildPatientSummary(resources, { asOf: this.now(), referenceDir: this.opts.referenceDir, deidentified: deid });
+    return buildPatientSummary(resources, {
+      asOf: this.now(),
+      referenceDir: this.opts.referenceDir,
+      deidentified: deid,
+    });
   }
 
   async searchPatients(input: PatientSearchInput, caller: Caller): Promise<PatientSearchOutput> {
     const params: Record<string, string | number> = { _count: input.count };
-    if (input.identifier) params.identifier = input.identifier.includes("|") ? input.identifier : `${SYSTEMS.mrn}|${input.identifier}`;
+    if (input.identifier)
+      params.identifier = input.identifier.includes("|") ? input.identifier : `${SYSTEMS.mrn}|${input.identifier}`;
     if (input.name) params.name = input.name;
     if (input.birthdate) params.birthdate = input.birthdate;
     const bundle = await this.fhir.search("Patient", params, caller.signal);
@@ -160,7 +231,9 @@ export class EhrService {
       patients.push({
         patientId: p.id,
         ...(n ? { name: [...(n.given ?? []), n.family].filter(Boolean).join(" ") } : {}),
-        ...(p.identifier?.find((i) => i.system === SYSTEMS.mrn)?.value ? { mrn: p.identifier.find((i) => i.system === SYSTEMS.mrn)!.value } : {}),
+        ...(p.identifier?.find((i) => i.system === SYSTEMS.mrn)?.value
+          ? { mrn: p.identifier.find((i) => i.system === SYSTEMS.mrn)!.value }
+          : {}),
         ...(p.birthDate ? { birthDate: p.birthDate } : {}),
         ...(p.gender ? { sex: p.gender } : {}),
       });
@@ -169,9 +242,19 @@ export class EhrService {
   }
 
   async getObservations(q: ObservationQuery, caller: Caller): Promise<ObservationsOutput> {
-    const decision = await this.authorize(caller, q.patientId, ["observations"], "read", `Observation?subject=Patient/${q.patientId}${q.code ? `&code=${q.code}` : ""}`);
+    const decision = await this.authorize(
+      caller,
+      q.patientId,
+      ["observations"],
+      "read",
+      `Observation?subject=Patient/${q.patientId}${q.code ? `&code=${q.code}` : ""}`,
+    );
     const loinc = loadLoinc(this.opts.referenceDir);
-    const params: Record<string, string | number | string[]> = { subject: `Patient/${q.patientId}`, _sort: "-date", _count: q.count };
+    const params: Record<string, string | number | string[]> = {
+      subject: `Patient/${q.patientId}`,
+      _sort: "-date",
+      _count: q.count,
+    };
     if (q.code) {
       const byKey = loinc.entries.find((e) => e.key === q.code);
       params.code = byKey ? `${loinc.codingFor(byKey.key).system}|${loinc.codingFor(byKey.key).code}` : q.code;
@@ -196,7 +279,9 @@ export class EhrService {
         unit: unit ?? "",
         ...(o.valueCodeableConcept?.text ? { text: o.valueCodeableConcept.text } : {}),
         effective: o.effectiveDateTime ?? o.effectivePeriod?.start ?? "",
-        ...(interp ? { interpretation: interp.interpretation, ...(interp.meaning ? { meaning: interp.meaning } : {}) } : {}),
+        ...(interp
+          ? { interpretation: interp.interpretation, ...(interp.meaning ? { meaning: interp.meaning } : {}) }
+          : {}),
         ref: `Observation/${o.id}`,
       };
     });
@@ -204,8 +289,18 @@ export class EhrService {
   }
 
   async writeCarePlan(input: CarePlanWrite, caller: Caller): Promise<CarePlanWriteResult> {
-    await this.authorize(caller, input.patientId, ["care-plans", "medications"], "write", `CarePlan draft for Patient/${input.patientId} (task ${caller.taskId})`);
-    const tx = buildCarePlanTransaction(input, { taskId: caller.taskId, author: caller.principal?.subject ?? "unknown", now: this.now() });
+    await this.authorize(
+      caller,
+      input.patientId,
+      ["care-plans", "medications"],
+      "write",
+      `CarePlan draft for Patient/${input.patientId} (task ${caller.taskId})`,
+    );
+    const tx = buildCarePlanTransaction(input, {
+      taskId: caller.taskId,
+      author: caller.principal?.subject ?? "unknown",
+      now: this.now(),
+    });
     const res = await this.fhir.transaction(tx as FhirJson, caller.signal);
     const out = readCarePlanResponse(res, input);
     this.log.info({ taskId: caller.taskId, carePlan: out.carePlanRef, created: out.created }, "care plan written");
@@ -223,9 +318,19 @@ export class EhrService {
     const since = input.since ?? saved ?? new Date(this.now().getTime() - 3_600_000).toISOString();
     const changes: EhrChange[] = [];
     for (const type of input.types) {
-      const bundle = await this.fhir.search(type, { _lastUpdated: `gt${since}`, _sort: "_lastUpdated", _count: input.count }, signal);
+      const bundle = await this.fhir.search(
+        type,
+        { _lastUpdated: `gt${since}`, _sort: "_lastUpdated", _count: input.count },
+        signal,
+      );
       for (const e of bundle.entry ?? []) {
-        const r = e.resource as (FhirJson & { meta?: { lastUpdated?: string }; subject?: { reference?: string }; patient?: { reference?: string } }) | undefined;
+        const r = e.resource as
+          | (FhirJson & {
+              meta?: { lastUpdated?: string };
+              subject?: { reference?: string };
+              patient?: { reference?: string };
+            })
+          | undefined;
         if (!r?.id) continue;
         const patientRef = type === "Patient" ? `Patient/${r.id}` : (r.subject?.reference ?? r.patient?.reference);
         changes.push({

@@ -16,7 +16,9 @@ let ehr: EhrService;
 
 beforeAll(async () => {
   server = await startFhirServer({ logger });
-  const bundle = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "examples", "patients", "pt-restricted-zip.json"), "utf8"));
+  const bundle = JSON.parse(
+    readFileSync(join(import.meta.dirname, "..", "..", "examples", "patients", "pt-restricted-zip.json"), "utf8"),
+  );
   await new FhirClient({ baseUrl: server.baseUrl, logger }).transaction(bundle);
   ehr = new EhrService({ fhir: new FhirClient({ baseUrl: server.baseUrl, logger }), logger });
 });
@@ -26,14 +28,28 @@ afterAll(() => server?.close());
 function ctx(principal: Principal | undefined, progress: string[] = []): SkillContext {
   const state = new Map<string, unknown>();
   const c = {
-    state: { load: async <T>(k: string) => state.get(k) as T | undefined, save: async (k: string, v: unknown) => void state.set(k, v), delete: async (k: string) => void state.delete(k), keys: async () => [...state.keys()] },
-    inputRequired: async () => { throw new Error("not used"); },
+    state: {
+      load: async <T>(k: string) => state.get(k) as T | undefined,
+      save: async (k: string, v: unknown) => void state.set(k, v),
+      delete: async (k: string) => void state.delete(k),
+      keys: async () => [...state.keys()],
+    },
+    inputRequired: async () => {
+      throw new Error("not used");
+    },
     finishTask: async () => {},
-    agentId: "ehr", taskId: "task-skill", contextId: "ctx", traceId: "trace", principal, logger, signal: new AbortController().signal,
+    agentId: "ehr",
+    taskId: "task-skill",
+    contextId: "ctx",
+    traceId: "trace",
+    principal,
+    logger,
+    signal: new AbortController().signal,
     progress: async (m: string) => void progress.push(m),
     call: async <T>(agentId: string, verb: string, input: unknown) => {
       // The consent agent's decision logic with no consents on record.
-      if (agentId === "consent" && verb === "check_access") return decideAccess(AccessRequestSchema.parse(input), [], new Date()) as T;
+      if (agentId === "consent" && verb === "check_access")
+        return decideAccess(AccessRequestSchema.parse(input), [], new Date()) as T;
       throw new Error(`unexpected ${agentId}.${verb}`);
     },
     publish: async () => {},
@@ -45,13 +61,22 @@ function ctx(principal: Principal | undefined, progress: string[] = []): SkillCo
 
 describe("EHR skills", () => {
   it("declares the tools the design names", () => {
-    expect(ehrSkills(() => ehr).map((s) => s.verb)).toEqual(["search_patients", "get_patient_summary", "get_observations", "write_care_plan", "sync_changes"]);
+    expect(ehrSkills(() => ehr).map((s) => s.verb)).toEqual([
+      "search_patients",
+      "get_patient_summary",
+      "get_observations",
+      "write_care_plan",
+      "sync_changes",
+    ]);
   });
 
   it("answers get_patient_summary for a clinician, reporting progress", async () => {
     const skill = ehrSkills(() => ehr).find((s) => s.verb === "get_patient_summary") as unknown as SkillDef;
     const progress: string[] = [];
-    const out = (await skill.handler(skill.input.parse({ patientId: "pt-restricted-zip" }), ctx({ subject: "dr.lee", roles: ["clinician"], purposeOfUse: "TREAT" }, progress))) as { summary: { patientId: string } };
+    const out = (await skill.handler(
+      skill.input.parse({ patientId: "pt-restricted-zip" }),
+      ctx({ subject: "dr.lee", roles: ["clinician"], purposeOfUse: "TREAT" }, progress),
+    )) as { summary: { patientId: string } };
     expect(skill.output.parse(out)).toMatchObject({ summary: { patientId: "pt-restricted-zip" } });
     expect(progress).toHaveLength(1);
   });
@@ -59,7 +84,10 @@ describe("EHR skills", () => {
   it("keeps the sync position in the agent's durable state", async () => {
     const skill = ehrSkills(() => ehr).find((s) => s.verb === "sync_changes") as unknown as SkillDef;
     const c = ctx({ subject: "agent:coordinator", roles: ["agent"], purposeOfUse: "HOPERAT" });
-    const first = (await skill.handler(skill.input.parse({ since: "2000-01-01T00:00:00Z" }), c)) as { until: string; changes: unknown[] };
+    const first = (await skill.handler(skill.input.parse({ since: "2000-01-01T00:00:00Z" }), c)) as {
+      until: string;
+      changes: unknown[];
+    };
     expect(first.changes.length).toBeGreaterThan(0);
     expect(await c.state.load("ehr-sync-cursor")).toBe(first.until);
     const second = (await skill.handler(skill.input.parse({}), c)) as { since: string };
@@ -68,6 +96,8 @@ describe("EHR skills", () => {
 
   it("refuses a request without a principal", async () => {
     const skill = ehrSkills(() => ehr).find((s) => s.verb === "get_observations") as unknown as SkillDef;
-    await expect(skill.handler(skill.input.parse({ patientId: "pt-restricted-zip" }), ctx(undefined))).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await expect(
+      skill.handler(skill.input.parse({ patientId: "pt-restricted-zip" }), ctx(undefined)),
+    ).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
   });
 });

@@ -1,11 +1,24 @@
 import {
-  CarePlanWriteResultSchema, CarePlanWriteSchema, ObservationQuerySchema, ObservationsOutputSchema, PatientSearchInputSchema, PatientSearchOutputSchema,
-  SummaryInputSchema, SummaryOutputSchema, SyncInputSchema, SyncOutputSchema,
+  CarePlanWriteResultSchema,
+  CarePlanWriteSchema,
+  ObservationQuerySchema,
+  ObservationsOutputSchema,
+  PatientSearchInputSchema,
+  PatientSearchOutputSchema,
+  SummaryInputSchema,
+  SummaryOutputSchema,
+  SyncInputSchema,
+  SyncOutputSchema,
 } from "../../protocol/clinical/ehr.js";
 import { defineSkill, type SkillContext } from "../../runtime/index.js";
 import type { Caller, EhrService } from "./service.js";
 
-const caller = (ctx: SkillContext): Caller => ({ principal: ctx.principal, taskId: ctx.taskId, signal: ctx.signal, call: (a, v, i) => ctx.call(a, v, i) });
+const caller = (ctx: SkillContext): Caller => ({
+  principal: ctx.principal,
+  taskId: ctx.taskId,
+  signal: ctx.signal,
+  call: (a, v, i) => ctx.call(a, v, i),
+});
 /** Key of the sync position in the agent's durable state. */
 export const SYNC_CURSOR_KEY = "ehr-sync-cursor";
 const CLINICAL_ROLES = ["clinician", "nurse", "researcher", "admin", "agent"] as const;
@@ -15,7 +28,8 @@ export function ehrSkills(service: () => EhrService) {
   const searchPatients = defineSkill({
     verb: "search_patients",
     title: "Search patients",
-    description: "Finds patients by MRN (identifier), name or birth date (YYYY, YYYY-MM or YYYY-MM-DD). Returns at most `count` (default 20) patients the caller may see; hits withheld by consent are counted, not shown.",
+    description:
+      "Finds patients by MRN (identifier), name or birth date (YYYY, YYYY-MM or YYYY-MM-DD). Returns at most `count` (default 20) patients the caller may see; hits withheld by consent are counted, not shown.",
     input: PatientSearchInputSchema,
     output: PatientSearchOutputSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -26,7 +40,8 @@ export function ehrSkills(service: () => EhrService) {
   const getSummary = defineSkill({
     verb: "get_patient_summary",
     title: "Get patient summary",
-    description: "Builds the Crohn's patient summary from the EHR: demographics, Montreal phenotype, CDAI/HBI activity, latest labs with interpretation, TPMT/NUDT15/HLA genotype with CPIC phenotype, treatment history with response and adverse events, comorbidity flags. Researchers get it de-identified.",
+    description:
+      "Builds the Crohn's patient summary from the EHR: demographics, Montreal phenotype, CDAI/HBI activity, latest labs with interpretation, TPMT/NUDT15/HLA genotype with CPIC phenotype, treatment history with response and adverse events, comorbidity flags. Researchers get it de-identified.",
     input: SummaryInputSchema,
     output: SummaryOutputSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -42,7 +57,8 @@ export function ehrSkills(service: () => EhrService) {
   const getObservations = defineSkill({
     verb: "get_observations",
     title: "Get observations",
-    description: "Lists a patient's observations, newest first, optionally for one code (loinc.json key like fecal_calprotectin, or a LOINC code) and date range; at most `count` (default 20, max 200).",
+    description:
+      "Lists a patient's observations, newest first, optionally for one code (loinc.json key like fecal_calprotectin, or a LOINC code) and date range; at most `count` (default 20, max 200).",
     input: ObservationQuerySchema,
     output: ObservationsOutputSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -53,7 +69,8 @@ export function ehrSkills(service: () => EhrService) {
   const writeCarePlan = defineSkill({
     verb: "write_care_plan",
     title: "Write care plan",
-    description: "Writes a treatment proposal to the EHR in one transaction: CarePlan (draft), MedicationRequests (intent=proposal), DetectedIssues for verifier findings and a Provenance. Idempotent per task: a retry writes nothing twice.",
+    description:
+      "Writes a treatment proposal to the EHR in one transaction: CarePlan (draft), MedicationRequests (intent=proposal), DetectedIssues for verifier findings and a Provenance. Idempotent per task: a retry writes nothing twice.",
     input: CarePlanWriteSchema,
     output: CarePlanWriteResultSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -64,7 +81,8 @@ export function ehrSkills(service: () => EhrService) {
   const syncChanges = defineSkill({
     verb: "sync_changes",
     title: "Sync EHR changes",
-    description: "Finds resources changed since the last sync (FHIR _lastUpdated) and publishes each as an `ehr-change` fact (references only).",
+    description:
+      "Finds resources changed since the last sync (FHIR _lastUpdated) and publishes each as an `ehr-change` fact (references only).",
     input: SyncInputSchema,
     output: SyncOutputSchema,
     annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
@@ -72,7 +90,10 @@ export function ehrSkills(service: () => EhrService) {
     handler: async (input, ctx) =>
       service().syncChanges(input, (t, d) => ctx.publish(t, d), {
         signal: ctx.signal,
-        cursor: { load: () => ctx.state.load<string>(SYNC_CURSOR_KEY), save: (until) => ctx.state.save(SYNC_CURSOR_KEY, until) },
+        cursor: {
+          load: () => ctx.state.load<string>(SYNC_CURSOR_KEY),
+          save: (until) => ctx.state.save(SYNC_CURSOR_KEY, until),
+        },
       }),
   });
 

@@ -10,7 +10,11 @@ import { buildPatientSummary } from "./summary.js";
 
 const asOf = new Date("2026-01-15T12:00:00Z");
 const load = (id: string) =>
-  (JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "examples", "patients", `${id}.json`), "utf8")) as { entry: { resource: fhir4.Resource }[] }).entry.map((e) => e.resource);
+  (
+    JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "examples", "patients", `${id}.json`), "utf8")) as {
+      entry: { resource: fhir4.Resource }[];
+    }
+  ).entry.map((e) => e.resource);
 const summaryOf = (id: string) => buildPatientSummary(load(id), { asOf });
 const lab = (s: ReturnType<typeof summaryOf>, key: string) => s.labs.find((l) => l.key === key);
 
@@ -22,10 +26,21 @@ describe("patient summary", () => {
     // HBI: 2 + 2 + 5 + 1 + 1 = 11
     expect(s.activity.hbi).toMatchObject({ status: "computed", value: 11, band: "moderate" });
     expect(s.activity.band).toBe("moderate");
-    expect(s.diagnosis.montreal).toEqual({ age: "A2", location: "L1", upperGi: false, behaviour: "B2", perianal: false });
+    expect(s.diagnosis.montreal).toEqual({
+      age: "A2",
+      location: "L1",
+      upperGi: false,
+      behaviour: "B2",
+      perianal: false,
+    });
     expect(s.genotype).toMatchObject({ tpmt: "*1/*3A", nudt15: "*1/*1", hlaDqa105: false, nod2: ["R702W"] });
     expect(s.pharmacogenomics).toMatchObject({ tpmtPhenotype: "intermediate", nudt15Phenotype: "normal" });
-    expect(lab(s, "fecal_calprotectin")).toMatchObject({ value: 620, unit: "ug/g", interpretation: "high", effective: "2026-01-15T09:00:00Z" });
+    expect(lab(s, "fecal_calprotectin")).toMatchObject({
+      value: 620,
+      unit: "ug/g",
+      interpretation: "high",
+      effective: "2026-01-15T09:00:00Z",
+    });
     expect(lab(s, "fecal_calprotectin")!.meaning).toContain("150");
     expect(s.demographics).toMatchObject({ age: 29, sex: "male" });
     expect(s.treatmentHistory.map((t) => [t.drug, t.status])).toEqual([["prednisone", "active"]]);
@@ -37,7 +52,12 @@ describe("patient summary", () => {
     expect(s.activity.cdai).toMatchObject({ value: 572, band: "severe" });
     expect(s.diagnosis.montreal).toMatchObject({ location: "L3", behaviour: "B3", perianal: true });
     expect(s.genotype.hlaDqa105).toBe(true);
-    expect(s.treatmentHistory.find((t) => t.drug === "infliximab")).toMatchObject({ drugClass: "anti-TNF", status: "stopped", response: "loss-of-response", adverseEvents: ["anti-drug antibodies"] });
+    expect(s.treatmentHistory.find((t) => t.drug === "infliximab")).toMatchObject({
+      drugClass: "anti-TNF",
+      status: "stopped",
+      response: "loss-of-response",
+      adverseEvents: ["anti-drug antibodies"],
+    });
     expect(lab(s, "fecal_calprotectin")).toMatchObject({ value: 1450, interpretation: "high" });
     expect(lab(s, "hemoglobin")).toMatchObject({ value: 9.1, interpretation: "low" });
   });
@@ -54,7 +74,10 @@ describe("patient summary", () => {
   it("marks CDAI missing, naming the inputs, when labs and diary are absent", () => {
     const s = summaryOf("pt-missing-labs");
     expect(s.activity.cdai.status).toBe("missing");
-    if (s.activity.cdai.status === "missing") expect(s.activity.cdai.missingInputs).toEqual(expect.arrayContaining(["liquid_stools", "hematocrit", "standard_weight"]));
+    if (s.activity.cdai.status === "missing")
+      expect(s.activity.cdai.missingInputs).toEqual(
+        expect.arrayContaining(["liquid_stools", "hematocrit", "standard_weight"]),
+      );
     expect(s.activity.hbi).toMatchObject({ value: 6, band: "mild" });
     expect(s.activity.band).toBe("mild");
     expect(lab(s, "fecal_calprotectin")).toBeUndefined();
@@ -64,11 +87,17 @@ describe("patient summary", () => {
   it("derives CPIC phenotypes for poor and double-intermediate genotypes", () => {
     expect(summaryOf("pt-moderate-tpmt-poor").pharmacogenomics.tpmtPhenotype).toBe("poor");
     expect(summaryOf("pt-moderate-nudt15-poor").pharmacogenomics.nudt15Phenotype).toBe("poor");
-    expect(summaryOf("pt-moderate-tpmt-nudt15-both-im").pharmacogenomics).toMatchObject({ tpmtPhenotype: "intermediate", nudt15Phenotype: "intermediate" });
+    expect(summaryOf("pt-moderate-tpmt-nudt15-both-im").pharmacogenomics).toMatchObject({
+      tpmtPhenotype: "intermediate",
+      nudt15Phenotype: "intermediate",
+    });
   });
 
   it("flags the comorbidities the verifier's rules read", () => {
-    expect(summaryOf("pt-heart-failure-nyha3").comorbidities).toMatchObject({ heartFailureNyha: 3, cardiovascularRisk: true });
+    expect(summaryOf("pt-heart-failure-nyha3").comorbidities).toMatchObject({
+      heartFailureNyha: 3,
+      cardiovascularRisk: true,
+    });
     expect(summaryOf("pt-latent-tb-untreated").comorbidities.latentTbUntreated).toBe(true);
     expect(summaryOf("pt-pregnant").comorbidities.pregnant).toBe(true);
     expect(summaryOf("pt-vte-history").comorbidities.vteHistory).toBe(true);
@@ -79,11 +108,19 @@ describe("patient summary", () => {
     expect(elderly.demographics.age).toBeGreaterThanOrEqual(65);
     expect(elderly.comorbidities.cardiovascularRisk).toBe(true);
     expect(summaryOf("pt-childhood-onset-a1").diagnosis.montreal.age).toBe("A1");
-    expect(summaryOf("pt-moderate-hla-dqa1-05").treatmentHistory[0]).toMatchObject({ drug: "azathioprine", response: "intolerance", adverseEvents: ["pancreatitis"] });
+    expect(summaryOf("pt-moderate-hla-dqa1-05").treatmentHistory[0]).toMatchObject({
+      drug: "azathioprine",
+      response: "intolerance",
+      adverseEvents: ["pancreatitis"],
+    });
   });
 
   it("builds a de-identified summary with age 90+ and no identifiers, keeping the scores", () => {
-    const resources = deidentifyResources(load("pt-age-over-89") as never, { pseudonym: "anon-00000000000000aa", safeHarbor: loadSafeHarbor(), asOf }).resources;
+    const resources = deidentifyResources(load("pt-age-over-89") as never, {
+      pseudonym: "anon-00000000000000aa",
+      safeHarbor: loadSafeHarbor(),
+      asOf,
+    }).resources;
     const s = buildPatientSummary(resources as fhir4.Resource[], { asOf, deidentified: true });
     expect(s.patientId).toBe("anon-00000000000000aa");
     expect(s.demographics).toMatchObject({ age: 90, ageTopCoded: true });
@@ -91,7 +128,11 @@ describe("patient summary", () => {
     expect(s.demographics.mrn).toBeUndefined();
     expect(s.demographics.birthDate).toBeUndefined();
     expect(s.deidentified).toBe(true);
-    expect(s.activity.cdai).toEqual(summaryOf("pt-age-over-89").activity.cdai.status === "computed" ? expect.objectContaining({ value: (summaryOf("pt-age-over-89").activity.cdai as { value: number }).value }) : expect.anything());
+    expect(s.activity.cdai).toEqual(
+      summaryOf("pt-age-over-89").activity.cdai.status === "computed"
+        ? expect.objectContaining({ value: (summaryOf("pt-age-over-89").activity.cdai as { value: number }).value })
+        : expect.anything(),
+    );
     expect(JSON.stringify(s)).not.toContain("pt-age-over-89");
   });
 
@@ -100,12 +141,17 @@ describe("patient summary", () => {
     try {
       cpSync(defaultReferenceDir(), dir, { recursive: true });
       const file = join(dir, "pharmacogenomics.json");
-      const pgx = JSON.parse(readFileSync(file, "utf8")) as { cpic_thiopurines: { recommendations: { recommendation: string }[] } };
-      for (const r of pgx.cpic_thiopurines.recommendations) r.recommendation = `from the test directory: ${r.recommendation}`;
+      const pgx = JSON.parse(readFileSync(file, "utf8")) as {
+        cpic_thiopurines: { recommendations: { recommendation: string }[] };
+      };
+      for (const r of pgx.cpic_thiopurines.recommendations)
+        r.recommendation = `from the test directory: ${r.recommendation}`;
       writeFileSync(file, JSON.stringify(pgx));
       const s = buildPatientSummary(load("pt-moderate-ileal-tpmt-im"), { asOf, referenceDir: dir });
       expect(s.pharmacogenomics.recommendation).toMatch(/^from the test directory: /);
-      expect(summaryOf("pt-moderate-ileal-tpmt-im").pharmacogenomics.recommendation).not.toMatch(/^from the test directory/);
+      expect(summaryOf("pt-moderate-ileal-tpmt-im").pharmacogenomics.recommendation).not.toMatch(
+        /^from the test directory/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -20,7 +20,6 @@ import { FLAG_CODES, LATENT_TB_TREATMENTS, matches } from "./comorbidities.js";
 import { EXT, SYSTEMS } from "./fhir-codes.js";
 import { loadDrugCatalog, type DrugCatalog } from "./reference.js";
 
-
 export interface SummaryOptions {
   /** "Now" for ages. @defaultValue the current time */
   asOf?: Date;
@@ -48,24 +47,36 @@ const byNewest = (a: fhir4.Observation, b: fhir4.Observation) => effectiveOf(b).
  * beyond the cached reference files.
  */
 export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: SummaryOptions = {}): PatientSummary {
-  const refs: Refs = { loinc: loadLoinc(opts.referenceDir), scores: loadScores(opts.referenceDir), drugs: loadDrugCatalog(opts.referenceDir) };
+  const refs: Refs = {
+    loinc: loadLoinc(opts.referenceDir),
+    scores: loadScores(opts.referenceDir),
+    drugs: loadDrugCatalog(opts.referenceDir),
+  };
   const asOf = opts.asOf ?? new Date();
   const patient = resources.find((r): r is fhir4.Patient => r.resourceType === "Patient");
   if (!patient?.id) throw new HmsError("NOT_FOUND", "no Patient resource among the resources to summarise");
-  const of = <T extends fhir4.Resource>(type: T["resourceType"]) => resources.filter((r): r is T => r.resourceType === type);
-  const observations = of<fhir4.Observation>("Observation").filter((o) => o.status !== "entered-in-error" && o.status !== "cancelled");
+  const of = <T extends fhir4.Resource>(type: T["resourceType"]) =>
+    resources.filter((r): r is T => r.resourceType === type);
+  const observations = of<fhir4.Observation>("Observation").filter(
+    (o) => o.status !== "entered-in-error" && o.status !== "cancelled",
+  );
   const conditions = of<fhir4.Condition>("Condition");
   const statements = of<fhir4.MedicationStatement>("MedicationStatement");
   const requests = of<fhir4.MedicationRequest>("MedicationRequest");
   const allergies = of<fhir4.AllergyIntolerance>("AllergyIntolerance");
 
-  const sex = patient.gender === "male" || patient.gender === "female" || patient.gender === "other" ? patient.gender : "unknown";
+  const sex =
+    patient.gender === "male" || patient.gender === "female" || patient.gender === "other" ? patient.gender : "unknown";
   const latest = (key: string) => latestByKey(observations, refs.loinc, key);
   const weight = latest("body_weight");
   const height = latest("body_height");
   const { age, topCoded } = ageOf(patient, asOf);
 
-  const crohns = conditions.find((c) => codings(c.code).some((x) => x.code === CROHNS_SNOMED || (x.system === SYSTEMS.icd10cm && x.code?.startsWith("K50"))));
+  const crohns = conditions.find((c) =>
+    codings(c.code).some(
+      (x) => x.code === CROHNS_SNOMED || (x.system === SYSTEMS.icd10cm && x.code?.startsWith("K50")),
+    ),
+  );
   const diagnosisCoding = codings(crohns?.code).find((x) => x.system === SYSTEMS.snomed) ?? codings(crohns?.code)[0];
 
   const cdaiPanel = latestPanel(observations, HMS_CODES.cdaiInputs);
@@ -73,11 +84,21 @@ export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: 
   const hct = latest("hematocrit");
   const cdaiInputs = cdaiPanel ? componentValues(cdaiPanel) : {};
   const cdai = computeCdai(
-    { ...cdaiInputs, hematocrit: hct?.value, weightKg: weight?.value, standardWeightKg: cdaiInputs[HMS_CODES.standardWeight], sex },
+    {
+      ...cdaiInputs,
+      hematocrit: hct?.value,
+      weightKg: weight?.value,
+      standardWeightKg: cdaiInputs[HMS_CODES.standardWeight],
+      sex,
+    },
     refs.scores,
     newest([cdaiPanel && effectiveOf(cdaiPanel), hct?.effective, weight?.effective]),
   );
-  const hbi = computeHbi(hbiPanel ? componentValues(hbiPanel) : {}, refs.scores, hbiPanel ? effectiveOf(hbiPanel) : undefined);
+  const hbi = computeHbi(
+    hbiPanel ? componentValues(hbiPanel) : {},
+    refs.scores,
+    hbiPanel ? effectiveOf(hbiPanel) : undefined,
+  );
   const band = cdai.status === "computed" ? cdai.band : hbi.status === "computed" ? hbi.band : "unknown";
 
   const genotype = genotypeOf(observations, refs.loinc);
@@ -95,14 +116,23 @@ export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: 
       heightCm: height && height.unit === "cm" ? height.value : null,
     },
     diagnosis: {
-      code: diagnosisCoding?.code ? { system: diagnosisCoding.system ?? "", code: diagnosisCoding.code, ...(diagnosisCoding.display ? { display: diagnosisCoding.display } : {}) } : { system: SYSTEMS.snomed, code: "unknown" },
+      code: diagnosisCoding?.code
+        ? {
+            system: diagnosisCoding.system ?? "",
+            code: diagnosisCoding.code,
+            ...(diagnosisCoding.display ? { display: diagnosisCoding.display } : {}),
+          }
+        : { system: SYSTEMS.snomed, code: "unknown" },
       ...(crohns?.onsetDateTime ? { onset: crohns.onsetDateTime } : {}),
       montreal: montrealOf(crohns, patient, refs.scores),
     },
     activity: { cdai, hbi, band },
     labs: latestLabs(observations, refs.loinc),
     genotype,
-    pharmacogenomics: interpretThiopurineGenotype({ tpmt: genotype.tpmt, nudt15: genotype.nudt15 }, { referenceDir: opts.referenceDir }),
+    pharmacogenomics: interpretThiopurineGenotype(
+      { tpmt: genotype.tpmt, nudt15: genotype.nudt15 },
+      { referenceDir: opts.referenceDir },
+    ),
     treatmentHistory: treatmentHistory(statements, requests, allergies, refs.drugs),
     comorbidities: comorbiditiesOf(conditions, crohns, statements, requests, refs.drugs),
     sources: resources.filter((r) => r.id).map(ref),
@@ -126,14 +156,18 @@ function nameOf(p: fhir4.Patient): string | undefined {
 }
 
 function mrnOf(p: fhir4.Patient): string | undefined {
-  return (p.identifier?.find((i) => i.system === SYSTEMS.mrn) ?? p.identifier?.find((i) => codings(i.type).some((c) => c.code === "MR")))?.value;
+  return (
+    p.identifier?.find((i) => i.system === SYSTEMS.mrn) ??
+    p.identifier?.find((i) => codings(i.type).some((c) => c.code === "MR"))
+  )?.value;
 }
 
 function montrealOf(c: fhir4.Condition | undefined, p: fhir4.Patient, scores: ScoresReference): Montreal {
   const parts = c?.extension?.find((e) => e.url === EXT.montreal)?.extension ?? [];
   const get = (url: string) => parts.find((e) => e.url === url);
   let age = (get("age")?.valueCode ?? null) as Montreal["age"];
-  if (!age && c?.onsetDateTime && p.birthDate) age = montrealAgeCode(ageAt(p.birthDate, new Date(c.onsetDateTime)), scores);
+  if (!age && c?.onsetDateTime && p.birthDate)
+    age = montrealAgeCode(ageAt(p.birthDate, new Date(c.onsetDateTime)), scores);
   return {
     age,
     location: (get("location")?.valueCode ?? null) as Montreal["location"],
@@ -162,11 +196,18 @@ function keyOf(o: fhir4.Observation, loinc: LoincReference): string | undefined 
 function latestByKey(obs: readonly fhir4.Observation[], loinc: LoincReference, key: string): Measured | undefined {
   const o = obs.filter((x) => typeof x.valueQuantity?.value === "number" && keyOf(x, loinc) === key).sort(byNewest)[0];
   if (!o) return undefined;
-  return { value: o.valueQuantity!.value!, unit: o.valueQuantity!.code ?? o.valueQuantity!.unit ?? "", effective: effectiveOf(o), obs: o };
+  return {
+    value: o.valueQuantity!.value!,
+    unit: o.valueQuantity!.code ?? o.valueQuantity!.unit ?? "",
+    effective: effectiveOf(o),
+    obs: o,
+  };
 }
 
 function latestPanel(obs: readonly fhir4.Observation[], code: string): fhir4.Observation | undefined {
-  return obs.filter((o) => codings(o.code).some((c) => c.system === HMS_OBSERVATION_SYSTEM && c.code === code)).sort(byNewest)[0];
+  return obs
+    .filter((o) => codings(o.code).some((c) => c.system === HMS_OBSERVATION_SYSTEM && c.code === code))
+    .sort(byNewest)[0];
 }
 
 function componentValues(o: fhir4.Observation): Record<string, number> {
@@ -178,7 +219,11 @@ function componentValues(o: fhir4.Observation): Record<string, number> {
   return out;
 }
 
-const newest = (xs: (string | undefined)[]) => xs.filter((x): x is string => !!x).sort().at(-1);
+const newest = (xs: (string | undefined)[]) =>
+  xs
+    .filter((x): x is string => !!x)
+    .sort()
+    .at(-1);
 
 function latestLabs(obs: readonly fhir4.Observation[], loinc: LoincReference): LabValue[] {
   const seen = new Map<string, fhir4.Observation>();
@@ -192,16 +237,28 @@ function latestLabs(obs: readonly fhir4.Observation[], loinc: LoincReference): L
     const unit = o.valueQuantity!.code ?? o.valueQuantity!.unit ?? "";
     const value = o.valueQuantity!.value!;
     const { interpretation, meaning } = interpretLab(e, value, unit);
-    return { key, loinc: e.loinc ?? key, display: e.display, value, unit, effective: effectiveOf(o), interpretation, ...(meaning ? { meaning } : {}), ref: ref(o) };
+    return {
+      key,
+      loinc: e.loinc ?? key,
+      display: e.display,
+      value,
+      unit,
+      effective: effectiveOf(o),
+      interpretation,
+      ...(meaning ? { meaning } : {}),
+      ref: ref(o),
+    };
   });
 }
 
 function genotypeOf(obs: readonly fhir4.Observation[], loinc: LoincReference): Genotype {
   const find = (pred: (o: fhir4.Observation) => boolean) => obs.filter(pred).sort(byNewest)[0];
-  const text = (o: fhir4.Observation | undefined) => o?.valueCodeableConcept?.text ?? o?.valueCodeableConcept?.coding?.[0]?.display ?? o?.valueString ?? null;
+  const text = (o: fhir4.Observation | undefined) =>
+    o?.valueCodeableConcept?.text ?? o?.valueCodeableConcept?.coding?.[0]?.display ?? o?.valueString ?? null;
   const tpmt = find((o) => keyOf(o, loinc) === "tpmt_genotype");
   const nudt15 = find((o) => keyOf(o, loinc) === "nudt15_genotype");
-  const local = (code: string) => find((o) => codings(o.code).some((c) => c.system === HMS_OBSERVATION_SYSTEM && c.code === code));
+  const local = (code: string) =>
+    find((o) => codings(o.code).some((c) => c.system === HMS_OBSERVATION_SYSTEM && c.code === code));
   const hla = local(HMS_CODES.hlaDqa105);
   const nod2 = local(HMS_CODES.nod2);
   const nod2Text = text(nod2);
@@ -213,27 +270,55 @@ function genotypeOf(obs: readonly fhir4.Observation[], loinc: LoincReference): G
   };
 }
 
-const RESPONSES = new Set<TreatmentResponse>(["remission", "response", "primary-non-response", "loss-of-response", "intolerance", "adverse-event", "ongoing", "unknown"]);
+const RESPONSES = new Set<TreatmentResponse>([
+  "remission",
+  "response",
+  "primary-non-response",
+  "loss-of-response",
+  "intolerance",
+  "adverse-event",
+  "ongoing",
+  "unknown",
+]);
 
 function drugCodeOf(cc: fhir4.CodeableConcept | undefined): string | undefined {
   return codings(cc).find((c) => c.system === SYSTEMS.drug)?.code ?? cc?.text ?? codings(cc)[0]?.display;
 }
 
-function treatmentHistory(statements: fhir4.MedicationStatement[], requests: fhir4.MedicationRequest[], allergies: fhir4.AllergyIntolerance[], drugs: DrugCatalog): TreatmentHistoryItem[] {
+function treatmentHistory(
+  statements: fhir4.MedicationStatement[],
+  requests: fhir4.MedicationRequest[],
+  allergies: fhir4.AllergyIntolerance[],
+  drugs: DrugCatalog,
+): TreatmentHistoryItem[] {
   const items: TreatmentHistoryItem[] = [];
   const reactions = (drugId: string) =>
-    allergies.filter((a) => { const c = drugCodeOf(a.code); return !!c && drugs.match(c)?.id === drugId; }).flatMap((a) => (a.reaction ?? []).flatMap((r) => r.manifestation.map((m) => m.text ?? m.coding?.[0]?.display ?? "reaction")));
+    allergies
+      .filter((a) => {
+        const c = drugCodeOf(a.code);
+        return !!c && drugs.match(c)?.id === drugId;
+      })
+      .flatMap((a) =>
+        (a.reaction ?? []).flatMap((r) => r.manifestation.map((m) => m.text ?? m.coding?.[0]?.display ?? "reaction")),
+      );
   for (const s of statements) {
     const code = drugCodeOf(s.medicationCodeableConcept);
     const drug = code ? drugs.match(code) : undefined;
     if (!drug) continue;
     const resp = s.extension?.find((e) => e.url === EXT.treatmentResponse)?.valueCode as TreatmentResponse | undefined;
     const status = s.status === "active" || s.status === "completed" || s.status === "stopped" ? s.status : "unknown";
-    const adverse = [...(s.extension ?? []).filter((e) => e.url === EXT.adverseEvent && e.valueString).map((e) => e.valueString!), ...reactions(drug.id)];
+    const adverse = [
+      ...(s.extension ?? []).filter((e) => e.url === EXT.adverseEvent && e.valueString).map((e) => e.valueString!),
+      ...reactions(drug.id),
+    ];
     items.push({
       drug: drug.id,
       drugClass: drug.class,
-      ...(s.effectivePeriod?.start ? { start: s.effectivePeriod.start } : s.effectiveDateTime ? { start: s.effectiveDateTime } : {}),
+      ...(s.effectivePeriod?.start
+        ? { start: s.effectivePeriod.start }
+        : s.effectiveDateTime
+          ? { start: s.effectiveDateTime }
+          : {}),
       ...(s.effectivePeriod?.end ? { end: s.effectivePeriod.end } : {}),
       status,
       response: resp && RESPONSES.has(resp) ? resp : status === "active" ? "ongoing" : "unknown",
@@ -247,30 +332,58 @@ function treatmentHistory(statements: fhir4.MedicationStatement[], requests: fhi
     const code = drugCodeOf(r.medicationCodeableConcept);
     const drug = code ? drugs.match(code) : undefined;
     if (!drug || items.some((i) => i.drug === drug.id && i.status === "active")) continue;
-    items.push({ drug: drug.id, drugClass: drug.class, ...(r.authoredOn ? { start: r.authoredOn } : {}), status: r.status === "active" ? "active" : "completed", response: r.status === "active" ? "ongoing" : "unknown", adverseEvents: reactions(drug.id), ref: ref(r) });
+    items.push({
+      drug: drug.id,
+      drugClass: drug.class,
+      ...(r.authoredOn ? { start: r.authoredOn } : {}),
+      status: r.status === "active" ? "active" : "completed",
+      response: r.status === "active" ? "ongoing" : "unknown",
+      adverseEvents: reactions(drug.id),
+      ref: ref(r),
+    });
   }
   return items.sort((a, b) => (a.start ?? "").localeCompare(b.start ?? ""));
 }
 
-function comorbiditiesOf(conditions: fhir4.Condition[], crohns: fhir4.Condition | undefined, statements: fhir4.MedicationStatement[], requests: fhir4.MedicationRequest[], drugs: DrugCatalog): Comorbidities {
-  const others = conditions.filter((c) => c !== crohns && c.verificationStatus?.coding?.[0]?.code !== "entered-in-error" && c.verificationStatus?.coding?.[0]?.code !== "refuted");
+function comorbiditiesOf(
+  conditions: fhir4.Condition[],
+  crohns: fhir4.Condition | undefined,
+  statements: fhir4.MedicationStatement[],
+  requests: fhir4.MedicationRequest[],
+  drugs: DrugCatalog,
+): Comorbidities {
+  const others = conditions.filter(
+    (c) =>
+      c !== crohns &&
+      c.verificationStatus?.coding?.[0]?.code !== "entered-in-error" &&
+      c.verificationStatus?.coding?.[0]?.code !== "refuted",
+  );
   const isActive = (c: fhir4.Condition) => {
     const s = c.clinicalStatus?.coding?.[0]?.code;
     return s === undefined || s === "active" || s === "recurrence" || s === "relapse";
   };
   const icd = (c: fhir4.Condition) => codings(c.code).find((x) => x.system === SYSTEMS.icd10cm)?.code ?? "";
-  const any = (prefixes: readonly string[], activeOnly: boolean) => others.some((c) => matches(icd(c), prefixes) && (!activeOnly || isActive(c)));
+  const any = (prefixes: readonly string[], activeOnly: boolean) =>
+    others.some((c) => matches(icd(c), prefixes) && (!activeOnly || isActive(c)));
   const activeMeds = [
     ...statements.filter((s) => s.status === "active").map((s) => drugCodeOf(s.medicationCodeableConcept)),
-    ...requests.filter((r) => r.status === "active" && r.intent !== "proposal").map((r) => drugCodeOf(r.medicationCodeableConcept)),
+    ...requests
+      .filter((r) => r.status === "active" && r.intent !== "proposal")
+      .map((r) => drugCodeOf(r.medicationCodeableConcept)),
   ].filter((x): x is string => !!x);
-  const everMeds = [...statements, ...requests].map((m) => drugCodeOf(m.medicationCodeableConcept)?.toLowerCase() ?? "");
+  const everMeds = [...statements, ...requests].map(
+    (m) => drugCodeOf(m.medicationCodeableConcept)?.toLowerCase() ?? "",
+  );
   const hf = others.find((c) => matches(icd(c), FLAG_CODES.heartFailure) && isActive(c));
   return {
     conditions: others.map((c) => {
       const first = codings(c.code).find((x) => x.system === SYSTEMS.icd10cm) ?? codings(c.code)[0];
       return {
-        code: { system: first?.system ?? "", code: first?.code ?? "", ...(first?.display ? { display: first.display } : {}) },
+        code: {
+          system: first?.system ?? "",
+          code: first?.code ?? "",
+          ...(first?.display ? { display: first.display } : {}),
+        },
         display: c.code?.text ?? first?.display ?? first?.code ?? "",
         ref: ref(c),
         active: isActive(c),
@@ -285,7 +398,9 @@ function comorbiditiesOf(conditions: fhir4.Condition[], crohns: fhir4.Condition 
     vteHistory: any(FLAG_CODES.vteHistory, false),
     cardiovascularRisk: any(FLAG_CODES.cardiovascularRisk, true),
     malignancyHistory: any(FLAG_CODES.malignancyHistory, false),
-    currentInteractingMedications: [...new Set(activeMeds.filter((m) => !drugs.match(m) && drugs.interacts(m)).map((m) => m.toLowerCase()))],
+    currentInteractingMedications: [
+      ...new Set(activeMeds.filter((m) => !drugs.match(m) && drugs.interacts(m)).map((m) => m.toLowerCase())),
+    ],
   };
 }
 

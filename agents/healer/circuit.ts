@@ -25,7 +25,8 @@ export const CLOSED: Circuit = { state: "closed", consecutiveFailures: 0, opened
 
 /** The circuit as seen at `now` (an open circuit past its timeout reads as half-open). */
 export function circuitAt(c: Circuit, now: number, policy: CircuitPolicy): Circuit {
-  if (c.state === "open" && c.openedAt !== null && now - c.openedAt >= policy.resetTimeoutMs) return { ...c, state: "half-open" };
+  if (c.state === "open" && c.openedAt !== null && now - c.openedAt >= policy.resetTimeoutMs)
+    return { ...c, state: "half-open" };
   return c;
 }
 
@@ -37,10 +38,13 @@ export function circuitAllows(c: Circuit, now: number, policy: CircuitPolicy): b
 export function circuitAfterCall(c: Circuit, ok: boolean, now: number, policy: CircuitPolicy): Circuit {
   const cur = circuitAt(c, now, policy);
   if (ok) return cur.state === "open" ? cur : CLOSED;
-  if (cur.state === "half-open") return { state: "open", consecutiveFailures: cur.consecutiveFailures + 1, openedAt: now };
+  if (cur.state === "half-open")
+    return { state: "open", consecutiveFailures: cur.consecutiveFailures + 1, openedAt: now };
   if (cur.state === "open") return { ...cur, consecutiveFailures: cur.consecutiveFailures + 1 };
   const failures = cur.consecutiveFailures + 1;
-  return failures >= policy.failureThreshold ? { state: "open", consecutiveFailures: failures, openedAt: now } : { ...cur, consecutiveFailures: failures };
+  return failures >= policy.failureThreshold
+    ? { state: "open", consecutiveFailures: failures, openedAt: now }
+    : { ...cur, consecutiveFailures: failures };
 }
 
 export function openCircuit(c: Circuit, now: number): Circuit {

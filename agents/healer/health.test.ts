@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_HEALTH_POLICY, evaluateHealth, reduceHealth, type HealthBook, type HealthEvent } from "./health.js";
 
-const policy = { ...DEFAULT_HEALTH_POLICY, heartbeatIntervalMs: 10_000, unhealthyAfterFailures: 3, circuit: { failureThreshold: 4, resetTimeoutMs: 30_000 } };
+const policy = {
+  ...DEFAULT_HEALTH_POLICY,
+  heartbeatIntervalMs: 10_000,
+  unhealthyAfterFailures: 3,
+  circuit: { failureThreshold: 4, resetTimeoutMs: 30_000 },
+};
 const run = (events: HealthEvent[]) => events.reduce<HealthBook>((b, e) => reduceHealth(b, e, policy), {});
 const at = (book: HealthBook, now: number, c = "ehr") => evaluateHealth(book[c], c, now, policy);
 
@@ -20,15 +25,21 @@ describe("health tracker", () => {
   });
 
   it("is degraded on a high error rate or slow calls, unhealthy after failures in a row", () => {
-    const calls = (oks: boolean[], ms = 10): HealthEvent[] => oks.map((ok, i) => ({ type: "call", component: "ehr", at: i, ok, ms }));
+    const calls = (oks: boolean[], ms = 10): HealthEvent[] =>
+      oks.map((ok, i) => ({ type: "call", component: "ehr", at: i, ok, ms }));
     expect(at(run(calls([true, true, true, false])), 10)).toMatchObject({ status: "degraded", errorRate: 0.25 });
     expect(at(run(calls([true, true], 5_000)), 10)).toMatchObject({ status: "degraded", responseTimeMs: 5_000 });
-    expect(at(run(calls([true, false, false, false])), 10)).toMatchObject({ status: "unhealthy", consecutiveFailures: 3 });
+    expect(at(run(calls([true, false, false, false])), 10)).toMatchObject({
+      status: "unhealthy",
+      consecutiveFailures: 3,
+    });
     expect(at(run(calls([false, false, false, ...Array<boolean>(13).fill(true)])), 20).status).toBe("healthy");
   });
 
   it("opens the circuit after repeated failures, half-opens after the timeout, and closes on a success", () => {
-    let book = run([0, 1, 2, 3].map((i) => ({ type: "call", component: "fhir", at: i, ok: false, ms: 1 }) as HealthEvent));
+    let book = run(
+      [0, 1, 2, 3].map((i) => ({ type: "call", component: "fhir", at: i, ok: false, ms: 1 }) as HealthEvent),
+    );
     expect(at(book, 10, "fhir").circuit).toBe("open");
     expect(at(book, 30_003, "fhir").circuit).toBe("half-open");
     book = reduceHealth(book, { type: "call", component: "fhir", at: 30_004, ok: true, ms: 1 }, policy);

@@ -1,5 +1,12 @@
 import type { HealthStatus } from "../../protocol/clinical/device.js";
-import { CLOSED, circuitAfterCall, circuitAt, DEFAULT_CIRCUIT_POLICY, type Circuit, type CircuitPolicy } from "./circuit.js";
+import {
+  CLOSED,
+  circuitAfterCall,
+  circuitAt,
+  DEFAULT_CIRCUIT_POLICY,
+  type Circuit,
+  type CircuitPolicy,
+} from "./circuit.js";
 
 /**
  * Health of every component from heartbeats and call outcomes, as a pure reducer plus an
@@ -25,8 +32,14 @@ export interface HealthPolicy {
 }
 
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
-  heartbeatIntervalMs: 10_000, lateAfterIntervals: 1.5, deadAfterIntervals: 3, window: 20,
-  degradedErrorRate: 0.2, slowMs: 2_000, unhealthyAfterFailures: 3, circuit: DEFAULT_CIRCUIT_POLICY,
+  heartbeatIntervalMs: 10_000,
+  lateAfterIntervals: 1.5,
+  deadAfterIntervals: 3,
+  window: 20,
+  degradedErrorRate: 0.2,
+  slowMs: 2_000,
+  unhealthyAfterFailures: 3,
+  circuit: DEFAULT_CIRCUIT_POLICY,
 };
 
 export interface ComponentHealth {
@@ -50,12 +63,20 @@ function empty(component: string): ComponentHealth {
   return { component, lastHeartbeat: null, lastCheck: null, calls: [], consecutiveFailures: 0, circuit: CLOSED };
 }
 
-export function reduceHealth(book: HealthBook, ev: HealthEvent, policy: HealthPolicy = DEFAULT_HEALTH_POLICY): HealthBook {
+export function reduceHealth(
+  book: HealthBook,
+  ev: HealthEvent,
+  policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
+): HealthBook {
   const prev = book[ev.component] ?? empty(ev.component);
   let next: ComponentHealth;
   switch (ev.type) {
     case "heartbeat":
-      next = { ...prev, lastHeartbeat: Math.max(prev.lastHeartbeat ?? ev.at, ev.at), lastCheck: Math.max(prev.lastCheck ?? ev.at, ev.at) };
+      next = {
+        ...prev,
+        lastHeartbeat: Math.max(prev.lastHeartbeat ?? ev.at, ev.at),
+        lastCheck: Math.max(prev.lastCheck ?? ev.at, ev.at),
+      };
       break;
     case "call":
       next = {
@@ -75,25 +96,40 @@ export function reduceHealth(book: HealthBook, ev: HealthEvent, policy: HealthPo
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-export function evaluateHealth(c: ComponentHealth | undefined, component: string, now: number, policy: HealthPolicy = DEFAULT_HEALTH_POLICY): HealthStatus {
+export function evaluateHealth(
+  c: ComponentHealth | undefined,
+  component: string,
+  now: number,
+  policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
+): HealthStatus {
   const h = c ?? empty(component);
   const circuit = circuitAt(h.circuit, now, policy.circuit);
   const n = h.calls.length;
   const errorRate = n ? h.calls.filter((x) => !x.ok).length / n : null;
   const responseTimeMs = n ? Math.round(h.calls.reduce((s, x) => s + x.ms, 0) / n) : null;
   const base = {
-    component, lastCheck: iso(h.lastCheck), lastHeartbeat: iso(h.lastHeartbeat), responseTimeMs, errorRate,
-    consecutiveFailures: h.consecutiveFailures, circuit: circuit.state,
+    component,
+    lastCheck: iso(h.lastCheck),
+    lastHeartbeat: iso(h.lastHeartbeat),
+    responseTimeMs,
+    errorRate,
+    consecutiveFailures: h.consecutiveFailures,
+    circuit: circuit.state,
   };
   if (h.lastHeartbeat === null && n === 0) return { ...base, status: "unknown", reason: "never heard from" };
   const silentMs = h.lastHeartbeat === null ? null : now - h.lastHeartbeat;
   const interval = policy.heartbeatIntervalMs;
-  if (silentMs !== null && silentMs > interval * policy.deadAfterIntervals) return { ...base, status: "unhealthy", reason: `no heartbeat for ${Math.round(silentMs / 1000)} s` };
-  if (h.consecutiveFailures >= policy.unhealthyAfterFailures) return { ...base, status: "unhealthy", reason: `${h.consecutiveFailures} failed calls in a row` };
+  if (silentMs !== null && silentMs > interval * policy.deadAfterIntervals)
+    return { ...base, status: "unhealthy", reason: `no heartbeat for ${Math.round(silentMs / 1000)} s` };
+  if (h.consecutiveFailures >= policy.unhealthyAfterFailures)
+    return { ...base, status: "unhealthy", reason: `${h.consecutiveFailures} failed calls in a row` };
   if (circuit.state === "open") return { ...base, status: "unhealthy", reason: "circuit open" };
-  if (silentMs !== null && silentMs > interval * policy.lateAfterIntervals) return { ...base, status: "degraded", reason: `heartbeat late by ${Math.round((silentMs - interval) / 1000)} s` };
-  if (errorRate !== null && errorRate > policy.degradedErrorRate) return { ...base, status: "degraded", reason: `error rate ${Math.round(errorRate * 100)}%` };
-  if (responseTimeMs !== null && responseTimeMs > policy.slowMs) return { ...base, status: "degraded", reason: `mean response ${responseTimeMs} ms` };
+  if (silentMs !== null && silentMs > interval * policy.lateAfterIntervals)
+    return { ...base, status: "degraded", reason: `heartbeat late by ${Math.round((silentMs - interval) / 1000)} s` };
+  if (errorRate !== null && errorRate > policy.degradedErrorRate)
+    return { ...base, status: "degraded", reason: `error rate ${Math.round(errorRate * 100)}%` };
+  if (responseTimeMs !== null && responseTimeMs > policy.slowMs)
+    return { ...base, status: "degraded", reason: `mean response ${responseTimeMs} ms` };
   if (circuit.state === "half-open") return { ...base, status: "degraded", reason: "circuit half-open (trial calls)" };
   return { ...base, status: "healthy", reason: "ok" };
 }

@@ -1,5 +1,13 @@
 import type { Logger } from "pino";
-import { defineAgent, DEFAULT_HEARTBEAT_MS, realClock, type AgentContext, type Clock, type RestartPolicy, type Supervisor } from "../../runtime/index.js";
+import {
+  defineAgent,
+  DEFAULT_HEARTBEAT_MS,
+  realClock,
+  type AgentContext,
+  type Clock,
+  type RestartPolicy,
+  type Supervisor,
+} from "../../runtime/index.js";
 import type { HealthPolicy } from "./health.js";
 import { Healer } from "./service.js";
 import { healerSkills } from "./skills.js";
@@ -33,7 +41,15 @@ export function healerAgent(opts: HealerAgentOptions = {}) {
   const sup = opts.supervisor;
   const healer = new Healer({
     clock: opts.clock ?? realClock,
-    ...(sup ? { restart: (c: string) => sup.forceRestart(c), restartable: (c: string) => { const st = sup.status(c)?.state; return st === "running" || st === "exited" || st === "stopped"; } } : {}),
+    ...(sup
+      ? {
+          restart: (c: string) => sup.forceRestart(c),
+          restartable: (c: string) => {
+            const st = sup.status(c)?.state;
+            return st === "running" || st === "exited" || st === "stopped";
+          },
+        }
+      : {}),
     ...(opts.failover ? { failover: opts.failover } : {}),
     raiseAlert: (e) => publish("system-alert", e),
     health: { heartbeatIntervalMs: DEFAULT_HEARTBEAT_MS, ...opts.health },
@@ -44,7 +60,8 @@ export function healerAgent(opts: HealerAgentOptions = {}) {
   return defineAgent({
     id: "healer",
     name: "Healer agent",
-    description: "Health of every agent from heartbeats and calls; self-healing by restart (OTP-style limits and back-off), failover and circuit breaking; a journal of healing actions.",
+    description:
+      "Health of every agent from heartbeats and calls; self-healing by restart (OTP-style limits and back-off), failover and circuit breaking; a journal of healing actions.",
     version: "0.1.0",
     skills: healerSkills(() => healer),
     start: async (ctx: AgentContext) => {
@@ -58,17 +75,26 @@ export function healerAgent(opts: HealerAgentOptions = {}) {
         }),
         ctx.subscribe("call-outcome", "*", (data) => {
           const d = data as { component?: unknown; ok?: unknown; ms?: unknown };
-          if (typeof d.component === "string" && typeof d.ok === "boolean") healer.recordCall(d.component, d.ok, typeof d.ms === "number" ? d.ms : 0);
+          if (typeof d.component === "string" && typeof d.ok === "boolean")
+            healer.recordCall(d.component, d.ok, typeof d.ms === "number" ? d.ms : 0);
         }),
       ];
       const offSup = sup?.on((e) => void healer.onSupervisorEvent(e));
       const period = opts.autoHealMs ?? DEFAULT_AUTO_HEAL_MS;
-      const timer = period > 0 ? setInterval(() => {
-        healer.healUnhealthy().catch((err: unknown) => ctx.logger.error({ err }, "auto-heal failed"));
-      }, period) : undefined;
+      const timer =
+        period > 0
+          ? setInterval(() => {
+              healer.healUnhealthy().catch((err: unknown) => ctx.logger.error({ err }, "auto-heal failed"));
+            }, period)
+          : undefined;
       timer?.unref();
       const probe = opts.fhirProbe;
-      const probeTimer = probe ? setInterval(() => void probeFhir(probe, ctx.signal).then((o) => healer.recordCall("fhir", o.ok, o.ms)), probe.intervalMs ?? DEFAULT_FHIR_PROBE_MS) : undefined;
+      const probeTimer = probe
+        ? setInterval(
+            () => void probeFhir(probe, ctx.signal).then((o) => healer.recordCall("fhir", o.ok, o.ms)),
+            probe.intervalMs ?? DEFAULT_FHIR_PROBE_MS,
+          )
+        : undefined;
       probeTimer?.unref();
       return {
         close: async () => {
@@ -83,7 +109,10 @@ export function healerAgent(opts: HealerAgentOptions = {}) {
 }
 
 /** One GET <base>/metadata; ok when the server answers 2xx in time. */
-export async function probeFhir(p: { baseUrl: string; token?: string; timeoutMs?: number }, signal?: AbortSignal): Promise<{ ok: boolean; ms: number }> {
+export async function probeFhir(
+  p: { baseUrl: string; token?: string; timeoutMs?: number },
+  signal?: AbortSignal,
+): Promise<{ ok: boolean; ms: number }> {
   const t0 = performance.now();
   try {
     const timeout = AbortSignal.timeout(p.timeoutMs ?? 2_000);

@@ -10,7 +10,8 @@ function setup(over: Partial<HealerOptions> = {}) {
   const restarted: string[] = [];
   let n = 0;
   const healer = new Healer({
-    clock, newId: () => `act-${++n}`,
+    clock,
+    newId: () => `act-${++n}`,
     raiseAlert: async (e) => void alerts.push(e),
     restart: async (c) => void restarted.push(c),
     restartable: (c) => c !== "fhir",
@@ -34,7 +35,11 @@ describe("healer", () => {
     clock.increment(60_000);
     expect(healer.status("ehr")[0].status).toBe("unhealthy");
 
-    expect(await healAfter(clock, healer.heal("ehr"), 1_000)).toMatchObject({ strategy: "restart", status: "succeeded", delayMs: 1_000 });
+    expect(await healAfter(clock, healer.heal("ehr"), 1_000)).toMatchObject({
+      strategy: "restart",
+      status: "succeeded",
+      delayMs: 1_000,
+    });
     expect(await healAfter(clock, healer.heal("ehr"), 2_000)).toMatchObject({ status: "succeeded", delayMs: 2_000 });
     const third = await healer.heal("ehr");
     expect(third).toMatchObject({ status: "gave-up", error: expect.stringMatching(/giving up/) });
@@ -47,7 +52,9 @@ describe("healer", () => {
     const { clock, healer } = setup();
     for (let i = 0; i < 3; i++) healer.recordCall("fhir", false, 50);
     expect(healer.allows("fhir")).toBe(false);
-    expect(healer.actions({ component: "fhir" })).toEqual([expect.objectContaining({ strategy: "circuit-open", status: "succeeded" })]);
+    expect(healer.actions({ component: "fhir" })).toEqual([
+      expect.objectContaining({ strategy: "circuit-open", status: "succeeded" }),
+    ]);
     clock.increment(5_000);
     expect(healer.allows("fhir")).toBe(true);
     healer.recordCall("fhir", true, 20);
@@ -56,7 +63,12 @@ describe("healer", () => {
   });
 
   it("chooses failover when a component cannot be restarted but has a standby, and alerts if it fails", async () => {
-    const { healer, alerts } = setup({ restart: undefined, failover: async () => { throw new Error("no standby ready"); } });
+    const { healer, alerts } = setup({
+      restart: undefined,
+      failover: async () => {
+        throw new Error("no standby ready");
+      },
+    });
     const a = await healer.heal("optimizer");
     expect(a).toMatchObject({ strategy: "failover", status: "failed", error: "no standby ready" });
     expect(a.finished).not.toBeNull();

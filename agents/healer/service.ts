@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AlertEvent, HealingAction, HealingStrategy, HealthStatus } from "../../protocol/clinical/device.js";
 import { HmsError } from "../../protocol/errors.js";
-import { decideRestart, DEFAULT_RESTART_POLICY, type Clock, type RestartPolicy, type SupervisorEvent } from "../../runtime/index.js";
+import {
+  decideRestart,
+  DEFAULT_RESTART_POLICY,
+  type Clock,
+  type RestartPolicy,
+  type SupervisorEvent,
+} from "../../runtime/index.js";
 import { CLOSED, circuitAllows, circuitAt, openCircuit } from "./circuit.js";
 import { DEFAULT_HEALTH_POLICY, evaluateHealth, reduceHealth, type HealthBook, type HealthPolicy } from "./health.js";
 
@@ -60,11 +66,18 @@ export class Healer {
   recordHeartbeat(component: string, at: number = this.opts.clock.now(), pid?: number): void {
     this.book = reduceHealth(this.book, { type: "heartbeat", component, at }, this.health);
     const pending = this.pendingRestarts.get(component);
-    if (pending && pending.action.status === "running" && (pending.pid === null || pid === undefined || pid === pending.pid)) {
+    if (
+      pending &&
+      pending.action.status === "running" &&
+      (pending.pid === null || pid === undefined || pid === pending.pid)
+    ) {
       pending.action.status = "succeeded";
       pending.action.finished = new Date(at).toISOString();
       this.pendingRestarts.delete(component);
-      this.opts.logger?.info({ component, pid, ms: at - Date.parse(pending.action.started) }, "restarted agent serves again");
+      this.opts.logger?.info(
+        { component, pid, ms: at - Date.parse(pending.action.started) },
+        "restarted agent serves again",
+      );
     }
   }
 
@@ -89,7 +102,10 @@ export class Healer {
   }
 
   actions(filter: ActionFilter = {}): HealingAction[] {
-    const list = this.journal.filter((a) => (!filter.component || a.component === filter.component) && (!filter.strategy || a.strategy === filter.strategy));
+    const list = this.journal.filter(
+      (a) =>
+        (!filter.component || a.component === filter.component) && (!filter.strategy || a.strategy === filter.strategy),
+    );
     return structuredClone(list.slice(-(filter.limit ?? list.length)).reverse());
   }
 
@@ -106,7 +122,8 @@ export class Healer {
     switch (strategy) {
       case "restart": {
         const restart = this.opts.restart;
-        if (!restart) throw new HmsError("UNSUPPORTED_OPERATION", "no restart function is configured", { data: { component } });
+        if (!restart)
+          throw new HmsError("UNSUPPORTED_OPERATION", "no restart function is configured", { data: { component } });
         const history = this.restartHistory.get(component) ?? [];
         const decision = decideRestart(history, now, this.restartPolicy);
         if (decision.action === "give-up") {
@@ -123,7 +140,8 @@ export class Healer {
       }
       case "failover": {
         const failover = this.opts.failover;
-        if (!failover) throw new HmsError("UNSUPPORTED_OPERATION", "no failover function is configured", { data: { component } });
+        if (!failover)
+          throw new HmsError("UNSUPPORTED_OPERATION", "no failover function is configured", { data: { component } });
         const action = this.log(component, "failover", "running", now, null, null);
         const done = await this.finish(action, () => failover(component));
         if (done.status === "failed") await this.alert(component, `${component}: failover failed: ${done.error}`);
@@ -146,7 +164,9 @@ export class Healer {
     const sick = this.status()
       .filter((s) => s.status === "unhealthy" && s.circuit !== "open")
       .map((s) => s.component)
-      .filter((c) => !this.pendingRestarts.has(c) && this.opts.restart !== undefined && (this.opts.restartable?.(c) ?? true));
+      .filter(
+        (c) => !this.pendingRestarts.has(c) && this.opts.restart !== undefined && (this.opts.restartable?.(c) ?? true),
+      );
     const out: HealingAction[] = [];
     for (const c of sick) out.push(await this.heal(c));
     return out;
@@ -194,7 +214,11 @@ export class Healer {
   }
 
   private setCircuit(component: string, circuit: typeof CLOSED): void {
-    this.book = reduceHealth(this.book, { type: "circuit", component, at: this.opts.clock.now(), circuit }, this.health);
+    this.book = reduceHealth(
+      this.book,
+      { type: "circuit", component, at: this.opts.clock.now(), circuit },
+      this.health,
+    );
   }
 
   private async finish(action: HealingAction, run: () => Promise<unknown>): Promise<HealingAction> {
@@ -213,16 +237,36 @@ export class Healer {
   private async alert(component: string, message: string): Promise<void> {
     this.opts.logger?.error({ component }, "healing gave up, alert raised");
     try {
-      await this.opts.raiseAlert({ type: "system", component, message, priority: "high", at: new Date(this.opts.clock.now()).toISOString() });
+      await this.opts.raiseAlert({
+        type: "system",
+        component,
+        message,
+        priority: "high",
+        at: new Date(this.opts.clock.now()).toISOString(),
+      });
     } catch (err) {
       this.opts.logger?.error({ err, component }, "could not raise healer alert");
     }
   }
 
-  private log(component: string, strategy: HealingStrategy, status: HealingAction["status"], started: number, finished: number | null, error: string | null, delayMs = 0): HealingAction {
+  private log(
+    component: string,
+    strategy: HealingStrategy,
+    status: HealingAction["status"],
+    started: number,
+    finished: number | null,
+    error: string | null,
+    delayMs = 0,
+  ): HealingAction {
     const action: HealingAction = {
-      actionId: this.newId(), component, strategy, status,
-      started: new Date(started).toISOString(), finished: finished === null ? null : new Date(finished).toISOString(), error, delayMs,
+      actionId: this.newId(),
+      component,
+      strategy,
+      status,
+      started: new Date(started).toISOString(),
+      finished: finished === null ? null : new Date(finished).toISOString(),
+      error,
+      delayMs,
     };
     this.journal.push(action);
     const max = this.opts.journalSize ?? 1_000;

@@ -25,7 +25,8 @@ export function optimizerAgent(opts: OptimizerAgentOptions = {}) {
   return defineAgent({
     id: "optimizer",
     name: "Treatment optimizer",
-    description: "Searches 52-week Crohn's disease treatment plans with a genetic algorithm over a decision-analytic model; interprets pharmacogenomics and biomarkers.",
+    description:
+      "Searches 52-week Crohn's disease treatment plans with a genetic algorithm over a decision-analytic model; interprets pharmacogenomics and biomarkers.",
     version: "0.1.0",
     skills: optimizerSkills({ impl: getImpl, referenceDir: opts.referenceDir }),
     start: async (ctx) => {

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { GenotypeSchema, PatientSummarySchema, PharmacogenomicsSchema } from "../../protocol/clinical/patient.js";
-import { BiomarkerInfluenceSchema, OptimizerConfigSchema, OptimizerConstraintsSchema, OptimizerResultSchema } from "../../protocol/clinical/plan.js";
+import {
+  BiomarkerInfluenceSchema,
+  OptimizerConfigSchema,
+  OptimizerConstraintsSchema,
+  OptimizerResultSchema,
+} from "../../protocol/clinical/plan.js";
 import { genotypeFromVcf, interpretThiopurineGenotype } from "../../clinical/pgx.js";
 import { loadPgx } from "../../clinical/reference/pgx.js";
 import { evaluateBiomarkers, patientFactors } from "../../clinical/treatment/model.js";
@@ -22,19 +27,37 @@ export function optimizerSkills(deps: OptimizerSkillDeps) {
   const optimize = defineSkill({
     verb: "optimize_treatment",
     title: "Optimize a treatment plan",
-    description: "Genetic algorithm over 52-week Crohn's plans (advanced therapy, immunomodulator, steroid bridge, decision points at weeks 12 and 26, monitoring). Returns the top-k feasible plans with fitness, confidence, explanations, biomarker influences and convergence history. Same seed and config give the same plans.",
-    input: z.object({ patient: PatientSummarySchema, constraints: OptimizerConstraintsSchema.optional(), config: OptimizerConfigSchema.optional() }),
+    description:
+      "Genetic algorithm over 52-week Crohn's plans (advanced therapy, immunomodulator, steroid bridge, decision points at weeks 12 and 26, monitoring). Returns the top-k feasible plans with fitness, confidence, explanations, biomarker influences and convergence history. Same seed and config give the same plans.",
+    input: z.object({
+      patient: PatientSummarySchema,
+      constraints: OptimizerConstraintsSchema.optional(),
+      config: OptimizerConfigSchema.optional(),
+    }),
     output: OptimizerResultSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
     handler: async (input, ctx) => {
       const pending: Promise<void>[] = [];
       const res = await optimizeTreatment(input, {
-        impl: deps.impl(), referenceDir: deps.referenceDir, signal: ctx.signal,
-        onProgress: (p) => { pending.push(ctx.progress(`generation ${p.generation}: best fitness ${p.best.toFixed(3)}`, { ...p }, { transient: true })); },
+        impl: deps.impl(),
+        referenceDir: deps.referenceDir,
+        signal: ctx.signal,
+        onProgress: (p) => {
+          pending.push(
+            ctx.progress(
+              `generation ${p.generation}: best fitness ${p.best.toFixed(3)}`,
+              { ...p },
+              { transient: true },
+            ),
+          );
+        },
       });
       await Promise.all(pending);
-      ctx.logger.info({ impl: res.impl, evaluations: res.evaluations, ms: Math.round(res.elapsedMs) }, "treatment optimized");
+      ctx.logger.info(
+        { impl: res.impl, evaluations: res.evaluations, ms: Math.round(res.elapsedMs) },
+        "treatment optimized",
+      );
       return res;
     },
   });
@@ -42,31 +65,52 @@ export function optimizerSkills(deps: OptimizerSkillDeps) {
   const biomarkers = defineSkill({
     verb: "evaluate_biomarkers",
     title: "Evaluate biomarkers",
-    description: "Latest calprotectin, CRP and albumin against loinc.json thresholds, and how each moves the outcome model (relapse hazard, drug efficacy, antibody clearance); plus phenotype, history and genotype notes.",
+    description:
+      "Latest calprotectin, CRP and albumin against loinc.json thresholds, and how each moves the outcome model (relapse hazard, drug efficacy, antibody clearance); plus phenotype, history and genotype notes.",
     input: z.object({ patient: PatientSummarySchema }),
-    output: z.object({ influences: z.array(BiomarkerInfluenceSchema), activityBand: z.string(), notes: z.array(z.string()) }),
+    output: z.object({
+      influences: z.array(BiomarkerInfluenceSchema),
+      activityBand: z.string(),
+      notes: z.array(z.string()),
+    }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
     stateless: true,
     handler: async ({ patient }) => {
       const space = loadPlanSpace(deps.referenceDir);
-      return { influences: evaluateBiomarkers(patient, space), activityBand: patient.activity.band, notes: patientFactors(patient, space).notes };
+      return {
+        influences: evaluateBiomarkers(patient, space),
+        activityBand: patient.activity.band,
+        notes: patientFactors(patient, space).notes,
+      };
     },
   });
 
   const genotype = defineSkill({
     verb: "interpret_genotype",
     title: "Interpret a genotype",
-    description: "TPMT/NUDT15 diplotypes (or VCF text) to CPIC phenotypes and thiopurine starting dose (pharmacogenomics.json); HLA-DQA1*05 carriage (anti-TNF immunogenicity) and NOD2 variants (phenotype marker).",
+    description:
+      "TPMT/NUDT15 diplotypes (or VCF text) to CPIC phenotypes and thiopurine starting dose (pharmacogenomics.json); HLA-DQA1*05 carriage (anti-TNF immunogenicity) and NOD2 variants (phenotype marker).",
     input: z.object({
-      tpmt: z.string().nullable().optional(), nudt15: z.string().nullable().optional(),
-      hlaDqa105: z.boolean().nullable().optional(), nod2: z.array(z.string()).nullable().optional(),
+      tpmt: z.string().nullable().optional(),
+      nudt15: z.string().nullable().optional(),
+      hlaDqa105: z.boolean().nullable().optional(),
+      nod2: z.array(z.string()).nullable().optional(),
       /** Single-sample VCF text; calls override the fields above. */
       vcf: z.string().optional(),
     }),
     output: z.object({
-      genotype: GenotypeSchema, pharmacogenomics: PharmacogenomicsSchema,
-      markers: z.array(z.object({ marker: z.string(), present: z.boolean().nullable(), effect: z.string(), clinicalUse: z.string(), reference: z.string() })),
+      genotype: GenotypeSchema,
+      pharmacogenomics: PharmacogenomicsSchema,
+      markers: z.array(
+        z.object({
+          marker: z.string(),
+          present: z.boolean().nullable(),
+          effect: z.string(),
+          clinicalUse: z.string(),
+          reference: z.string(),
+        }),
+      ),
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
@@ -74,8 +118,10 @@ export function optimizerSkills(deps: OptimizerSkillDeps) {
     handler: async (input) => {
       const fromVcf = input.vcf ? genotypeFromVcf(input.vcf) : null;
       const g = {
-        tpmt: fromVcf?.tpmt ?? input.tpmt ?? null, nudt15: fromVcf?.nudt15 ?? input.nudt15 ?? null,
-        hlaDqa105: fromVcf?.hlaDqa105 ?? input.hlaDqa105 ?? null, nod2: fromVcf?.nod2 ?? input.nod2 ?? null,
+        tpmt: fromVcf?.tpmt ?? input.tpmt ?? null,
+        nudt15: fromVcf?.nudt15 ?? input.nudt15 ?? null,
+        hlaDqa105: fromVcf?.hlaDqa105 ?? input.hlaDqa105 ?? null,
+        nod2: fromVcf?.nod2 ?? input.nod2 ?? null,
       };
       const pgx = loadPgx(deps.referenceDir);
       const idx = (prefix: string) => pgx.markers.findIndex((m) => m.marker.startsWith(prefix));
@@ -85,8 +131,20 @@ export function optimizerSkills(deps: OptimizerSkillDeps) {
         genotype: g,
         pharmacogenomics: interpretThiopurineGenotype(g, { referenceDir: deps.referenceDir }),
         markers: [
-          { marker: hla.marker, present: g.hlaDqa105, effect: hla.effect, clinicalUse: hla.clinical_use, reference: `pharmacogenomics.json#other_markers[${idx("HLA-DQA1*05")}]` },
-          { marker: nod2.marker, present: g.nod2 === null ? null : g.nod2.length > 0, effect: nod2.effect, clinicalUse: nod2.clinical_use, reference: `pharmacogenomics.json#other_markers[${idx("NOD2")}]` },
+          {
+            marker: hla.marker,
+            present: g.hlaDqa105,
+            effect: hla.effect,
+            clinicalUse: hla.clinical_use,
+            reference: `pharmacogenomics.json#other_markers[${idx("HLA-DQA1*05")}]`,
+          },
+          {
+            marker: nod2.marker,
+            present: g.nod2 === null ? null : g.nod2.length > 0,
+            effect: nod2.effect,
+            clinicalUse: nod2.clinical_use,
+            reference: `pharmacogenomics.json#other_markers[${idx("NOD2")}]`,
+          },
         ],
       };
     },

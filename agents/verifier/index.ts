@@ -23,7 +23,8 @@ export function verifierAgent(opts: VerifierAgentOptions = {}) {
   return defineAgent({
     id: "verifier",
     name: "Plan verifier",
-    description: "Verifies Crohn's disease treatment plans against contraindication, interaction, dosing, pharmacogenomic and monitoring rules; simulates outcomes; suggests alternatives.",
+    description:
+      "Verifies Crohn's disease treatment plans against contraindication, interaction, dosing, pharmacogenomic and monitoring rules; simulates outcomes; suggests alternatives.",
     version: "0.1.0",
     skills: verifierSkills({ impl: getImpl, referenceDir: opts.referenceDir }),
   });

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { PatientSummarySchema } from "../../protocol/clinical/patient.js";
 import { AlertEventSchema } from "../../protocol/clinical/device.js";
-import { RankedPlanSchema, SimulatedOutcomeSchema, TreatmentPlanSchema, VerificationReportSchema } from "../../protocol/clinical/plan.js";
+import {
+  RankedPlanSchema,
+  SimulatedOutcomeSchema,
+  TreatmentPlanSchema,
+  VerificationReportSchema,
+} from "../../protocol/clinical/plan.js";
 import type { OptimizerImpl } from "../../clinical/treatment/loader.js";
 import { simulateOutcome } from "../../clinical/treatment/optimize.js";
 import { suggestAlternatives, verifyPlan } from "../../clinical/treatment/verify.js";
@@ -21,7 +26,8 @@ export function verifierSkills(deps: VerifierSkillDeps) {
   const verify = defineSkill({
     verb: "verify_plan",
     title: "Verify a treatment plan",
-    description: "Checks a plan against the rule table (contraindications, interactions, weight-based dose range and maximum, CPIC TPMT/NUDT15 dosing, duplicate advanced therapy, steroid course length, screening before start, mesalamine in Crohn's). Returns is-valid, safety and efficacy scores, findings citing the reference entry and plan item, and recommendations.",
+    description:
+      "Checks a plan against the rule table (contraindications, interactions, weight-based dose range and maximum, CPIC TPMT/NUDT15 dosing, duplicate advanced therapy, steroid course length, screening before start, mesalamine in Crohn's). Returns is-valid, safety and efficacy scores, findings citing the reference entry and plan item, and recommendations.",
     input: PlanInput,
     output: VerificationReportSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -34,7 +40,13 @@ export function verifierSkills(deps: VerifierSkillDeps) {
       // Blocking findings are critical: the alert agent hears them (and deduplicates repeats).
       const at = new Date().toISOString();
       for (const f of report.findings.filter((x) => x.severity === "error")) {
-        const { type: _type, ...event } = AlertEventSchema.parse({ type: "critical-finding", patientId: patient.patientId, ruleId: f.ruleId, message: f.message, at });
+        const { type: _type, ...event } = AlertEventSchema.parse({
+          type: "critical-finding",
+          patientId: patient.patientId,
+          ruleId: f.ruleId,
+          message: f.message,
+          at,
+        });
         await ctx.publish("critical-finding", event);
       }
       return report;
@@ -44,7 +56,8 @@ export function verifierSkills(deps: VerifierSkillDeps) {
   const simulate = defineSkill({
     verb: "simulate_outcome",
     title: "Simulate a plan's outcome",
-    description: "P(remission) at weeks 12 and 52 with an uncertainty interval, expected weeks in remission, adverse events and surgery, from the optimizer's weekly state model.",
+    description:
+      "P(remission) at weeks 12 and 52 with an uncertainty interval, expected weeks in remission, adverse events and surgery, from the optimizer's weekly state model.",
     input: PlanInput,
     output: SimulatedOutcomeSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -58,13 +71,28 @@ export function verifierSkills(deps: VerifierSkillDeps) {
   const alternatives = defineSkill({
     verb: "suggest_alternatives",
     title: "Suggest alternative plans",
-    description: "Verifies the plan, excludes every drug behind a blocking finding (plus any given), and re-optimizes: feasible alternatives ranked by the model.",
-    input: PlanInput.extend({ topK: z.number().int().min(1).max(10).default(3), seed: z.number().int().min(0).max(0xffffffff).default(42), excludedDrugs: z.array(z.string()).default([]) }),
-    output: z.object({ report: VerificationReportSchema, excluded: z.array(z.string()), alternatives: z.array(RankedPlanSchema) }),
+    description:
+      "Verifies the plan, excludes every drug behind a blocking finding (plus any given), and re-optimizes: feasible alternatives ranked by the model.",
+    input: PlanInput.extend({
+      topK: z.number().int().min(1).max(10).default(3),
+      seed: z.number().int().min(0).max(0xffffffff).default(42),
+      excludedDrugs: z.array(z.string()).default([]),
+    }),
+    output: z.object({
+      report: VerificationReportSchema,
+      excluded: z.array(z.string()),
+      alternatives: z.array(RankedPlanSchema),
+    }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     roles: [...CLINICAL],
     handler: async ({ patient, plan, ...input }) => {
-      return suggestAlternatives(patient, plan, { impl: deps.impl(), referenceDir: deps.referenceDir, topK: input.topK, seed: input.seed, excludedDrugs: input.excludedDrugs });
+      return suggestAlternatives(patient, plan, {
+        impl: deps.impl(),
+        referenceDir: deps.referenceDir,
+        topK: input.topK,
+        seed: input.seed,
+        excludedDrugs: input.excludedDrugs,
+      });
     },
   });
 

@@ -5,8 +5,16 @@ import { detectIncidents, hashRecord, InMemoryAuditLog, toFhirAuditEvent, verify
 
 const rec = (i: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
   time: new Date(Date.UTC(2026, 0, 15, 9, 0, i)).toISOString(),
-  requester: "dr.lee", roles: ["clinician"], purposeOfUse: "TREAT", patientId: `pt-${i % 7}`,
-  action: "read", categories: ["observations"], what: `Observation?subject=Patient/pt-${i % 7}`, outcome: "success", severity: "normal", ...extra,
+  requester: "dr.lee",
+  roles: ["clinician"],
+  purposeOfUse: "TREAT",
+  patientId: `pt-${i % 7}`,
+  action: "read",
+  categories: ["observations"],
+  what: `Observation?subject=Patient/pt-${i % 7}`,
+  outcome: "success",
+  severity: "normal",
+  ...extra,
 });
 
 async function chainOf(n: number): Promise<InMemoryAuditLog> {
@@ -27,7 +35,13 @@ describe("audit hash chain", () => {
         const log = await chainOf(10);
         const e = log.entries[k];
         e.requester = "mallory";
-        if (rehash) e.hash = hashRecord(e.prevHash, { ...e, seq: undefined, prevHash: undefined, hash: undefined } as unknown as AuditRecord);
+        if (rehash)
+          e.hash = hashRecord(e.prevHash, {
+            ...e,
+            seq: undefined,
+            prevHash: undefined,
+            hash: undefined,
+          } as unknown as AuditRecord);
         const status = verifyChain(await log.read(), { head: await log.head() });
         return !status.ok && status.firstBadSeq === k && status.problem === "altered";
       }),
@@ -39,20 +53,29 @@ describe("audit hash chain", () => {
     const log = await chainOf(6);
     const head = await log.head();
     const all = await log.read();
-    expect(verifyChain([...all.slice(0, 3), ...all.slice(4)], { head })).toMatchObject({ ok: false, firstBadSeq: 3, problem: "removed" });
+    expect(verifyChain([...all.slice(0, 3), ...all.slice(4)], { head })).toMatchObject({
+      ok: false,
+      firstBadSeq: 3,
+      problem: "removed",
+    });
     expect(verifyChain(all.slice(0, 5), { head })).toMatchObject({ ok: false, firstBadSeq: 5, problem: "removed" });
   });
 
   it("mirrors an entry as a FHIR AuditEvent carrying its hash", async () => {
     const log = await chainOf(1);
-    const ev = toFhirAuditEvent(log.entries[0]) as { entity: { detail: { type: string; valueString: string }[] }[]; outcome: string; action: string };
+    const ev = toFhirAuditEvent(log.entries[0]) as {
+      entity: { detail: { type: string; valueString: string }[] }[];
+      outcome: string;
+      action: string;
+    };
     expect(ev).toMatchObject({ resourceType: "AuditEvent", outcome: "0", action: "R" });
     expect(ev.entity[1].detail[0]).toEqual({ type: "hash", valueString: log.entries[0].hash });
   });
 });
 
 describe("incident detection", () => {
-  const entries = (records: AuditRecord[]): AuditEntry[] => records.map((r, seq) => ({ ...r, seq, prevHash: "0".repeat(64), hash: "0".repeat(64) }));
+  const entries = (records: AuditRecord[]): AuditEntry[] =>
+    records.map((r, seq) => ({ ...r, seq, prevHash: "0".repeat(64), hash: "0".repeat(64) }));
 
   it("raises one alert at the fifth denial by one requester", () => {
     const denied = Array.from({ length: 7 }, (_, i) => rec(i, { requester: "eve", outcome: "denied" }));
@@ -65,6 +88,8 @@ describe("incident detection", () => {
   it("raises an alert when one requester reads more than 50 patients", () => {
     const reads = Array.from({ length: 51 }, (_, i) => rec(i, { requester: "bulk", patientId: `pt-${i}` }));
     expect(detectIncidents(entries(reads.slice(0, 50)))).toEqual([]);
-    expect(detectIncidents(entries(reads))).toMatchObject([{ kind: "bulk-patient-access", requester: "bulk", count: 51 }]);
+    expect(detectIncidents(entries(reads))).toMatchObject([
+      { kind: "bulk-patient-access", requester: "bulk", count: 51 },
+    ]);
   });
 });

@@ -8,7 +8,11 @@ export function toFhirAuditEvent(e: AuditEntry, observer = "hms-a2a consent agen
   const outcome = e.outcome === "success" ? "0" : e.outcome === "denied" ? "4" : "8";
   return {
     resourceType: "AuditEvent",
-    type: { system: "http://terminology.hl7.org/CodeSystem/audit-event-type", code: "rest", display: "RESTful Operation" },
+    type: {
+      system: "http://terminology.hl7.org/CodeSystem/audit-event-type",
+      code: "rest",
+      display: "RESTful Operation",
+    },
     subtype: [{ system: "https://hms-a2a.dev/fhir/CodeSystem/audit-action", code: e.action }],
     action,
     recorded: e.time,
@@ -24,7 +28,14 @@ export function toFhirAuditEvent(e: AuditEntry, observer = "hms-a2a consent agen
     ],
     source: { observer: { display: observer } },
     entity: [
-      ...(e.patientId ? [{ what: { reference: `Patient/${e.patientId}` }, type: { system: "http://terminology.hl7.org/CodeSystem/audit-entity-type", code: "1" } }] : []),
+      ...(e.patientId
+        ? [
+            {
+              what: { reference: `Patient/${e.patientId}` },
+              type: { system: "http://terminology.hl7.org/CodeSystem/audit-entity-type", code: "1" },
+            },
+          ]
+        : []),
       {
         what: { identifier: { system: "https://hms-a2a.dev/fhir/sid/audit-chain", value: String(e.seq) } },
         description: e.what,

@@ -25,7 +25,11 @@ export class IncidentDetector {
   private readonly patientReadLimit: number;
   private readonly windowMs: number;
 
-  constructor({ denialThreshold = DEFAULT_DENIAL_THRESHOLD, patientReadLimit = DEFAULT_PATIENT_READ_LIMIT, windowMs = DEFAULT_INCIDENT_WINDOW_MS }: IncidentOptions = {}) {
+  constructor({
+    denialThreshold = DEFAULT_DENIAL_THRESHOLD,
+    patientReadLimit = DEFAULT_PATIENT_READ_LIMIT,
+    windowMs = DEFAULT_INCIDENT_WINDOW_MS,
+  }: IncidentOptions = {}) {
     this.denialThreshold = denialThreshold;
     this.patientReadLimit = patientReadLimit;
     this.windowMs = windowMs;
@@ -39,7 +43,14 @@ export class IncidentDetector {
       list.push(t);
       this.denials.set(e.requester, list);
       if (list.length >= this.denialThreshold) {
-        return this.fire("repeated-denials", e.requester, list.length, list[0], t, `${e.requester} was denied ${list.length} times within ${this.windowMs / 60_000} min`);
+        return this.fire(
+          "repeated-denials",
+          e.requester,
+          list.length,
+          list[0],
+          t,
+          `${e.requester} was denied ${list.length} times within ${this.windowMs / 60_000} min`,
+        );
       }
     }
     if (e.action === "read" && e.outcome === "success" && e.patientId) {
@@ -49,13 +60,27 @@ export class IncidentDetector {
       this.reads.set(e.requester, seen);
       if (seen.size > this.patientReadLimit) {
         const first = Math.min(...seen.values());
-        return this.fire("bulk-patient-access", e.requester, seen.size, first, t, `${e.requester} read ${seen.size} patients within ${this.windowMs / 60_000} min`);
+        return this.fire(
+          "bulk-patient-access",
+          e.requester,
+          seen.size,
+          first,
+          t,
+          `${e.requester} read ${seen.size} patients within ${this.windowMs / 60_000} min`,
+        );
       }
     }
     return undefined;
   }
 
-  private fire(kind: AuditIncident["kind"], requester: string, count: number, from: number, to: number, message: string): AuditIncident | undefined {
+  private fire(
+    kind: AuditIncident["kind"],
+    requester: string,
+    count: number,
+    from: number,
+    to: number,
+    message: string,
+  ): AuditIncident | undefined {
     const key = `${kind}:${requester}`;
     const last = this.fired.get(key);
     if (last !== undefined && to - last < this.windowMs) return undefined;

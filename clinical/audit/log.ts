@@ -1,4 +1,10 @@
-import { matchesQuery, type AuditChainStatus, type AuditEntry, type AuditQuery, type AuditRecord } from "../../protocol/clinical/consent.js";
+import {
+  matchesQuery,
+  type AuditChainStatus,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRecord,
+} from "../../protocol/clinical/consent.js";
 import { appendEntry, verifyChain } from "./chain.js";
 
 export { matchesQuery, type AuditQuery };

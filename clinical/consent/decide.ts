@@ -42,37 +42,81 @@ export function applies(c: ConsentRecord, req: AccessRequest): boolean {
  * category; an in-force deny consent refuses unless this is break-the-glass (then permitted with
  * a review obligation); research needs an in-force opt-in; researchers get de-identified data only.
  */
-export function decideAccess(req: AccessRequest, consents: readonly ConsentRecord[], now: Date, opts: DecideOptions = {}): ConsentDecision {
+export function decideAccess(
+  req: AccessRequest,
+  consents: readonly ConsentRecord[],
+  now: Date,
+  opts: DecideOptions = {},
+): ConsentDecision {
   const policy = opts.policy ?? DEFAULT_ROLE_POLICY;
   const base = { patientId: req.patientId, categories: req.categories, breakGlass: false, consentRefs: [] as string[] };
-  const deny = (reason: string, consentRefs: string[] = []): ConsentDecision => ({ ...base, permit: false, reason, obligations: [], consentRefs });
+  const deny = (reason: string, consentRefs: string[] = []): ConsentDecision => ({
+    ...base,
+    permit: false,
+    reason,
+    obligations: [],
+    consentRefs,
+  });
   const breakGlass = req.purposeOfUse === BREAK_GLASS;
   if (breakGlass && !req.reason?.trim()) return deny("break-the-glass (purpose ETREAT) requires a reason");
 
   const uncovered = uncoveredCategories(policy, req.roles, req.action, req.purposeOfUse, req.categories);
   if (uncovered.length > 0) {
-    return deny(`role ${req.roles.join("/")} may not ${req.action} ${uncovered.join(", ")} for purpose ${req.purposeOfUse} (minimum necessary)`);
+    return deny(
+      `role ${req.roles.join("/")} may not ${req.action} ${uncovered.join(", ")} for purpose ${req.purposeOfUse} (minimum necessary)`,
+    );
   }
-  const obligations: Obligation[] = mustDeidentify(policy, req.roles, req.action, req.purposeOfUse, req.categories) ? ["de-identify"] : [];
+  const obligations: Obligation[] = mustDeidentify(policy, req.roles, req.action, req.purposeOfUse, req.categories)
+    ? ["de-identify"]
+    : [];
   const relevant = consents.filter((c) => applies(c, req));
   const active = relevant.filter((c) => inForce(c, now));
   const refs = (cs: readonly ConsentRecord[]) => cs.map((c) => `Consent/${c.id ?? "unsaved"}`);
   const denies = active.filter((c) => c.decision === "deny");
   if (denies.length > 0) {
     if (breakGlass) {
-      return { ...base, permit: true, breakGlass: true, reason: `break-the-glass overrides patient consent: ${req.reason}`, obligations: [...obligations, "break-glass-review"], consentRefs: refs(denies) };
+      return {
+        ...base,
+        permit: true,
+        breakGlass: true,
+        reason: `break-the-glass overrides patient consent: ${req.reason}`,
+        obligations: [...obligations, "break-glass-review"],
+        consentRefs: refs(denies),
+      };
     }
-    return deny(`patient consent denies ${req.action} of ${req.categories.join(", ")} for ${req.purposeOfUse}`, refs(denies));
+    return deny(
+      `patient consent denies ${req.action} of ${req.categories.join(", ")} for ${req.purposeOfUse}`,
+      refs(denies),
+    );
   }
   if (req.purposeOfUse === "HRESCH" && (opts.researchRequiresOptIn ?? true)) {
     const permits = active.filter((c) => c.decision === "permit" && c.purposes.includes("HRESCH"));
     if (permits.length === 0) {
       const lapsed = relevant.filter((c) => c.decision === "permit" && c.purposes.includes("HRESCH"));
-      const why = lapsed.some((c) => c.status !== "active") ? "was revoked" : lapsed.length > 0 ? "has expired or is not yet valid" : "is not on record";
+      const why = lapsed.some((c) => c.status !== "active")
+        ? "was revoked"
+        : lapsed.length > 0
+          ? "has expired or is not yet valid"
+          : "is not on record";
       return deny(`research use needs the patient's opt-in consent, which ${why}`, refs(lapsed));
     }
-    return { ...base, permit: true, reason: "research opt-in on record; release de-identified data only", obligations, consentRefs: refs(permits) };
+    return {
+      ...base,
+      permit: true,
+      reason: "research opt-in on record; release de-identified data only",
+      obligations,
+      consentRefs: refs(permits),
+    };
   }
-  const reason = breakGlass ? `break-the-glass access: ${req.reason}` : `permitted for ${req.purposeOfUse} by role policy${active.length ? " and patient consent" : ""}`;
-  return { ...base, permit: true, breakGlass, reason, obligations: breakGlass ? [...obligations, "break-glass-review"] : obligations, consentRefs: refs(active.filter((c) => c.decision === "permit")) };
+  const reason = breakGlass
+    ? `break-the-glass access: ${req.reason}`
+    : `permitted for ${req.purposeOfUse} by role policy${active.length ? " and patient consent" : ""}`;
+  return {
+    ...base,
+    permit: true,
+    breakGlass,
+    reason,
+    obligations: breakGlass ? [...obligations, "break-glass-review"] : obligations,
+    consentRefs: refs(active.filter((c) => c.decision === "permit")),
+  };
 }

@@ -62,7 +62,11 @@ export const PSEUDONYM_PREFIX = "anon-";
 const inFlight = new Map<string, Promise<string>>();
 
 /** The patient's pseudonym, created (random) and stored on first use. */
-export async function pseudonymFor(store: PseudonymStore, patientId: string, random: (bytes: number) => Buffer = randomBytes): Promise<string> {
+export async function pseudonymFor(
+  store: PseudonymStore,
+  patientId: string,
+  random: (bytes: number) => Buffer = randomBytes,
+): Promise<string> {
   const existing = await store.get(patientId);
   if (existing) return existing;
   const key = patientId;

@@ -4,22 +4,44 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadSafeHarbor } from "../reference/safe-harbor.js";
-import { dateOffsetFor, deidentifyResources, FilePseudonymStore, MapPseudonymStore, pseudonymFor, shiftDate, zip3, AGE_EXTENSION, AGE_TOP_CODED_EXTENSION } from "./index.js";
+import {
+  dateOffsetFor,
+  deidentifyResources,
+  FilePseudonymStore,
+  MapPseudonymStore,
+  pseudonymFor,
+  shiftDate,
+  zip3,
+  AGE_EXTENSION,
+  AGE_TOP_CODED_EXTENSION,
+} from "./index.js";
 
 const PATIENTS = join(import.meta.dirname, "..", "..", "examples", "patients");
 const safeHarbor = loadSafeHarbor();
 const asOf = new Date("2026-01-15T12:00:00Z");
 type Obj = Record<string, any>;
-const bundles = readdirSync(PATIENTS).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(PATIENTS, f), "utf8")) as { entry: { resource: Obj }[] });
+const bundles = readdirSync(PATIENTS)
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => JSON.parse(readFileSync(join(PATIENTS, f), "utf8")) as { entry: { resource: Obj }[] });
 const resourcesOf = (b: { entry: { resource: Obj }[] }) => b.entry.map((e) => e.resource);
 
 /** Every identifying string of the synthetic patient (names, MRN, phone, email, street, city, ZIP, dates, serials). */
 function identifiersOf(resources: Obj[]): string[] {
   const p = resources.find((r) => r.resourceType === "Patient")!;
-  const ids: string[] = [p.id, p.birthDate, ...p.identifier.map((i: Obj) => i.value), ...p.telecom.map((t: Obj) => t.value)];
+  const ids: string[] = [
+    p.id,
+    p.birthDate,
+    ...p.identifier.map((i: Obj) => i.value),
+    ...p.telecom.map((t: Obj) => t.value),
+  ];
   for (const n of p.name) ids.push(n.family, ...n.given);
   for (const a of p.address) ids.push(...a.line, a.city, a.postalCode);
-  for (const d of resources.filter((r) => r.resourceType === "Device")) ids.push(d.serialNumber, ...d.udiCarrier.flatMap((u: Obj) => [u.deviceIdentifier, u.carrierHRF]), ...d.deviceName.map((n: Obj) => n.name));
+  for (const d of resources.filter((r) => r.resourceType === "Device"))
+    ids.push(
+      d.serialNumber,
+      ...d.udiCarrier.flatMap((u: Obj) => [u.deviceIdentifier, u.carrierHRF]),
+      ...d.deviceName.map((n: Obj) => n.name),
+    );
   for (const r of resources) {
     for (const k of ["effectiveDateTime", "onsetDateTime"]) if (r[k]) ids.push(r[k]);
     if (r.effectivePeriod?.start) ids.push(r.effectivePeriod.start);
@@ -36,7 +58,13 @@ describe("Safe Harbor de-identification", () => {
       const { resources } = deidentifyResources(input, { pseudonym: "anon-0123456789abcdef", safeHarbor, asOf });
       const text = JSON.stringify(resources);
       for (const id of identifiersOf(input)) expect(text, `${input[0].id}: leaked "${id}"`).not.toContain(id);
-      const values = (rs: Obj[]) => rs.filter((r) => r.resourceType === "Observation").map((o) => [o.code.coding[0].code, o.valueQuantity?.value ?? o.valueCodeableConcept?.text ?? o.valueBoolean ?? o.component?.length]);
+      const values = (rs: Obj[]) =>
+        rs
+          .filter((r) => r.resourceType === "Observation")
+          .map((o) => [
+            o.code.coding[0].code,
+            o.valueQuantity?.value ?? o.valueCodeableConcept?.text ?? o.valueBoolean ?? o.component?.length,
+          ]);
       expect(values(resources)).toEqual(values(input));
       expect(resources.length).toBe(input.length);
     }
@@ -55,25 +83,42 @@ describe("Safe Harbor de-identification", () => {
   it("redacts identifier shapes in free text and drops relatives", () => {
     const input: Obj[] = [
       { resourceType: "Patient", id: "p1", gender: "female" },
-      { resourceType: "Observation", id: "o1", status: "final", code: { text: "note" }, subject: { reference: "Patient/p1" }, valueString: "call 555-201-3344 or mail a.b@example.org, portal https://me.example.org/x from 10.1.2.3, SSN 123-45-6789; dose 2-3 mg/kg" },
+      {
+        resourceType: "Observation",
+        id: "o1",
+        status: "final",
+        code: { text: "note" },
+        subject: { reference: "Patient/p1" },
+        valueString:
+          "call 555-201-3344 or mail a.b@example.org, portal https://me.example.org/x from 10.1.2.3, SSN 123-45-6789; dose 2-3 mg/kg",
+      },
       { resourceType: "RelatedPerson", id: "r1", patient: { reference: "Patient/p1" }, name: [{ family: "Mother" }] },
     ];
     const { resources, applied } = deidentifyResources(input, { pseudonym: "anon-x", safeHarbor, asOf });
     expect(resources.map((r) => r.resourceType)).toEqual(["Patient", "Observation"]);
-    expect(resources[1].valueString).toBe("call [redacted] or mail [redacted], portal [redacted] from [redacted], SSN [redacted]; dose 2-3 mg/kg");
+    expect(resources[1].valueString).toBe(
+      "call [redacted] or mail [redacted], portal [redacted] from [redacted], SSN [redacted]; dose 2-3 mg/kg",
+    );
     expect(applied).toEqual(expect.arrayContaining(["D", "F", "G", "N", "O"]));
   });
 
   it("reports a patient over 89 as 90 or older with no birth date", () => {
     const input = resourcesOf(bundles.find((b) => b.entry[0].resource.id === "pt-age-over-89")!);
-    const p = deidentifyResources(input, { pseudonym: "anon-old", safeHarbor, asOf }).resources.find((r) => r.resourceType === "Patient")!;
+    const p = deidentifyResources(input, { pseudonym: "anon-old", safeHarbor, asOf }).resources.find(
+      (r) => r.resourceType === "Patient",
+    )!;
     expect(p.birthDate).toBeUndefined();
-    expect(p.extension).toEqual([{ url: AGE_EXTENSION, valueInteger: 90 }, { url: AGE_TOP_CODED_EXTENSION, valueBoolean: true }]);
+    expect(p.extension).toEqual([
+      { url: AGE_EXTENSION, valueInteger: 90 },
+      { url: AGE_TOP_CODED_EXTENSION, valueBoolean: true },
+    ]);
   });
 
   it("turns a ZIP on the restricted list into 000 and keeps other ZIP3s", () => {
     const input = resourcesOf(bundles.find((b) => b.entry[0].resource.id === "pt-restricted-zip")!);
-    const p = deidentifyResources(input, { pseudonym: "anon-zip", safeHarbor, asOf }).resources.find((r) => r.resourceType === "Patient")!;
+    const p = deidentifyResources(input, { pseudonym: "anon-zip", safeHarbor, asOf }).resources.find(
+      (r) => r.resourceType === "Patient",
+    )!;
     expect(p.address[0].postalCode).toBe("000");
     expect(zip3("62704", safeHarbor)).toBe("627");
     expect(zip3("82301", safeHarbor)).toBe("000");

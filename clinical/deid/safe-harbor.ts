@@ -52,9 +52,28 @@ const YEAR_MONTH = /^(\d{4})-(\d{2})$/;
 /** Keys whose string values are codes or URIs, never dates to shift. */
 const NOT_DATES = new Set(["code", "system", "version", "url", "reference", "id", "valueCode", "unit"]);
 /** Free-text and locator fields dropped from every resource (may name the person or hold record ids). */
-const DROP_EVERYWHERE = new Set(["text", "identifier", "meta", "note", "contained", "photo", "contact", "link", "generalPractitioner", "managingOrganization"]);
+const DROP_EVERYWHERE = new Set([
+  "text",
+  "identifier",
+  "meta",
+  "note",
+  "contained",
+  "photo",
+  "contact",
+  "link",
+  "generalPractitioner",
+  "managingOrganization",
+]);
 /** Device identifiers (Safe Harbor M) as FHIR names them. */
-const DEVICE_FIELDS = ["udiCarrier", "serialNumber", "distinctIdentifier", "deviceName", "lotNumber", "url", "modelNumber"];
+const DEVICE_FIELDS = [
+  "udiCarrier",
+  "serialNumber",
+  "distinctIdentifier",
+  "deviceName",
+  "lotNumber",
+  "url",
+  "modelNumber",
+];
 
 /** Identifier shapes redacted from any free text: e-mail (F), URL (N), IPv4 (O), SSN (G), US phone/fax (D, E). */
 const PATTERNS: readonly [string, RegExp][] = [
@@ -94,7 +113,11 @@ export function zip3(zip: string, ref: SafeHarborReference): string {
 export function ageAt(birthDate: string, asOf: Date): number {
   const b = new Date(`${birthDate.slice(0, 10)}T00:00:00Z`);
   let y = asOf.getUTCFullYear() - b.getUTCFullYear();
-  if (asOf.getUTCMonth() < b.getUTCMonth() || (asOf.getUTCMonth() === b.getUTCMonth() && asOf.getUTCDate() < b.getUTCDate())) y--;
+  if (
+    asOf.getUTCMonth() < b.getUTCMonth() ||
+    (asOf.getUTCMonth() === b.getUTCMonth() && asOf.getUTCDate() < b.getUTCDate())
+  )
+    y--;
   return Math.max(0, y);
 }
 
@@ -228,7 +251,11 @@ export function deidentifyResources(input: readonly Obj[], opts: DeidOptions): D
         applied.add("M");
         continue;
       }
-      if (type === "Patient" && ["name", "telecom", "address", "birthDate", "deceasedDateTime", "extension"].includes(k)) continue;
+      if (
+        type === "Patient" &&
+        ["name", "telecom", "address", "birthDate", "deceasedDateTime", "extension"].includes(k)
+      )
+        continue;
       copy[k] = v;
     }
     const d = walk(copy, "") as Obj;

@@ -8,39 +8,51 @@ import { defaultReferenceDir } from "./loinc.js";
  * source and confidence); rules and the optimizer point back to them with `drugRef(...)`.
  */
 
-const SourcedSchema = z.object({ text: z.string(), source: z.string(), confidence: z.string(), severity: z.string().optional() }).passthrough();
+const SourcedSchema = z
+  .object({ text: z.string(), source: z.string(), confidence: z.string(), severity: z.string().optional() })
+  .passthrough();
 export type SourcedText = z.infer<typeof SourcedSchema>;
 
-const DoseSchema = z.object({
-  dose: z.number().optional(),
-  dose_range: z.array(z.number()).optional(),
-  dose_options: z.array(z.number()).optional(),
-  unit: z.string().optional(),
-  route: z.string().optional(),
-  interval_weeks: z.number().optional(),
-  max_duration_weeks: z.number().optional(),
-  taper: z.string().optional(),
-  source: z.string().optional(),
-  confidence: z.string().optional(),
-}).passthrough();
+const DoseSchema = z
+  .object({
+    dose: z.number().optional(),
+    dose_range: z.array(z.number()).optional(),
+    dose_options: z.array(z.number()).optional(),
+    unit: z.string().optional(),
+    route: z.string().optional(),
+    interval_weeks: z.number().optional(),
+    max_duration_weeks: z.number().optional(),
+    taper: z.string().optional(),
+    source: z.string().optional(),
+    confidence: z.string().optional(),
+  })
+  .passthrough();
 
-const DrugSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  aliases: z.array(z.string()).default([]),
-  class: z.string(),
-  route: z.array(z.string()),
-  weight_based: z.boolean(),
-  induction: z.unknown().optional(),
-  maintenance: z.unknown().optional(),
-  dose_escalation: DoseSchema.extend({ text: z.string(), max_dose: z.number().optional(), max_unit: z.string().optional() }).optional(),
-  taper: SourcedSchema.optional(),
-  max_daily_dose: z.object({ induction_mg: z.number(), maintenance_mg: z.number(), source: z.string(), confidence: z.string() }).optional(),
-  contraindications: z.array(SourcedSchema),
-  interactions: z.array(SourcedSchema),
-  monitoring: z.array(SourcedSchema),
-  guideline_positioning: z.array(SourcedSchema).default([]),
-}).passthrough();
+const DrugSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    aliases: z.array(z.string()).default([]),
+    class: z.string(),
+    route: z.array(z.string()),
+    weight_based: z.boolean(),
+    induction: z.unknown().optional(),
+    maintenance: z.unknown().optional(),
+    dose_escalation: DoseSchema.extend({
+      text: z.string(),
+      max_dose: z.number().optional(),
+      max_unit: z.string().optional(),
+    }).optional(),
+    taper: SourcedSchema.optional(),
+    max_daily_dose: z
+      .object({ induction_mg: z.number(), maintenance_mg: z.number(), source: z.string(), confidence: z.string() })
+      .optional(),
+    contraindications: z.array(SourcedSchema),
+    interactions: z.array(SourcedSchema),
+    monitoring: z.array(SourcedSchema),
+    guideline_positioning: z.array(SourcedSchema).default([]),
+  })
+  .passthrough();
 export type DrugEntry = z.infer<typeof DrugSchema>;
 
 const DrugsFileSchema = z.object({ drugs: z.array(DrugSchema) });
@@ -51,7 +63,11 @@ export interface DrugsReference {
   byId(id: string): DrugEntry;
   has(id: string): boolean;
   /** Index of the first `field` entry whose text matches `re`, or -1. */
-  findEntry(id: string, field: "contraindications" | "interactions" | "monitoring" | "guideline_positioning", re: RegExp): number;
+  findEntry(
+    id: string,
+    field: "contraindications" | "interactions" | "monitoring" | "guideline_positioning",
+    re: RegExp,
+  ): number;
 }
 
 /** `drugs.json#<id>.<path>`: how findings and model numbers cite an entry. */

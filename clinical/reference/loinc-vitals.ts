@@ -15,18 +15,34 @@ export interface MdcTerm {
   source: string;
 }
 
-const PCD01_EXAMPLES = "IHE PCD-01 ORU^R01 sample messages from monitor vendors (third-party repositories found via code search)";
+const PCD01_EXAMPLES =
+  "IHE PCD-01 ORU^R01 sample messages from monitor vendors (third-party repositories found via code search)";
 
 /** MDC observation codes → loinc.json keys. */
 export const MDC_OBSERVATIONS: readonly MdcTerm[] = [
   { code: "147842", refId: "MDC_ECG_HEART_RATE", key: "heart_rate", source: PCD01_EXAMPLES },
-  { code: "150456", refId: "MDC_PULS_OXIM_SAT_O2", key: "spo2", source: "HL7 US Core pulse-oximetry example Observation (code.coding 11073 150456)" },
-  { code: "151562", refId: "MDC_RESP_RATE", key: "respiratory_rate", source: "German vital signs IG example Observation (11073 151562 MDC_RESP_RATE)" },
+  {
+    code: "150456",
+    refId: "MDC_PULS_OXIM_SAT_O2",
+    key: "spo2",
+    source: "HL7 US Core pulse-oximetry example Observation (code.coding 11073 150456)",
+  },
+  {
+    code: "151562",
+    refId: "MDC_RESP_RATE",
+    key: "respiratory_rate",
+    source: "German vital signs IG example Observation (11073 151562 MDC_RESP_RATE)",
+  },
   { code: "150021", refId: "MDC_PRESS_BLD_NONINV_SYS", key: "systolic_bp", source: PCD01_EXAMPLES },
   { code: "150022", refId: "MDC_PRESS_BLD_NONINV_DIA", key: "diastolic_bp", source: PCD01_EXAMPLES },
   { code: "150301", refId: "MDC_PRESS_CUFF_SYS", key: "systolic_bp", source: PCD01_EXAMPLES },
   { code: "150302", refId: "MDC_PRESS_CUFF_DIA", key: "diastolic_bp", source: PCD01_EXAMPLES },
-  { code: "150364", refId: "MDC_TEMP_BODY", key: "body_temperature", source: "German vital signs IG example Observation (11073 150364 MDC_TEMP_BODY)" },
+  {
+    code: "150364",
+    refId: "MDC_TEMP_BODY",
+    key: "body_temperature",
+    source: "German vital signs IG example Observation (11073 150364 MDC_TEMP_BODY)",
+  },
   { code: "150344", refId: "MDC_TEMP", key: "body_temperature", source: PCD01_EXAMPLES },
 ];
 
@@ -41,11 +57,21 @@ export const MDC_UNITS: readonly { code: string; refId: string; ucum: string; so
 
 /** Common non-UCUM spellings from devices and hand-written messages (UCUM c/s codes on the right). */
 const UNIT_ALIASES: Record<string, string> = {
-  "bpm": "/min", "beats/min": "/min", "1/min": "/min", "breaths/min": "/min", "rpm": "/min",
-  "mmhg": "mm[Hg]", "mm hg": "mm[Hg]",
-  "degc": "Cel", "°c": "Cel", "c": "Cel", "cel": "Cel",
-  "degf": "[degF]", "°f": "[degF]",
-  "percent": "%", "pct": "%",
+  bpm: "/min",
+  "beats/min": "/min",
+  "1/min": "/min",
+  "breaths/min": "/min",
+  rpm: "/min",
+  mmhg: "mm[Hg]",
+  "mm hg": "mm[Hg]",
+  degc: "Cel",
+  "°c": "Cel",
+  c: "Cel",
+  cel: "Cel",
+  degf: "[degF]",
+  "°f": "[degF]",
+  percent: "%",
+  pct: "%",
 };
 
 /** Looks up an MDC observation by numeric code or reference id (OBX-3.1 or OBX-3.2). */

@@ -92,7 +92,9 @@ export function loadLoinc(dir: string = defaultReferenceDir()): LoincReference {
     },
     codingFor(key) {
       const e = ref.byKey(key);
-      return e.loinc ? { system: file.loinc_system, code: e.loinc, display: e.display } : { system: HMS_OBSERVATION_SYSTEM, code: e.key, display: e.display };
+      return e.loinc
+        ? { system: file.loinc_system, code: e.loinc, display: e.display }
+        : { system: HMS_OBSERVATION_SYSTEM, code: e.key, display: e.display };
     },
   };
   cache.set(dir, ref);

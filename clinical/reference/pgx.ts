@@ -5,12 +5,14 @@ import { defaultReferenceDir } from "./loinc.js";
 
 /** Loader for `clinical/reference/data/pharmacogenomics.json` (CPIC thiopurine tables, other markers). */
 
-const PhenotypeRowSchema = z.object({
-  phenotype: z.string(),
-  example_diplotypes: z.array(z.string()).optional(),
-  source: z.string(),
-  confidence: z.string(),
-}).passthrough();
+const PhenotypeRowSchema = z
+  .object({
+    phenotype: z.string(),
+    example_diplotypes: z.array(z.string()).optional(),
+    source: z.string(),
+    confidence: z.string(),
+  })
+  .passthrough();
 
 const RecommendationSchema = z.object({
   drug: z.string(),
@@ -24,22 +26,28 @@ const RecommendationSchema = z.object({
 });
 export type CpicRecommendation = z.infer<typeof RecommendationSchema>;
 
-const MarkerSchema = z.object({
-  marker: z.string(),
-  drugs: z.array(z.string()),
-  effect: z.string(),
-  evidence: z.object({ numbers: z.record(z.string(), z.unknown()), source: z.string(), confidence: z.string() }).passthrough(),
-  consistency: z.array(z.object({ text: z.string(), source: z.string(), confidence: z.string() })).optional(),
-  clinical_use: z.string(),
-}).passthrough();
+const MarkerSchema = z
+  .object({
+    marker: z.string(),
+    drugs: z.array(z.string()),
+    effect: z.string(),
+    evidence: z
+      .object({ numbers: z.record(z.string(), z.unknown()), source: z.string(), confidence: z.string() })
+      .passthrough(),
+    consistency: z.array(z.object({ text: z.string(), source: z.string(), confidence: z.string() })).optional(),
+    clinical_use: z.string(),
+  })
+  .passthrough();
 export type PgxMarker = z.infer<typeof MarkerSchema>;
 
 const PgxFileSchema = z.object({
-  cpic_thiopurines: z.object({
-    guideline: z.string(),
-    phenotypes: z.object({ TPMT: z.array(PhenotypeRowSchema), NUDT15: z.array(PhenotypeRowSchema) }).passthrough(),
-    recommendations: z.array(RecommendationSchema),
-  }).passthrough(),
+  cpic_thiopurines: z
+    .object({
+      guideline: z.string(),
+      phenotypes: z.object({ TPMT: z.array(PhenotypeRowSchema), NUDT15: z.array(PhenotypeRowSchema) }).passthrough(),
+      recommendations: z.array(RecommendationSchema),
+    })
+    .passthrough(),
   other_markers: z.array(MarkerSchema),
 });
 

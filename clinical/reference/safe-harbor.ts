@@ -7,7 +7,11 @@ import { defaultReferenceDir } from "./loinc.js";
 const SafeHarborFileSchema = z.object({
   source: z.string(),
   identifiers: z.array(z.object({ key: z.string(), name: z.string(), detail: z.string().optional() })).length(18),
-  restricted_zip3_prefixes: z.object({ values: z.array(z.string().regex(/^\d{3}$/)), replace_with: z.string(), source: z.string() }),
+  restricted_zip3_prefixes: z.object({
+    values: z.array(z.string().regex(/^\d{3}$/)),
+    replace_with: z.string(),
+    source: z.string(),
+  }),
   age_rule: z.object({ over: z.number().int(), category: z.string() }),
 });
 

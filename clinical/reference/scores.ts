@@ -34,7 +34,12 @@ export interface ScoresReference {
   hbi: ScoreDefinition;
   /** CDAI hematocrit standard (percent) by sex, parsed from the hematocrit component description. */
   cdaiHematocritStandard: { male: number; female: number };
-  montreal: { age: readonly { code: string; rule: string }[]; location: readonly string[]; behaviour: readonly string[]; source: string };
+  montreal: {
+    age: readonly { code: string; rule: string }[];
+    location: readonly string[];
+    behaviour: readonly string[];
+    source: string;
+  };
 }
 
 const ThresholdSchema = z.object({ label: z.string(), rule: z.string(), source: z.string() });
@@ -66,13 +71,21 @@ export function parseBandRule(label: string, rule: string, source: string): Band
   const num = String.raw`(-?\d+(?:\.\d+)?)`;
   const between = new RegExp(String.raw`^${num}\s*(<=|<)\s*[A-Z_]+\s*(<=|<)\s*${num}$`).exec(rule.trim());
   if (between) {
-    return { band, rule, source, min: { value: Number(between[1]), inclusive: between[2] === "<=" }, max: { value: Number(between[4]), inclusive: between[3] === "<=" } };
+    return {
+      band,
+      rule,
+      source,
+      min: { value: Number(between[1]), inclusive: between[2] === "<=" },
+      max: { value: Number(between[4]), inclusive: between[3] === "<=" },
+    };
   }
   const one = new RegExp(String.raw`^[A-Z_]+\s*(<=|<|>=|>)\s*${num}$`).exec(rule.trim());
   if (!one) throw new Error(`scores.json: cannot parse threshold rule "${rule}"`);
   const value = Number(one[2]);
   const op = one[1];
-  return op.startsWith("<") ? { band, rule, source, max: { value, inclusive: op === "<=" } } : { band, rule, source, min: { value, inclusive: op === ">=" } };
+  return op.startsWith("<")
+    ? { band, rule, source, max: { value, inclusive: op === "<=" } }
+    : { band, rule, source, min: { value, inclusive: op === ">=" } };
 }
 
 /** The band whose interval holds `value`, or undefined in a gap between bands. */
@@ -96,14 +109,27 @@ export function loadScores(dir: string = defaultReferenceDir()): ScoresReference
       return b ? [b] : [];
     });
   const hct = f.CDAI.components.find((c) => c.id === "hematocrit");
-  const m = hct && /\((\d+(?:\.\d+)?)\s*-\s*Hct%?\)\s*for men,\s*\((\d+(?:\.\d+)?)\s*-\s*Hct%?\)\s*for women/i.exec(hct.description);
+  const m =
+    hct &&
+    /\((\d+(?:\.\d+)?)\s*-\s*Hct%?\)\s*for men,\s*\((\d+(?:\.\d+)?)\s*-\s*Hct%?\)\s*for women/i.exec(hct.description);
   if (!m) throw new Error("scores.json: CDAI hematocrit component has no standard values for men and women");
   const ref: ScoresReference = {
-    cdai: { name: "CDAI", components: f.CDAI.components, bands: bands(f.CDAI.thresholds), formula: f.CDAI.formula, source: f.CDAI.formula_source },
+    cdai: {
+      name: "CDAI",
+      components: f.CDAI.components,
+      bands: bands(f.CDAI.thresholds),
+      formula: f.CDAI.formula,
+      source: f.CDAI.formula_source,
+    },
     hbi: {
       name: "HBI",
       // HBI is an unweighted sum ("simple sum of the 5 items").
-      components: f.HBI.components.map((c) => ({ id: c.id, weight: 1, description: String((c as { scale?: unknown }).scale ?? ""), source: c.source })),
+      components: f.HBI.components.map((c) => ({
+        id: c.id,
+        weight: 1,
+        description: String((c as { scale?: unknown }).scale ?? ""),
+        source: c.source,
+      })),
       bands: bands(f.HBI.thresholds),
       formula: f.HBI.formula,
       source: f.HBI.formula_source,
@@ -117,7 +143,8 @@ export function loadScores(dir: string = defaultReferenceDir()): ScoresReference
     },
   };
   for (const s of [ref.cdai, ref.hbi]) {
-    for (const b of BANDS) if (!s.bands.some((x) => x.band === b)) throw new Error(`scores.json: ${s.name} has no "${b}" band`);
+    for (const b of BANDS)
+      if (!s.bands.some((x) => x.band === b)) throw new Error(`scores.json: ${s.name} has no "${b}" band`);
   }
   cache.set(dir, ref);
   return ref;

@@ -10,7 +10,9 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
   if (plan.genome && plan.genome.length === 6) return [...plan.genome, 0, 0, 0, 0, 0, 0, 0, 1, 0];
   const g = new Array<number>(15).fill(0);
   g[G.calpro] = 1;
-  const adv = plan.items.find((i) => i.role === "advanced" && i.phase === "maintenance") ?? plan.items.find((i) => i.role === "advanced");
+  const adv =
+    plan.items.find((i) => i.role === "advanced" && i.phase === "maintenance") ??
+    plan.items.find((i) => i.role === "advanced");
   if (adv) {
     const a = space.advanced.findIndex((x) => x.id === adv.drug);
     if (a >= 0) {
@@ -27,7 +29,9 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
       g[G.imm] = k + 1;
       const fr = imm.doseFraction ?? 1;
       let best = 0;
-      space.fractions.forEach((x, l) => { if (Math.abs(x - fr) < Math.abs(space.fractions[best] - fr)) best = l; });
+      space.fractions.forEach((x, l) => {
+        if (Math.abs(x - fr) < Math.abs(space.fractions[best] - fr)) best = l;
+      });
       g[G.frac] = best;
     }
   }
@@ -38,7 +42,9 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
       g[G.steroid] = k + 1;
       const len = (st.endWeek ?? plan.horizonWeeks) - st.startWeek;
       let best = 0;
-      COURSE_WEEKS.forEach((w, c) => { if (Math.abs(w - len) < Math.abs(COURSE_WEEKS[best] - len)) best = c; });
+      COURSE_WEEKS.forEach((w, c) => {
+        if (Math.abs(w - len) < Math.abs(COURSE_WEEKS[best] - len)) best = c;
+      });
       g[G.course] = best;
     }
   }
@@ -58,7 +64,9 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
     const iv = space.efficacy.monitoring.calprotectinIntervals;
     const gap = cal.weeks.length > 1 ? cal.weeks[1] - cal.weeks[0] : cal.weeks[0];
     let best = 0;
-    iv.forEach((x, c) => { if (Math.abs(x.weeks - gap) < Math.abs(iv[best].weeks - gap)) best = c; });
+    iv.forEach((x, c) => {
+      if (Math.abs(x.weeks - gap) < Math.abs(iv[best].weeks - gap)) best = c;
+    });
     g[G.calpro] = best;
   }
   return g;

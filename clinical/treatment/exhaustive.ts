@@ -11,7 +11,10 @@ export function exhaustiveBest(problem: GaProblem): { genome: number[]; fitness:
   let evaluated = 0;
   for (let i = 0; i < size; i++) {
     let x = i;
-    for (let j = d.length - 1; j >= 0; j--) { g[j] = x % d[j]; x = Math.floor(x / d[j]); }
+    for (let j = d.length - 1; j >= 0; j--) {
+      g[j] = x % d[j];
+      x = Math.floor(x / d[j]);
+    }
     if (violations(problem, g) > 0 && best.fitness > -Infinity) continue;
     const f = fitness(problem, g);
     evaluated++;

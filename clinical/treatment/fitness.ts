@@ -58,8 +58,16 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
   const v = violations(p, g);
   if (v > 0) {
     return {
-      fitness: INFEASIBLE - v, feasible: false, violations: v, remissionWeeks: 0, adverseEvents: 0,
-      pSurgery: 0, steroidWeeks: 0, burden: 0, pRemission12: 0, pRemission52: 0,
+      fitness: INFEASIBLE - v,
+      feasible: false,
+      violations: v,
+      remissionWeeks: 0,
+      adverseEvents: 0,
+      pSurgery: 0,
+      steroidWeeks: 0,
+      burden: 0,
+      pRemission12: 0,
+      pRemission52: 0,
     };
   }
   const m = p.model;
@@ -84,11 +92,17 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
   const armReg = new Array<number>(nArms).fill(0);
   const armEntry = new Array<number>(nArms).fill(0);
   const armAfter = new Array<boolean>(nArms).fill(false);
-  for (let r = 0; r < 3; r++) { armDrug[r] = adv; armReg[r] = r; }
+  for (let r = 0; r < 3; r++) {
+    armDrug[r] = adv;
+    armReg[r] = r;
+  }
   for (let k = 0; k < nDp; k++) {
     for (let r = 0; r < 3; r++) {
       const a = 3 + 3 * k + r;
-      armDrug[a] = target; armReg[a] = r; armEntry[a] = m.decisionWeeks[k]; armAfter[a] = true;
+      armDrug[a] = target;
+      armReg[a] = r;
+      armEntry[a] = m.decisionWeeks[k];
+      armAfter[a] = true;
     }
   }
   const sameClass = adv > 0 && target > 0 && m.advClass[adv] === m.advClass[target];
@@ -135,15 +149,24 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
     let toOff = 0;
     for (let a = 0; a < nArms; a++) {
       const o = a * 5;
-      const R = mass[o], P = mass[o + 1], A = mass[o + 2], E = mass[o + 3], S = mass[o + 4];
+      const R = mass[o],
+        P = mass[o + 1],
+        A = mass[o + 2],
+        E = mass[o + 3],
+        S = mass[o + 4];
       if (R === 0 && P === 0 && A === 0 && E === 0 && S === 0) {
-        next[o] = 0; next[o + 1] = 0; next[o + 2] = 0; next[o + 3] = 0; next[o + 4] = 0;
+        next[o] = 0;
+        next[o + 1] = 0;
+        next[o + 2] = 0;
+        next[o + 3] = 0;
+        next[o + 4] = 0;
         continue;
       }
       let tab: readonly number[];
       let base: number;
       if (a === off) {
-        tab = m.off; base = 0;
+        tab = m.off;
+        base = 0;
       } else {
         tab = armAfter[a] ? m.armsAfter : m.armsFirst;
         base = ((((armDrug[a] * m.nReg + armReg[a]) * m.nImm + imm) * m.nFrac + frac) * m.nTdm + tdm) * ARM_LEN;
@@ -198,7 +221,15 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
   const w = m.weights;
   const f = w[0] * remWeeks - w[1] * aeEvents - w[2] * steroidPenalty - w[3] * burden - w[4] * surg;
   return {
-    fitness: f, feasible: true, violations: 0, remissionWeeks: remWeeks, adverseEvents: aeEvents,
-    pSurgery: surg, steroidWeeks: course, burden, pRemission12: pRem12, pRemission52: pRem52,
+    fitness: f,
+    feasible: true,
+    violations: 0,
+    remissionWeeks: remWeeks,
+    adverseEvents: aeEvents,
+    pSurgery: surg,
+    steroidWeeks: course,
+    burden,
+    pRemission12: pRem12,
+    pRemission52: pRem52,
   };
 }

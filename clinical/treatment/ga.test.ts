@@ -24,7 +24,8 @@ describe("genetic algorithm", () => {
       const { problem } = buildProblem(randomPatient(i), space, { mode: "reduced", weights, constraints: none });
       const ex = exhaustiveBest(problem);
       const ga = runGa(problem, gaCfg);
-      if (Math.abs(ga.best.fitness - ex.fitness) > 1e-9) misses.push(`seed ${i}: ga ${ga.best.fitness} exhaustive ${ex.fitness}`);
+      if (Math.abs(ga.best.fitness - ex.fitness) > 1e-9)
+        misses.push(`seed ${i}: ga ${ga.best.fitness} exhaustive ${ex.fitness}`);
     }
     expect(misses.length, misses.join("\n")).toBeLessThanOrEqual(10);
   }, 150_000); // ~8.6M TypeScript evaluations: about 55 s alone, more on a shared machine
@@ -40,15 +41,26 @@ describe("genetic algorithm", () => {
   });
 
   it("never returns a plan with a drug contraindicated for that patient", async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1_000_000 }), async (seed) => {
-      const patient = randomPatient(seed);
-      const res = await optimizeTreatment({ patient, config: { populationSize: 20, generations: 8, seed } }, { impl: tsImpl });
-      for (const rp of res.plans) {
-        if (!rp.feasible) continue;
-        const drugs = [...rp.plan.items.map((i) => i.drug), ...rp.plan.decisionPoints.flatMap((d) => [d.onRemission, d.onPartialResponse, d.onNoResponse]).flatMap((a) => (a.kind === "switch" ? [a.drug] : []))];
-        for (const d of drugs) expect(drugBlocks(patient, d, space), `${d} for seed ${seed}`).toEqual([]);
-      }
-    }), { numRuns: 40, seed: 4242 });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1_000_000 }), async (seed) => {
+        const patient = randomPatient(seed);
+        const res = await optimizeTreatment(
+          { patient, config: { populationSize: 20, generations: 8, seed } },
+          { impl: tsImpl },
+        );
+        for (const rp of res.plans) {
+          if (!rp.feasible) continue;
+          const drugs = [
+            ...rp.plan.items.map((i) => i.drug),
+            ...rp.plan.decisionPoints
+              .flatMap((d) => [d.onRemission, d.onPartialResponse, d.onNoResponse])
+              .flatMap((a) => (a.kind === "switch" ? [a.drug] : [])),
+          ];
+          for (const d of drugs) expect(drugBlocks(patient, d, space), `${d} for seed ${seed}`).toEqual([]);
+        }
+      }),
+      { numRuns: 40, seed: 4242 },
+    );
   });
 
   it("ranks infeasible plans below every feasible plan", () => {

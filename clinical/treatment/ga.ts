@@ -52,11 +52,18 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
   const history: ConvergencePoint[] = [];
   const record = (gen: number): void => {
     for (let i = 0; i < P; i++) {
-      if (fit[i] > bestF) { bestF = fit[i]; bestG = pop[i].slice(); }
+      if (fit[i] > bestF) {
+        bestF = fit[i];
+        bestG = pop[i].slice();
+      }
     }
     let sum = 0;
     let nf = 0;
-    for (let i = 0; i < P; i++) if (fit[i] > INFEASIBLE / 2) { sum += fit[i]; nf++; }
+    for (let i = 0; i < P; i++)
+      if (fit[i] > INFEASIBLE / 2) {
+        sum += fit[i];
+        nf++;
+      }
     const point = { generation: gen, best: bestF, meanFeasible: nf > 0 ? sum / nf : null, feasibleFraction: nf / P };
     history.push(point);
     if (opts.onProgress && (gen % cfg.progressEvery === 0 || gen === cfg.generations)) opts.onProgress(point);
@@ -91,7 +98,13 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
         c1 = new Array<number>(n);
         c2 = new Array<number>(n);
         for (let j = 0; j < n; j++) {
-          if (rng.nextFloat() < 0.5) { c1[j] = a[j]; c2[j] = b[j]; } else { c1[j] = b[j]; c2[j] = a[j]; }
+          if (rng.nextFloat() < 0.5) {
+            c1[j] = a[j];
+            c2[j] = b[j];
+          } else {
+            c1[j] = b[j];
+            c2[j] = a[j];
+          }
         }
       } else {
         c1 = a.slice();
@@ -107,18 +120,29 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
     record(gen);
   }
 
-  return { best: { genome: bestG, fitness: bestF }, top: topDistinct(pop, fit, cfg.topK, bestG, bestF), history, evaluations };
+  return {
+    best: { genome: bestG, fitness: bestF },
+    top: topDistinct(pop, fit, cfg.topK, bestG, bestF),
+    history,
+    evaluations,
+  };
 }
 
 /** Indices sorted by fitness, best first; ties keep the lower index first. */
 export function rankOrder(fit: readonly number[]): number[] {
   const idx = fit.map((_, i) => i);
-  idx.sort((x, y) => (fit[y] - fit[x]) || (x - y));
+  idx.sort((x, y) => fit[y] - fit[x] || x - y);
   return idx;
 }
 
 /** Best-ever first, then the best distinct genomes of the final population. */
-function topDistinct(pop: number[][], fit: number[], k: number, bestG: number[], bestF: number): { genome: number[]; fitness: number }[] {
+function topDistinct(
+  pop: number[][],
+  fit: number[],
+  k: number,
+  bestG: number[],
+  bestF: number,
+): { genome: number[]; fitness: number }[] {
   const out = [{ genome: bestG, fitness: bestF }];
   const seen = new Set([bestG.join(",")]);
   for (const i of rankOrder(fit)) {

@@ -17,7 +17,12 @@ export type ImplName = "native" | "ts";
 
 export interface OptimizerImpl {
   name: ImplName;
-  run(problem: GaProblem, cfg: GaConfig, onProgress?: (p: GaProgress) => void, signal?: AbortSignal): Promise<GaRunResult>;
+  run(
+    problem: GaProblem,
+    cfg: GaConfig,
+    onProgress?: (p: GaProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<GaRunResult>;
   evaluate(problem: GaProblem, genomes: number[][]): Promise<number[]>;
 }
 
@@ -48,7 +53,11 @@ export const tsImpl: OptimizerImpl = {
 
 function unwrap(out: unknown): unknown {
   const o = out as { ok?: unknown; error?: { code: string; message: string } };
-  if (o && o.error) throw new HmsError(o.error.code === "INVALID_INPUT" ? "INVALID_INPUT" : "INTERNAL", `native optimizer: ${o.error.message}`);
+  if (o && o.error)
+    throw new HmsError(
+      o.error.code === "INVALID_INPUT" ? "INVALID_INPUT" : "INTERNAL",
+      `native optimizer: ${o.error.message}`,
+    );
   return o.ok;
 }
 
@@ -67,7 +76,11 @@ function nativeImpl(mod: NativeModule): OptimizerImpl {
     let h = handles.get(problem);
     if (!h) {
       try {
-        h = mod.createProblem({ ...problem, model: { ...problem.model, armsFirst: [], armsAfter: [] } }, Float64Array.from(problem.model.armsFirst), Float64Array.from(problem.model.armsAfter));
+        h = mod.createProblem(
+          { ...problem, model: { ...problem.model, armsFirst: [], armsAfter: [] } },
+          Float64Array.from(problem.model.armsFirst),
+          Float64Array.from(problem.model.armsAfter),
+        );
       } catch (err) {
         throw new HmsError("INVALID_INPUT", `native optimizer: ${(err as Error).message}`, { cause: err });
       }
@@ -79,7 +92,12 @@ function nativeImpl(mod: NativeModule): OptimizerImpl {
     try {
       return unwrap(await fn()) as T;
     } catch (err) {
-      throw HmsError.is(err) ? err : new HmsError("DEPENDENCY_FAILED", `native optimizer failed: ${(err as Error).message}`, { cause: err, data: { dependency: "native" } });
+      throw HmsError.is(err)
+        ? err
+        : new HmsError("DEPENDENCY_FAILED", `native optimizer failed: ${(err as Error).message}`, {
+            cause: err,
+            data: { dependency: "native" },
+          });
     }
   };
   return {
@@ -88,9 +106,13 @@ function nativeImpl(mod: NativeModule): OptimizerImpl {
       if (signal?.aborted) throw signal.reason;
       const h = handleOf(problem);
       const small = cfg.populationSize * (cfg.generations + 1) <= SYNC_MAX_GENOMES;
-      const res = GaRunResultSchema.parse(await call(async () => (small ? mod.optimizeHandleSync(h, cfg) : mod.optimizeHandle(h, cfg))));
+      const res = GaRunResultSchema.parse(
+        await call(async () => (small ? mod.optimizeHandleSync(h, cfg) : mod.optimizeHandle(h, cfg))),
+      );
       // The native run reports once it is done: replay its history at the configured cadence.
-      if (onProgress) for (const h of res.history) if (h.generation % cfg.progressEvery === 0 || h.generation === cfg.generations) onProgress(h);
+      if (onProgress)
+        for (const h of res.history)
+          if (h.generation % cfg.progressEvery === 0 || h.generation === cfg.generations) onProgress(h);
       return res;
     },
     async evaluate(problem, genomes) {
@@ -101,7 +123,8 @@ function nativeImpl(mod: NativeModule): OptimizerImpl {
       let o = 0;
       for (let i = 0; i < genomes.length; i++) {
         const g = genomes[i];
-        if (g.length !== n) throw new HmsError("INVALID_INPUT", `native optimizer: genomes[${i}] has ${g.length} genes, expected ${n}`);
+        if (g.length !== n)
+          throw new HmsError("INVALID_INPUT", `native optimizer: genomes[${i}] has ${g.length} genes, expected ${n}`);
         for (let j = 0; j < n; j++) genes[o++] = g[j];
       }
       try {
@@ -129,14 +152,21 @@ export function loadOptimizerImpl(opts: { impl?: ImplName; nativePath?: string }
   const path = opts.nativePath ?? defaultNativePath();
   if (opts.impl === "ts") return tsImpl;
   if (!existsSync(path)) {
-    if (opts.impl === "native") throw new HmsError("DEPENDENCY_FAILED", `native optimizer not built (${path}); run scripts/build-native.sh`, { data: { dependency: "native" } });
+    if (opts.impl === "native")
+      throw new HmsError("DEPENDENCY_FAILED", `native optimizer not built (${path}); run scripts/build-native.sh`, {
+        data: { dependency: "native" },
+      });
     return tsImpl;
   }
   try {
     const mod = createRequire(import.meta.url)(path) as NativeModule;
     return nativeImpl(mod);
   } catch (err) {
-    if (opts.impl === "native") throw new HmsError("DEPENDENCY_FAILED", `native optimizer failed to load: ${(err as Error).message}`, { cause: err, data: { dependency: "native" } });
+    if (opts.impl === "native")
+      throw new HmsError("DEPENDENCY_FAILED", `native optimizer failed to load: ${(err as Error).message}`, {
+        cause: err,
+        data: { dependency: "native" },
+      });
     return tsImpl;
   }
 }

@@ -8,7 +8,8 @@ import { randomPatient } from "./testing/patients.js";
 
 // CI builds native/index.node, so this suite must run there; locally it needs scripts/build-native.sh.
 const present = nativeAvailable();
-if (!present && process.env.CI) throw new Error("native/index.node is missing in CI: run scripts/build-native.sh before the tests");
+if (!present && process.env.CI)
+  throw new Error("native/index.node is missing in CI: run scripts/build-native.sh before the tests");
 
 describe.runIf(present)("native (Rust) and TypeScript optimizers", () => {
   const space = loadPlanSpace();
@@ -21,10 +22,26 @@ describe.runIf(present)("native (Rust) and TypeScript optimizers", () => {
     for (let i = 0; i < 200; i++) {
       const mode = i % 2 === 0 ? "full" : "reduced";
       const { problem } = buildProblem(randomPatient(1000 + i), space, { mode, weights, constraints: none });
-      const cfg = { populationSize: 24, generations: 12, mutationRate: 0.1, crossoverRate: 0.9, elitismCount: 2, tournamentSize: 3, seed: i, topK: 3, progressEvery: 5 };
+      const cfg = {
+        populationSize: 24,
+        generations: 12,
+        mutationRate: 0.1,
+        crossoverRate: 0.9,
+        elitismCount: 2,
+        tournamentSize: 3,
+        seed: i,
+        topK: 3,
+        progressEvery: 5,
+      };
       const [a, b] = [await tsImpl.run(problem, cfg), await native.run(problem, cfg)];
-      if (a.best.genome.join() !== b.best.genome.join() || Math.abs(a.best.fitness - b.best.fitness) > 1e-9 || a.evaluations !== b.evaluations) {
-        failures.push(`problem ${i} (${mode}): ts ${a.best.genome} ${a.best.fitness} native ${b.best.genome} ${b.best.fitness}`);
+      if (
+        a.best.genome.join() !== b.best.genome.join() ||
+        Math.abs(a.best.fitness - b.best.fitness) > 1e-9 ||
+        a.evaluations !== b.evaluations
+      ) {
+        failures.push(
+          `problem ${i} (${mode}): ts ${a.best.genome} ${a.best.fitness} native ${b.best.genome} ${b.best.fitness}`,
+        );
       }
     }
     expect(failures).toEqual([]);
@@ -43,7 +60,10 @@ describe.runIf(present)("native (Rust) and TypeScript optimizers", () => {
     const native = loadOptimizerImpl({ impl: "native" });
     const { problem } = buildProblem(randomPatient(7), space, { mode: "reduced", weights, constraints: none });
     const bad = { ...problem, forbiddenValues: [] };
-    await expect(native.evaluate(bad, [[0, 0, 0, 0, 0, 0]])).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("forbiddenValues") });
+    await expect(native.evaluate(bad, [[0, 0, 0, 0, 0, 0]])).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringContaining("forbiddenValues"),
+    });
   });
 });
 
@@ -55,6 +75,8 @@ describe("optimizer loader", () => {
     expect(loadOptimizerImpl({ nativePath: "/nonexistent/index.node" }).name).toBe("ts");
   });
   it("fails with DEPENDENCY_FAILED when native is forced but absent", () => {
-    expect(() => loadOptimizerImpl({ impl: "native", nativePath: "/nonexistent/index.node" })).toThrow(expect.objectContaining({ code: "DEPENDENCY_FAILED" }));
+    expect(() => loadOptimizerImpl({ impl: "native", nativePath: "/nonexistent/index.node" })).toThrow(
+      expect.objectContaining({ code: "DEPENDENCY_FAILED" }),
+    );
   });
 });

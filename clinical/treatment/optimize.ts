@@ -2,8 +2,14 @@ import { createHash } from "node:crypto";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import { invalidInput } from "../../protocol/errors.js";
 import {
-  OptimizerConfigSchema, OptimizerConstraintsSchema, type OptimizerConfig, type OptimizerConstraints, type OptimizerResult,
-  type RankedPlan, type SimulatedOutcome, type TreatmentPlan,
+  OptimizerConfigSchema,
+  OptimizerConstraintsSchema,
+  type OptimizerConfig,
+  type OptimizerConstraints,
+  type OptimizerResult,
+  type RankedPlan,
+  type SimulatedOutcome,
+  type TreatmentPlan,
 } from "../../protocol/clinical/plan.js";
 import { PatientSummarySchema } from "../../protocol/clinical/patient.js";
 import { canonicalKey, decodePlan } from "./decode.js";
@@ -31,7 +37,8 @@ function evidenceConfidence(space: PlanSpace, plan: TreatmentPlan): number {
   for (const it of plan.items) {
     if (!space.efficacy.drugs[it.drug]) continue;
     const e = drugEfficacy(space.efficacy, it.drug);
-    for (const n of [e.remissionInduction?.naive, e.responseInduction?.naive, ...(e.maintenanceRemission ?? [])]) if (n) vals.push(CONF_WEIGHT[n.confidence] ?? 0.4);
+    for (const n of [e.remissionInduction?.naive, e.responseInduction?.naive, ...(e.maintenanceRemission ?? [])])
+      if (n) vals.push(CONF_WEIGHT[n.confidence] ?? 0.4);
   }
   if (vals.length === 0) vals.push(CONF_WEIGHT[space.efficacy.placebo.remissionInduction.confidence]);
   return vals.reduce((a, b) => a + b, 0) / vals.length;
@@ -42,12 +49,18 @@ function evidenceConfidence(space: PlanSpace, plan: TreatmentPlan): number {
  * every drug effect scaled down and up by the evidence's uncertainty (±15% verified, ±25%
  * secondary, ±40% unverified, averaged over the plan's numbers).
  */
-export function simulateOutcome(patient: PatientSummary, plan: TreatmentPlan, opts: TreatmentOptions = {}): SimulatedOutcome {
+export function simulateOutcome(
+  patient: PatientSummary,
+  plan: TreatmentPlan,
+  opts: TreatmentOptions = {},
+): SimulatedOutcome {
   const space = loadPlanSpace(opts.referenceDir);
   // Pure in (patient, plan, reference data): remembered per plan space, returned as a copy.
   let memo = outcomeMemo.get(space);
   if (!memo) outcomeMemo.set(space, (memo = new Map()));
-  const key = createHash("sha1").update(JSON.stringify([patient, plan])).digest("base64");
+  const key = createHash("sha1")
+    .update(JSON.stringify([patient, plan]))
+    .digest("base64");
   const hit = memo.get(key);
   if (hit) return structuredClone(hit);
   const out = simulateOutcomeUncached(patient, plan, space);
@@ -66,16 +79,30 @@ function simulateOutcomeUncached(patient: PatientSummary, plan: TreatmentPlan, s
   const genome = mode === "reduced" ? g.slice(0, 6) : g;
   const weights = OptimizerConfigSchema.parse({}).weights;
   const at = (scale: number) => {
-    const { problem } = cachedProblem(patient, space, { mode, weights, constraints: { excludedDrugs: [], excludedClasses: [] }, scale });
+    const { problem } = cachedProblem(patient, space, {
+      mode,
+      weights,
+      constraints: { excludedDrugs: [], excludedClasses: [] },
+      scale,
+    });
     return evaluate({ ...problem, forbiddenValues: problem.forbiddenValues.map(() => []), forbiddenPairs: [] }, genome);
   };
   const conf = evidenceConfidence(space, plan);
   const spread = 0.15 + (1 - conf) * 0.42;
-  const mid = at(1), lo = at(1 - spread), hi = at(1 + spread);
-  const iv = (k: "pRemission12" | "pRemission52") => ({ estimate: mid[k], low: Math.min(lo[k], hi[k], mid[k]), high: Math.max(lo[k], hi[k], mid[k]) });
+  const mid = at(1),
+    lo = at(1 - spread),
+    hi = at(1 + spread);
+  const iv = (k: "pRemission12" | "pRemission52") => ({
+    estimate: mid[k],
+    low: Math.min(lo[k], hi[k], mid[k]),
+    high: Math.max(lo[k], hi[k], mid[k]),
+  });
   return {
-    pRemissionWeek12: iv("pRemission12"), pRemissionWeek52: iv("pRemission52"),
-    expectedRemissionWeeks: mid.remissionWeeks, expectedAdverseEvents: mid.adverseEvents, pSurgery: mid.pSurgery,
+    pRemissionWeek12: iv("pRemission12"),
+    pRemissionWeek52: iv("pRemission52"),
+    expectedRemissionWeeks: mid.remissionWeeks,
+    expectedAdverseEvents: mid.adverseEvents,
+    pSurgery: mid.pSurgery,
     method: `weekly state model (agents/optimizer/MODEL.md); interval: drug effects scaled by ±${Math.round(spread * 100)}% for evidence confidence ${conf.toFixed(2)}`,
   };
 }
@@ -87,31 +114,55 @@ export interface OptimizeTreatmentInput {
 }
 
 /** Runs the optimizer for a patient; top-k distinct plans with outcome, confidence and explanations. */
-export async function optimizeTreatment(input: OptimizeTreatmentInput, opts: TreatmentOptions & {
-  impl: OptimizerImpl; onProgress?: (p: GaProgress) => void; signal?: AbortSignal; now?: () => number;
-}): Promise<OptimizerResult> {
+export async function optimizeTreatment(
+  input: OptimizeTreatmentInput,
+  opts: TreatmentOptions & {
+    impl: OptimizerImpl;
+    onProgress?: (p: GaProgress) => void;
+    signal?: AbortSignal;
+    now?: () => number;
+  },
+): Promise<OptimizerResult> {
   const pr = PatientSummarySchema.safeParse(input.patient);
   if (!pr.success) throw invalidInput(pr.error, "patient");
   const cr = OptimizerConfigSchema.safeParse(input.config ?? {});
   if (!cr.success) throw invalidInput(cr.error, "config");
   const kr = OptimizerConstraintsSchema.safeParse(input.constraints ?? {});
   if (!kr.success) throw invalidInput(kr.error, "constraints");
-  const patient = pr.data, config: OptimizerConfig = cr.data, constraints: OptimizerConstraints = kr.data;
+  const patient = pr.data,
+    config: OptimizerConfig = cr.data,
+    constraints: OptimizerConstraints = kr.data;
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
   const space = loadPlanSpace(opts.referenceDir);
-  const { problem, factors, blocked } = cachedProblem(patient, space, { mode: config.mode, weights: config.weights, constraints });
-  const run = await opts.impl.run(problem, {
-    populationSize: config.populationSize, generations: config.generations, mutationRate: config.mutationRate,
-    crossoverRate: config.crossoverRate, elitismCount: config.elitismCount, tournamentSize: config.tournamentSize,
-    seed: config.seed, topK: Math.min(config.populationSize, config.topK * 5), progressEvery: Math.max(1, Math.ceil(config.generations / 10)),
-  }, opts.onProgress, opts.signal);
+  const { problem, factors, blocked } = cachedProblem(patient, space, {
+    mode: config.mode,
+    weights: config.weights,
+    constraints,
+  });
+  const run = await opts.impl.run(
+    problem,
+    {
+      populationSize: config.populationSize,
+      generations: config.generations,
+      mutationRate: config.mutationRate,
+      crossoverRate: config.crossoverRate,
+      elitismCount: config.elitismCount,
+      tournamentSize: config.tournamentSize,
+      seed: config.seed,
+      topK: Math.min(config.populationSize, config.topK * 5),
+      progressEvery: Math.max(1, Math.ceil(config.generations / 10)),
+    },
+    opts.onProgress,
+    opts.signal,
+  );
   const plans: RankedPlan[] = [];
   const seen = new Set<string>();
   for (const t of run.top) {
     if (plans.length >= config.topK) break;
     const norm = [...t.genome];
-    if (norm[G.imm] > 0) norm[G.frac] = effectiveFractionLevel(patient, IMMUNOMODULATORS[norm[G.imm] - 1], space, norm[G.frac]);
+    if (norm[G.imm] > 0)
+      norm[G.frac] = effectiveFractionLevel(patient, IMMUNOMODULATORS[norm[G.imm] - 1], space, norm[G.frac]);
     const key = canonicalKey(norm);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -123,16 +174,37 @@ export async function optimizeTreatment(input: OptimizeTreatmentInput, opts: Tre
       ...factors.notes,
       ...[...blocked].map(([d, r]) => `${d} excluded: ${[...new Set(r)].join(", ")}`),
     ];
-    if (t.genome[G.imm] > 0 && patient.pharmacogenomics.tpmtPhenotype !== "unknown") explanations.push(`immunomodulator dose fraction limited by CPIC for TPMT ${patient.pharmacogenomics.tpmtPhenotype} / NUDT15 ${patient.pharmacogenomics.nudt15Phenotype}`);
+    if (t.genome[G.imm] > 0 && patient.pharmacogenomics.tpmtPhenotype !== "unknown")
+      explanations.push(
+        `immunomodulator dose fraction limited by CPIC for TPMT ${patient.pharmacogenomics.tpmtPhenotype} / NUDT15 ${patient.pharmacogenomics.nudt15Phenotype}`,
+      );
     plans.push({
-      rank: plans.length + 1, plan, fitness: t.fitness, feasible: b.feasible,
+      rank: plans.length + 1,
+      plan,
+      fitness: t.fitness,
+      feasible: b.feasible,
       confidence: b.feasible ? Math.round(evidenceConfidence(space, plan) * 100) / 100 : 0,
-      outcome: { pRemissionWeek12: b.pRemission12, pRemissionWeek52: b.pRemission52, expectedRemissionWeeks: b.remissionWeeks, expectedAdverseEvents: b.adverseEvents, pSurgery: b.pSurgery, steroidWeeks: b.steroidWeeks, burden: b.burden },
+      outcome: {
+        pRemissionWeek12: b.pRemission12,
+        pRemissionWeek52: b.pRemission52,
+        expectedRemissionWeeks: b.remissionWeeks,
+        expectedAdverseEvents: b.adverseEvents,
+        pSurgery: b.pSurgery,
+        steroidWeeks: b.steroidWeeks,
+        burden: b.burden,
+      },
       explanations,
     });
   }
   return {
-    patientId: patient.patientId, impl: opts.impl.name, config, plans, biomarkerInfluences: factors.influences,
-    convergence: run.history, evaluations: run.evaluations, searchSpaceSize: spaceSize(space, config.mode), elapsedMs: now() - t0,
+    patientId: patient.patientId,
+    impl: opts.impl.name,
+    config,
+    plans,
+    biomarkerInfluences: factors.influences,
+    convergence: run.history,
+    evaluations: run.evaluations,
+    searchSpaceSize: spaceSize(space, config.mode),
+    elapsedMs: now() - t0,
   };
 }

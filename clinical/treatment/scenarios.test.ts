@@ -12,19 +12,49 @@ import { basePatient } from "./testing/patients.js";
 const space = loadPlanSpace();
 const impls: OptimizerImpl[] = [tsImpl, ...(nativeAvailable() ? [loadOptimizerImpl({ impl: "native" })] : [])];
 const isAntiTnf = (drug: string) => space.drugs.has(drug) && space.drugs.byId(drug).class === "anti-TNF";
-const lab = (key: string, value: number, unit: string): PatientSummary["labs"][number] => ({ key, loinc: "x", display: key, value, unit, effective: "2026-01-01T00:00:00Z", interpretation: "unknown", ref: `Observation/${key}` });
+const lab = (key: string, value: number, unit: string): PatientSummary["labs"][number] => ({
+  key,
+  loinc: "x",
+  display: key,
+  value,
+  unit,
+  effective: "2026-01-01T00:00:00Z",
+  interpretation: "unknown",
+  ref: `Observation/${key}`,
+});
 
 const tpmtIntermediate = basePatient({
   patientId: "moderate-ileal-tpmt-im",
-  diagnosis: { ...basePatient().diagnosis, montreal: { age: "A2", location: "L1", upperGi: false, behaviour: "B2", perianal: false } },
+  diagnosis: {
+    ...basePatient().diagnosis,
+    montreal: { age: "A2", location: "L1", upperGi: false, behaviour: "B2", perianal: false },
+  },
   labs: [lab("fecal_calprotectin", 620, "ug/g"), lab("crp", 24, "mg/L"), lab("albumin", 3.4, "g/dL")],
   genotype: { tpmt: "*1/*3A", nudt15: "*1/*1", hlaDqa105: false, nod2: ["R702W"] },
-  pharmacogenomics: { tpmtPhenotype: "intermediate", nudt15Phenotype: "normal", thiopurineDoseFraction: 0.8, recommendation: "", source: "" },
+  pharmacogenomics: {
+    tpmtPhenotype: "intermediate",
+    nudt15Phenotype: "normal",
+    thiopurineDoseFraction: 0.8,
+    recommendation: "",
+    source: "",
+  },
 });
-const heartFailure = basePatient({ patientId: "heart-failure", comorbidities: { ...basePatient().comorbidities, heartFailureNyha: 3 } });
+const heartFailure = basePatient({
+  patientId: "heart-failure",
+  comorbidities: { ...basePatient().comorbidities, heartFailureNyha: 3 },
+});
 const primaryNonResponse = basePatient({
   patientId: "antitnf-pnr",
-  treatmentHistory: [{ drug: "infliximab", drugClass: "anti-TNF", status: "stopped", response: "primary-non-response", adverseEvents: [], ref: "MedicationStatement/1" }],
+  treatmentHistory: [
+    {
+      drug: "infliximab",
+      drugClass: "anti-TNF",
+      status: "stopped",
+      response: "primary-non-response",
+      adverseEvents: [],
+      ref: "MedicationStatement/1",
+    },
+  ],
 });
 
 describe.each(impls.map((impl) => [impl.name, impl] as const))("optimizer scenarios (%s)", (_name, impl) => {
@@ -41,7 +71,9 @@ describe.each(impls.map((impl) => [impl.name, impl] as const))("optimizer scenar
   it("never gives a TPMT intermediate metabolizer a full thiopurine dose, nor changes therapy in remission", async () => {
     const r = await optimizeTreatment({ patient: tpmtIntermediate }, { impl });
     for (const p of r.plans) {
-      for (const it of p.plan.items) if (it.drug === "azathioprine" || it.drug === "mercaptopurine") expect(it.doseFraction).toBeLessThanOrEqual(0.8);
+      for (const it of p.plan.items)
+        if (it.drug === "azathioprine" || it.drug === "mercaptopurine")
+          expect(it.doseFraction).toBeLessThanOrEqual(0.8);
       for (const dp of p.plan.decisionPoints) expect(dp.onRemission.kind).toBe("continue");
     }
   });
@@ -50,7 +82,9 @@ describe.each(impls.map((impl) => [impl.name, impl] as const))("optimizer scenar
     const r = await optimizeTreatment({ patient: heartFailure }, { impl });
     for (const p of r.plans) {
       expect(p.plan.items.filter((i) => isAntiTnf(i.drug))).toEqual([]);
-      for (const dp of p.plan.decisionPoints) for (const a of [dp.onRemission, dp.onPartialResponse, dp.onNoResponse]) if (a.kind === "switch") expect(isAntiTnf(a.drug)).toBe(false);
+      for (const dp of p.plan.decisionPoints)
+        for (const a of [dp.onRemission, dp.onPartialResponse, dp.onNoResponse])
+          if (a.kind === "switch") expect(isAntiTnf(a.drug)).toBe(false);
       expect(p.explanations.some((e) => /infliximab excluded: .*ci-heart-failure/.test(e))).toBe(true);
     }
   });

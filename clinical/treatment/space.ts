@@ -17,7 +17,11 @@ import { getPath, numberAt, upperOfRange } from "./reference-path.js";
  * drug levels. Reduced mode keeps genes 0-5 (one stage, no decision points).
  */
 
-export interface NumberWithSource { value: number; source: string; confidence: string }
+export interface NumberWithSource {
+  value: number;
+  source: string;
+  confidence: string;
+}
 
 /** A label regimen: values resolved from drugs.json, with the path they came from. */
 export interface Regimen {
@@ -29,39 +33,114 @@ export interface Regimen {
   reference: string;
 }
 
-interface RegimenPath { dose: string; unit: string; route: string; interval: string | null }
+interface RegimenPath {
+  dose: string;
+  unit: string;
+  route: string;
+  interval: string | null;
+}
 
 /** Maintenance regimens per advanced drug, least to most intensive: paths into drugs.json. */
 const REGIMEN_PATHS: Record<string, RegimenPath[]> = {
   infliximab: [
-    { dose: "maintenance.dose", unit: "maintenance.unit", route: "maintenance.route", interval: "maintenance.interval_weeks" },
-    { dose: "dose_escalation.max_dose", unit: "dose_escalation.max_unit", route: "maintenance.route", interval: "dose_escalation.interval_weeks" },
+    {
+      dose: "maintenance.dose",
+      unit: "maintenance.unit",
+      route: "maintenance.route",
+      interval: "maintenance.interval_weeks",
+    },
+    {
+      dose: "dose_escalation.max_dose",
+      unit: "dose_escalation.max_unit",
+      route: "maintenance.route",
+      interval: "dose_escalation.interval_weeks",
+    },
   ],
   adalimumab: [
-    { dose: "maintenance.dose", unit: "maintenance.unit", route: "maintenance.route", interval: "maintenance.interval_weeks" },
-    { dose: "dose_escalation.max_dose", unit: "dose_escalation.max_unit", route: "maintenance.route", interval: "dose_escalation.interval_weeks" },
+    {
+      dose: "maintenance.dose",
+      unit: "maintenance.unit",
+      route: "maintenance.route",
+      interval: "maintenance.interval_weeks",
+    },
+    {
+      dose: "dose_escalation.max_dose",
+      unit: "dose_escalation.max_unit",
+      route: "maintenance.route",
+      interval: "dose_escalation.interval_weeks",
+    },
   ],
   certolizumab_pegol: [
-    { dose: "maintenance.dose", unit: "maintenance.unit", route: "maintenance.route", interval: "maintenance.interval_weeks" },
+    {
+      dose: "maintenance.dose",
+      unit: "maintenance.unit",
+      route: "maintenance.route",
+      interval: "maintenance.interval_weeks",
+    },
   ],
   vedolizumab: [
-    { dose: "maintenance[0].dose", unit: "maintenance[0].unit", route: "maintenance[0].route", interval: "maintenance[0].interval_weeks" },
-    { dose: "maintenance[0].dose", unit: "maintenance[0].unit", route: "maintenance[0].route", interval: "dose_escalation.interval_weeks" },
+    {
+      dose: "maintenance[0].dose",
+      unit: "maintenance[0].unit",
+      route: "maintenance[0].route",
+      interval: "maintenance[0].interval_weeks",
+    },
+    {
+      dose: "maintenance[0].dose",
+      unit: "maintenance[0].unit",
+      route: "maintenance[0].route",
+      interval: "dose_escalation.interval_weeks",
+    },
   ],
   ustekinumab: [
-    { dose: "maintenance.dose", unit: "maintenance.unit", route: "maintenance.route", interval: "maintenance.eu_alternative_interval_weeks" },
-    { dose: "maintenance.dose", unit: "maintenance.unit", route: "maintenance.route", interval: "maintenance.interval_weeks" },
+    {
+      dose: "maintenance.dose",
+      unit: "maintenance.unit",
+      route: "maintenance.route",
+      interval: "maintenance.eu_alternative_interval_weeks",
+    },
+    {
+      dose: "maintenance.dose",
+      unit: "maintenance.unit",
+      route: "maintenance.route",
+      interval: "maintenance.interval_weeks",
+    },
   ],
   risankizumab: [
-    { dose: "maintenance.dose_options[0]", unit: "maintenance.unit", route: "induction.doses[0].route", interval: "maintenance.interval_weeks" },
-    { dose: "maintenance.dose_options[1]", unit: "maintenance.unit", route: "induction.doses[0].route", interval: "maintenance.interval_weeks" },
+    {
+      dose: "maintenance.dose_options[0]",
+      unit: "maintenance.unit",
+      route: "induction.doses[0].route",
+      interval: "maintenance.interval_weeks",
+    },
+    {
+      dose: "maintenance.dose_options[1]",
+      unit: "maintenance.unit",
+      route: "induction.doses[0].route",
+      interval: "maintenance.interval_weeks",
+    },
   ],
   guselkumab: [
-    { dose: "maintenance.options[0].dose", unit: "maintenance.options[0].unit", route: "maintenance.options[0].route", interval: "maintenance.options[0].interval_weeks" },
-    { dose: "maintenance.options[1].dose", unit: "maintenance.options[1].unit", route: "maintenance.options[1].route", interval: "maintenance.options[1].interval_weeks" },
+    {
+      dose: "maintenance.options[0].dose",
+      unit: "maintenance.options[0].unit",
+      route: "maintenance.options[0].route",
+      interval: "maintenance.options[0].interval_weeks",
+    },
+    {
+      dose: "maintenance.options[1].dose",
+      unit: "maintenance.options[1].unit",
+      route: "maintenance.options[1].route",
+      interval: "maintenance.options[1].interval_weeks",
+    },
   ],
   mirikizumab: [
-    { dose: "maintenance.dose", unit: "maintenance.unit", route: "maintenance.route", interval: "maintenance.interval_weeks" },
+    {
+      dose: "maintenance.dose",
+      unit: "maintenance.unit",
+      route: "maintenance.route",
+      interval: "maintenance.interval_weeks",
+    },
   ],
   upadacitinib: [
     { dose: "maintenance.dose_options[0]", unit: "maintenance.unit", route: "maintenance.route", interval: null },
@@ -80,19 +159,41 @@ export const COURSE_WEEKS = [4, 8, 12, 16] as const;
 export const DECISION_WEEKS = [12, 26] as const;
 export const ACTIONS = ["continue", "escalate", "switch"] as const;
 /** Gene positions. */
-export const G = { adv: 0, reg: 1, imm: 2, frac: 3, steroid: 4, course: 5, dp0: 6, dp1: 9, switchTarget: 12, calpro: 13, tdm: 14 } as const;
+export const G = {
+  adv: 0,
+  reg: 1,
+  imm: 2,
+  frac: 3,
+  steroid: 4,
+  course: 5,
+  dp0: 6,
+  dp1: 9,
+  switchTarget: 12,
+  calpro: 13,
+  tdm: 14,
+} as const;
 export const N_REG = 3;
 
 export interface Efficacy {
-  placebo: Record<"remissionInduction" | "responseInduction" | "maintenanceRemission" | "remissionInductionPooled" | "maintenanceRemissionPooled", NumberWithSource>;
-  drugs: Record<string, {
-    sameAs?: string;
-    /** `oddsRatioNaive`: odds ratio vs placebo in advanced-therapy-naive patients (network meta-analysis or trial), applied to the pooled placebo rate. */
-    remissionInduction?: { naive: NumberWithSource; exposed?: NumberWithSource; oddsRatioNaive?: NumberWithSource };
-    responseInduction?: { naive: NumberWithSource; exposed?: NumberWithSource };
-    maintenanceRemission?: NumberWithSource[];
-    aeDiscontinuationPerYear?: NumberWithSource;
-  }>;
+  placebo: Record<
+    | "remissionInduction"
+    | "responseInduction"
+    | "maintenanceRemission"
+    | "remissionInductionPooled"
+    | "maintenanceRemissionPooled",
+    NumberWithSource
+  >;
+  drugs: Record<
+    string,
+    {
+      sameAs?: string;
+      /** `oddsRatioNaive`: odds ratio vs placebo in advanced-therapy-naive patients (network meta-analysis or trial), applied to the pooled placebo rate. */
+      remissionInduction?: { naive: NumberWithSource; exposed?: NumberWithSource; oddsRatioNaive?: NumberWithSource };
+      responseInduction?: { naive: NumberWithSource; exposed?: NumberWithSource };
+      maintenanceRemission?: NumberWithSource[];
+      aeDiscontinuationPerYear?: NumberWithSource;
+    }
+  >;
   steroids: Record<string, Record<"remissionInduction" | "extraAePerYear" | "penaltyWeight", NumberWithSource>>;
   modifiers: Record<string, NumberWithSource>;
   monitoring: {
@@ -108,7 +209,9 @@ export interface Efficacy {
 let efficacyCache: Efficacy | undefined;
 /** efficacy.json beside this file. */
 export function loadEfficacy(): Efficacy {
-  efficacyCache ??= JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "efficacy.json"), "utf8")) as Efficacy;
+  efficacyCache ??= JSON.parse(
+    readFileSync(join(dirname(fileURLToPath(import.meta.url)), "efficacy.json"), "utf8"),
+  ) as Efficacy;
   return efficacyCache;
 }
 
@@ -155,14 +258,21 @@ export function loadPlanSpace(referenceDir?: string): PlanSpace {
   });
   const pgx = loadPgx(referenceDir);
   const ends = new Set<number>();
-  for (const r of pgx.recommendations) for (const v of r.starting_dose_percent_of_normal ?? []) if (v > 0) ends.add(v / 100);
+  for (const r of pgx.recommendations)
+    for (const v of r.starting_dose_percent_of_normal ?? []) if (v > 0) ends.add(v / 100);
   const fractions = [...ends].sort((a, b) => b - a);
   const bud = drugs.byId("budesonide");
   const pred = drugs.byId("prednisone");
   const budTaper = upperOfRange(bud.taper?.text ?? "") ?? 0;
   const steroidLimit = {
-    budesonide: { weeks: numberAt(bud, "induction.max_duration_weeks", "budesonide") + budTaper, reference: "drugs.json#budesonide.induction.max_duration_weeks + drugs.json#budesonide.taper" },
-    prednisone: { weeks: upperOfRange(String(getPath(pred, "induction.taper") ?? "")) ?? 12, reference: "drugs.json#prednisone.induction.taper" },
+    budesonide: {
+      weeks: numberAt(bud, "induction.max_duration_weeks", "budesonide") + budTaper,
+      reference: "drugs.json#budesonide.induction.max_duration_weeks + drugs.json#budesonide.taper",
+    },
+    prednisone: {
+      weeks: upperOfRange(String(getPath(pred, "induction.taper") ?? "")) ?? 12,
+      reference: "drugs.json#prednisone.induction.taper",
+    },
   };
   const space: PlanSpace = { drugs, efficacy: loadEfficacy(), advanced, fractions, steroidLimit, referenceDir };
   spaceCache.set(key, space);
@@ -171,7 +281,14 @@ export function loadPlanSpace(referenceDir?: string): PlanSpace {
 
 /** Gene domains for a mode. */
 export function domainsFor(space: PlanSpace, mode: OptimizerMode): number[] {
-  const base = [space.advanced.length + 1, N_REG, IMMUNOMODULATORS.length + 1, space.fractions.length, STEROIDS.length + 1, COURSE_WEEKS.length];
+  const base = [
+    space.advanced.length + 1,
+    N_REG,
+    IMMUNOMODULATORS.length + 1,
+    space.fractions.length,
+    STEROIDS.length + 1,
+    COURSE_WEEKS.length,
+  ];
   if (mode === "reduced") return base;
   return [...base, 3, 3, 3, 3, 3, 3, space.advanced.length, space.efficacy.monitoring.calprotectinIntervals.length, 2];
 }

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { buildBundle, DEFAULT_SEED, mulberry32, SPECS } from "../../scripts/gen-patients.js";
 
 const DIR = import.meta.dirname;
-const files = readdirSync(DIR).filter((f) => f.startsWith("pt-") && f.endsWith(".json")).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.startsWith("pt-") && f.endsWith(".json"))
+  .sort();
 
 describe("synthetic patients", () => {
   it("has at least 24 bundles, one per spec, each listed in the README", () => {
@@ -30,7 +32,8 @@ describe("synthetic patients", () => {
       expect(p).toMatchObject({ resourceType: "Patient", id: f.replace(".json", "") });
       expect(p.name[0].family && p.birthDate && p.identifier[0].value && p.address[0].postalCode).toBeTruthy();
       expect(p.telecom.map((t: { system: string }) => t.system).sort()).toEqual(["email", "phone"]);
-      for (const e of b.entry) expect(e.request).toEqual({ method: "PUT", url: `${e.resource.resourceType}/${e.resource.id}` });
+      for (const e of b.entry)
+        expect(e.request).toEqual({ method: "PUT", url: `${e.resource.resourceType}/${e.resource.id}` });
     }
   });
 });

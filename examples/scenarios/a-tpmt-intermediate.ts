@@ -18,15 +18,22 @@ export const tpmtIntermediate: Scenario = {
     const drugs = loadDrugs();
     const classes = [...new Set(ADVANCED_DRUGS.map((id) => drugs.byId(id).class))];
     const notAntiTnf = classes.filter((c) => c !== "anti-TNF");
-    ctx.story(`Patient ${PATIENT}: moderate ileal, stricturing Crohn's (A2 L1 B2); TPMT *1/*3A (intermediate metabolizer).`);
+    ctx.story(
+      `Patient ${PATIENT}: moderate ileal, stricturing Crohn's (A2 L1 B2); TPMT *1/*3A (intermediate metabolizer).`,
+    );
     ctx.story(`The formulary requires an anti-TNF first line: the clinician excludes ${notAntiTnf.join(", ")}.`);
     const { plan } = await requestPlan(ctx, PATIENT, { excludedClasses: notAntiTnf });
     if (!plan) throw new Error("no plan reached clinician review");
     ctx.story(`The coordinator proposes: ${regimenLine(plan)}.`);
     const thio = plan.plan?.items.find((i) => i.role === "immunomodulator");
-    if (thio) ctx.story(`${thio.drug} starts at ${Math.round((thio.doseFraction ?? 1) * 100)}% of the standard dose, as CPIC advises for a TPMT intermediate metabolizer.`);
+    if (thio)
+      ctx.story(
+        `${thio.drug} starts at ${Math.round((thio.doseFraction ?? 1) * 100)}% of the standard dose, as CPIC advises for a TPMT intermediate metabolizer.`,
+      );
     const approved = await decide(ctx, plan.planId, true);
-    ctx.story(`The clinician approves; the plan is written as ${approved.written?.carePlanRef} (draft) with ${approved.written?.medicationRequestRefs.length} proposed MedicationRequests.`);
+    ctx.story(
+      `The clinician approves; the plan is written as ${approved.written?.carePlanRef} (draft) with ${approved.written?.medicationRequestRefs.length} proposed MedicationRequests.`,
+    );
     const carePlans = await carePlansOf(ctx, PATIENT);
     return { plan: approved, carePlans };
   },

@@ -11,7 +11,10 @@ export const heartFailure: Scenario = {
     const { plan } = await requestPlan(ctx, PATIENT);
     if (!plan) throw new Error("no plan reached clinician review");
     ctx.story(`The coordinator proposes: ${regimenLine(plan)}.`);
-    const why = [...(plan.ranked?.explanations ?? []), ...plan.provenance.findings.map((f) => `${f.ruleId}: ${f.message}`)].filter((t) => /heart|NYHA|anti-TNF/i.test(t));
+    const why = [
+      ...(plan.ranked?.explanations ?? []),
+      ...plan.provenance.findings.map((f) => `${f.ruleId}: ${f.message}`),
+    ].filter((t) => /heart|NYHA|anti-TNF/i.test(t));
     for (const w of why.slice(0, 3)) ctx.story(`Why no anti-TNF: ${w}`);
     const approved = await decide(ctx, plan.planId, true);
     return { plan: approved, why };

@@ -11,7 +11,9 @@ export const antiTnfNonResponse: Scenario = {
     const { plan } = await requestPlan(ctx, PATIENT);
     if (!plan) throw new Error("no plan reached clinician review");
     const advanced = plan.plan?.items.find((i) => i.role === "advanced");
-    ctx.story(`The coordinator proposes: ${regimenLine(plan)} — ${advanced ? `a ${advanced.drugClass}, not another anti-TNF` : "no advanced therapy"}.`);
+    ctx.story(
+      `The coordinator proposes: ${regimenLine(plan)} — ${advanced ? `a ${advanced.drugClass}, not another anti-TNF` : "no advanced therapy"}.`,
+    );
     const approved = await decide(ctx, plan.planId, true);
     return { plan: approved };
   },

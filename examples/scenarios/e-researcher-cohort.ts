@@ -10,11 +10,25 @@ export const researcherCohort: Scenario = {
   title: "Researcher cohort summary",
   async run(ctx) {
     const client = ctx.sys.host.client;
-    for (const p of COHORT) await client.call("consent", "record", { patientId: p, decision: "permit", purposes: ["HRESCH"], actorRoles: ["researcher"], recordedBy: CONSENT_DESK.subject }, { principal: CONSENT_DESK });
+    for (const p of COHORT)
+      await client.call(
+        "consent",
+        "record",
+        {
+          patientId: p,
+          decision: "permit",
+          purposes: ["HRESCH"],
+          actorRoles: ["researcher"],
+          recordedBy: CONSENT_DESK.subject,
+        },
+        { principal: CONSENT_DESK },
+      );
     ctx.story(`${COHORT.length} patients have opted in to research; ${NOT_OPTED_IN} has not.`);
     const summaries: Array<Record<string, unknown>> = [];
     for (const p of COHORT) {
-      const r = (await client.call("ehr", "get_patient_summary", { patientId: p }, { principal: RESEARCHER })) as { summary: Record<string, unknown> };
+      const r = (await client.call("ehr", "get_patient_summary", { patientId: p }, { principal: RESEARCHER })) as {
+        summary: Record<string, unknown>;
+      };
       summaries.push(r.summary);
     }
     const rows = summaries.map((s) => {

@@ -13,7 +13,9 @@ export const clinicianRejects: Scenario = {
     if (!plan) throw new Error("no plan reached clinician review");
     ctx.story(`Proposed: ${regimenLine(plan)}.`);
     const rejected = await decide(ctx, plan.planId, false, REASON);
-    ctx.story(`The clinician rejects it: "${rejected.decision?.reason}" (recorded on plan ${rejected.planId}, status ${rejected.status}).`);
+    ctx.story(
+      `The clinician rejects it: "${rejected.decision?.reason}" (recorded on plan ${rejected.planId}, status ${rejected.status}).`,
+    );
     const sdk = await ctx.sys.host.client.client("coordinator");
     const finalTask = await sdk.getTask({ tenant: "", id: task.id });
     const carePlans = await carePlansOf(ctx, PATIENT);

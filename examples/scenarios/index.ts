@@ -8,6 +8,14 @@ import { coordinatorKilled } from "./f-coordinator-killed.js";
 import { clinicianRejects } from "./g-clinician-rejects.js";
 
 /** Every scenario, runnable as `hms scenario <name>` and as an end-to-end test. */
-export const SCENARIOS: readonly Scenario[] = [tpmtIntermediate, heartFailure, antiTnfNonResponse, consentRevoked, researcherCohort, coordinatorKilled, clinicianRejects];
+export const SCENARIOS: readonly Scenario[] = [
+  tpmtIntermediate,
+  heartFailure,
+  antiTnfNonResponse,
+  consentRevoked,
+  researcherCohort,
+  coordinatorKilled,
+  clinicianRejects,
+];
 
 export type { Scenario, ScenarioContext } from "./support.js";

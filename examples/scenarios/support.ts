@@ -33,18 +33,46 @@ export interface PlanOutcome {
 }
 
 /** Asks the coordinator for a plan and waits until it needs the clinician or ends. */
-export async function requestPlan(ctx: ScenarioContext, patientId: string, opts: { requester?: Principal; excludedDrugs?: string[]; excludedClasses?: string[] } = {}): Promise<PlanOutcome> {
+export async function requestPlan(
+  ctx: ScenarioContext,
+  patientId: string,
+  opts: { requester?: Principal; excludedDrugs?: string[]; excludedClasses?: string[] } = {},
+): Promise<PlanOutcome> {
   const requester = opts.requester ?? CLINICIAN;
   const r = await ctx.sys.host.client
-    .callForTask("coordinator", "plan_treatment", { patientId, requester, goals: { excludedDrugs: opts.excludedDrugs ?? [], excludedClasses: opts.excludedClasses ?? [], optimizer: { seed: ctx.seed } } }, { principal: requester, timeoutMs: 300_000 })
+    .callForTask(
+      "coordinator",
+      "plan_treatment",
+      {
+        patientId,
+        requester,
+        goals: {
+          excludedDrugs: opts.excludedDrugs ?? [],
+          excludedClasses: opts.excludedClasses ?? [],
+          optimizer: { seed: ctx.seed },
+        },
+      },
+      { principal: requester, timeoutMs: 300_000 },
+    )
     .catch((err: unknown) => ({ error: err }));
   if ("error" in r) throw r.error;
   const parsed = AssembledPlanSchema.safeParse(r.output);
   return { task: r.task, plan: parsed.success ? parsed.data : undefined };
 }
 
-export async function decide(ctx: ScenarioContext, planId: string, approve: boolean, reason?: string, clinician: Principal = CLINICIAN): Promise<AssembledPlan> {
-  const out = await ctx.sys.host.client.call("coordinator", "approve_plan", { planId, approve, ...(reason ? { reason } : {}) }, { principal: clinician, timeoutMs: 120_000 });
+export async function decide(
+  ctx: ScenarioContext,
+  planId: string,
+  approve: boolean,
+  reason?: string,
+  clinician: Principal = CLINICIAN,
+): Promise<AssembledPlan> {
+  const out = await ctx.sys.host.client.call(
+    "coordinator",
+    "approve_plan",
+    { planId, approve, ...(reason ? { reason } : {}) },
+    { principal: clinician, timeoutMs: 120_000 },
+  );
   return AssembledPlanSchema.parse(out);
 }
 
@@ -56,7 +84,8 @@ export async function fhirSearch(ctx: ScenarioContext, query: string): Promise<A
   return (bundle.entry ?? []).map((e) => e.resource);
 }
 
-export const carePlansOf = (ctx: ScenarioContext, patientId: string) => fhirSearch(ctx, `CarePlan?subject=Patient/${patientId}&_count=100`);
+export const carePlansOf = (ctx: ScenarioContext, patientId: string) =>
+  fhirSearch(ctx, `CarePlan?subject=Patient/${patientId}&_count=100`);
 
 /** One line per plan: each drug once, with its phases' doses (induction → maintenance). */
 export function regimenLine(plan: AssembledPlan | undefined): string {
@@ -71,11 +100,24 @@ export function regimenLine(plan: AssembledPlan | undefined): string {
 }
 
 /** Runs `hms agent <id>` as its own process against the scenario's NATS and FHIR. Resolves once it serves. */
-export async function spawnAgent(ctx: ScenarioContext, id: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+export async function spawnAgent(
+  ctx: ScenarioContext,
+  id: string,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
   const { command, args } = defaultAgentCommand(id);
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, NATS_URL: ctx.sys.host.natsUrl, FHIR_BASE_URL: ctx.sys.fhirBaseUrl, HMS_TENANT: ctx.sys.host.tenant, LOG_LEVEL: "warn", LOG_FORMAT: "json", HMS_ACK_WAIT_MS: "1500", ...env },
+    env: {
+      ...process.env,
+      NATS_URL: ctx.sys.host.natsUrl,
+      FHIR_BASE_URL: ctx.sys.fhirBaseUrl,
+      HMS_TENANT: ctx.sys.host.tenant,
+      LOG_LEVEL: "warn",
+      LOG_FORMAT: "json",
+      HMS_ACK_WAIT_MS: "1500",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   await new Promise<void>((resolve, reject) => {

@@ -11,9 +11,20 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 
-const state = { token: "", me: null, records: [], selected: null, feed: null, agentsSrc: null, pending: false, agents: new Map() };
+const state = {
+  token: "",
+  me: null,
+  records: [],
+  selected: null,
+  feed: null,
+  agentsSrc: null,
+  pending: false,
+  agents: new Map(),
+};
 
-function setStatus(s) { $("#status").textContent = s; }
+function setStatus(s) {
+  $("#status").textContent = s;
+}
 const headers = () => ({ authorization: `Bearer ${state.token}` });
 
 function connect() {
@@ -33,7 +44,8 @@ function connect() {
 function query(extra = {}) {
   const f = new FormData($("#filters"));
   const q = new URLSearchParams({ access_token: state.token });
-  for (const k of ["agent", "task", "trace", "patient", "method", "event", "since"]) if (f.get(k)) q.set(k, String(f.get(k)));
+  for (const k of ["agent", "task", "trace", "patient", "method", "event", "since"])
+    if (f.get(k)) q.set(k, String(f.get(k)));
   if (f.get("heartbeats")) q.set("heartbeats", "true");
   for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
   return q;
@@ -56,7 +68,10 @@ async function replayWindow() {
   state.feed?.close();
   setStatus("replaying…");
   const f = new FormData($("#filters"));
-  const r = await fetch(`${api("replay")}?${query({ from: String(f.get("from") || "10m"), to: String(f.get("to") || "") })}`, { headers: headers() });
+  const r = await fetch(
+    `${api("replay")}?${query({ from: String(f.get("from") || "10m"), to: String(f.get("to") || "") })}`,
+    { headers: headers() },
+  );
   const body = await r.json();
   if (!r.ok) return setStatus(`replay failed: ${body.error}`);
   state.records = [];
@@ -92,10 +107,23 @@ function render() {
 }
 
 function row(r) {
-  const cls = /FAILED|REJECTED|CANCELED/.test(r.state ?? "") || r.ok === false ? "bad" : r.state === "COMPLETED" ? "good" : "";
-  const e = el("div", { class: `row${state.selected?.id === r.id ? " selected" : ""}`, "data-id": r.id, "data-task": r.taskId ?? "", "data-event": r.event },
-    el("span", {}, r.at.slice(11, 23)), el("span", {}, `${r.from} → ${r.to}`), el("span", { class: `k-${r.kind}` }, r.event),
-    el("span", {}, r.method ?? ""), el("span", {}, (r.taskId ?? "").slice(0, 8)), el("span", { class: cls }, r.patient ? `${r.patient} · ${r.summary}` : r.summary));
+  const cls =
+    /FAILED|REJECTED|CANCELED/.test(r.state ?? "") || r.ok === false ? "bad" : r.state === "COMPLETED" ? "good" : "";
+  const e = el(
+    "div",
+    {
+      class: `row${state.selected?.id === r.id ? " selected" : ""}`,
+      "data-id": r.id,
+      "data-task": r.taskId ?? "",
+      "data-event": r.event,
+    },
+    el("span", {}, r.at.slice(11, 23)),
+    el("span", {}, `${r.from} → ${r.to}`),
+    el("span", { class: `k-${r.kind}` }, r.event),
+    el("span", {}, r.method ?? ""),
+    el("span", {}, (r.taskId ?? "").slice(0, 8)),
+    el("span", { class: cls }, r.patient ? `${r.patient} · ${r.summary}` : r.summary),
+  );
   e.addEventListener("click", () => select(r));
   return e;
 }
@@ -113,16 +141,23 @@ async function reveal() {
   if (!r) return;
   const reason = window.prompt("Reason for revealing this payload (recorded in the audit):");
   if (!reason) return;
-  const res = await fetch(api("reveal"), { method: "POST", headers: { ...headers(), "content-type": "application/json" }, body: JSON.stringify({ id: r.id, reason }) });
+  const res = await fetch(api("reveal"), {
+    method: "POST",
+    headers: { ...headers(), "content-type": "application/json" },
+    body: JSON.stringify({ id: r.id, reason }),
+  });
   const body = await res.json();
-  $("#detail").textContent = res.ok ? `REVEALED (audited)\n${JSON.stringify(body, null, 2)}` : `reveal refused: ${body.error}`;
+  $("#detail").textContent = res.ok
+    ? `REVEALED (audited)\n${JSON.stringify(body, null, 2)}`
+    : `reveal refused: ${body.error}`;
 }
 
 async function conversation(taskId) {
   const res = await fetch(api(`conversation/${encodeURIComponent(taskId)}`), { headers: headers() });
   const c = await res.json();
   if (!res.ok) return void ($("#conversation").textContent = c.error);
-  $("#conv-title").textContent = `task ${taskId.slice(0, 8)} · trace ${(c.traceId ?? "").slice(0, 8)}${c.patient ? ` · ${c.patient}` : ""}`;
+  $("#conv-title").textContent =
+    `task ${taskId.slice(0, 8)} · trace ${(c.traceId ?? "").slice(0, 8)}${c.patient ? ` · ${c.patient}` : ""}`;
   $("#conversation").replaceChildren(diagram(c));
 }
 
@@ -135,7 +170,9 @@ function diagram(c) {
     if (text !== undefined) e.textContent = text;
     return e;
   };
-  const colW = 150, top = 30, step = 20;
+  const colW = 150,
+    top = 30,
+    step = 20;
   const x = (p) => 70 + c.participants.indexOf(p) * colW;
   const steps = [];
   const byTask = new Map(c.tasks.map((t) => [t.taskId, t]));
@@ -143,15 +180,31 @@ function diagram(c) {
     if (r.kind !== "task") continue;
     const t = byTask.get(r.taskId);
     if (!t) continue;
-    if (r.event === "task.created") steps.push({ kind: "call", from: t.caller, to: t.agentId, label: `${t.skill ?? "?"}` });
-    else if (r.event === "task.artifact") steps.push({ kind: "note", at: t.agentId, label: `artifact ${r.payload?.name ?? ""}` });
-    else if (["COMPLETED", "FAILED", "REJECTED", "CANCELED"].includes(r.state)) steps.push({ kind: "reply", from: t.agentId, to: t.caller, label: `${r.state} ${t.ms ?? r.ms ?? ""}ms` });
+    if (r.event === "task.created")
+      steps.push({ kind: "call", from: t.caller, to: t.agentId, label: `${t.skill ?? "?"}` });
+    else if (r.event === "task.artifact")
+      steps.push({ kind: "note", at: t.agentId, label: `artifact ${r.payload?.name ?? ""}` });
+    else if (["COMPLETED", "FAILED", "REJECTED", "CANCELED"].includes(r.state))
+      steps.push({ kind: "reply", from: t.agentId, to: t.caller, label: `${r.state} ${t.ms ?? r.ms ?? ""}ms` });
     else steps.push({ kind: "note", at: t.agentId, label: r.state ?? r.event });
   }
   const h = top + 20 + steps.length * step;
   const svg = s("svg", { width: 70 + c.participants.length * colW, height: h, class: "sequence" });
   svg.append(s("defs", {}));
-  svg.firstChild.append(Object.assign(s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto" }), {}));
+  svg.firstChild.append(
+    Object.assign(
+      s("marker", {
+        id: "arrow",
+        viewBox: "0 0 10 10",
+        refX: 9,
+        refY: 5,
+        markerWidth: 6,
+        markerHeight: 6,
+        orient: "auto",
+      }),
+      {},
+    ),
+  );
   svg.firstChild.firstChild.append(s("path", { d: "M0,0 L10,5 L0,10 z", fill: "#333" }));
   c.participants.forEach((p) => {
     svg.append(s("text", { x: x(p), y: 14, "text-anchor": "middle", class: "participant", "font-weight": "bold" }, p));
@@ -163,8 +216,22 @@ function diagram(c) {
       svg.append(s("text", { x: x(st.at) + 4, y, class: "note", fill: "#666" }, st.label));
       return;
     }
-    const x1 = x(st.from), x2 = x(st.to);
-    svg.append(s("line", { x1, y1: y, x2, y2: y, stroke: st.kind === "reply" ? "#0b7a75" : "#2456b8", "stroke-dasharray": st.kind === "reply" ? "4 2" : "", "marker-end": "url(#arrow)", class: `hop ${st.kind}`, "data-from": st.from, "data-to": st.to }));
+    const x1 = x(st.from),
+      x2 = x(st.to);
+    svg.append(
+      s("line", {
+        x1,
+        y1: y,
+        x2,
+        y2: y,
+        stroke: st.kind === "reply" ? "#0b7a75" : "#2456b8",
+        "stroke-dasharray": st.kind === "reply" ? "4 2" : "",
+        "marker-end": "url(#arrow)",
+        class: `hop ${st.kind}`,
+        "data-from": st.from,
+        "data-to": st.to,
+      }),
+    );
     svg.append(s("text", { x: (x1 + x2) / 2, y: y - 3, "text-anchor": "middle", class: `label ${st.kind}` }, st.label));
   });
   return svg;
@@ -186,16 +253,38 @@ function openAgents() {
 }
 
 function drawAgents() {
-  $("#agents").replaceChildren(...[...state.agents.values()].sort((a, b) => a.agentId.localeCompare(b.agentId)).map((a) =>
-    el("div", { class: "agent", "data-agent": a.agentId, title: a.description ?? "" },
-      el("div", {}, el("b", {}, a.name ?? a.agentId), " ", el("span", { class: `health ${a.health}` }, a.health)),
-      el("div", { class: "skills" }, `${a.agentId} v${a.version ?? "?"} · ${a.skills.join(", ")}`),
-      el("div", { class: "xstate" }, a.xstate ? `xstate: ${a.xstate.state ?? "?"}${a.xstate.event ? ` ← ${a.xstate.event}` : ""}` : "xstate: —"),
-      el("div", { class: "skills" }, `${a.instances.length} instance(s), inflight ${a.instances.reduce((n, i) => n + (i.inflight ?? 0), 0)}`))));
+  $("#agents").replaceChildren(
+    ...[...state.agents.values()]
+      .sort((a, b) => a.agentId.localeCompare(b.agentId))
+      .map((a) =>
+        el(
+          "div",
+          { class: "agent", "data-agent": a.agentId, title: a.description ?? "" },
+          el("div", {}, el("b", {}, a.name ?? a.agentId), " ", el("span", { class: `health ${a.health}` }, a.health)),
+          el("div", { class: "skills" }, `${a.agentId} v${a.version ?? "?"} · ${a.skills.join(", ")}`),
+          el(
+            "div",
+            { class: "xstate" },
+            a.xstate ? `xstate: ${a.xstate.state ?? "?"}${a.xstate.event ? ` ← ${a.xstate.event}` : ""}` : "xstate: —",
+          ),
+          el(
+            "div",
+            { class: "skills" },
+            `${a.instances.length} instance(s), inflight ${a.instances.reduce((n, i) => n + (i.inflight ?? 0), 0)}`,
+          ),
+        ),
+      ),
+  );
 }
 
-$("#auth").addEventListener("submit", (e) => { e.preventDefault(); connect(); });
-$("#filters").addEventListener("submit", (e) => { e.preventDefault(); if (state.token) openFeed(); });
+$("#auth").addEventListener("submit", (e) => {
+  e.preventDefault();
+  connect();
+});
+$("#filters").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (state.token) openFeed();
+});
 $("#replay").addEventListener("click", () => void replayWindow());
 $("#reveal").addEventListener("click", () => void reveal());
 $("#feed").addEventListener("scroll", schedule, { passive: true });

@@ -28,7 +28,10 @@ export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set([
   "TASK_STATE_REJECTED",
 ]);
 /** A2A §4.1.3: states in which the task waits for the client. */
-export const INTERRUPTED_STATES: ReadonlySet<TaskStateName> = new Set(["TASK_STATE_INPUT_REQUIRED", "TASK_STATE_AUTH_REQUIRED"]);
+export const INTERRUPTED_STATES: ReadonlySet<TaskStateName> = new Set([
+  "TASK_STATE_INPUT_REQUIRED",
+  "TASK_STATE_AUTH_REQUIRED",
+]);
 
 export const isTerminal = (s: TaskStateName | undefined): boolean => s !== undefined && TERMINAL_STATES.has(s);
 export const isInterrupted = (s: TaskStateName | undefined): boolean => s !== undefined && INTERRUPTED_STATES.has(s);
@@ -144,7 +147,9 @@ export const AgentCardSchema = z.object({
     streaming: z.boolean().optional(),
     pushNotifications: z.boolean().optional(),
     extendedAgentCard: z.boolean().optional(),
-    extensions: z.array(z.object({ uri: z.string(), description: z.string().optional(), required: z.boolean().optional() })).optional(),
+    extensions: z
+      .array(z.object({ uri: z.string(), description: z.string().optional(), required: z.boolean().optional() }))
+      .optional(),
   }),
   defaultInputModes: z.array(z.string()),
   defaultOutputModes: z.array(z.string()),
@@ -166,8 +171,16 @@ export const SendMessageParamsSchema = z.object({
     .optional(),
   metadata: MetadataSchema.optional(),
 });
-export const GetTaskParamsSchema = z.object({ tenant: z.string().optional(), id: z.string().min(1), historyLength: z.number().int().min(0).optional() });
-export const CancelTaskParamsSchema = z.object({ tenant: z.string().optional(), id: z.string().min(1), metadata: MetadataSchema.optional() });
+export const GetTaskParamsSchema = z.object({
+  tenant: z.string().optional(),
+  id: z.string().min(1),
+  historyLength: z.number().int().min(0).optional(),
+});
+export const CancelTaskParamsSchema = z.object({
+  tenant: z.string().optional(),
+  id: z.string().min(1),
+  metadata: MetadataSchema.optional(),
+});
 export const SubscribeToTaskParamsSchema = z.object({ tenant: z.string().optional(), id: z.string().min(1) });
 export const ListTasksParamsSchema = z.object({
   tenant: z.string().optional(),
@@ -201,7 +214,11 @@ export const JsonRpcRequestSchema = z.object({
 });
 export type JsonRpcRequest = z.infer<typeof JsonRpcRequestSchema>;
 
-export const JsonRpcErrorSchema = z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() });
+export const JsonRpcErrorSchema = z.object({
+  code: z.number().int(),
+  message: z.string(),
+  data: z.unknown().optional(),
+});
 export type JsonRpcError = z.infer<typeof JsonRpcErrorSchema>;
 export const JsonRpcResponseSchema = z.union([
   z.object({ jsonrpc: z.literal("2.0"), id: JsonRpcIdSchema, result: z.unknown() }),

@@ -9,7 +9,16 @@ import { FhirIdSchema } from "./patient.js";
 
 /** Classes of patient data an access request can name (minimum necessary is decided per class). */
 export const DataCategorySchema = z.enum([
-  "demographics", "conditions", "observations", "medications", "allergies", "genomics", "care-plans", "devices", "consents", "audit",
+  "demographics",
+  "conditions",
+  "observations",
+  "medications",
+  "allergies",
+  "genomics",
+  "care-plans",
+  "devices",
+  "consents",
+  "audit",
 ]);
 export type DataCategory = z.infer<typeof DataCategorySchema>;
 export const DATA_CATEGORIES = DataCategorySchema.options;
@@ -58,7 +67,10 @@ export const ConsentDecisionSchema = z.object({
 });
 export type ConsentDecision = z.infer<typeof ConsentDecisionSchema>;
 
-export const ConsentPeriodSchema = z.object({ start: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(), end: z.iso.datetime({ offset: true }).or(z.iso.date()).optional() });
+export const ConsentPeriodSchema = z.object({
+  start: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  end: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+});
 
 /** A patient's consent directive as the consent agent records it (stored as a FHIR Consent). */
 export const ConsentRecordSchema = z.object({

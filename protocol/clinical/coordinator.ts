@@ -26,7 +26,14 @@ export const PlanRequestSchema = z.object({
 });
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;
 
-export const PlanStatusSchema = z.enum(["in-progress", "awaiting-approval", "approved", "rejected-by-clinician", "consent-denied", "failed"]);
+export const PlanStatusSchema = z.enum([
+  "in-progress",
+  "awaiting-approval",
+  "approved",
+  "rejected-by-clinician",
+  "consent-denied",
+  "failed",
+]);
 export type PlanStatus = z.infer<typeof PlanStatusSchema>;
 
 export const ProvenanceSchema = z.object({
@@ -34,7 +41,14 @@ export const ProvenanceSchema = z.object({
   fhirResources: z.array(z.string()),
   /** Agents consulted, with the card version each had. */
   agents: z.array(z.object({ id: z.string(), version: z.string() })),
-  optimizer: z.object({ impl: z.string(), seed: z.number().int(), config: z.record(z.string(), z.unknown()), rounds: z.number().int() }).optional(),
+  optimizer: z
+    .object({
+      impl: z.string(),
+      seed: z.number().int(),
+      config: z.record(z.string(), z.unknown()),
+      rounds: z.number().int(),
+    })
+    .optional(),
   /** Every verifier finding across rounds, with the round it came from. */
   findings: z.array(FindingSchema.extend({ round: z.number().int() })),
   /** A2A tasks this plan was built from (the optimizer's run, the care-plan write). */
@@ -43,7 +57,16 @@ export const ProvenanceSchema = z.object({
    * Every agent call, in order: quick skills (consent decision, patient summary, verification)
    * answer with an A2A Message and are listed by its id; the others by their task id.
    */
-  calls: z.array(z.object({ agent: z.string(), skill: z.string(), taskId: z.string().optional(), messageId: z.string().optional() })).default([]),
+  calls: z
+    .array(
+      z.object({
+        agent: z.string(),
+        skill: z.string(),
+        taskId: z.string().optional(),
+        messageId: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
@@ -60,19 +83,25 @@ export const AssembledPlanSchema = z.object({
   excluded: z.object({ drugs: z.array(z.string()), classes: z.array(z.string()) }),
   provenance: ProvenanceSchema,
   /** Where the approved plan was written. */
-  written: z.object({ carePlanRef: z.string(), medicationRequestRefs: z.array(z.string()), provenanceRef: z.string() }).optional(),
-  decision: z.object({ by: z.string(), approved: z.boolean(), reason: z.string().optional(), at: z.string() }).optional(),
+  written: z
+    .object({ carePlanRef: z.string(), medicationRequestRefs: z.array(z.string()), provenanceRef: z.string() })
+    .optional(),
+  decision: z
+    .object({ by: z.string(), approved: z.boolean(), reason: z.string().optional(), at: z.string() })
+    .optional(),
   /** Why the plan stopped (consent denied, no safe plan, a failure). */
   reason: z.string().optional(),
 });
 export type AssembledPlan = z.infer<typeof AssembledPlanSchema>;
 
-export const ApprovalSchema = z.object({
-  planId: z.string().min(1),
-  approve: z.boolean(),
-  /** Mandatory when rejecting. */
-  reason: z.string().min(1).max(1000).optional(),
-  /** Defaults to the caller's principal; must hold the clinician role. */
-  clinician: PrincipalSchema.optional(),
-}).refine((a) => a.approve || !!a.reason, { message: "a rejection needs a reason", path: ["reason"] });
+export const ApprovalSchema = z
+  .object({
+    planId: z.string().min(1),
+    approve: z.boolean(),
+    /** Mandatory when rejecting. */
+    reason: z.string().min(1).max(1000).optional(),
+    /** Defaults to the caller's principal; must hold the clinician role. */
+    clinician: PrincipalSchema.optional(),
+  })
+  .refine((a) => a.approve || !!a.reason, { message: "a rejection needs a reason", path: ["reason"] });
 export type Approval = z.infer<typeof ApprovalSchema>;

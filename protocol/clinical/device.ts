@@ -39,7 +39,11 @@ export type Device = z.infer<typeof DeviceSchema>;
 
 /** What a caller sends to register a device (the registry fills status, heartbeat and time). */
 export const DeviceRegistrationSchema = DeviceSchema.pick({
-  deviceId: true, type: true, manufacturer: true, model: true, serial: true,
+  deviceId: true,
+  type: true,
+  manufacturer: true,
+  model: true,
+  serial: true,
 }).extend({
   location: z.string().nullable().default(null),
   patientId: FhirIdSchema.nullable().default(null),
@@ -54,18 +58,20 @@ export const ReadingSourceSchema = z.enum(["bus", "tool", "mllp", "simulator"]);
  * One measurement from a device. `key` is the loinc.json key (e.g. "heart_rate"); callers may give
  * `loinc` instead and the device agent resolves the key.
  */
-export const DeviceReadingSchema = z.object({
-  deviceId: DeviceIdSchema,
-  /** Overrides the device's assigned patient when present (e.g. HL7 PID-3). */
-  patientId: FhirIdSchema.nullable().optional(),
-  key: z.string().min(1).optional(),
-  loinc: z.string().min(1).optional(),
-  value: z.number(),
-  /** UCUM unit code, e.g. "/min", "mm[Hg]", "Cel", "%". */
-  unit: z.string().min(1),
-  effective: IsoDateTimeSchema,
-  source: ReadingSourceSchema.default("tool"),
-}).refine((r) => r.key !== undefined || r.loinc !== undefined, { message: "key or loinc is required", path: ["key"] });
+export const DeviceReadingSchema = z
+  .object({
+    deviceId: DeviceIdSchema,
+    /** Overrides the device's assigned patient when present (e.g. HL7 PID-3). */
+    patientId: FhirIdSchema.nullable().optional(),
+    key: z.string().min(1).optional(),
+    loinc: z.string().min(1).optional(),
+    value: z.number(),
+    /** UCUM unit code, e.g. "/min", "mm[Hg]", "Cel", "%". */
+    unit: z.string().min(1),
+    effective: IsoDateTimeSchema,
+    source: ReadingSourceSchema.default("tool"),
+  })
+  .refine((r) => r.key !== undefined || r.loinc !== undefined, { message: "key or loinc is required", path: ["key"] });
 export type DeviceReading = z.infer<typeof DeviceReadingSchema>;
 
 export const AlarmPrioritySchema = z.enum(["high", "medium", "low"]);
@@ -94,7 +100,15 @@ export const AlertStateSchema = z.enum(["open", "acknowledged", "resolved"]);
 export type AlertState = z.infer<typeof AlertStateSchema>;
 
 export const AlertCategorySchema = z.enum([
-  "vital-sign", "device", "lab-result", "medication-change", "severity-change", "adverse-event", "critical-finding", "plan-ready", "system",
+  "vital-sign",
+  "device",
+  "lab-result",
+  "medication-change",
+  "severity-change",
+  "adverse-event",
+  "critical-finding",
+  "plan-ready",
+  "system",
 ]);
 export type AlertCategory = z.infer<typeof AlertCategorySchema>;
 
@@ -185,17 +199,29 @@ export const CdsCardSchema = z.object({
   summary: z.string().min(1).max(139),
   detail: z.string().optional(),
   indicator: z.enum(["info", "warning", "critical"]),
-  source: z.object({ label: z.string().min(1), url: z.string().optional(), topic: z.object({ code: z.string(), display: z.string().optional() }).optional() }),
-  suggestions: z.array(z.object({
+  source: z.object({
     label: z.string().min(1),
-    uuid: z.string().optional(),
-    isRecommended: z.boolean().optional(),
-    actions: z.array(z.object({
-      type: z.enum(["create", "update", "delete"]),
-      description: z.string(),
-      resource: z.record(z.string(), z.unknown()).optional(),
-    })).optional(),
-  })).optional(),
+    url: z.string().optional(),
+    topic: z.object({ code: z.string(), display: z.string().optional() }).optional(),
+  }),
+  suggestions: z
+    .array(
+      z.object({
+        label: z.string().min(1),
+        uuid: z.string().optional(),
+        isRecommended: z.boolean().optional(),
+        actions: z
+          .array(
+            z.object({
+              type: z.enum(["create", "update", "delete"]),
+              description: z.string(),
+              resource: z.record(z.string(), z.unknown()).optional(),
+            }),
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
   selectionBehavior: z.enum(["at-most-one", "any"]).optional(),
   links: z.array(z.object({ label: z.string(), url: z.string(), type: z.enum(["absolute", "smart"]) })).optional(),
 });

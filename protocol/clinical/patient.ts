@@ -74,7 +74,14 @@ export const LabValueSchema = z.object({
 export type LabValue = z.infer<typeof LabValueSchema>;
 
 /** CPIC phenotypes for TPMT and NUDT15 (pharmacogenomics.json cpic_thiopurines.phenotypes). */
-export const PgxPhenotypeSchema = z.enum(["normal", "intermediate", "possible-intermediate", "poor", "indeterminate", "unknown"]);
+export const PgxPhenotypeSchema = z.enum([
+  "normal",
+  "intermediate",
+  "possible-intermediate",
+  "poor",
+  "indeterminate",
+  "unknown",
+]);
 export type PgxPhenotype = z.infer<typeof PgxPhenotypeSchema>;
 
 export const GenotypeSchema = z.object({
@@ -100,7 +107,14 @@ export const PharmacogenomicsSchema = z.object({
 export type Pharmacogenomics = z.infer<typeof PharmacogenomicsSchema>;
 
 export const TreatmentResponseSchema = z.enum([
-  "remission", "response", "primary-non-response", "loss-of-response", "intolerance", "adverse-event", "ongoing", "unknown",
+  "remission",
+  "response",
+  "primary-non-response",
+  "loss-of-response",
+  "intolerance",
+  "adverse-event",
+  "ongoing",
+  "unknown",
 ]);
 export type TreatmentResponse = z.infer<typeof TreatmentResponseSchema>;
 

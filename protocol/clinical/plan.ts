@@ -59,8 +59,16 @@ export const DecisionPointSchema = z.object({
 export type DecisionPoint = z.infer<typeof DecisionPointSchema>;
 
 export const MonitoringTestSchema = z.enum([
-  "tb-screening", "hepatitis-b-serology", "tpmt-nudt15", "pregnancy-test",
-  "calprotectin", "crp", "drug-level", "cbc", "lft", "lipids",
+  "tb-screening",
+  "hepatitis-b-serology",
+  "tpmt-nudt15",
+  "pregnancy-test",
+  "calprotectin",
+  "crp",
+  "drug-level",
+  "cbc",
+  "lft",
+  "lipids",
 ]);
 export type MonitoringTest = z.infer<typeof MonitoringTestSchema>;
 
@@ -102,20 +110,28 @@ export type FitnessWeights = z.infer<typeof FitnessWeightsSchema>;
 export const OptimizerModeSchema = z.enum(["full", "reduced"]);
 export type OptimizerMode = z.infer<typeof OptimizerModeSchema>;
 
-export const OptimizerConfigSchema = z.object({
-  populationSize: z.number().int().min(4).max(5000).default(60),
-  generations: z.number().int().min(1).max(10000).default(60),
-  mutationRate: z.number().min(0).max(1).default(0.08),
-  crossoverRate: z.number().min(0).max(1).default(0.9),
-  elitismCount: z.number().int().min(0).default(2),
-  tournamentSize: z.number().int().min(1).default(3),
-  /** Seed of the one PRNG (xoshiro128**, seeded by SplitMix32); same seed, same plan. */
-  seed: z.number().int().min(0).max(0xffffffff).default(42),
-  mode: OptimizerModeSchema.default("full"),
-  topK: z.number().int().min(1).max(50).default(3),
-  weights: FitnessWeightsSchema.default(FitnessWeightsSchema.parse({})),
-}).refine((c) => c.elitismCount < c.populationSize, { message: "elitismCount must be below populationSize", path: ["elitismCount"] })
-  .refine((c) => c.tournamentSize <= c.populationSize, { message: "tournamentSize must not exceed populationSize", path: ["tournamentSize"] });
+export const OptimizerConfigSchema = z
+  .object({
+    populationSize: z.number().int().min(4).max(5000).default(60),
+    generations: z.number().int().min(1).max(10000).default(60),
+    mutationRate: z.number().min(0).max(1).default(0.08),
+    crossoverRate: z.number().min(0).max(1).default(0.9),
+    elitismCount: z.number().int().min(0).default(2),
+    tournamentSize: z.number().int().min(1).default(3),
+    /** Seed of the one PRNG (xoshiro128**, seeded by SplitMix32); same seed, same plan. */
+    seed: z.number().int().min(0).max(0xffffffff).default(42),
+    mode: OptimizerModeSchema.default("full"),
+    topK: z.number().int().min(1).max(50).default(3),
+    weights: FitnessWeightsSchema.default(FitnessWeightsSchema.parse({})),
+  })
+  .refine((c) => c.elitismCount < c.populationSize, {
+    message: "elitismCount must be below populationSize",
+    path: ["elitismCount"],
+  })
+  .refine((c) => c.tournamentSize <= c.populationSize, {
+    message: "tournamentSize must not exceed populationSize",
+    path: ["tournamentSize"],
+  });
 export type OptimizerConfig = z.infer<typeof OptimizerConfigSchema>;
 
 /** Things the caller rules out. */
@@ -256,14 +272,23 @@ export const GaProblemSchema = z.object({
     decisionWeeks: z.array(z.number().int().positive()),
     /** Gene index of each plan part; -1 when absent (reduced mode). */
     layout: z.object({
-      adv: z.number().int(), reg: z.number().int(), imm: z.number().int(), frac: z.number().int(),
-      steroid: z.number().int(), course: z.number().int(),
+      adv: z.number().int(),
+      reg: z.number().int(),
+      imm: z.number().int(),
+      frac: z.number().int(),
+      steroid: z.number().int(),
+      course: z.number().int(),
       /** Per decision point: genes for [on remission, on partial response, on no response]. */
       dp: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int()])),
-      switchTarget: z.number().int(), calpro: z.number().int(), tdm: z.number().int(),
+      switchTarget: z.number().int(),
+      calpro: z.number().int(),
+      tdm: z.number().int(),
     }),
-    nAdv: z.number().int().positive(), nReg: z.number().int().positive(), nImm: z.number().int().positive(),
-    nFrac: z.number().int().positive(), nTdm: z.number().int().positive(),
+    nAdv: z.number().int().positive(),
+    nReg: z.number().int().positive(),
+    nImm: z.number().int().positive(),
+    nFrac: z.number().int().positive(),
+    nTdm: z.number().int().positive(),
     /** Per advanced option (0 = none): how many label regimens it has. */
     regCount: z.array(z.number().int().min(1)),
     /** Per advanced option: class id (options of one class share it; none = 0). */

@@ -1,6 +1,22 @@
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { AuditEntrySchema, matchesQuery, type AuditChainStatus, type AuditEntry, type AuditQuery, type AuditRecord } from "../../protocol/clinical/consent.js";
+import {
+  AuditEntrySchema,
+  matchesQuery,
+  type AuditChainStatus,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRecord,
+} from "../../protocol/clinical/consent.js";
 import { HmsError, token } from "../../protocol/index.js";
 import { ensureStream } from "../bus/connect.js";
 
@@ -59,7 +75,12 @@ interface RawEntry {
 
 /** Creates the audit stream if it is missing: file storage, no age or size limit. */
 export async function ensureAuditStream(jsm: JetStreamManager): Promise<void> {
-  await ensureStream(jsm, { name: AUDIT_STREAM, subjects: ["audit.v1.*.consent"], retention: RetentionPolicy.Limits, storage: StorageType.File });
+  await ensureStream(jsm, {
+    name: AUDIT_STREAM,
+    subjects: ["audit.v1.*.consent"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+  });
 }
 
 /** Implements clinical/audit's AuditLog (structurally) on JetStream. */
@@ -85,7 +106,11 @@ export class JetStreamAuditLog {
     const m = await this.opts.jsm.streams.getMessage(AUDIT_STREAM, { last_by_subj: this.subject });
     if (!m) return undefined;
     const parsed = AuditEntrySchema.safeParse(m.json());
-    if (!parsed.success) throw new HmsError("INTERNAL", `audit stream ${AUDIT_STREAM} message ${m.seq} is not an audit entry: refusing to chain after it`);
+    if (!parsed.success)
+      throw new HmsError(
+        "INTERNAL",
+        `audit stream ${AUDIT_STREAM} message ${m.seq} is not an audit entry: refusing to chain after it`,
+      );
     return { seq: parsed.data.seq, hash: parsed.data.hash, streamSeq: m.seq };
   }
 
@@ -102,13 +127,22 @@ export class JetStreamAuditLog {
       const head = (this.head_ ??= await this.loadHead());
       const entry = this.opts.chain.seal(head, record);
       try {
-        const ack = await this.opts.js.publish(this.subject, this.enc.encode(JSON.stringify(entry)), { expect: { lastSubjectSequence: head?.streamSeq ?? 0 } });
+        const ack = await this.opts.js.publish(this.subject, this.enc.encode(JSON.stringify(entry)), {
+          expect: { lastSubjectSequence: head?.streamSeq ?? 0 },
+        });
         this.head_ = { seq: entry.seq, hash: entry.hash, streamSeq: ack.seq };
         return entry;
       } catch (err) {
         this.head_ = undefined;
-        const lost = err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
-        if (!lost) throw new HmsError("DEPENDENCY_FAILED", `audit append to ${AUDIT_STREAM} failed: ${(err as Error).message}`, { cause: err, data: { dependency: "nats", stream: AUDIT_STREAM } });
+        const lost =
+          err instanceof JetStreamApiError &&
+          (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
+            err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+        if (!lost)
+          throw new HmsError("DEPENDENCY_FAILED", `audit append to ${AUDIT_STREAM} failed: ${(err as Error).message}`, {
+            cause: err,
+            data: { dependency: "nats", stream: AUDIT_STREAM },
+          });
         this.opts.logger.debug({ attempt: i + 1 }, "audit append lost the race; re-reading the head");
       }
     }
@@ -135,7 +169,10 @@ export class JetStreamAuditLog {
       const consumer = await js.consumers.get(AUDIT_STREAM, ci.name);
       while (out.length < total) {
         const before = out.length;
-        const batch = await consumer.fetch({ max_messages: Math.min(READ_BATCH, total - out.length), expires: this.opts.readTimeoutMs ?? DEFAULT_AUDIT_READ_TIMEOUT_MS });
+        const batch = await consumer.fetch({
+          max_messages: Math.min(READ_BATCH, total - out.length),
+          expires: this.opts.readTimeoutMs ?? DEFAULT_AUDIT_READ_TIMEOUT_MS,
+        });
         for await (const m of batch) {
           let entry: AuditEntry | undefined;
           try {
@@ -146,7 +183,12 @@ export class JetStreamAuditLog {
           }
           out.push({ streamSeq: m.seq, ...(entry ? { entry } : {}) });
         }
-        if (out.length === before) throw new HmsError("DEPENDENCY_FAILED", `audit read from ${AUDIT_STREAM} stalled after ${out.length} of ${total} entries`, { data: { dependency: "nats", stream: AUDIT_STREAM } });
+        if (out.length === before)
+          throw new HmsError(
+            "DEPENDENCY_FAILED",
+            `audit read from ${AUDIT_STREAM} stalled after ${out.length} of ${total} entries`,
+            { data: { dependency: "nats", stream: AUDIT_STREAM } },
+          );
       }
     } finally {
       await jsm.consumers.delete(AUDIT_STREAM, ci.name).catch(() => undefined);
@@ -192,7 +234,8 @@ export class JetStreamAuditLog {
     const next = (entries.at(-1)?.seq ?? -1) + 1;
     const deletedAfter = (info.state.deleted ?? []).some((s) => s > lastStreamSeq);
     const purgedStart = entries.length === 0 && info.state.first_seq > 1;
-    if (deletedAfter || purgedStart) return { ok: false, checked: status.checked, firstBadSeq: next, problem: "removed" };
+    if (deletedAfter || purgedStart)
+      return { ok: false, checked: status.checked, firstBadSeq: next, problem: "removed" };
     return status;
   }
 }

@@ -1,6 +1,14 @@
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, RetentionPolicy, StorageType, DiscardPolicy } from "@nats-io/jetstream";
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  DiscardPolicy,
+} from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import { BUCKETS, HmsError, STREAMS, subjects } from "../../protocol/index.js";
@@ -43,11 +51,15 @@ export async function connectBus(opts: ConnectBusOptions): Promise<Bus> {
       noAsyncTraces: true,
     });
   } catch (err) {
-    throw new HmsError("DEPENDENCY_FAILED", `cannot connect to NATS at ${opts.url}: ${(err as Error).message}`, { cause: err, data: { dependency: "nats", url: opts.url } });
+    throw new HmsError("DEPENDENCY_FAILED", `cannot connect to NATS at ${opts.url}: ${(err as Error).message}`, {
+      cause: err,
+      data: { dependency: "nats", url: opts.url },
+    });
   }
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === "disconnect" || s.type === "reconnect" || s.type === "error") opts.logger?.warn({ status: s.type }, "nats connection status");
+      if (s.type === "disconnect" || s.type === "reconnect" || s.type === "error")
+        opts.logger?.warn({ status: s.type }, "nats connection status");
     }
   })().catch(() => undefined);
   const jsm = await jetstreamManager(nc);
@@ -68,7 +80,10 @@ export async function connectBus(opts: ConnectBusOptions): Promise<Bus> {
 }
 
 /** Creates a stream unless it exists (another process may create it at the same moment). */
-export async function ensureStream(jsm: JetStreamManager, cfg: Parameters<JetStreamManager["streams"]["add"]>[0] & { name: string }): Promise<void> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  cfg: Parameters<JetStreamManager["streams"]["add"]>[0] & { name: string },
+): Promise<void> {
   try {
     await jsm.streams.info(cfg.name);
   } catch {

@@ -4,8 +4,20 @@ import type { KV } from "@nats-io/kv";
 import { AgentCard, Message, Task, StreamResponse, TaskState } from "@a2a-js/sdk";
 import { ClientFactory, ClientFactoryOptions, type Client } from "@a2a-js/sdk/client";
 import {
-  AgentCardSchema, HEADERS, HmsError, MessageSchema, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, SkillErrorSchema, TaskSchema, newTraceparent,
-  type ErrorCode, type Principal, type WireMessage, type WireTask, ERROR_CODES,
+  AgentCardSchema,
+  HEADERS,
+  HmsError,
+  MessageSchema,
+  RESULT_ARTIFACT_NAME,
+  SKILL_CALL_MEDIA_TYPE,
+  SkillErrorSchema,
+  TaskSchema,
+  newTraceparent,
+  type ErrorCode,
+  type Principal,
+  type WireMessage,
+  type WireTask,
+  ERROR_CODES,
 } from "../../protocol/index.js";
 import { DEFAULT_RPC_TIMEOUT_MS, NatsTransportFactory, TIMEOUT_PARAM } from "./nats-transport.js";
 
@@ -60,8 +72,14 @@ export class BusClient {
   private readonly clients = new Map<string, { client: Client; at: number }>();
   private readonly cards = new Map<string, { card: WireCard; at: number }>();
 
-  constructor(nc: NatsConnection, private readonly registry: KV, private readonly tenant: string) {
-    this.factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(nc)] }));
+  constructor(
+    nc: NatsConnection,
+    private readonly registry: KV,
+    private readonly tenant: string,
+  ) {
+    this.factory = new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(nc)] }),
+    );
   }
 
   /** The wire card an agent published, or undefined. A card found is reused for a few seconds. */
@@ -79,13 +97,22 @@ export class BusClient {
     const hit = this.clients.get(agentId);
     if (hit && Date.now() - hit.at < CARD_CACHE_MS) return hit.client;
     const card = await this.card(agentId);
-    if (!card) throw new HmsError("AGENT_UNAVAILABLE", `agent ${agentId} is not registered on tenant ${this.tenant}`, { data: { agentId } });
+    if (!card)
+      throw new HmsError("AGENT_UNAVAILABLE", `agent ${agentId} is not registered on tenant ${this.tenant}`, {
+        data: { agentId },
+      });
     const client = await this.factory.createFromAgentCard(AgentCard.fromJSON(card as never));
     this.clients.set(agentId, { client, at: Date.now() });
     return client;
   }
 
-  serviceParameters(opts: { principal?: Principal; traceparent?: string; timeoutMs?: number; lastSeq?: number; caller?: string }): Record<string, string> {
+  serviceParameters(opts: {
+    principal?: Principal;
+    traceparent?: string;
+    timeoutMs?: number;
+    lastSeq?: number;
+    caller?: string;
+  }): Record<string, string> {
     const p: Record<string, string> = { [HEADERS.traceparent]: opts.traceparent ?? newTraceparent() };
     if (opts.caller) p[HEADERS.caller] = opts.caller;
     if (opts.principal) p[HEADERS.principal] = JSON.stringify(opts.principal);
@@ -114,14 +141,25 @@ export class BusClient {
   }
 
   /** Calls a skill and always gets a durable task back (stateless skills are asked for one). */
-  async callForTask<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}): Promise<SkillCallResult<T>> {
+  async callForTask<T = unknown>(
+    agentId: string,
+    verb: string,
+    input: unknown,
+    opts: SkillCallOptions = {},
+  ): Promise<SkillCallResult<T>> {
     const r = await this.invoke<T>(agentId, verb, input, opts, true);
     if (!r.task) throw new HmsError("INTERNAL", `${agentId}.${verb} answered without a task`);
     return { output: r.output, task: r.task };
   }
 
   /** Calls a skill: a task, or a stateless skill's Message answer. Retries per `opts.retries`. */
-  async invoke<T = unknown>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions = {}, requireTask = false): Promise<SkillAnswer<T>> {
+  async invoke<T = unknown>(
+    agentId: string,
+    verb: string,
+    input: unknown,
+    opts: SkillCallOptions = {},
+    requireTask = false,
+  ): Promise<SkillAnswer<T>> {
     const retries = opts.retries ?? 0;
     if (retries === 0) return this.callOnce<T>(agentId, verb, input, opts, requireTask);
     const once = { ...opts, messageId: opts.messageId ?? randomUUID() };
@@ -138,7 +176,13 @@ export class BusClient {
     }
   }
 
-  private async callOnce<T>(agentId: string, verb: string, input: unknown, opts: SkillCallOptions, requireTask: boolean): Promise<SkillAnswer<T>> {
+  private async callOnce<T>(
+    agentId: string,
+    verb: string,
+    input: unknown,
+    opts: SkillCallOptions,
+    requireTask: boolean,
+  ): Promise<SkillAnswer<T>> {
     const client = await this.client(agentId);
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     const message = this.skillMessage(verb, input, opts);
@@ -146,7 +190,11 @@ export class BusClient {
     const params = {
       tenant: "",
       message,
-      configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: opts.returnImmediately ?? false },
+      configuration: {
+        acceptedOutputModes: [],
+        taskPushNotificationConfig: undefined,
+        returnImmediately: opts.returnImmediately ?? false,
+      },
       metadata: {},
     };
     const reqOpts = { serviceParameters: this.serviceParameters({ ...opts, timeoutMs }), signal: opts.signal };
@@ -158,7 +206,11 @@ export class BusClient {
         }
       } else {
         const r = await client.sendMessage(params as never, reqOpts);
-        if (!("id" in r)) return { output: messageOutcome<T>(agentId, verb, MessageSchema.parse(Message.toJSON(r))), messageId: r.messageId };
+        if (!("id" in r))
+          return {
+            output: messageOutcome<T>(agentId, verb, MessageSchema.parse(Message.toJSON(r))),
+            messageId: r.messageId,
+          };
         task = r;
       }
     } catch (err) {
@@ -180,14 +232,19 @@ function stableCode(code: unknown): ErrorCode | undefined {
 function skillError(data: unknown, where: Record<string, unknown>): HmsError | undefined {
   const err = SkillErrorSchema.safeParse((data as { error?: unknown } | undefined)?.error);
   if (!err.success) return undefined;
-  return new HmsError(stableCode(err.data.code) ?? "INTERNAL", err.data.message, { data: { ...(err.data.data as object), ...where } });
+  return new HmsError(stableCode(err.data.code) ?? "INTERNAL", err.data.message, {
+    data: { ...(err.data.data as object), ...where },
+  });
 }
 
 /** Reads a stateless answer: its data part, or the error it carries. */
 function messageOutcome<T>(agentId: string, verb: string, m: WireMessage): T {
   const data = (m.parts.find((p) => "data" in p) as { data: unknown } | undefined)?.data;
   if (m.metadata?.["hms/outcome"] === "failed") {
-    throw skillError(data, { agentId, skill: verb }) ?? new HmsError("INTERNAL", `${agentId}.${verb} failed`, { data: { agentId, skill: verb } });
+    throw (
+      skillError(data, { agentId, skill: verb }) ??
+      new HmsError("INTERNAL", `${agentId}.${verb} failed`, { data: { agentId, skill: verb } })
+    );
   }
   return data as T;
 }
@@ -209,13 +266,21 @@ export function fromWireError(err: unknown, agentId: string, verb: string): unkn
   if (err instanceof HmsError) return err;
   const e = err as { message?: string; envelopeCode?: number; data?: unknown };
   if (typeof e?.envelopeCode !== "number") return err;
-  const data = e.data && typeof e.data === "object" && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
+  const data =
+    e.data && typeof e.data === "object" && !Array.isArray(e.data) ? (e.data as Record<string, unknown>) : {};
   const stable = stableCode(data.code);
   const code = stable ?? RPC_CODE_TO_HMS[e.envelopeCode] ?? "INTERNAL";
-  return new HmsError(code, e.message ?? `${agentId}.${verb} refused the request`, { cause: err, data: { ...data, agentId, skill: verb } });
+  return new HmsError(code, e.message ?? `${agentId}.${verb} refused the request`, {
+    cause: err,
+    data: { ...data, agentId, skill: verb },
+  });
 }
 
-function foldStream(task: Task | undefined, ev: StreamResponse, onProgress: (m: string, d?: unknown) => void): Task | undefined {
+function foldStream(
+  task: Task | undefined,
+  ev: StreamResponse,
+  onProgress: (m: string, d?: unknown) => void,
+): Task | undefined {
   const p = ev.payload;
   if (!p) return task;
   if (p.$case === "task") return p.value;
@@ -225,7 +290,8 @@ function foldStream(task: Task | undefined, ev: StreamResponse, onProgress: (m: 
     const msg = p.value.status.message;
     const text = msg?.parts.find((x) => x.content?.$case === "text")?.content;
     const data = msg?.parts.find((x) => x.content?.$case === "data")?.content;
-    if (p.value.status.state === TaskState.TASK_STATE_WORKING && text?.$case === "text") onProgress(text.value, data?.$case === "data" ? data.value : undefined);
+    if (p.value.status.state === TaskState.TASK_STATE_WORKING && text?.$case === "text")
+      onProgress(text.value, data?.$case === "data" ? data.value : undefined);
     return task;
   }
   if (p.$case === "artifactUpdate" && p.value.artifact) {
@@ -255,9 +321,15 @@ export function outcome<T>(agentId: string, verb: string, task: WireTask): T | u
   const err = skillError(dataPart?.data, { agentId, skill: verb, taskId: task.id });
   if (err) throw err;
   const text = (parts.find((p) => "text" in p) as { text: string } | undefined)?.text;
-  if (state === "TASK_STATE_REJECTED") throw new HmsError("CONSENT_DENIED", text ?? `${agentId}.${verb} rejected the request`, { data: { agentId, taskId: task.id } });
-  if (state === "TASK_STATE_CANCELED") throw new HmsError("INTERNAL", `${agentId}.${verb} was canceled`, { data: { agentId, taskId: task.id } });
-  if (state === "TASK_STATE_FAILED") throw new HmsError("INTERNAL", text ?? `${agentId}.${verb} failed`, { data: { agentId, taskId: task.id } });
-  throw new HmsError("DEADLINE_EXCEEDED", `${agentId}.${verb} still ${state} when the call ended`, { data: { agentId, taskId: task.id, state } });
+  if (state === "TASK_STATE_REJECTED")
+    throw new HmsError("CONSENT_DENIED", text ?? `${agentId}.${verb} rejected the request`, {
+      data: { agentId, taskId: task.id },
+    });
+  if (state === "TASK_STATE_CANCELED")
+    throw new HmsError("INTERNAL", `${agentId}.${verb} was canceled`, { data: { agentId, taskId: task.id } });
+  if (state === "TASK_STATE_FAILED")
+    throw new HmsError("INTERNAL", text ?? `${agentId}.${verb} failed`, { data: { agentId, taskId: task.id } });
+  throw new HmsError("DEADLINE_EXCEEDED", `${agentId}.${verb} still ${state} when the call ended`, {
+    data: { agentId, taskId: task.id, state },
+  });
 }
-

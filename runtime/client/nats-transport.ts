@@ -1,11 +1,27 @@
 import { createInbox, headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core";
 import {
-  AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, ListTasksResponse, SendMessageRequest, StreamResponse,
-  SubscribeToTaskRequest, Task, Message, type GetExtendedAgentCardRequest,
+  AgentCard,
+  CancelTaskRequest,
+  GetTaskRequest,
+  ListTasksRequest,
+  ListTasksResponse,
+  SendMessageRequest,
+  StreamResponse,
+  SubscribeToTaskRequest,
+  Task,
+  Message,
+  type GetExtendedAgentCardRequest,
 } from "@a2a-js/sdk";
 import type { Transport, TransportFactory, RequestOptions } from "@a2a-js/sdk/client";
 import { fromJsonRpcErrorResponse, UnsupportedOperationError } from "@a2a-js/sdk/errors";
-import { A2A_PROTOCOL_VERSION, HEADERS, HmsError, NATS_BINDING, newTraceparent, parseSubject } from "../../protocol/index.js";
+import {
+  A2A_PROTOCOL_VERSION,
+  HEADERS,
+  HmsError,
+  NATS_BINDING,
+  newTraceparent,
+  parseSubject,
+} from "../../protocol/index.js";
 
 export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
 export const DEFAULT_STREAM_TIMEOUT_MS = 120_000;
@@ -38,7 +54,11 @@ interface JsonRpcEnvelope {
  */
 export class NatsTransport implements Transport {
   private nextId = 1;
-  constructor(private readonly nc: NatsConnection, private readonly subject: string, private readonly defaults: { timeoutMs?: number; streamTimeoutMs?: number } = {}) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subject: string,
+    private readonly defaults: { timeoutMs?: number; streamTimeoutMs?: number } = {},
+  ) {}
 
   get protocolName(): string {
     return NATS_BINDING;
@@ -80,7 +100,11 @@ export class NatsTransport implements Transport {
     return env.result;
   }
 
-  private async *stream(method: string, params: unknown, options?: RequestOptions): AsyncGenerator<StreamResponse, void, undefined> {
+  private async *stream(
+    method: string,
+    params: unknown,
+    options?: RequestOptions,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
     const id = this.nextId++;
     const timeout = this.timeoutOf(options, this.defaults.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS);
     const inbox = createInbox();
@@ -97,7 +121,9 @@ export class NatsTransport implements Transport {
       });
       for await (const m of sub) {
         if (m.headers?.hasError && m.headers.code === 503) {
-          throw new HmsError("AGENT_UNAVAILABLE", `no agent is serving ${this.subject}`, { data: { subject: this.subject } });
+          throw new HmsError("AGENT_UNAVAILABLE", `no agent is serving ${this.subject}`, {
+            data: { subject: this.subject },
+          });
         }
         if (m.headers?.get(HEADERS.stream) === "end") {
           ended = true;
@@ -108,7 +134,10 @@ export class NatsTransport implements Transport {
         yield StreamResponse.fromJSON(env.result as never);
       }
       options?.signal?.throwIfAborted();
-      if (!ended) throw new HmsError("DEADLINE_EXCEEDED", `stream from ${this.subject} did not end within ${timeout} ms`, { data: { timeoutMs: timeout } });
+      if (!ended)
+        throw new HmsError("DEADLINE_EXCEEDED", `stream from ${this.subject} did not end within ${timeout} ms`, {
+          data: { timeoutMs: timeout },
+        });
     } finally {
       clearTimeout(deadline);
       options?.signal?.removeEventListener("abort", onAbort);
@@ -120,12 +149,18 @@ export class NatsTransport implements Transport {
     throw new UnsupportedOperationError("extended agent cards are not offered over NATS");
   }
   async sendMessage(params: SendMessageRequest, options?: RequestOptions): Promise<Message | Task> {
-    const result = (await this.rpc("SendMessage", SendMessageRequest.toJSON(params), options)) as { task?: unknown; message?: unknown };
+    const result = (await this.rpc("SendMessage", SendMessageRequest.toJSON(params), options)) as {
+      task?: unknown;
+      message?: unknown;
+    };
     if (result.task) return Task.fromJSON(result.task as never);
     if (result.message) return Message.fromJSON(result.message as never);
     throw new HmsError("INTERNAL", "SendMessage result has neither task nor message");
   }
-  sendMessageStream(params: SendMessageRequest, options?: RequestOptions): AsyncGenerator<StreamResponse, void, undefined> {
+  sendMessageStream(
+    params: SendMessageRequest,
+    options?: RequestOptions,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
     return this.stream("SendStreamingMessage", SendMessageRequest.toJSON(params), options);
   }
   async getTask(params: GetTaskRequest, options?: RequestOptions): Promise<Task> {
@@ -137,7 +172,10 @@ export class NatsTransport implements Transport {
   async listTasks(params: ListTasksRequest, options?: RequestOptions): Promise<ListTasksResponse> {
     return ListTasksResponse.fromJSON((await this.rpc("ListTasks", ListTasksRequest.toJSON(params), options)) as never);
   }
-  resubscribeTask(params: SubscribeToTaskRequest, options?: RequestOptions): AsyncGenerator<StreamResponse, void, undefined> {
+  resubscribeTask(
+    params: SubscribeToTaskRequest,
+    options?: RequestOptions,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
     return this.stream("SubscribeToTask", SubscribeToTaskRequest.toJSON(params), options);
   }
   async createTaskPushNotificationConfig(): Promise<never> {
@@ -156,7 +194,10 @@ export class NatsTransport implements Transport {
 
 /** Plugs the NATS binding into `ClientFactory` (matched on the card's `protocolBinding`). */
 export class NatsTransportFactory implements TransportFactory {
-  constructor(private readonly nc: NatsConnection, private readonly defaults: { timeoutMs?: number; streamTimeoutMs?: number } = {}) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly defaults: { timeoutMs?: number; streamTimeoutMs?: number } = {},
+  ) {}
   get protocolName(): string {
     return NATS_BINDING;
   }
@@ -179,8 +220,15 @@ export function mapNatsError(err: unknown, subject: string, timeoutMs: number): 
   const text = `${e?.name ?? ""} ${e?.code ?? ""} ${e?.message ?? ""}`;
   if (/no ?responders|503/i.test(text)) {
     const agentId = parseSubject(subject);
-    return new HmsError("AGENT_UNAVAILABLE", `no agent is serving ${subject}`, { cause: err, data: { subject, ...(agentId.kind === "rpc" ? { agentId: agentId.agentId } : {}) } });
+    return new HmsError("AGENT_UNAVAILABLE", `no agent is serving ${subject}`, {
+      cause: err,
+      data: { subject, ...(agentId.kind === "rpc" ? { agentId: agentId.agentId } : {}) },
+    });
   }
-  if (/timeout/i.test(text)) return new HmsError("DEADLINE_EXCEEDED", `no answer from ${subject} within ${timeoutMs} ms`, { cause: err, data: { subject, timeoutMs } });
+  if (/timeout/i.test(text))
+    return new HmsError("DEADLINE_EXCEEDED", `no answer from ${subject} within ${timeoutMs} ms`, {
+      cause: err,
+      data: { subject, timeoutMs },
+    });
   return err;
 }

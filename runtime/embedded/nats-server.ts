@@ -34,7 +34,10 @@ export interface EmbeddedNats {
 /** Finds the nats-server binary or throws one clear line saying what to install. */
 export function findNatsServer(explicit?: string): string {
   if (explicit) {
-    if (!existsSync(explicit)) throw new HmsError("DEPENDENCY_FAILED", `nats-server not found at ${explicit}`, { data: { dependency: "nats-server" } });
+    if (!existsSync(explicit))
+      throw new HmsError("DEPENDENCY_FAILED", `nats-server not found at ${explicit}`, {
+        data: { dependency: "nats-server" },
+      });
     return explicit;
   }
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -42,9 +45,13 @@ export function findNatsServer(explicit?: string): string {
     if (dir && existsSync(p)) return p;
   }
   for (const p of DEBIAN_SBIN) if (existsSync(p)) return p;
-  throw new HmsError("DEPENDENCY_FAILED", "nats-server is not installed: run `apt-get install -y nats-server` (or set NATS_URL to a running server)", {
-    data: { dependency: "nats-server" },
-  });
+  throw new HmsError(
+    "DEPENDENCY_FAILED",
+    "nats-server is not installed: run `apt-get install -y nats-server` (or set NATS_URL to a running server)",
+    {
+      data: { dependency: "nats-server" },
+    },
+  );
 }
 
 /**
@@ -54,7 +61,20 @@ export function findNatsServer(explicit?: string): string {
 export async function startEmbeddedNats(opts: EmbeddedNatsOptions = {}): Promise<EmbeddedNats> {
   const binary = findNatsServer(opts.binary);
   const storeDir = await mkdtemp(join(tmpdir(), "hms-nats-"));
-  const args = ["-a", "127.0.0.1", "-p", String(opts.port ?? -1), "-m", "-1", "-js", "-sd", storeDir, "--ports_file_dir", storeDir, ...(opts.extraArgs ?? [])];
+  const args = [
+    "-a",
+    "127.0.0.1",
+    "-p",
+    String(opts.port ?? -1),
+    "-m",
+    "-1",
+    "-js",
+    "-sd",
+    storeDir,
+    "--ports_file_dir",
+    storeDir,
+    ...(opts.extraArgs ?? []),
+  ];
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
@@ -95,12 +115,21 @@ function killNow(child: ChildProcess): void {
   if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 }
 
-async function waitForPorts(dir: string, child: ChildProcess, deadline: number, stderr: () => string): Promise<{ nats: string[]; monitoring: string[] }> {
+async function waitForPorts(
+  dir: string,
+  child: ChildProcess,
+  deadline: number,
+  stderr: () => string,
+): Promise<{ nats: string[]; monitoring: string[] }> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new HmsError("DEPENDENCY_FAILED", `nats-server exited with code ${child.exitCode}: ${stderr().trim().split("\n").pop() ?? ""}`, {
-        data: { dependency: "nats-server" },
-      });
+      throw new HmsError(
+        "DEPENDENCY_FAILED",
+        `nats-server exited with code ${child.exitCode}: ${stderr().trim().split("\n").pop() ?? ""}`,
+        {
+          data: { dependency: "nats-server" },
+        },
+      );
     }
     const file = (await readdir(dir)).find((f) => f.endsWith(".ports"));
     if (file) {
@@ -113,7 +142,9 @@ async function waitForPorts(dir: string, child: ChildProcess, deadline: number, 
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new HmsError("DEADLINE_EXCEEDED", "nats-server did not write its ports file in time", { data: { dependency: "nats-server" } });
+  throw new HmsError("DEADLINE_EXCEEDED", "nats-server did not write its ports file in time", {
+    data: { dependency: "nats-server" },
+  });
 }
 
 async function waitHealthy(monitorUrl: string, deadline: number): Promise<void> {
@@ -126,5 +157,7 @@ async function waitHealthy(monitorUrl: string, deadline: number): Promise<void> 
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new HmsError("DEADLINE_EXCEEDED", "nats-server did not become healthy in time", { data: { dependency: "nats-server" } });
+  throw new HmsError("DEADLINE_EXCEEDED", "nats-server did not become healthy in time", {
+    data: { dependency: "nats-server" },
+  });
 }

@@ -13,7 +13,6 @@ import { DEFAULT_GATEWAY_PORT } from "./tokens.js";
 import type { AgentDef } from "../host/define.js";
 import { buildMcpServer, roleAllows, toolEntries, type SkillCaller } from "../mcp/tools.js";
 
-
 export interface GatewayOptions {
   agents: readonly AgentDef[];
   call: SkillCaller;
@@ -35,7 +34,6 @@ export interface Gateway {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-
 /**
  * The HTTP gateway: MCP Streamable HTTP at /mcp (stateful sessions, bearer tokens carrying roles:
  * 401 without a valid token, 403 when the token's roles do not allow the tool), forwarding every
@@ -50,11 +48,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       verifyAccessToken: async (token: string) => {
         const principal = opts.tokens.get(token);
         if (!principal) throw new InvalidTokenError("unknown token");
-        return { token, clientId: principal.subject, scopes: principal.roles, expiresAt: Math.floor(Date.now() / 1000) + 3600, extra: { principal } };
+        return {
+          token,
+          clientId: principal.subject,
+          scopes: principal.roles,
+          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+          extra: { principal },
+        };
       },
     },
   });
-  const principalOf = (extra: { authInfo?: { extra?: Record<string, unknown> } }): Principal => extra.authInfo?.extra?.principal as Principal;
+  const principalOf = (extra: { authInfo?: { extra?: Record<string, unknown> } }): Principal =>
+    extra.authInfo?.extra?.principal as Principal;
 
   // 403 before the MCP layer when a tools/call names a tool the token's roles may not use.
   const authorize = (req: Request, res: Response, next: NextFunction) => {
@@ -64,8 +69,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (m?.method !== "tools/call" || !principal) continue;
       const entry = tools.get(m.params?.name ?? "");
       if (entry && !roleAllows(entry.skill, principal)) {
-        opts.logger.warn({ tool: entry.name, subject: principal.subject, roles: principal.roles }, "tool call forbidden for role");
-        res.status(403).json({ jsonrpc: "2.0", id: m.id ?? null, error: { code: JSONRPC_CODES.INVALID_REQUEST, message: `forbidden: roles ${principal.roles.join(",")} may not call ${entry.name}` } });
+        opts.logger.warn(
+          { tool: entry.name, subject: principal.subject, roles: principal.roles },
+          "tool call forbidden for role",
+        );
+        res
+          .status(403)
+          .json({
+            jsonrpc: "2.0",
+            id: m.id ?? null,
+            error: {
+              code: JSONRPC_CODES.INVALID_REQUEST,
+              message: `forbidden: roles ${principal.roles.join(",")} may not call ${entry.name}`,
+            },
+          });
         return;
       }
     }
@@ -82,7 +99,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return;
       }
       if (req.method !== "POST" || !isInitializeRequest(req.body)) {
-        res.status(400).json({ jsonrpc: "2.0", id: null, error: { code: JSONRPC_CODES.INVALID_REQUEST, message: "Bad Request: no session; send initialize first" } });
+        res
+          .status(400)
+          .json({
+            jsonrpc: "2.0",
+            id: null,
+            error: { code: JSONRPC_CODES.INVALID_REQUEST, message: "Bad Request: no session; send initialize first" },
+          });
         return;
       }
       const t = new StreamableHTTPServerTransport({
@@ -106,7 +129,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const fail = (res: Response, err: unknown) => {
     opts.logger.error({ err }, "gateway request failed");
-    if (!res.headersSent) res.status(500).json({ jsonrpc: "2.0", id: null, error: { code: JSONRPC_CODES.INTERNAL_ERROR, message: "internal error" } });
+    if (!res.headersSent)
+      res
+        .status(500)
+        .json({ jsonrpc: "2.0", id: null, error: { code: JSONRPC_CODES.INTERNAL_ERROR, message: "internal error" } });
   };
 
   const server: Server = await new Promise((resolve, reject) => {

@@ -3,13 +3,32 @@ import { headers as natsHeaders } from "@nats-io/nats-core";
 import { AgentCard } from "@a2a-js/sdk";
 import type { Logger } from "pino";
 import {
-  A2A_PROTOCOL_VERSION, AgentCardSchema, HEADERS, HmsError, NATS_BINDING, agentPrincipal, childTraceparent, newTraceparent, parseSubject, subjects, traceIdOf,
+  A2A_PROTOCOL_VERSION,
+  AgentCardSchema,
+  HEADERS,
+  HmsError,
+  NATS_BINDING,
+  agentPrincipal,
+  childTraceparent,
+  newTraceparent,
+  parseSubject,
+  subjects,
+  traceIdOf,
   type WireAgentCard,
 } from "../../protocol/index.js";
 import { connectBus, type Bus } from "../bus/connect.js";
 import { BusClient } from "../client/bus-client.js";
 import { natsInterfaceUrl } from "../client/nats-transport.js";
-import { checkedOutput, type AgentContext, type AgentDef, type AgentState, type CallOptions, type CallRecord, type SkillContext, type SkillDef } from "./define.js";
+import {
+  checkedOutput,
+  type AgentContext,
+  type AgentDef,
+  type AgentState,
+  type CallOptions,
+  type CallRecord,
+  type SkillContext,
+  type SkillDef,
+} from "./define.js";
 import { DurableRequestHandler, type CallState } from "./handler.js";
 import { serveRpc } from "./rpc-adapter.js";
 import { KvTaskStore } from "./task-store.js";
@@ -48,7 +67,14 @@ export function agentCard(def: AgentDef, tenant: string): WireAgentCard {
     name: def.name,
     description: def.description,
     version: def.version,
-    supportedInterfaces: [{ url: natsInterfaceUrl(subjects.rpc(tenant, def.id)), protocolBinding: NATS_BINDING, protocolVersion: A2A_PROTOCOL_VERSION, tenant }],
+    supportedInterfaces: [
+      {
+        url: natsInterfaceUrl(subjects.rpc(tenant, def.id)),
+        protocolBinding: NATS_BINDING,
+        protocolVersion: A2A_PROTOCOL_VERSION,
+        tenant,
+      },
+    ],
     provider: { organization: "HMS-A2A", url: "https://github.com/hms-a2a" },
     capabilities: { streaming: true, pushNotifications: false, extendedAgentCard: false },
     defaultInputModes: ["application/json"],
@@ -87,7 +113,8 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     h.set(HEADERS.traceparent, traceparent ?? newTraceparent());
     bus.nc.publish(subjects.topic(tenant, topicType, def.id), enc.encode(JSON.stringify(data)), { headers: h });
   };
-  const call = <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: CallRecord[]) =>
+  const call =
+    <T>(principalDefault: SkillContext["principal"], traceparent: string | undefined, record?: CallRecord[]) =>
     async (agentId: string, verb: string, input: unknown, o: CallOptions = {}): Promise<T> => {
       const r = await client.invoke<T>(agentId, verb, input, {
         principal: o.principal ?? principalDefault ?? agentPrincipal(def.id),
@@ -104,7 +131,15 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     };
 
   const state = kvState(bus, tenant, def.id);
-  const handler = new DurableRequestHandler({ agentId: def.id, tenant, card: sdkCard, nc: bus.nc, js: bus.js, store, logger });
+  const handler = new DurableRequestHandler({
+    agentId: def.id,
+    tenant,
+    card: sdkCard,
+    nc: bus.nc,
+    js: bus.js,
+    store,
+    logger,
+  });
   const xstateSubject = subjects.xstate(tenant, def.id);
   const worker = await startWorker({
     agentId: def.id,
@@ -118,7 +153,8 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     logger,
     ackWaitMs: opts.ackWaitMs,
     concurrency: opts.concurrency,
-    inspect: (ev) => bus.nc.publish(xstateSubject, enc.encode(JSON.stringify({ ...ev, agentId: def.id, instanceId, at: Date.now() }))),
+    inspect: (ev) =>
+      bus.nc.publish(xstateSubject, enc.encode(JSON.stringify({ ...ev, agentId: def.id, instanceId, at: Date.now() }))),
     context: (item, base) => {
       const calls: CallRecord[] = [];
       return {
@@ -170,13 +206,25 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     skills,
     logger,
     runInline,
-    journal: (entry) => bus.nc.publish(journalSubject, enc.encode(JSON.stringify({ ...entry, agentId: def.id, instanceId, at: Date.now() }))),
+    journal: (entry) =>
+      bus.nc.publish(
+        journalSubject,
+        enc.encode(JSON.stringify({ ...entry, agentId: def.id, instanceId, at: Date.now() })),
+      ),
   });
   await bus.kv.cards.put(`${tenant}.${def.id}`, enc.encode(JSON.stringify(card)));
 
   const started = Date.now();
   const beat = () =>
-    void publish("heartbeat", { agentId: def.id, instanceId, pid: process.pid, version: def.version, uptimeMs: Date.now() - started, inflight: worker.inflight(), at: new Date().toISOString() }).catch(() => undefined);
+    void publish("heartbeat", {
+      agentId: def.id,
+      instanceId,
+      pid: process.pid,
+      version: def.version,
+      uptimeMs: Date.now() - started,
+      inflight: worker.inflight(),
+      at: new Date().toISOString(),
+    }).catch(() => undefined);
   beat();
   const heartbeat = setInterval(beat, opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
 
@@ -192,19 +240,24 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
     state,
     subscribe: (type, source, fn) => {
       // Tokens are checked (no `.` or `>` slips in); `*` is allowed as the whole source only.
-      const sub = bus.nc.subscribe(source === "*" ? subjects.allTopicsOf(tenant, type) : subjects.topic(tenant, type, source), {
-        callback: (_e, m) => {
-          let data: unknown;
-          try {
-            data = JSON.parse(new TextDecoder().decode(m.data));
-          } catch {
-            logger.warn({ subject: m.subject }, "non-JSON topic message ignored");
-            return;
-          }
-          const p = parseSubject(m.subject);
-          void Promise.resolve(fn(data, { subject: m.subject, source: p.kind === "topic" ? p.source : "" })).catch((err: unknown) => logger.error({ err }, "topic handler failed"));
+      const sub = bus.nc.subscribe(
+        source === "*" ? subjects.allTopicsOf(tenant, type) : subjects.topic(tenant, type, source),
+        {
+          callback: (_e, m) => {
+            let data: unknown;
+            try {
+              data = JSON.parse(new TextDecoder().decode(m.data));
+            } catch {
+              logger.warn({ subject: m.subject }, "non-JSON topic message ignored");
+              return;
+            }
+            const p = parseSubject(m.subject);
+            void Promise.resolve(fn(data, { subject: m.subject, source: p.kind === "topic" ? p.source : "" })).catch(
+              (err: unknown) => logger.error({ err }, "topic handler failed"),
+            );
+          },
         },
-      });
+      );
       return () => sub.unsubscribe();
     },
   };
@@ -229,7 +282,8 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
 function kvState(bus: Bus, tenant: string, agentId: string): AgentState {
   const prefix = `${tenant}.${agentId}.`;
   const check = (key: string) => {
-    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) throw new TypeError(`state key must be dot-separated [A-Za-z0-9_-] tokens: ${key}`);
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key))
+      throw new TypeError(`state key must be dot-separated [A-Za-z0-9_-] tokens: ${key}`);
     return prefix + key;
   };
   return {
@@ -246,7 +300,8 @@ function kvState(bus: Bus, tenant: string, agentId: string): AgentState {
     },
     async keys(sub = "") {
       const out: string[] = [];
-      for await (const k of await bus.kv.snapshots.keys(`${prefix}>`)) if (k.startsWith(prefix + sub)) out.push(k.slice(prefix.length));
+      for await (const k of await bus.kv.snapshots.keys(`${prefix}>`))
+        if (k.startsWith(prefix + sub)) out.push(k.slice(prefix.length));
       return out;
     },
   };

@@ -98,7 +98,12 @@ export interface SkillContext {
    * Finishes another task of this same agent that waits for input: `output` completes it with a
    * result artifact; `error` fails it (CONSENT_DENIED or a clinician's refusal rejects it).
    */
-  finishTask(taskId: string, result: { output: Record<string, unknown> } | { error: { code: string; message: string; data?: unknown }; state?: "failed" | "rejected" }): Promise<void>;
+  finishTask(
+    taskId: string,
+    result:
+      | { output: Record<string, unknown> }
+      | { error: { code: string; message: string; data?: unknown }; state?: "failed" | "rejected" },
+  ): Promise<void>;
 }
 
 export interface SkillSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -144,7 +149,11 @@ export interface AgentContext {
   /** Durable state shared by the agent's instances. */
   state: AgentState;
   /** Subscribes to topic facts (`a2a.v1.<tenant>.topic.<type>.<source|*>`); returns an unsubscribe. */
-  subscribe(topicType: string, source: string, handler: (data: unknown, meta: { subject: string; source: string }) => void | Promise<void>): () => void;
+  subscribe(
+    topicType: string,
+    source: string,
+    handler: (data: unknown, meta: { subject: string; source: string }) => void | Promise<void>,
+  ): () => void;
   signal: AbortSignal;
   /**
    * This instance's own connection, for agents that keep streams of their own (the consent
@@ -179,6 +188,10 @@ export const toolName = (agentId: string, verb: string): string => `${agentId.re
 /** The skill's output, validated against its schema; an invalid one is the skill's bug (INTERNAL). */
 export function checkedOutput(skill: SkillDef, out: unknown): Record<string, unknown> {
   const checked = skill.output.safeParse(out);
-  if (!checked.success) throw new HmsError("INTERNAL", `skill ${skill.verb} produced invalid output: ${invalidInput(checked.error, "output").message}`);
+  if (!checked.success)
+    throw new HmsError(
+      "INTERNAL",
+      `skill ${skill.verb} produced invalid output: ${invalidInput(checked.error, "output").message}`,
+    );
   return checked.data;
 }

@@ -11,13 +11,23 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** Publishes one task event into JetStream, numbered per task (A2A-Seq), deduplicated by (task, seq). */
-export async function appendEvent(js: JetStreamClient, tenant: string, taskId: string, seq: number, event: WireStreamResponse, traceparent?: string): Promise<void> {
+export async function appendEvent(
+  js: JetStreamClient,
+  tenant: string,
+  taskId: string,
+  seq: number,
+  event: WireStreamResponse,
+  traceparent?: string,
+): Promise<void> {
   const h = natsHeaders();
   h.set(HEADERS.seq, String(seq));
   h.set(HEADERS.taskId, taskId);
   if (traceparent) h.set(HEADERS.traceparent, traceparent);
   // msgID makes a retried append after a lost ack a no-op (stream duplicate window).
-  await js.publish(subjects.taskEvents(tenant, taskId), enc.encode(JSON.stringify(event)), { headers: h, msgID: `${taskId}:${seq}` });
+  await js.publish(subjects.taskEvents(tenant, taskId), enc.encode(JSON.stringify(event)), {
+    headers: h,
+    msgID: `${taskId}:${seq}`,
+  });
 }
 
 function decode(data: Uint8Array, hdrs: { get(k: string): string } | undefined): SequencedEvent | undefined {
@@ -31,7 +41,11 @@ function decode(data: Uint8Array, hdrs: { get(k: string): string } | undefined):
  * Live events of a task through a core-NATS subscription (JetStream-stored messages are also
  * delivered to plain subscribers). Subscribe before the work is handed over so nothing is missed.
  */
-export function liveEvents(nc: NatsConnection, tenant: string, taskId: string): { sub: Subscription; next(timeoutMs: number): Promise<SequencedEvent | undefined> } {
+export function liveEvents(
+  nc: NatsConnection,
+  tenant: string,
+  taskId: string,
+): { sub: Subscription; next(timeoutMs: number): Promise<SequencedEvent | undefined> } {
   const queue: SequencedEvent[] = [];
   let wake: (() => void) | undefined;
   const sub = nc.subscribe(subjects.taskEvents(tenant, taskId), {
@@ -62,7 +76,12 @@ export function liveEvents(nc: NatsConnection, tenant: string, taskId: string): 
 }
 
 /** Stored events of a task with A2A-Seq > afterSeq, in order (an ordered consumer replays JetStream). */
-export async function storedEvents(js: JetStreamClient, tenant: string, taskId: string, afterSeq: number): Promise<SequencedEvent[]> {
+export async function storedEvents(
+  js: JetStreamClient,
+  tenant: string,
+  taskId: string,
+  afterSeq: number,
+): Promise<SequencedEvent[]> {
   const consumer = await js.consumers.get(STREAMS.taskEvents, {
     filter_subjects: subjects.taskEvents(tenant, taskId),
     deliver_policy: DeliverPolicy.All,

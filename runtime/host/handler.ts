@@ -2,15 +2,39 @@ import { createHash, randomUUID } from "node:crypto";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import {
-  AgentCard, Message, SendMessageRequest, Task, ListTasksResponse, StreamResponse, taskStateToJSON,
-  type CancelTaskRequest, type GetTaskRequest, type ListTasksRequest, type SubscribeToTaskRequest,
-  type TaskPushNotificationConfig, type ListTaskPushNotificationConfigsResponse,
+  AgentCard,
+  Message,
+  SendMessageRequest,
+  Task,
+  ListTasksResponse,
+  StreamResponse,
+  taskStateToJSON,
+  type CancelTaskRequest,
+  type GetTaskRequest,
+  type ListTasksRequest,
+  type SubscribeToTaskRequest,
+  type TaskPushNotificationConfig,
+  type ListTaskPushNotificationConfigsResponse,
 } from "@a2a-js/sdk";
 import type { A2ARequestHandler, ServerCallContext } from "@a2a-js/sdk/server";
-import { PushNotificationNotSupportedError, TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
+import {
+  PushNotificationNotSupportedError,
+  TaskNotCancelableError,
+  TaskNotFoundError,
+  UnsupportedOperationError,
+} from "@a2a-js/sdk/errors";
 import type { Logger } from "pino";
 import {
-  HmsError, HEADERS, isInterrupted, isTerminal, subjects, type Principal, type TaskStateName, type WireMessage, type WireStreamResponse, type WireTask,
+  HmsError,
+  HEADERS,
+  isInterrupted,
+  isTerminal,
+  subjects,
+  type Principal,
+  type TaskStateName,
+  type WireMessage,
+  type WireStreamResponse,
+  type WireTask,
 } from "../../protocol/index.js";
 import { appendEvent, liveEvents, storedEvents, type SequencedEvent } from "./event-log.js";
 import { KvTaskStore, applyEvent, newTask, stateOf, withHistoryLength, type StoredTask } from "./task-store.js";
@@ -80,17 +104,27 @@ export class DurableRequestHandler implements A2ARequestHandler {
    * Accepts a message: idempotent on messageId (A2A#1987), creates the task, records event 1,
    * hands the work over. Returns the task id and whether it was created by this call.
    */
-  private async accept(params: SendMessageRequest, ctx: ServerCallContext): Promise<{ taskId: string; created: boolean }> {
+  private async accept(
+    params: SendMessageRequest,
+    ctx: ServerCallContext,
+  ): Promise<{ taskId: string; created: boolean }> {
     const call = this.call(ctx);
     const wire = SendMessageRequest.toJSON(params) as { message: WireMessage };
     const message = wire.message;
     if (message.taskId) {
-      throw new UnsupportedOperationError("follow-up messages to an existing task are not supported by this agent; start a new task");
+      throw new UnsupportedOperationError(
+        "follow-up messages to an existing task are not supported by this agent; start a new task",
+      );
     }
     const taskId = taskIdFor(this.d.agentId, message.messageId);
     const contextId = message.contextId ?? randomUUID();
     const msg: WireMessage = { ...message, taskId, contextId };
-    const task = newTask(taskId, contextId, msg, { skill: call.skill, agentId: this.d.agentId, traceparent: call.traceparent, ...(call.caller ? { callerAgentId: call.caller } : {}) });
+    const task = newTask(taskId, contextId, msg, {
+      skill: call.skill,
+      agentId: this.d.agentId,
+      traceparent: call.traceparent,
+      ...(call.caller ? { callerAgentId: call.caller } : {}),
+    });
     const stored: StoredTask = {
       task,
       seq: 1,
@@ -107,13 +141,19 @@ export class DurableRequestHandler implements A2ARequestHandler {
     } catch (err) {
       if (!HmsError.is(err, "CONFLICT")) throw err;
       const existing = await this.d.store.loadWithRevision(taskId);
-      this.d.logger.info({ messageId: message.messageId, taskId }, "duplicate messageId: answering with the original task");
+      this.d.logger.info(
+        { messageId: message.messageId, taskId },
+        "duplicate messageId: answering with the original task",
+      );
       // The first send may have died between storing the task and handing its work over: send the
       // work again. JetStream drops it as a duplicate (msgID = task id) if the first one went out.
       if (existing?.stored.task.status.state === "TASK_STATE_SUBMITTED") await this.handOver(existing, call);
       return { taskId, created: false };
     }
-    await Promise.all([appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent), this.handOver({ stored, revision }, call)]);
+    await Promise.all([
+      appendEvent(this.d.js, this.d.tenant, taskId, 1, { task }, call.traceparent),
+      this.handOver({ stored, revision }, call),
+    ]);
     return { taskId, created: true };
   }
 
@@ -130,7 +170,10 @@ export class DurableRequestHandler implements A2ARequestHandler {
     };
     const h = natsHeaders();
     h.set(HEADERS.traceparent, call.traceparent);
-    await this.d.js.publish(subjects.work(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify(item)), { msgID: item.taskId, headers: h });
+    await this.d.js.publish(subjects.work(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify(item)), {
+      msgID: item.taskId,
+      headers: h,
+    });
   }
 
   async sendMessage(params: SendMessageRequest, ctx: ServerCallContext): Promise<Message | Task> {
@@ -145,7 +188,8 @@ export class DurableRequestHandler implements A2ARequestHandler {
       if (!params.configuration?.returnImmediately) {
         // Block until the task ends or needs input, or until just before the caller's deadline.
         const until = call.deadline - 250;
-        const settled = (t: WireTask | undefined) => !!t && (isTerminal(t.status.state) || isInterrupted(t.status.state));
+        const settled = (t: WireTask | undefined) =>
+          !!t && (isTerminal(t.status.state) || isInterrupted(t.status.state));
         // A new task's events all arrive on our subscription: fold them locally, no store reads.
         // A duplicate send (or a gap in the numbering) watches the stored task instead.
         let local: WireTask | undefined;
@@ -176,7 +220,10 @@ export class DurableRequestHandler implements A2ARequestHandler {
     return Task.fromJSON(withHistoryLength(task, params.configuration?.historyLength) as never);
   }
 
-  async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
+  async *sendMessageStream(
+    params: SendMessageRequest,
+    ctx: ServerCallContext,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
     const taskId = taskIdFor(this.d.agentId, params.message?.messageId ?? "");
     // Subscribed before the work is handed over (same connection, so the server has our interest
     // first): a new task's events all arrive live, and only a duplicate send needs a replay.
@@ -191,12 +238,17 @@ export class DurableRequestHandler implements A2ARequestHandler {
     yield* this.follow(taskId, ctx, 0, !created, live);
   }
 
-  async *resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
+  async *resubscribe(
+    params: SubscribeToTaskRequest,
+    ctx: ServerCallContext,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
     const call = this.call(ctx);
     const stored = await this.d.store.load(params.id);
     if (!stored) throw new TaskNotFoundError(`Task not found: ${params.id}`);
     if (call.lastSeq === undefined && isTerminal(stored.task.status.state)) {
-      throw new UnsupportedOperationError(`Task ${params.id} is in a terminal state (${stored.task.status.state}) and cannot be subscribed to.`);
+      throw new UnsupportedOperationError(
+        `Task ${params.id} is in a terminal state (${stored.task.status.state}) and cannot be subscribed to.`,
+      );
     }
     if (call.lastSeq === undefined) {
       // A2A §9.4.6: the first item is the current task; then its events from now on.
@@ -305,14 +357,24 @@ export class DurableRequestHandler implements A2ARequestHandler {
         status: {
           state: "TASK_STATE_CANCELED",
           timestamp: new Date().toISOString(),
-          message: { messageId: randomUUID(), role: "ROLE_AGENT", taskId: params.id, contextId: stored.task.contextId, parts: [{ text: "Task canceled at the client's request." }] },
+          message: {
+            messageId: randomUUID(),
+            role: "ROLE_AGENT",
+            taskId: params.id,
+            contextId: stored.task.contextId,
+            parts: [{ text: "Task canceled at the client's request." }],
+          },
         },
       },
     };
     const after = (await emitEvent(this.d, params.id, () => [ev]))?.stored;
     // Tell whichever instance runs it to stop (every instance listens; no queue group).
-    this.d.nc.publish(subjects.cancel(this.d.tenant, this.d.agentId), enc.encode(JSON.stringify({ taskId: params.id })));
-    if (!after || after.task.status.state !== "TASK_STATE_CANCELED") throw new TaskNotCancelableError(`Task not cancelable: ${params.id} finished first`);
+    this.d.nc.publish(
+      subjects.cancel(this.d.tenant, this.d.agentId),
+      enc.encode(JSON.stringify({ taskId: params.id })),
+    );
+    if (!after || after.task.status.state !== "TASK_STATE_CANCELED")
+      throw new TaskNotCancelableError(`Task not cancelable: ${params.id} finished first`);
     return Task.fromJSON(after.task as never);
   }
 
@@ -334,8 +396,10 @@ function withSeq(ev: WireStreamResponse, seq: number): StreamResponse {
   const tag = (m: Record<string, unknown> | undefined) => ({ ...m, [SEQ_METADATA_KEY]: seq });
   let out: WireStreamResponse;
   if ("task" in ev) out = { task: { ...ev.task, metadata: tag(ev.task.metadata) } };
-  else if ("statusUpdate" in ev) out = { statusUpdate: { ...ev.statusUpdate, metadata: tag(ev.statusUpdate.metadata) } };
-  else if ("artifactUpdate" in ev) out = { artifactUpdate: { ...ev.artifactUpdate, metadata: tag(ev.artifactUpdate.metadata) } };
+  else if ("statusUpdate" in ev)
+    out = { statusUpdate: { ...ev.statusUpdate, metadata: tag(ev.statusUpdate.metadata) } };
+  else if ("artifactUpdate" in ev)
+    out = { artifactUpdate: { ...ev.artifactUpdate, metadata: tag(ev.artifactUpdate.metadata) } };
   else out = ev;
   return StreamResponse.fromJSON(out as never);
 }
@@ -353,9 +417,19 @@ export async function emitEvent(
   let evs: WireStreamResponse[] = [];
   const r = await d.store.update(taskId, (cur) => {
     evs = make(cur);
-    return { ...cur, task: evs.reduce(applyEvent, cur.task), seq: cur.seq + evs.length, updatedAt: new Date().toISOString() };
+    return {
+      ...cur,
+      task: evs.reduce(applyEvent, cur.task),
+      seq: cur.seq + evs.length,
+      updatedAt: new Date().toISOString(),
+    };
   });
-  if (r?.changed) await Promise.all(evs.map((ev, i) => appendEvent(d.js, d.tenant, taskId, r.stored.seq - evs.length + 1 + i, ev, r.stored.traceparent)));
+  if (r?.changed)
+    await Promise.all(
+      evs.map((ev, i) =>
+        appendEvent(d.js, d.tenant, taskId, r.stored.seq - evs.length + 1 + i, ev, r.stored.traceparent),
+      ),
+    );
   return r;
 }
 

@@ -1,11 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "@nats-io/nats-core";
-import { JsonRpcTransportHandler, ServerCallContext, validateVersion, type A2ARequestHandler } from "@a2a-js/sdk/server";
+import {
+  JsonRpcTransportHandler,
+  ServerCallContext,
+  validateVersion,
+  type A2ARequestHandler,
+} from "@a2a-js/sdk/server";
 import type { AgentCard } from "@a2a-js/sdk";
 import type { Logger } from "pino";
 import {
-  A2A_METHODS, HEADERS, HmsError, JSONRPC_CODES, JsonRpcRequestSchema, NATS_BINDING, PrincipalSchema, SkillCallSchema, invalidInput,
-  newTraceparent, traceIdOf, SKILL_CALL_MEDIA_TYPE, type A2AMethod, type JsonRpcResponse,
+  A2A_METHODS,
+  HEADERS,
+  HmsError,
+  JSONRPC_CODES,
+  JsonRpcRequestSchema,
+  NATS_BINDING,
+  PrincipalSchema,
+  SkillCallSchema,
+  invalidInput,
+  newTraceparent,
+  traceIdOf,
+  SKILL_CALL_MEDIA_TYPE,
+  type A2AMethod,
+  type JsonRpcResponse,
 } from "../../protocol/index.js";
 import type { SkillDef } from "./define.js";
 import { CALL_STATE_KEY, type CallState } from "./handler.js";
@@ -28,7 +45,15 @@ export interface RpcAdapterDeps {
   /** Runs a stateless skill inline (SkillSpec.stateless) on its validated input and returns its output. */
   runInline?: (skill: SkillDef, input: unknown, call: CallState) => Promise<unknown>;
   /** Called with each handled request, for the inspector journal. */
-  journal?: (entry: { method: string; id: unknown; traceId?: string; ms: number; ok: boolean; code?: number; taskId?: string }) => void;
+  journal?: (entry: {
+    method: string;
+    id: unknown;
+    traceId?: string;
+    ms: number;
+    ok: boolean;
+    code?: number;
+    taskId?: string;
+  }) => void;
 }
 
 /**
@@ -50,7 +75,14 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
         // Never leave a caller waiting for its deadline: a handler crash is an internal error.
         d.logger.error({ err: e }, "rpc handler crashed");
         if (msg.reply) {
-          const body = { jsonrpc: "2.0", id: null, error: { code: JSONRPC_CODES.INTERNAL_ERROR, message: `internal error: ${(e as Error)?.message ?? String(e)}` } };
+          const body = {
+            jsonrpc: "2.0",
+            id: null,
+            error: {
+              code: JSONRPC_CODES.INTERNAL_ERROR,
+              message: `internal error: ${(e as Error)?.message ?? String(e)}`,
+            },
+          };
           d.nc.publish(msg.reply, enc.encode(JSON.stringify(body)));
         }
       });
@@ -69,10 +101,15 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       d.nc.publish(msg.reply!, enc.encode(JSON.stringify(body)), { headers: h });
     };
     const fail = (id: unknown, code: number, message: string, data?: unknown) => {
-      reply({ jsonrpc: "2.0", id: (typeof id === "string" || typeof id === "number" ? id : null) as string | number | null, error: { code, message, ...(data === undefined ? {} : { data }) } });
+      reply({
+        jsonrpc: "2.0",
+        id: (typeof id === "string" || typeof id === "number" ? id : null) as string | number | null,
+        error: { code, message, ...(data === undefined ? {} : { data }) },
+      });
       d.journal?.({ method: "?", id, ms: Date.now() - started, ok: false, code });
     };
-    if (msg.data.length > MAX_REQUEST_BYTES) return fail(null, JSONRPC_CODES.INVALID_REQUEST, `request larger than ${MAX_REQUEST_BYTES} bytes`);
+    if (msg.data.length > MAX_REQUEST_BYTES)
+      return fail(null, JSONRPC_CODES.INVALID_REQUEST, `request larger than ${MAX_REQUEST_BYTES} bytes`);
     let raw: unknown;
     try {
       raw = JSON.parse(dec.decode(msg.data));
@@ -81,7 +118,12 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
     }
     const env = JsonRpcRequestSchema.safeParse(raw);
     const rawId = (raw as { id?: unknown } | null)?.id;
-    if (!env.success) return fail(rawId, JSONRPC_CODES.INVALID_REQUEST, `Invalid Request: ${invalidInput(env.error, "JSON-RPC request").message}`);
+    if (!env.success)
+      return fail(
+        rawId,
+        JSONRPC_CODES.INVALID_REQUEST,
+        `Invalid Request: ${invalidInput(env.error, "JSON-RPC request").message}`,
+      );
     const { method, id } = env.data;
     if (!(method in A2A_METHODS)) return fail(id, JSONRPC_CODES.METHOD_NOT_FOUND, `Method not found: ${method}`);
     const params = A2A_METHODS[method as A2AMethod].safeParse(env.data.params ?? {});
@@ -112,12 +154,22 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       const dataPart = parts.find((p) => "data" in p);
       const call = SkillCallSchema.safeParse(dataPart?.data);
       if (!call.success) {
-        return fail(id, JSONRPC_CODES.INVALID_PARAMS, `message must carry a data part {skill, input}: ${invalidInput(call.error).message}`, {
-          skills: [...d.skills.keys()],
-        });
+        return fail(
+          id,
+          JSONRPC_CODES.INVALID_PARAMS,
+          `message must carry a data part {skill, input}: ${invalidInput(call.error).message}`,
+          {
+            skills: [...d.skills.keys()],
+          },
+        );
       }
       const def = d.skills.get(call.data.skill);
-      if (!def) return fail(id, JSONRPC_CODES.INVALID_PARAMS, `unknown skill ${call.data.skill}; this agent offers ${[...d.skills.keys()].join(", ")}`);
+      if (!def)
+        return fail(
+          id,
+          JSONRPC_CODES.INVALID_PARAMS,
+          `unknown skill ${call.data.skill}; this agent offers ${[...d.skills.keys()].join(", ")}`,
+        );
       const input = def.input.safeParse(call.data.input);
       if (!input.success) {
         const e = invalidInput(input.error, `input of ${call.data.skill}`);
@@ -133,12 +185,21 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       principal,
       traceparent,
       deadline: Number.isFinite(deadlineHdr) && deadlineHdr > 0 ? deadlineHdr : Date.now() + DEFAULT_RPC_TIMEOUT_MS,
-      lastSeq: lastSeqHdr !== undefined && lastSeqHdr !== "" && Number.isInteger(Number(lastSeqHdr)) ? Number(lastSeqHdr) : undefined,
+      lastSeq:
+        lastSeqHdr !== undefined && lastSeqHdr !== "" && Number.isInteger(Number(lastSeqHdr))
+          ? Number(lastSeqHdr)
+          : undefined,
       skill: skill?.verb,
       caller: /^[a-z][a-z0-9-]{0,30}$/.test(h?.get(HEADERS.caller) ?? "") ? h!.get(HEADERS.caller) : undefined,
     };
-    const ctx = new ServerCallContext({ requestedVersion: h?.get(HEADERS.version) || "0.3", state: new Map([[CALL_STATE_KEY, state]]) });
-    const wantsTask = (params.data as { message?: { metadata?: Record<string, unknown> } }).message?.metadata?.[REQUIRE_TASK_METADATA] === "required";
+    const ctx = new ServerCallContext({
+      requestedVersion: h?.get(HEADERS.version) || "0.3",
+      state: new Map([[CALL_STATE_KEY, state]]),
+    });
+    const wantsTask =
+      (params.data as { message?: { metadata?: Record<string, unknown> } }).message?.metadata?.[
+        REQUIRE_TASK_METADATA
+      ] === "required";
     if (method === "SendMessage" && skill && d.runInline && skill.stateless && !wantsTask) {
       // A2A §3.1.1: a stateless answer is a Message; no task is stored.
       const message = (params.data as { message: { messageId: string; contextId?: string } }).message;
@@ -151,7 +212,11 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
             role: "ROLE_AGENT",
             ...(message.contextId ? { contextId: message.contextId } : {}),
             parts: [{ data, mediaType: SKILL_CALL_MEDIA_TYPE }],
-            metadata: { skill: skill.verb, "hms/outcome": failed ? "failed" : "completed", "hms/inReplyTo": message.messageId },
+            metadata: {
+              skill: skill.verb,
+              "hms/outcome": failed ? "failed" : "completed",
+              "hms/inReplyTo": message.messageId,
+            },
           },
         },
       });
@@ -186,9 +251,20 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       const r = result as JsonRpcResponse;
       reply(r);
       const ok = !("error" in r);
-      const taskId = ok ? ((r as { result?: { task?: { id?: string }; id?: string } }).result?.task?.id ?? (r as { result?: { id?: string } }).result?.id) : undefined;
+      const taskId = ok
+        ? ((r as { result?: { task?: { id?: string }; id?: string } }).result?.task?.id ??
+          (r as { result?: { id?: string } }).result?.id)
+        : undefined;
       d.logger.debug({ traceId: traceIdOf(traceparent), method, ms: Date.now() - started, ok }, "rpc answered");
-      d.journal?.({ method, id, traceId: traceIdOf(traceparent), ms: Date.now() - started, ok, code: ok ? undefined : (r as { error: { code: number } }).error.code, taskId });
+      d.journal?.({
+        method,
+        id,
+        traceId: traceIdOf(traceparent),
+        ms: Date.now() - started,
+        ok,
+        code: ok ? undefined : (r as { error: { code: number } }).error.code,
+        taskId,
+      });
     }
   }
 }

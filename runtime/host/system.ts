@@ -34,23 +34,38 @@ export interface Host {
  */
 export async function startHost(opts: HostOptions): Promise<Host> {
   const tenant = opts.tenant ?? DEFAULT_TENANT;
-  const embedded = opts.natsUrl ? undefined : await startEmbeddedNats({ binary: opts.natsServerBinary, logger: opts.logger });
+  const embedded = opts.natsUrl
+    ? undefined
+    : await startEmbeddedNats({ binary: opts.natsServerBinary, logger: opts.logger });
   const natsUrl = opts.natsUrl ?? embedded!.url;
   const agents: RunningAgent[] = [];
   let bus: Bus | undefined;
   const close = async () => {
-    for (const a of agents.reverse()) await a.close().catch((err: unknown) => opts.logger.warn({ err, agentId: a.id }, "agent close failed"));
+    for (const a of agents.reverse())
+      await a.close().catch((err: unknown) => opts.logger.warn({ err, agentId: a.id }, "agent close failed"));
     await bus?.close().catch(() => undefined);
     await embedded?.close();
   };
   try {
     bus = await connectBus({ url: natsUrl, name: "hms-host", logger: opts.logger, ...opts.natsAuth });
-    for (const def of opts.agents) agents.push(await startAgent(def, { natsUrl, natsAuth: opts.natsAuth, tenant, logger: opts.logger, ...opts.agentOptions }));
+    for (const def of opts.agents)
+      agents.push(
+        await startAgent(def, { natsUrl, natsAuth: opts.natsAuth, tenant, logger: opts.logger, ...opts.agentOptions }),
+      );
   } catch (err) {
     await close();
     throw err;
   }
   let closing: Promise<void> | undefined;
   const once = () => (closing ??= close());
-  return { natsUrl, tenant, embedded, agents, bus, client: new BusClient(bus.nc, bus.kv.cards, tenant), close: once, [Symbol.asyncDispose]: once };
+  return {
+    natsUrl,
+    tenant,
+    embedded,
+    agents,
+    bus,
+    client: new BusClient(bus.nc, bus.kv.cards, tenant),
+    close: once,
+    [Symbol.asyncDispose]: once,
+  };
 }

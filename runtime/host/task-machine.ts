@@ -12,7 +12,9 @@ export const taskMachine = setup({
     events: {} as { type: "CANCEL" },
   },
   actors: {
-    runSkill: fromPromise<unknown, { run: (signal: AbortSignal) => Promise<unknown> }>(({ input, signal }) => input.run(signal)),
+    runSkill: fromPromise<unknown, { run: (signal: AbortSignal) => Promise<unknown> }>(({ input, signal }) =>
+      input.run(signal),
+    ),
   },
 }).createMachine({
   id: "task",

@@ -11,7 +11,15 @@ const msg = { messageId: "m1", role: "ROLE_USER" as const, parts: [{ text: "hi" 
 describe("folding task events (A2A §3.1.2)", () => {
   it("replaces the status and appends its message to the history", () => {
     const t = newTask("t1", "c1", msg, {});
-    const ev: WireStreamResponse = { statusUpdate: { taskId: "t1", status: { state: "TASK_STATE_WORKING", message: { messageId: "m2", role: "ROLE_AGENT", parts: [{ text: "step 1" }] } } } };
+    const ev: WireStreamResponse = {
+      statusUpdate: {
+        taskId: "t1",
+        status: {
+          state: "TASK_STATE_WORKING",
+          message: { messageId: "m2", role: "ROLE_AGENT", parts: [{ text: "step 1" }] },
+        },
+      },
+    };
     const next = applyEvent(t, ev);
     expect(next.status.state).toBe("TASK_STATE_WORKING");
     expect(next.history?.map((m) => m.messageId)).toEqual(["m1", "m2"]);
@@ -20,7 +28,9 @@ describe("folding task events (A2A §3.1.2)", () => {
 
   it("adds an artifact, replaces one with the same id, and appends parts when asked", () => {
     let t: WireTask = newTask("t1", "c1", msg, {});
-    const art = (parts: Array<{ text: string }>, append = false): WireStreamResponse => ({ artifactUpdate: { taskId: "t1", artifact: { artifactId: "a", parts }, append } });
+    const art = (parts: Array<{ text: string }>, append = false): WireStreamResponse => ({
+      artifactUpdate: { taskId: "t1", artifact: { artifactId: "a", parts }, append },
+    });
     t = applyEvent(t, art([{ text: "1" }]));
     t = applyEvent(t, art([{ text: "2" }], true));
     expect(t.artifacts?.[0].parts).toEqual([{ text: "1" }, { text: "2" }]);
@@ -30,7 +40,15 @@ describe("folding task events (A2A §3.1.2)", () => {
   });
 
   it("applies historyLength: 0 drops the history, n keeps the last n", () => {
-    const t = applyEvent(newTask("t1", "c1", msg, {}), { statusUpdate: { taskId: "t1", status: { state: "TASK_STATE_WORKING", message: { messageId: "m2", role: "ROLE_AGENT", parts: [{ text: "x" }] } } } });
+    const t = applyEvent(newTask("t1", "c1", msg, {}), {
+      statusUpdate: {
+        taskId: "t1",
+        status: {
+          state: "TASK_STATE_WORKING",
+          message: { messageId: "m2", role: "ROLE_AGENT", parts: [{ text: "x" }] },
+        },
+      },
+    });
     expect(withHistoryLength(t, 0).history).toEqual([]);
     expect(withHistoryLength(t, 1).history?.map((m) => m.messageId)).toEqual(["m2"]);
     expect(withHistoryLength(t).history).toHaveLength(2);
@@ -58,16 +76,32 @@ describe("listing tasks (a real nats-server)", () => {
     await bus?.close();
     await nats?.close();
   });
-  const stored = (id: string, at: string): StoredTask => ({ task: newTask(id, "c", msg, {}), seq: 1, agentId: "a", skill: "s", owner: "o", updatedAt: at });
+  const stored = (id: string, at: string): StoredTask => ({
+    task: newTask(id, "c", msg, {}),
+    seq: 1,
+    agentId: "a",
+    skill: "s",
+    owner: "o",
+    updatedAt: at,
+  });
 
   it("returns the tenant's most recently updated tasks first, even past the limit, and only its own", async () => {
     const store = new KvTaskStore(bus.kv.tasks, "t1", bus.js);
     expect(await store.list()).toEqual([]);
-    for (const [id, at] of [["old", "2026-01-01"], ["mid", "2026-01-02"], ["new", "2026-01-03"]] as const) await store.create(stored(id, at));
+    for (const [id, at] of [
+      ["old", "2026-01-01"],
+      ["mid", "2026-01-02"],
+      ["new", "2026-01-03"],
+    ] as const)
+      await store.create(stored(id, at));
     await new KvTaskStore(bus.kv.tasks, "t2", bus.js).create(stored("other", "2026-01-09"));
     await store.update("old", (cur) => ({ ...cur, updatedAt: "2026-01-04" }));
     expect((await store.list(2)).map((s) => s.task.id)).toEqual(["old", "new"]);
-    expect((await store.list()).map((s) => [s.task.id, s.updatedAt])).toEqual([["old", "2026-01-04"], ["new", "2026-01-03"], ["mid", "2026-01-02"]]);
+    expect((await store.list()).map((s) => [s.task.id, s.updatedAt])).toEqual([
+      ["old", "2026-01-04"],
+      ["new", "2026-01-03"],
+      ["mid", "2026-01-02"],
+    ]);
     await bus.kv.tasks.delete("t1.mid");
     expect((await store.list()).map((s) => s.task.id)).toEqual(["old", "new"]);
   });

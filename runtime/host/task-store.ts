@@ -1,7 +1,14 @@
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import {
-  BUCKETS, HmsError, isTerminal, type TaskStateName, type WireArtifact, type WireMessage, type WireStreamResponse, type WireTask,
+  BUCKETS,
+  HmsError,
+  isTerminal,
+  type TaskStateName,
+  type WireArtifact,
+  type WireMessage,
+  type WireStreamResponse,
+  type WireTask,
 } from "../../protocol/index.js";
 
 /** What the tasks bucket holds per task: the task as wire JSON and the last event sequence folded in. */
@@ -62,7 +69,10 @@ export class KvTaskStore {
    * Applies `mutate` with compare-and-set, retrying on concurrent writers. Returns the stored value
    * and whether it changed (a terminal task, or mutate returning undefined, leaves it unchanged).
    */
-  async update(taskId: string, mutate: (cur: StoredTask) => StoredTask | undefined): Promise<{ stored: StoredTask; revision: number; changed: boolean } | undefined> {
+  async update(
+    taskId: string,
+    mutate: (cur: StoredTask) => StoredTask | undefined,
+  ): Promise<{ stored: StoredTask; revision: number; changed: boolean } | undefined> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const e = await this.kv.get(this.key(taskId));
       if (!e || e.operation !== "PUT") return undefined;
@@ -91,7 +101,11 @@ export class KvTaskStore {
    * Compare-and-set against a known revision; on a conflict (someone else wrote, e.g. a cancel)
    * falls back to {@link update}. Returns the new stored value, revision and whether it changed.
    */
-  async updateAt(taskId: string, known: { stored: StoredTask; revision: number }, mutate: (cur: StoredTask) => StoredTask): Promise<{ stored: StoredTask; revision: number; changed: boolean } | undefined> {
+  async updateAt(
+    taskId: string,
+    known: { stored: StoredTask; revision: number },
+    mutate: (cur: StoredTask) => StoredTask,
+  ): Promise<{ stored: StoredTask; revision: number; changed: boolean } | undefined> {
     if (!isTerminal(known.stored.task.status.state)) {
       const next = mutate(known.stored);
       try {
@@ -155,7 +169,12 @@ function mergeArtifact(a: WireArtifact, b: WireArtifact): WireArtifact {
   return { ...a, parts: [...a.parts, ...b.parts], metadata: { ...a.metadata, ...b.metadata } };
 }
 
-export function newTask(id: string, contextId: string, message: WireMessage, metadata: Record<string, unknown>): WireTask {
+export function newTask(
+  id: string,
+  contextId: string,
+  message: WireMessage,
+  metadata: Record<string, unknown>,
+): WireTask {
   return {
     id,
     contextId,

@@ -4,7 +4,14 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { createActor, toPromise, type InspectionEvent } from "xstate";
 import type { Logger } from "pino";
 import {
-  HmsError, RESULT_ARTIFACT_NAME, SKILL_CALL_MEDIA_TYPE, STREAMS, invalidInput, isTerminal, subjects, traceIdOf,
+  HmsError,
+  RESULT_ARTIFACT_NAME,
+  SKILL_CALL_MEDIA_TYPE,
+  STREAMS,
+  invalidInput,
+  isTerminal,
+  subjects,
+  traceIdOf,
   type WireStreamResponse,
 } from "../../protocol/index.js";
 import { TRANSIENT_PROGRESS_MS, checkedOutput, type SkillContext, type SkillDef } from "./define.js";
@@ -43,7 +50,6 @@ export interface Worker {
   close(): Promise<void>;
 }
 
-
 /**
  * Pulls accepted work from the agent's durable consumer (shared by every instance) and runs it.
  * A message is acknowledged only after the task reached a terminal or interrupted state, so the
@@ -63,13 +69,22 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
   };
   // Create the shared durable only when it is missing: re-adding an existing consumer that has
   // unacknowledged work can reset its delivery state on nats-server 2.9.
-  const exists = await d.jsm.consumers.info(STREAMS.work, durable).then(() => true, () => false);
+  const exists = await d.jsm.consumers.info(STREAMS.work, durable).then(
+    () => true,
+    () => false,
+  );
   if (!exists) {
     try {
       await d.jsm.consumers.add(STREAMS.work, cfg);
     } catch (err) {
       // Another instance created it meanwhile.
-      if (!(await d.jsm.consumers.info(STREAMS.work, durable).then(() => true, () => false))) throw err;
+      if (
+        !(await d.jsm.consumers.info(STREAMS.work, durable).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw err;
     }
   }
   const consumer = await d.js.consumers.get(STREAMS.work, durable);
@@ -138,7 +153,14 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     }
   }
 
-  async function run(item: WorkItem, known: { stored: StoredTask; revision: number }, signal: AbortSignal, redeliveredMsg: boolean, log: Logger, deliveries: number): Promise<void> {
+  async function run(
+    item: WorkItem,
+    known: { stored: StoredTask; revision: number },
+    signal: AbortSignal,
+    redeliveredMsg: boolean,
+    log: Logger,
+    deliveries: number,
+  ): Promise<void> {
     const skill = d.skills.get(item.skill);
     const status = (state: StatusState, text: string, data?: unknown) => statusOf(item, state, text, data);
     let pendingProgress: { message: string; data?: Record<string, unknown> } | undefined;
@@ -171,10 +193,16 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       if (!r) return;
       cur = { stored: r.stored, revision: r.revision };
       if (!r.changed) return;
-      evs.forEach((ev, i) => pending.push(appendEvent(d.js, d.tenant, item.taskId, r.stored.seq - evs.length + 1 + i, ev, item.traceparent)));
+      evs.forEach((ev, i) =>
+        pending.push(appendEvent(d.js, d.tenant, item.taskId, r.stored.seq - evs.length + 1 + i, ev, item.traceparent)),
+      );
     };
     if (!skill) {
-      await emit(status("TASK_STATE_FAILED", `unknown skill ${item.skill}`, { error: { code: "INVALID_INPUT", message: `unknown skill ${item.skill}` } }));
+      await emit(
+        status("TASK_STATE_FAILED", `unknown skill ${item.skill}`, {
+          error: { code: "INVALID_INPUT", message: `unknown skill ${item.skill}` },
+        }),
+      );
       await Promise.all(pending);
       return;
     }
@@ -186,7 +214,10 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
     let started: WireStreamResponse | undefined;
     const marked = await d.store.updateAt(item.taskId, cur, (s) => {
       redelivered = redeliveredMsg || s.task.status.state !== "TASK_STATE_SUBMITTED";
-      started = status("TASK_STATE_WORKING", redelivered ? `${item.skill}: resumed on ${d.instanceId}` : `${item.skill}: started`);
+      started = status(
+        "TASK_STATE_WORKING",
+        redelivered ? `${item.skill}: resumed on ${d.instanceId}` : `${item.skill}: started`,
+      );
       return { ...s, task: applyEvent(s.task, started), seq: s.seq + 1, updatedAt: new Date().toISOString() };
     });
     if (!marked?.changed || !started) {
@@ -276,7 +307,12 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
           artifactUpdate: {
             taskId: item.taskId,
             contextId: item.contextId,
-            artifact: { artifactId: `${item.taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: snap.context.output, mediaType: SKILL_CALL_MEDIA_TYPE }], metadata: { calledTaskIds: ctx.calls.flatMap((c) => (c.taskId ? [c.taskId] : [])) } },
+            artifact: {
+              artifactId: `${item.taskId}-result`,
+              name: RESULT_ARTIFACT_NAME,
+              parts: [{ data: snap.context.output, mediaType: SKILL_CALL_MEDIA_TYPE }],
+              metadata: { calledTaskIds: ctx.calls.flatMap((c) => (c.taskId ? [c.taskId] : [])) },
+            },
             lastChunk: true,
           },
         },
@@ -290,27 +326,49 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
       const err = HmsError.from(snap.context.error);
       if (err.code === "INTERNAL") log.error({ err: snap.context.error }, "skill failed");
       else log.info({ code: err.code, msg: err.message }, "skill ended with an error");
-      await emit(status(err.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED", err.message, { error: err.toJSON() }));
+      await emit(
+        status(err.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED", err.message, {
+          error: err.toJSON(),
+        }),
+      );
     }
     await Promise.all(pending);
   }
 
   /** Completes or fails another task of this agent that waits for input (see SkillContext.finishTask). */
-  async function finishTask(taskId: string, result: Parameters<SkillContext["finishTask"]>[1], log: Logger): Promise<void> {
+  async function finishTask(
+    taskId: string,
+    result: Parameters<SkillContext["finishTask"]>[1],
+    log: Logger,
+  ): Promise<void> {
     // The result and the final status go in together (one compare-and-set), so nothing can land between them.
     const r = await emitEvent({ js: d.js, store: d.store, tenant: d.tenant }, taskId, (stored) => {
       if (stored.agentId !== d.agentId) throw new HmsError("NOT_FOUND", `no task ${taskId} of agent ${d.agentId}`);
       const ref = { taskId, contextId: stored.task.contextId ?? "" };
       if (!("output" in result)) {
-        const state = result.state === "rejected" || result.error.code === "CONSENT_DENIED" ? "TASK_STATE_REJECTED" : "TASK_STATE_FAILED";
+        const state =
+          result.state === "rejected" || result.error.code === "CONSENT_DENIED"
+            ? "TASK_STATE_REJECTED"
+            : "TASK_STATE_FAILED";
         return [statusOf(ref, state, result.error.message, { error: result.error })];
       }
       return [
-        { artifactUpdate: { ...ref, artifact: { artifactId: `${taskId}-result`, name: RESULT_ARTIFACT_NAME, parts: [{ data: result.output, mediaType: SKILL_CALL_MEDIA_TYPE }] }, lastChunk: true } },
+        {
+          artifactUpdate: {
+            ...ref,
+            artifact: {
+              artifactId: `${taskId}-result`,
+              name: RESULT_ARTIFACT_NAME,
+              parts: [{ data: result.output, mediaType: SKILL_CALL_MEDIA_TYPE }],
+            },
+            lastChunk: true,
+          },
+        },
         statusOf(ref, "TASK_STATE_COMPLETED", `${stored.skill}: done`),
       ];
     });
-    if (!r || r.stored.agentId !== d.agentId) throw new HmsError("NOT_FOUND", `no task ${taskId} of agent ${d.agentId}`);
+    if (!r || r.stored.agentId !== d.agentId)
+      throw new HmsError("NOT_FOUND", `no task ${taskId} of agent ${d.agentId}`);
     if (!r.changed) throw new HmsError("CONFLICT", `task ${taskId} already ended (${r.stored.task.status.state})`);
     log.info({ finished: taskId }, "finished a waiting task");
   }
@@ -330,9 +388,19 @@ export async function startWorker(d: WorkerDeps): Promise<Worker> {
   };
 }
 
-type StatusState = "TASK_STATE_WORKING" | "TASK_STATE_COMPLETED" | "TASK_STATE_FAILED" | "TASK_STATE_REJECTED" | "TASK_STATE_INPUT_REQUIRED";
+type StatusState =
+  | "TASK_STATE_WORKING"
+  | "TASK_STATE_COMPLETED"
+  | "TASK_STATE_FAILED"
+  | "TASK_STATE_REJECTED"
+  | "TASK_STATE_INPUT_REQUIRED";
 
-function statusOf(ref: { taskId: string; contextId: string }, state: StatusState, text: string, data?: unknown): WireStreamResponse {
+function statusOf(
+  ref: { taskId: string; contextId: string },
+  state: StatusState,
+  text: string,
+  data?: unknown,
+): WireStreamResponse {
   return {
     statusUpdate: {
       taskId: ref.taskId,
@@ -360,7 +428,10 @@ function inputOf(stored: StoredTask): unknown {
 
 /** Thrown by ctx.inputRequired: ends the run with TASK_STATE_INPUT_REQUIRED. */
 class InputRequiredSignal extends Error {
-  constructor(message: string, readonly data?: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly data?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = "InputRequiredSignal";
   }
@@ -375,4 +446,3 @@ function inspectBridge(ev: InspectionEvent, taskId: string, sink: NonNullable<Wo
     sink({ taskId, type: ev.type, state: snap.value, event: (ev.event as { type?: string }).type });
   }
 }
-

@@ -20,7 +20,9 @@ export interface ToolEntry {
 /** Every skill of the given agents as a tool entry, keyed by MCP tool name. */
 export function toolEntries(agents: readonly AgentDef[]): Map<string, ToolEntry> {
   const out = new Map<string, ToolEntry>();
-  for (const agent of agents) for (const skill of agent.skills) out.set(toolName(agent.id, skill.verb), { name: toolName(agent.id, skill.verb), agent, skill });
+  for (const agent of agents)
+    for (const skill of agent.skills)
+      out.set(toolName(agent.id, skill.verb), { name: toolName(agent.id, skill.verb), agent, skill });
   return out;
 }
 
@@ -44,7 +46,8 @@ export function buildMcpServer(opts: {
 }): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {}, logging: {} },
-    instructions: "HMS-A2A: Crohn's disease treatment-planning agents. Tools are named <agent>_<verb> (the verb may name an object, e.g. ehr_get_patient_summary). Plans are proposals for clinician review, never prescriptions.",
+    instructions:
+      "HMS-A2A: Crohn's disease treatment-planning agents. Tools are named <agent>_<verb> (the verb may name an object, e.g. ehr_get_patient_summary). Plans are proposals for clinician review, never prescriptions.",
   });
   for (const { name, agent, skill } of toolEntries(opts.agents).values()) {
     server.registerTool(
@@ -74,12 +77,18 @@ export function buildMcpServer(opts: {
               token === undefined
                 ? undefined
                 : (message) => {
-                    const n = { method: "notifications/progress" as const, params: { progressToken: token, progress: ++progress, message } };
+                    const n = {
+                      method: "notifications/progress" as const,
+                      params: { progressToken: token, progress: ++progress, message },
+                    };
                     sent = sent.then(() => extra.sendNotification(n)).catch(() => undefined);
                   },
           });
           await sent;
-          return { content: [{ type: "text" as const, text: JSON.stringify(output, null, 2) }], structuredContent: output as Record<string, unknown> };
+          return {
+            content: [{ type: "text" as const, text: JSON.stringify(output, null, 2) }],
+            structuredContent: output as Record<string, unknown>,
+          };
         } catch (err) {
           const e = HmsError.from(err);
           if (e.code === "INTERNAL") opts.logger.error({ err, tool: name }, "tool call failed");

@@ -10,4 +10,13 @@
 export { decideRestart, recentRestarts, DEFAULT_RESTART_POLICY } from "./intensity.js";
 export type { RestartDecision, RestartPolicy } from "./intensity.js";
 export { createSupervisor, Supervisor } from "./supervisor.js";
-export type { ChildLike, ChildSpec, ChildState, ChildStatus, SpawnFn, SupervisorClock, SupervisorEvent, SupervisorOptions } from "./supervisor.js";
+export type {
+  ChildLike,
+  ChildSpec,
+  ChildState,
+  ChildStatus,
+  SpawnFn,
+  SupervisorClock,
+  SupervisorEvent,
+  SupervisorOptions,
+} from "./supervisor.js";

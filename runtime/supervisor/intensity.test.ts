@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decideRestart, type RestartPolicy } from "./intensity.js";
 
-const policy: RestartPolicy = { maxRestarts: 3, periodMs: 10_000, initialBackoffMs: 100, maxBackoffMs: 1_000, factor: 2 };
+const policy: RestartPolicy = {
+  maxRestarts: 3,
+  periodMs: 10_000,
+  initialBackoffMs: 100,
+  maxBackoffMs: 1_000,
+  factor: 2,
+};
 
 describe("restart intensity", () => {
   it("backs off exponentially, then gives up past max restarts in the period", () => {

@@ -16,14 +16,23 @@ export interface RestartPolicy {
   factor: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, periodMs: 5_000, initialBackoffMs: 100, maxBackoffMs: 10_000, factor: 2 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  maxRestarts: 3,
+  periodMs: 5_000,
+  initialBackoffMs: 100,
+  maxBackoffMs: 10_000,
+  factor: 2,
+};
 
 export type RestartDecision =
-  | { action: "restart"; delayMs: number; attempt: number }
-  | { action: "give-up"; restartsInPeriod: number };
+  { action: "restart"; delayMs: number; attempt: number } | { action: "give-up"; restartsInPeriod: number };
 
 /** Restart times still inside the window ending at `now`. */
-export function recentRestarts(history: readonly number[], now: number, policy: Pick<RestartPolicy, "periodMs">): number[] {
+export function recentRestarts(
+  history: readonly number[],
+  now: number,
+  policy: Pick<RestartPolicy, "periodMs">,
+): number[] {
   return history.filter((t) => now - t < policy.periodMs);
 }
 

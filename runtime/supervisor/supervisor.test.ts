@@ -6,7 +6,10 @@ import { createSupervisor, type ChildLike, type SupervisorEvent } from "./index.
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-function waitFor(sup: ReturnType<typeof createSupervisor>, pred: (e: SupervisorEvent) => boolean): Promise<SupervisorEvent> {
+function waitFor(
+  sup: ReturnType<typeof createSupervisor>,
+  pred: (e: SupervisorEvent) => boolean,
+): Promise<SupervisorEvent> {
   return new Promise((resolve) => {
     const off = sup.on((e) => {
       if (pred(e)) {
@@ -19,7 +22,9 @@ function waitFor(sup: ReturnType<typeof createSupervisor>, pred: (e: SupervisorE
 
 describe("process supervisor", () => {
   it("retries a child that crashes on start with growing back-off, then gives up with an event", async () => {
-    await using sup = createSupervisor({ policy: { maxRestarts: 3, periodMs: 60_000, initialBackoffMs: 5, factor: 2, maxBackoffMs: 1_000 } });
+    await using sup = createSupervisor({
+      policy: { maxRestarts: 3, periodMs: 60_000, initialBackoffMs: 5, factor: 2, maxBackoffMs: 1_000 },
+    });
     const events: SupervisorEvent[] = [];
     sup.on((e) => events.push(e));
     const gaveUp = waitFor(sup, (e) => e.type === "gave-up");
@@ -58,7 +63,11 @@ describe("process supervisor", () => {
       children.push(c);
       return c;
     };
-    const sup = createSupervisor({ spawn, clock, policy: { maxRestarts: 2, periodMs: 10_000, initialBackoffMs: 100, factor: 3, maxBackoffMs: 250 } });
+    const sup = createSupervisor({
+      spawn,
+      clock,
+      policy: { maxRestarts: 2, periodMs: 10_000, initialBackoffMs: 100, factor: 3, maxBackoffMs: 250 },
+    });
     const events: SupervisorEvent[] = [];
     sup.on((e) => events.push(e));
     sup.start({ id: "a", command: "x" });

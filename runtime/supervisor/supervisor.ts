@@ -18,7 +18,11 @@ export interface ChildLike {
   once(event: "error", listener: (err: Error) => void): unknown;
 }
 
-export type SpawnFn = (command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }) => ChildLike;
+export type SpawnFn = (
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+) => ChildLike;
 
 /** The supervisor's clock: runtime's {@link Clock}. */
 export type SupervisorClock = Clock;
@@ -104,8 +108,18 @@ export class Supervisor {
   start(spec: ChildSpec): ChildStatus {
     if (this.closing) throw new RangeError("supervisor is closed");
     const prev = this.entries.get(spec.id);
-    if (prev && (prev.state === "running" || prev.state === "backoff")) throw new RangeError(`child ${spec.id} is already supervised`);
-    const entry: Entry = { spec, child: null, state: "stopped", history: prev?.history ?? [], timer: undefined, lastExit: prev?.lastExit ?? null, exited: null, stopping: false };
+    if (prev && (prev.state === "running" || prev.state === "backoff"))
+      throw new RangeError(`child ${spec.id} is already supervised`);
+    const entry: Entry = {
+      spec,
+      child: null,
+      state: "stopped",
+      history: prev?.history ?? [],
+      timer: undefined,
+      lastExit: prev?.lastExit ?? null,
+      exited: null,
+      stopping: false,
+    };
     this.entries.set(spec.id, entry);
     this.launch(entry);
     return this.status(spec.id)!;
@@ -115,7 +129,9 @@ export class Supervisor {
     const e = this.entries.get(id);
     if (!e) return undefined;
     return {
-      id, state: e.state, pid: e.child?.pid ?? null,
+      id,
+      state: e.state,
+      pid: e.child?.pid ?? null,
       restarts: recentRestarts(e.history, this.clock.now(), this.policy).length,
       lastExit: e.lastExit,
     };
@@ -237,7 +253,10 @@ export class Supervisor {
     if (d.action === "give-up") {
       e.state = "failed";
       e.child = null;
-      this.opts.logger?.error({ id, restartsInPeriod: d.restartsInPeriod, periodMs: this.policy.periodMs }, "restart intensity reached, giving up");
+      this.opts.logger?.error(
+        { id, restartsInPeriod: d.restartsInPeriod, periodMs: this.policy.periodMs },
+        "restart intensity reached, giving up",
+      );
       this.emit({ type: "gave-up", id, restartsInPeriod: d.restartsInPeriod, at: now });
       return;
     }

@@ -14,11 +14,23 @@ afterAll(async () => sys?.close());
 
 describe("concurrent plans", () => {
   it("runs 20 plans for different patients at once without mixing their data", async () => {
-    const patients = readdirSync(`${REPO}/examples/patients`).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, "")).slice(0, 20);
+    const patients = readdirSync(`${REPO}/examples/patients`)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.replace(/\.json$/, ""))
+      .slice(0, 20);
     expect(patients).toHaveLength(20);
     const results = await Promise.all(
       patients.map(async (patientId) => {
-        const r = await sys.host.client.callForTask("coordinator", "plan_treatment", { patientId, requester: CLINICIAN, goals: { excludedDrugs: [], excludedClasses: [], optimizer: { seed: 7 } } }, { principal: CLINICIAN, timeoutMs: 240_000 });
+        const r = await sys.host.client.callForTask(
+          "coordinator",
+          "plan_treatment",
+          {
+            patientId,
+            requester: CLINICIAN,
+            goals: { excludedDrugs: [], excludedClasses: [], optimizer: { seed: 7 } },
+          },
+          { principal: CLINICIAN, timeoutMs: 240_000 },
+        );
         return { patientId, task: r.task, out: r.output };
       }),
     );
@@ -36,7 +48,10 @@ describe("concurrent plans", () => {
       for (const t of plan.provenance.referenceTaskIds) expect(others).not.toContain(t);
       // Every call in order: quick skills answered with a Message, the optimizer's run as a task.
       const calls = plan.provenance.calls;
-      expect(calls.slice(0, 2).map((c) => `${c.agent}.${c.skill}`)).toEqual(["consent.check_access", "ehr.get_patient_summary"]);
+      expect(calls.slice(0, 2).map((c) => `${c.agent}.${c.skill}`)).toEqual([
+        "consent.check_access",
+        "ehr.get_patient_summary",
+      ]);
       for (const c of calls) {
         if (c.skill === "optimize_treatment") expect(plan.provenance.referenceTaskIds).toContain(c.taskId);
         else expect(c.messageId, `${c.agent}.${c.skill}`).toMatch(/^[0-9a-f-]{36}$/);
@@ -44,8 +59,14 @@ describe("concurrent plans", () => {
       expect(calls.filter((c) => c.skill === "verify_plan")).toHaveLength(plan.provenance.optimizer!.rounds);
     }
     // No two plans share an answer.
-    const answers = results.flatMap((r) => (r.task.status.state === "TASK_STATE_INPUT_REQUIRED" ? AssembledPlanSchema.parse(r.out).provenance.calls.map((c) => c.messageId ?? c.taskId) : []));
+    const answers = results.flatMap((r) =>
+      r.task.status.state === "TASK_STATE_INPUT_REQUIRED"
+        ? AssembledPlanSchema.parse(r.out).provenance.calls.map((c) => c.messageId ?? c.taskId)
+        : [],
+    );
     expect(new Set(answers).size).toBe(answers.length);
-    expect(results.filter((r) => r.task.status.state === "TASK_STATE_INPUT_REQUIRED").length).toBeGreaterThanOrEqual(18);
+    expect(results.filter((r) => r.task.status.state === "TASK_STATE_INPUT_REQUIRED").length).toBeGreaterThanOrEqual(
+      18,
+    );
   }, 300_000);
 });

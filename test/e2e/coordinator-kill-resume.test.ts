@@ -18,14 +18,31 @@ function statesOnTheWayToApproval(): string[] {
     done("writePlan", { carePlanRef: "CarePlan/1", medicationRequestRefs: [], provenanceRef: "Provenance/1" }),
     done("notify", undefined),
   ];
-  const paths = getShortestPaths(planMachine, { events: events as never, input: { planId: "p", request: { patientId: "x", goals: { excludedDrugs: [], excludedClasses: [] }, maxRounds: 3 } } as never });
+  const paths = getShortestPaths(planMachine, {
+    events: events as never,
+    input: {
+      planId: "p",
+      request: { patientId: "x", goals: { excludedDrugs: [], excludedClasses: [] }, maxRounds: 3 },
+    } as never,
+  });
   const toApproved = paths.find((p) => p.state.value === "approved")!;
   return [...new Set([...toApproved.steps.map((s) => String(s.state.value)), "approved"])];
 }
 
 const STATES = statesOnTheWayToApproval();
 // Patients with a clean path to approval, one per state so plans never share a patient.
-const PATIENTS = ["pt-moderate-hla-dqa1-05", "pt-moderate-nudt15-im", "pt-antitnf-loss-of-response", "pt-hepatitis-b", "pt-severe-ileocolonic-perianal", "pt-ileal-upper-gi-stricturing", "pt-childhood-onset-a1", "pt-moderate-tpmt-poor", "pt-mild-colonic", "pt-upper-gi-l4"];
+const PATIENTS = [
+  "pt-moderate-hla-dqa1-05",
+  "pt-moderate-nudt15-im",
+  "pt-antitnf-loss-of-response",
+  "pt-hepatitis-b",
+  "pt-severe-ileocolonic-perianal",
+  "pt-ileal-upper-gi-stricturing",
+  "pt-childhood-onset-a1",
+  "pt-moderate-tpmt-poor",
+  "pt-mild-colonic",
+  "pt-upper-gi-l4",
+];
 
 let sys: System;
 beforeAll(async () => {
@@ -35,14 +52,29 @@ afterAll(async () => sys?.close());
 
 describe("coordinator killed at every state of the plan machine", () => {
   it("covers the machine's states (generated, not listed by hand)", () => {
-    expect(STATES).toEqual(expect.arrayContaining(["consent", "summary", "optimize", "verify", "awaitingApproval", "writing", "notifying", "approved"]));
+    expect(STATES).toEqual(
+      expect.arrayContaining([
+        "consent",
+        "summary",
+        "optimize",
+        "verify",
+        "awaitingApproval",
+        "writing",
+        "notifying",
+        "approved",
+      ]),
+    );
   });
 
-  it.each(STATES.map((s, i) => [s, PATIENTS[i]] as const))("resumes after a SIGKILL in %s and completes once (%s)", async (state, patient) => {
-    const r = await runKilled(scenarioContext(sys), state, patient);
-    expect(r.crashed).toBe(true);
-    expect(r.plan.status).toBe("approved");
-    expect(r.carePlans).toHaveLength(1);
-    expect(r.planTaskState).toBe(TaskState.TASK_STATE_COMPLETED);
-  }, 90_000);
+  it.each(STATES.map((s, i) => [s, PATIENTS[i]] as const))(
+    "resumes after a SIGKILL in %s and completes once (%s)",
+    async (state, patient) => {
+      const r = await runKilled(scenarioContext(sys), state, patient);
+      expect(r.crashed).toBe(true);
+      expect(r.plan.status).toBe("approved");
+      expect(r.carePlans).toHaveLength(1);
+      expect(r.planTaskState).toBe(TaskState.TASK_STATE_COMPLETED);
+    },
+    90_000,
+  );
 });

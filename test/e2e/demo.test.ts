@@ -12,7 +12,12 @@ async function demo(args: string[]): Promise<{ code: number; stdout: string; std
   delete env.NATS_URL;
   delete env.FHIR_BASE_URL;
   try {
-    const r = await run(process.execPath, ["bin/hms.mjs", "demo", ...args], { cwd: REPO, env, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 });
+    const r = await run(process.execPath, ["bin/hms.mjs", "demo", ...args], {
+      cwd: REPO,
+      env,
+      timeout: 90_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, ...r };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -38,7 +43,10 @@ describe("hms demo (the main job)", () => {
       "coordinator raising the plan-ready alert",
       "written to the EHR: CarePlan/",
     ].map((s) => lines.findIndex((l) => l.includes(s)));
-    expect(order.every((i) => i >= 0), `missing step lines in:\n${r.stdout}`).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      `missing step lines in:\n${r.stdout}`,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(r.stdout).toMatch(/Regimen\n(\s+• .+\n)+/);
     expect(r.stdout).toMatch(/agents: consent v[\d.]+, ehr v[\d.]+, optimizer v[\d.]+, verifier v[\d.]+/);
@@ -48,11 +56,23 @@ describe("hms demo (the main job)", () => {
     const r = await demo(["--json", "--patient", "pt-heart-failure-nyha3", "--seed", "7"]);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const plan = AssembledPlanSchema.parse(JSON.parse(r.stdout));
-    expect(plan).toMatchObject({ patientId: "pt-heart-failure-nyha3", status: "approved", provenance: { optimizer: { seed: 7 } } });
+    expect(plan).toMatchObject({
+      patientId: "pt-heart-failure-nyha3",
+      status: "approved",
+      provenance: { optimizer: { seed: 7 } },
+    });
     // NYHA III heart failure: no anti-TNF in what was written.
     expect(plan.plan!.items.every((i) => i.drugClass !== "anti-TNF")).toBe(true);
     expect(plan.written!.carePlanRef).toMatch(/^CarePlan\//);
-    expect(plan.provenance.calls.map((c) => `${c.agent}.${c.skill}`)).toEqual(expect.arrayContaining(["consent.check_access", "ehr.get_patient_summary", "optimizer.optimize_treatment", "verifier.verify_plan", "ehr.write_care_plan"]));
+    expect(plan.provenance.calls.map((c) => `${c.agent}.${c.skill}`)).toEqual(
+      expect.arrayContaining([
+        "consent.check_access",
+        "ehr.get_patient_summary",
+        "optimizer.optimize_treatment",
+        "verifier.verify_plan",
+        "ehr.write_care_plan",
+      ]),
+    );
   });
 
   it("exits non-zero with one line naming the problem for a patient the EHR does not have", async () => {

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { BusClient, connectBus, startAgent, type Bus, type EmbeddedNats, type RunningAgent } from "../../runtime/index.js";
+import {
+  BusClient,
+  connectBus,
+  startAgent,
+  type Bus,
+  type EmbeddedNats,
+  type RunningAgent,
+} from "../../runtime/index.js";
 import { startGateway, type Gateway } from "../../runtime/mcp/index.js";
 import type { Principal } from "../../protocol/index.js";
 import { mountInspector, openInspector, type Inspector } from "../../inspector/index.js";
@@ -12,8 +19,14 @@ import { REPO } from "../support/spawn.js";
 import { testAgent } from "../support/test-agent.js";
 import { chattyAgent } from "../support/chatty-agent.js";
 
-const bundle = JSON.parse(readFileSync(join(REPO, "examples/patients/pt-age-over-89.json"), "utf8")) as { entry: Array<{ resource: Record<string, unknown> }> };
-const pat = bundle.entry.find((e) => e.resource.resourceType === "Patient")!.resource as { id: string; name: Array<{ family: string; given: string[] }>; identifier: Array<{ value: string }> };
+const bundle = JSON.parse(readFileSync(join(REPO, "examples/patients/pt-age-over-89.json"), "utf8")) as {
+  entry: Array<{ resource: Record<string, unknown> }>;
+};
+const pat = bundle.entry.find((e) => e.resource.resourceType === "Patient")!.resource as {
+  id: string;
+  name: Array<{ family: string; given: string[] }>;
+  identifier: Array<{ value: string }>;
+};
 const P = { id: pat.id, name: `${pat.name[0].given[0]} ${pat.name[0].family}`, mrn: pat.identifier[0].value };
 
 const tokens = new Map<string, Principal>([
@@ -33,12 +46,18 @@ let profile: string;
 
 beforeAll(async () => {
   nats = await natsForSuite();
-  agents = [await startAgent(testAgent, { natsUrl: nats.url, logger: quietLogger }), await startAgent(chattyAgent, { natsUrl: nats.url, logger: quietLogger })];
+  agents = [
+    await startAgent(testAgent, { natsUrl: nats.url, logger: quietLogger }),
+    await startAgent(chattyAgent, { natsUrl: nats.url, logger: quietLogger }),
+  ];
   bus = await connectBus({ url: nats.url, name: "inspector-page-test" });
   client = new BusClient(bus.nc, bus.kv.cards, "default");
   inspector = await openInspector({ nc: bus.nc, logger: quietLogger });
   gw = await startGateway({
-    agents: [testAgent, chattyAgent], tokens, logger: quietLogger, port: 0,
+    agents: [testAgent, chattyAgent],
+    tokens,
+    logger: quietLogger,
+    port: 0,
     call: (a, v, i, o) => client.call(a, v, i, { principal: o.principal }),
     mount: (app) => mountInspector(app, { inspector, tokens, logger: quietLogger }),
   });
@@ -46,7 +65,16 @@ beforeAll(async () => {
   ctx = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
     viewport: { width: 1400, height: 900 },
   });
 });
@@ -60,15 +88,24 @@ afterAll(async () => {
   await nats?.close();
 });
 
-const relay = () => client.callForTask("chatty", "relay_note", { patientId: P.id, note: `${P.name} ${P.mrn} reports pain`, steps: 2 }, { principal: { subject: "dr-test", roles: ["clinician"], purposeOfUse: "TREAT" } });
+const relay = () =>
+  client.callForTask(
+    "chatty",
+    "relay_note",
+    { patientId: P.id, note: `${P.name} ${P.mrn} reports pain`, steps: 2 },
+    { principal: { subject: "dr-test", roles: ["clinician"], purposeOfUse: "TREAT" } },
+  );
 
 async function open(token: string): Promise<Page> {
   const page = await ctx.newPage();
   await page.goto(`${gw.url}/inspector/#token=${token}`);
-  await page.waitForFunction(() => document.querySelector("#status")?.textContent?.startsWith("live"), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector("#status")?.textContent?.startsWith("live"), undefined, {
+    timeout: 10_000,
+  });
   return page;
 }
-const rowMethods = (page: Page) => page.$$eval("#rows .row", (rows) => rows.map((r) => (r.children[3] as HTMLElement).textContent));
+const rowMethods = (page: Page) =>
+  page.$$eval("#rows .row", (rows) => rows.map((r) => (r.children[3] as HTMLElement).textContent));
 
 describe("inspector web page", () => {
   it("shows a scenario's conversation, filters it, tracks agent state, and never shows the patient's identifiers", async () => {
@@ -78,14 +115,37 @@ describe("inspector web page", () => {
     const r = await relay();
     const row = `#rows .row[data-task="${r.task.id}"][data-event="task.created"]`;
     await page.waitForSelector(row, { timeout: 10_000 });
-    await page.waitForSelector(`#rows .row[data-task="${r.task.id}"][data-event="task.status"] .good`, { timeout: 10_000 });
+    await page.waitForSelector(`#rows .row[data-task="${r.task.id}"][data-event="task.status"] .good`, {
+      timeout: 10_000,
+    });
     await page.click(row);
     await page.waitForSelector("#conversation svg .hop.reply", { state: "attached" });
-    expect(await page.$$eval("#conversation .participant", (ps) => ps.map((p) => p.textContent))).toEqual(["client", "chatty", "testbed"]);
-    const hops = await page.$$eval("#conversation .hop", (hs) => hs.map((h) => `${h.getAttribute("data-from")}>${h.getAttribute("data-to")}`));
-    expect(hops).toEqual(["client>chatty", "chatty>testbed", "testbed>chatty", "chatty>testbed", "testbed>chatty", "chatty>client"]);
-    expect(await page.$$eval("#conversation .label.reply", (ls) => ls.every((l) => /COMPLETED \d+ms/.test(l.textContent ?? "")))).toBe(true);
-    await page.waitForFunction((b) => document.querySelector('#agents [data-agent="testbed"] .xstate')?.textContent !== b, before, { timeout: 5_000 });
+    expect(await page.$$eval("#conversation .participant", (ps) => ps.map((p) => p.textContent))).toEqual([
+      "client",
+      "chatty",
+      "testbed",
+    ]);
+    const hops = await page.$$eval("#conversation .hop", (hs) =>
+      hs.map((h) => `${h.getAttribute("data-from")}>${h.getAttribute("data-to")}`),
+    );
+    expect(hops).toEqual([
+      "client>chatty",
+      "chatty>testbed",
+      "testbed>chatty",
+      "chatty>testbed",
+      "testbed>chatty",
+      "chatty>client",
+    ]);
+    expect(
+      await page.$$eval("#conversation .label.reply", (ls) =>
+        ls.every((l) => /COMPLETED \d+ms/.test(l.textContent ?? "")),
+      ),
+    ).toBe(true);
+    await page.waitForFunction(
+      (b) => document.querySelector('#agents [data-agent="testbed"] .xstate')?.textContent !== b,
+      before,
+      { timeout: 5_000 },
+    );
     expect(await page.textContent('#agents [data-agent="testbed"] .health')).toBe("up");
 
     // A filter hides the rest.
@@ -108,7 +168,17 @@ describe("inspector web page", () => {
   it("reveals a payload only with an operator token, and audits each reveal", async () => {
     const r = await relay();
     const admin = await open("admin-token");
-    const refused = await admin.evaluate(async (id) => (await fetch("api/reveal", { method: "POST", headers: { authorization: "Bearer admin-token", "content-type": "application/json" }, body: JSON.stringify({ id, reason: "debug" }) })).status, "e:1");
+    const refused = await admin.evaluate(
+      async (id) =>
+        (
+          await fetch("api/reveal", {
+            method: "POST",
+            headers: { authorization: "Bearer admin-token", "content-type": "application/json" },
+            body: JSON.stringify({ id, reason: "debug" }),
+          })
+        ).status,
+      "e:1",
+    );
     expect(refused).toBe(403);
     await admin.close();
 
@@ -124,7 +194,13 @@ describe("inspector web page", () => {
     await page.click("#reveal");
     await page.waitForFunction(() => document.querySelector("#detail")?.textContent?.startsWith("REVEALED"));
     expect(await page.textContent("#detail")).toContain(P.name);
-    expect(inspector.audits()).toEqual([expect.objectContaining({ subject: "operator-1", reason: "checking a stuck plan", recordId: expect.stringMatching(/^e:\d+$/) })]);
+    expect(inspector.audits()).toEqual([
+      expect.objectContaining({
+        subject: "operator-1",
+        reason: "checking a stuck plan",
+        recordId: expect.stringMatching(/^e:\d+$/),
+      }),
+    ]);
     await page.close();
   });
 
@@ -135,9 +211,17 @@ describe("inspector web page", () => {
     await page.waitForFunction(() => document.querySelector("#status")?.textContent?.startsWith("live"));
     const heap0 = process.memoryUsage().heapUsed;
     const enc = new TextEncoder();
-    for (let i = 0; i < 10_000; i++) bus.nc.publish("a2a.v1.default.topic.burst.testbed", enc.encode(JSON.stringify({ agentId: "testbed", n: i, patientId: P.id })));
+    for (let i = 0; i < 10_000; i++)
+      bus.nc.publish(
+        "a2a.v1.default.topic.burst.testbed",
+        enc.encode(JSON.stringify({ agentId: "testbed", n: i, patientId: P.id })),
+      );
     await bus.nc.flush();
-    await page.waitForFunction(() => document.querySelector("#count")?.textContent === "(5000, oldest dropped)", undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelector("#count")?.textContent === "(5000, oldest dropped)",
+      undefined,
+      { timeout: 30_000 },
+    );
     const t0 = Date.now();
     expect(await page.evaluate(() => document.querySelectorAll("#rows .row").length)).toBeLessThan(100);
     expect(Date.now() - t0).toBeLessThan(1_000);

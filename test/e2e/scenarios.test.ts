@@ -22,7 +22,10 @@ async function run<T>(name: string): Promise<{ result: T; story: string[] }> {
   return { result, story };
 }
 
-const fhir = async (q: string) => ((await (await fetch(`${sys.fhirBaseUrl}/${q}`)).json()) as { entry?: Array<{ resource: Record<string, unknown> }> }).entry?.map((e) => e.resource) ?? [];
+const fhir = async (q: string) =>
+  (
+    (await (await fetch(`${sys.fhirBaseUrl}/${q}`)).json()) as { entry?: Array<{ resource: Record<string, unknown> }> }
+  ).entry?.map((e) => e.resource) ?? [];
 
 describe("scenario scripts, end to end on the embedded defaults", () => {
   it("(a) moderate ileal disease, TPMT intermediate: an advanced therapy with a reduced-dose thiopurine, written as a draft proposal", async () => {
@@ -41,16 +44,40 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
     expect(requests.length).toBe(result.plan.written!.medicationRequestRefs.length);
     // ...and the plan-ready alert was raised for the care team.
     await expect
-      .poll(async () => {
-        const r = (await sys.host.client.call("alert", "list", { patientId: "pt-moderate-ileal-tpmt-im" }, { principal: clinician })) as { alerts: Array<{ category: string }> };
-        return r.alerts.map((a) => a.category);
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const r = (await sys.host.client.call(
+            "alert",
+            "list",
+            { patientId: "pt-moderate-ileal-tpmt-im" },
+            { principal: clinician },
+          )) as { alerts: Array<{ category: string }> };
+          return r.alerts.map((a) => a.category);
+        },
+        { timeout: 10_000 },
+      )
       .toContain("plan-ready");
     // The EHR's change feed turns the new MedicationRequests into medication-change alerts.
-    const sync = (await sys.host.client.call("ehr", "sync_changes", { since: "2026-01-01T00:00:00Z", types: ["MedicationRequest"] }, { principal: clinician })) as { changes: Array<{ ref: string }> };
+    const sync = (await sys.host.client.call(
+      "ehr",
+      "sync_changes",
+      { since: "2026-01-01T00:00:00Z", types: ["MedicationRequest"] },
+      { principal: clinician },
+    )) as { changes: Array<{ ref: string }> };
     expect(sync.changes.map((c) => c.ref)).toEqual(expect.arrayContaining(result.plan.written!.medicationRequestRefs));
     await expect
-      .poll(async () => ((await sys.host.client.call("alert", "list", { patientId: "pt-moderate-ileal-tpmt-im" }, { principal: clinician })) as { alerts: Array<{ category: string }> }).alerts.map((a) => a.category), { timeout: 10_000 })
+      .poll(
+        async () =>
+          (
+            (await sys.host.client.call(
+              "alert",
+              "list",
+              { patientId: "pt-moderate-ileal-tpmt-im" },
+              { principal: clinician },
+            )) as { alerts: Array<{ category: string }> }
+          ).alerts.map((a) => a.category),
+        { timeout: 10_000 },
+      )
       .toContain("medication-change");
   });
 
@@ -68,26 +95,47 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
   });
 
   it("(d) consent withdrawn during planning: rejected, nothing written, the audit shows the refusal", async () => {
-    const { result } = await run<{ plan: AssembledPlan; carePlans: unknown[]; audit: Array<{ action: string; outcome: string }> }>("consent-revoked");
+    const { result } = await run<{
+      plan: AssembledPlan;
+      carePlans: unknown[];
+      audit: Array<{ action: string; outcome: string }>;
+    }>("consent-revoked");
     expect(result.plan.status).toBe("consent-denied");
     expect(result.carePlans).toHaveLength(0);
     expect(result.audit.some((e) => e.outcome === "denied")).toBe(true);
     // The plan itself is PHI: with the patient's deny on record, the clinician cannot read it back.
-    await expect(sys.host.client.call("coordinator", "get_plan", { planId: result.plan.planId }, { principal: clinician })).rejects.toMatchObject({ code: "CONSENT_DENIED" });
+    await expect(
+      sys.host.client.call("coordinator", "get_plan", { planId: result.plan.planId }, { principal: clinician }),
+    ).rejects.toMatchObject({ code: "CONSENT_DENIED" });
   });
 
   it("(e) researcher cohort: de-identified summaries only, and no data without opt-in", async () => {
-    const { result } = await run<{ summaries: Array<Record<string, unknown>>; refused?: string; cohort: string[] }>("researcher-cohort");
+    const { result } = await run<{ summaries: Array<Record<string, unknown>>; refused?: string; cohort: string[] }>(
+      "researcher-cohort",
+    );
     expect(result.refused).toMatch(/CONSENT_DENIED/);
     result.cohort.forEach((id, i) => {
       const text = JSON.stringify(result.summaries[i]);
-      const bundle = JSON.parse(readFileSync(`${REPO}/examples/patients/${id}.json`, "utf8")) as { entry: Array<{ resource: Record<string, unknown> }> };
+      const bundle = JSON.parse(readFileSync(`${REPO}/examples/patients/${id}.json`, "utf8")) as {
+        entry: Array<{ resource: Record<string, unknown> }>;
+      };
       const patient = bundle.entry.find((e) => e.resource.resourceType === "Patient")!.resource as {
-        name: Array<{ family: string; given: string[] }>; identifier: Array<{ value: string }>; telecom: Array<{ value: string }>; address: Array<{ line: string[]; city: string; postalCode: string }>; birthDate: string;
+        name: Array<{ family: string; given: string[] }>;
+        identifier: Array<{ value: string }>;
+        telecom: Array<{ value: string }>;
+        address: Array<{ line: string[]; city: string; postalCode: string }>;
+        birthDate: string;
       };
       const identifiers = [
-        id, patient.name[0].family, ...patient.name[0].given, ...patient.identifier.map((x) => x.value), ...patient.telecom.map((t) => t.value),
-        ...patient.address[0].line, patient.address[0].city, patient.address[0].postalCode, patient.birthDate,
+        id,
+        patient.name[0].family,
+        ...patient.name[0].given,
+        ...patient.identifier.map((x) => x.value),
+        ...patient.telecom.map((t) => t.value),
+        ...patient.address[0].line,
+        patient.address[0].city,
+        patient.address[0].postalCode,
+        patient.birthDate,
       ];
       for (const ident of identifiers) expect(text, `${id} leaks ${ident}`).not.toContain(ident);
       expect(result.summaries[i].deidentified).toBe(true);
@@ -95,7 +143,9 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
   });
 
   it("(g) the clinician rejects: the reason is recorded, the plan task ends rejected, nothing is written", async () => {
-    const { result } = await run<{ plan: AssembledPlan; taskState: number; carePlans: unknown[]; reason: string }>("clinician-rejects");
+    const { result } = await run<{ plan: AssembledPlan; taskState: number; carePlans: unknown[]; reason: string }>(
+      "clinician-rejects",
+    );
     expect(result.plan.status).toBe("rejected-by-clinician");
     expect(result.plan.decision).toMatchObject({ approved: false, reason: result.reason });
     expect(result.taskState).toBe(TaskState.TASK_STATE_REJECTED);
@@ -105,30 +155,75 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
   it("raises a high-priority alert when one requester is refused five times (consent incident → alert agent)", async () => {
     const snoop = { subject: "res.snoop", roles: ["researcher" as const], purposeOfUse: "HRESCH" as const };
     for (let i = 0; i < 5; i++) {
-      await expect(sys.host.client.call("ehr", "get_patient_summary", { patientId: "pt-vte-history" }, { principal: snoop })).rejects.toMatchObject({ code: "CONSENT_DENIED" });
+      await expect(
+        sys.host.client.call("ehr", "get_patient_summary", { patientId: "pt-vte-history" }, { principal: snoop }),
+      ).rejects.toMatchObject({ code: "CONSENT_DENIED" });
     }
     const admin = { subject: "security-desk", roles: ["admin" as const], purposeOfUse: "TREAT" as const };
     await expect
-      .poll(async () => ((await sys.host.client.call("alert", "list", { priority: "high" }, { principal: admin })) as { alerts: Array<{ category: string; summary: string }> }).alerts.filter((a) => a.category === "system").map((a) => a.summary).join(" "), { timeout: 10_000 })
+      .poll(
+        async () =>
+          (
+            (await sys.host.client.call("alert", "list", { priority: "high" }, { principal: admin })) as {
+              alerts: Array<{ category: string; summary: string }>;
+            }
+          ).alerts
+            .filter((a) => a.category === "system")
+            .map((a) => a.summary)
+            .join(" "),
+        { timeout: 10_000 },
+      )
       .toContain("res.snoop");
   });
 
   it("turns a verifier's blocking finding into a critical-finding alert", async () => {
     const patientId = "pt-heart-failure-nyha3";
-    const { summary } = (await sys.host.client.call("ehr", "get_patient_summary", { patientId }, { principal: clinician })) as { summary: unknown };
+    const { summary } = (await sys.host.client.call(
+      "ehr",
+      "get_patient_summary",
+      { patientId },
+      { principal: clinician },
+    )) as { summary: unknown };
     const plan = {
       patientId,
       horizonWeeks: 52,
       decisionPoints: [],
       monitoring: [],
-      items: [{ role: "advanced", drug: "infliximab", drugClass: "anti-TNF", route: "IV", phase: "induction", dose: 5, unit: "mg/kg", schedule: { kind: "at-weeks", weeks: [0, 2, 6] }, startWeek: 0, endWeek: 14, reference: "drugs.json#infliximab.induction" }],
+      items: [
+        {
+          role: "advanced",
+          drug: "infliximab",
+          drugClass: "anti-TNF",
+          route: "IV",
+          phase: "induction",
+          dose: 5,
+          unit: "mg/kg",
+          schedule: { kind: "at-weeks", weeks: [0, 2, 6] },
+          startWeek: 0,
+          endWeek: 14,
+          reference: "drugs.json#infliximab.induction",
+        },
+      ],
     };
-    const report = (await sys.host.client.call("verifier", "verify_plan", { patient: summary, plan }, { principal: clinician })) as { isValid: boolean; findings: Array<{ ruleId: string; severity: string }> };
+    const report = (await sys.host.client.call(
+      "verifier",
+      "verify_plan",
+      { patient: summary, plan },
+      { principal: clinician },
+    )) as { isValid: boolean; findings: Array<{ ruleId: string; severity: string }> };
     expect(report.isValid).toBe(false);
     const blocking = report.findings.filter((f) => f.severity === "error").map((f) => f.ruleId);
     expect(blocking.length).toBeGreaterThan(0);
     await expect
-      .poll(async () => ((await sys.host.client.call("alert", "list", { patientId }, { principal: clinician })) as { alerts: Array<{ category: string }> }).alerts.filter((a) => a.category === "critical-finding").length, { timeout: 10_000 })
+      .poll(
+        async () =>
+          (
+            (await sys.host.client.call("alert", "list", { patientId }, { principal: clinician })) as {
+              alerts: Array<{ category: string }>;
+            }
+          ).alerts.filter((a) => a.category === "critical-finding").length,
+        { timeout: 10_000 },
+      )
       .toBeGreaterThan(0);
   });
 });

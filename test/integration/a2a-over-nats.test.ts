@@ -5,7 +5,16 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { Message, Task, TaskState } from "@a2a-js/sdk";
 import { ClientFactory, ClientFactoryOptions, type Client } from "@a2a-js/sdk/client";
 import { AgentCard } from "@a2a-js/sdk";
-import { BusClient, NatsTransportFactory, SEQ_METADATA_KEY, connectBus, startAgent, type Bus, type EmbeddedNats, type RunningAgent } from "../../runtime/index.js";
+import {
+  BusClient,
+  NatsTransportFactory,
+  SEQ_METADATA_KEY,
+  connectBus,
+  startAgent,
+  type Bus,
+  type EmbeddedNats,
+  type RunningAgent,
+} from "../../runtime/index.js";
 import { HmsError, subjects } from "../../protocol/index.js";
 import { natsForSuite, quietLogger } from "../support/nats.js";
 import { testAgent } from "../support/test-agent.js";
@@ -17,10 +26,23 @@ let client: Client;
 let busClient: BusClient;
 
 const skillMessage = (skill: string, input: unknown, messageId: string = randomUUID()) =>
-  Message.fromJSON({ messageId, role: "ROLE_USER", parts: [{ data: { skill, input }, mediaType: "application/json" }] } as never);
+  Message.fromJSON({
+    messageId,
+    role: "ROLE_USER",
+    parts: [{ data: { skill, input }, mediaType: "application/json" }],
+  } as never);
 const send = (skill: string, input: unknown, extra: { messageId?: string; returnImmediately?: boolean } = {}) =>
   client.sendMessage(
-    { tenant: "", message: skillMessage(skill, input, extra.messageId), configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: extra.returnImmediately ?? false }, metadata: {} },
+    {
+      tenant: "",
+      message: skillMessage(skill, input, extra.messageId),
+      configuration: {
+        acceptedOutputModes: [],
+        taskPushNotificationConfig: undefined,
+        returnImmediately: extra.returnImmediately ?? false,
+      },
+      metadata: {},
+    },
     { serviceParameters: { "HMS-Timeout-Ms": "10000" } },
   );
 
@@ -30,7 +52,9 @@ beforeAll(async () => {
   bus = await connectBus({ url: nats.url, name: "test-client" });
   busClient = new BusClient(bus.nc, bus.kv.cards, "default");
   const card = await busClient.card("testbed");
-  const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(bus.nc)] }));
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(bus.nc)] }),
+  );
   client = await factory.createFromAgentCard(AgentCard.fromJSON(card as never));
 });
 
@@ -43,24 +67,51 @@ afterAll(async () => {
 describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
   it("publishes an agent card listing the skills and the NATS interface", async () => {
     const card = await busClient.card("testbed");
-    expect(card?.skills.map((s) => s.id)).toEqual(["echo_text", "count_slowly", "fail_with", "ask_approval", "approve_task", "lookup_code"]);
-    expect(card?.supportedInterfaces[0]).toMatchObject({ protocolBinding: "NATS+JSONRPC", protocolVersion: "1.0", url: `nats:${subjects.rpc("default", "testbed")}` });
+    expect(card?.skills.map((s) => s.id)).toEqual([
+      "echo_text",
+      "count_slowly",
+      "fail_with",
+      "ask_approval",
+      "approve_task",
+      "lookup_code",
+    ]);
+    expect(card?.supportedInterfaces[0]).toMatchObject({
+      protocolBinding: "NATS+JSONRPC",
+      protocolVersion: "1.0",
+      url: `nats:${subjects.rpc("default", "testbed")}`,
+    });
   });
 
   it("sends a message and gets back a completed task with the skill's output", async () => {
     const r = await send("echo_text", { text: "hello", upper: true });
-    const task = Task.toJSON(r as Task) as { status: { state: string }; artifacts: Array<{ parts: Array<{ data: unknown }> }> };
+    const task = Task.toJSON(r as Task) as {
+      status: { state: string };
+      artifacts: Array<{ parts: Array<{ data: unknown }> }>;
+    };
     expect(task.status.state).toBe("TASK_STATE_COMPLETED");
     expect(task.artifacts[0].parts[0].data).toEqual({ text: "HELLO", by: "testbed" });
   });
 
   it("streams ordered events that end in a terminal state", async () => {
     const seen: Array<{ kind: string; state?: number; seq: number; text?: string }> = [];
-    for await (const ev of client.sendMessageStream({ tenant: "", message: skillMessage("count_slowly", { n: 4, stepMs: 5 }), configuration: undefined, metadata: {} })) {
+    for await (const ev of client.sendMessageStream({
+      tenant: "",
+      message: skillMessage("count_slowly", { n: 4, stepMs: 5 }),
+      configuration: undefined,
+      metadata: {},
+    })) {
       const p = ev.payload!;
       const meta = p.$case === "task" ? p.value.metadata : (p.value as { metadata?: Record<string, unknown> }).metadata;
-      const part = p.$case === "statusUpdate" ? p.value.status?.message?.parts.find((x) => x.content?.$case === "text")?.content : undefined;
-      seen.push({ kind: p.$case, state: p.$case === "statusUpdate" ? p.value.status?.state : undefined, seq: Number(meta?.[SEQ_METADATA_KEY]), text: part?.$case === "text" ? part.value : undefined });
+      const part =
+        p.$case === "statusUpdate"
+          ? p.value.status?.message?.parts.find((x) => x.content?.$case === "text")?.content
+          : undefined;
+      seen.push({
+        kind: p.$case,
+        state: p.$case === "statusUpdate" ? p.value.status?.state : undefined,
+        seq: Number(meta?.[SEQ_METADATA_KEY]),
+        text: part?.$case === "text" ? part.value : undefined,
+      });
     }
     expect(seen[0].kind).toBe("task");
     expect(seen.map((s) => s.seq)).toEqual(seen.map((_, i) => i + 1));
@@ -77,7 +128,12 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
     const steps = async (input: Record<string, unknown>) => {
       const out: { text: string; at: number }[] = [];
       let last: number | undefined;
-      for await (const ev of client.sendMessageStream({ tenant: "", message: skillMessage("count_slowly", input), configuration: undefined, metadata: {} })) {
+      for await (const ev of client.sendMessageStream({
+        tenant: "",
+        message: skillMessage("count_slowly", input),
+        configuration: undefined,
+        metadata: {},
+      })) {
         const p = ev.payload!;
         if (p.$case !== "statusUpdate") continue;
         last = p.value.status?.state;
@@ -102,7 +158,10 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
   it("resumes a task's event stream after a given sequence", async () => {
     const first = (await send("count_slowly", { n: 3, stepMs: 1 })) as Task;
     const all: number[] = [];
-    for await (const ev of client.resubscribeTask({ tenant: "", id: first.id }, { serviceParameters: { "A2A-Last-Seq": "2" } })) {
+    for await (const ev of client.resubscribeTask(
+      { tenant: "", id: first.id },
+      { serviceParameters: { "A2A-Last-Seq": "2" } },
+    )) {
       const p = ev.payload!;
       const meta = p.$case === "task" ? p.value.metadata : (p.value as { metadata?: Record<string, unknown> }).metadata;
       all.push(Number(meta?.[SEQ_METADATA_KEY]));
@@ -115,7 +174,10 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
 
   it("answers the same messageId twice with one task", async () => {
     const messageId = randomUUID();
-    const [a, b] = await Promise.all([send("echo_text", { text: "once" }, { messageId }), send("echo_text", { text: "once" }, { messageId })]);
+    const [a, b] = await Promise.all([
+      send("echo_text", { text: "once" }, { messageId }),
+      send("echo_text", { text: "once" }, { messageId }),
+    ]);
     const c = await send("echo_text", { text: "once" }, { messageId });
     expect((a as Task).id).toBe((b as Task).id);
     expect((c as Task).id).toBe((a as Task).id);
@@ -130,18 +192,31 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
   });
 
   it("reports an unknown task with the spec's task-not-found error", async () => {
-    await expect(client.getTask({ tenant: "", id: randomUUID() })).rejects.toMatchObject({ name: expect.stringMatching(/TaskNotFound/) });
+    await expect(client.getTask({ tenant: "", id: randomUUID() })).rejects.toMatchObject({
+      name: expect.stringMatching(/TaskNotFound/),
+    });
   });
 
   it("lists tasks filtered by state", async () => {
-    const r = await client.listTasks({ tenant: "", contextId: "", status: TaskState.TASK_STATE_COMPLETED, pageSize: 5, pageToken: "", statusTimestampAfter: undefined } as never);
+    const r = await client.listTasks({
+      tenant: "",
+      contextId: "",
+      status: TaskState.TASK_STATE_COMPLETED,
+      pageSize: 5,
+      pageToken: "",
+      statusTimestampAfter: undefined,
+    } as never);
     expect(r.tasks.length).toBeGreaterThan(0);
     expect(r.tasks.every((t) => t.status?.state === TaskState.TASK_STATE_COMPLETED)).toBe(true);
   });
 
   it("turns a skill's typed error into a failed task and a rejected one for consent", async () => {
-    await expect(busClient.call("testbed", "fail_with", { code: "NOT_FOUND" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(busClient.call("testbed", "fail_with", { code: "CONSENT_DENIED" })).rejects.toMatchObject({ code: "CONSENT_DENIED" });
+    await expect(busClient.call("testbed", "fail_with", { code: "NOT_FOUND" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(busClient.call("testbed", "fail_with", { code: "CONSENT_DENIED" })).rejects.toMatchObject({
+      code: "CONSENT_DENIED",
+    });
     const crash = await busClient.callForTask("testbed", "fail_with", { code: "CRASH" }).catch((e: HmsError) => e);
     expect(crash).toBeInstanceOf(HmsError);
     expect((crash as HmsError).message).toContain("boom");
@@ -156,8 +231,12 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
     expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     const refused = await busClient.callForTask("testbed", "ask_approval", { what: "plan B" });
     await busClient.call("testbed", "approve_task", { taskId: refused.task.id, approve: false, note: "too risky" });
-    expect((await client.getTask({ tenant: "", id: refused.task.id })).status?.state).toBe(TaskState.TASK_STATE_REJECTED);
-    await expect(busClient.call("testbed", "approve_task", { taskId: refused.task.id, approve: true, note: "again" })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await client.getTask({ tenant: "", id: refused.task.id })).status?.state).toBe(
+      TaskState.TASK_STATE_REJECTED,
+    );
+    await expect(
+      busClient.call("testbed", "approve_task", { taskId: refused.task.id, approve: true, note: "again" }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("answers a stateless skill with a Message and stores no task, unless the caller asks for one", async () => {
@@ -166,7 +245,9 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
     const m = Message.toJSON(r as Message) as { parts: Array<{ data: unknown }>; metadata: Record<string, unknown> };
     expect(m.parts[0].data).toEqual({ code: "K50", length: 3 });
     expect(await busClient.call("testbed", "lookup_code", { code: "K50.0" })).toEqual({ code: "K50.0", length: 5 });
-    await expect(busClient.call("testbed", "lookup_code", { code: "missing" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(busClient.call("testbed", "lookup_code", { code: "missing" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
     const durable = await busClient.callForTask("testbed", "lookup_code", { code: "K50" });
     expect(durable.task.status.state).toBe("TASK_STATE_COMPLETED");
     expect(durable.output).toEqual({ code: "K50", length: 3 });
@@ -174,7 +255,10 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
 
   it("names an agent that nobody serves as unavailable, within the deadline", async () => {
     const t0 = Date.now();
-    const transport = await new NatsTransportFactory(bus.nc, { timeoutMs: 2_000 }).create(`nats:${subjects.rpc("default", "ghost")}`, {} as never);
+    const transport = await new NatsTransportFactory(bus.nc, { timeoutMs: 2_000 }).create(
+      `nats:${subjects.rpc("default", "ghost")}`,
+      {} as never,
+    );
     const err = await transport.getTask({ tenant: "", id: "x" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HmsError);
     expect((err as HmsError).code).toBe("AGENT_UNAVAILABLE");
@@ -195,8 +279,15 @@ describe("bad input on the rpc subject", () => {
     const h = mk();
     h.set("A2A-Version", "1.0");
     for (const [k, v] of Object.entries(headers ?? {})) h.set(k, v);
-    const m = await nc.request(subjects.rpc("default", "testbed"), typeof body === "string" ? new TextEncoder().encode(body) : body, { timeout: 5_000, headers: h });
-    return JSON.parse(new TextDecoder().decode(m.data)) as { error?: { code: number; message: string; data?: unknown }; result?: unknown };
+    const m = await nc.request(
+      subjects.rpc("default", "testbed"),
+      typeof body === "string" ? new TextEncoder().encode(body) : body,
+      { timeout: 5_000, headers: h },
+    );
+    return JSON.parse(new TextDecoder().decode(m.data)) as {
+      error?: { code: number; message: string; data?: unknown };
+      result?: unknown;
+    };
   };
 
   it("answers malformed bytes with a parse error", async () => {
@@ -209,12 +300,25 @@ describe("bad input on the rpc subject", () => {
     expect((await rpc(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "Nope", params: {} }))).error?.code).toBe(-32601);
   });
   it("answers schema-invalid params with invalid params naming the field", async () => {
-    const r = await rpc(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "SendMessage", params: { message: { messageId: "m", role: "ROLE_USER", parts: [{ data: { skill: "echo_text", input: { text: 5 } } }] } } }));
+    const r = await rpc(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "SendMessage",
+        params: {
+          message: { messageId: "m", role: "ROLE_USER", parts: [{ data: { skill: "echo_text", input: { text: 5 } } }] },
+        },
+      }),
+    );
     expect(r.error?.code).toBe(-32602);
     expect(r.error?.message).toContain("text");
   });
   it("refuses a request without the A2A-Version header as version not supported", async () => {
-    const m = await nc.request(subjects.rpc("default", "testbed"), new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "GetTask", params: { id: "x" } })), { timeout: 5_000 });
+    const m = await nc.request(
+      subjects.rpc("default", "testbed"),
+      new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "GetTask", params: { id: "x" } })),
+      { timeout: 5_000 },
+    );
     expect(JSON.parse(new TextDecoder().decode(m.data)).error.code).toBe(-32009);
   });
 });

@@ -8,13 +8,21 @@ import { natsForSuite, quietLogger } from "../support/nats.js";
 const chain = { seal: appendEntry, verify: verifyChain };
 const rec = (i: number, requester = "dr.lee"): AuditRecord => ({
   time: new Date(Date.UTC(2026, 0, 15, 9, 0, i)).toISOString(),
-  requester, roles: ["clinician"], purposeOfUse: "TREAT", patientId: `pt-${i % 5}`,
-  action: "read", categories: ["observations"], what: `Observation?subject=Patient/pt-${i % 5}`, outcome: "success", severity: "normal",
+  requester,
+  roles: ["clinician"],
+  purposeOfUse: "TREAT",
+  patientId: `pt-${i % 5}`,
+  action: "read",
+  categories: ["observations"],
+  what: `Observation?subject=Patient/pt-${i % 5}`,
+  outcome: "success",
+  severity: "normal",
 });
 
 let nats: EmbeddedNats;
 let bus: Bus;
-const open = (tenant: string, b: Bus = bus) => JetStreamAuditLog.open({ js: b.js, jsm: b.jsm, tenant, chain, logger: quietLogger });
+const open = (tenant: string, b: Bus = bus) =>
+  JetStreamAuditLog.open({ js: b.js, jsm: b.jsm, tenant, chain, logger: quietLogger });
 const verifyCli = async (tenant: string) => {
   const lines: string[] = [];
   const code = await auditVerifyCommand({ natsUrl: nats.url, tenant, print: (l) => void lines.push(l) });
@@ -47,7 +55,9 @@ describe("audit chain in JetStream", () => {
     const other = await connectBus({ url: nats.url, name: "audit-test-2", logger: quietLogger });
     try {
       const [a, b] = [await open("t-race"), await open("t-race", other)];
-      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).append(rec(i, i % 2 ? "inst-a" : "inst-b"))));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).append(rec(i, i % 2 ? "inst-a" : "inst-b"))),
+      );
       const entries = await a.read();
       expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
       expect(await b.verify()).toEqual({ ok: true, checked: 20 });
@@ -62,7 +72,8 @@ describe("audit chain in JetStream", () => {
     const victim = await bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: log.subject, seq: 1 } as never);
     // Walk to entry 3 of this tenant's chain.
     let m = victim!;
-    while ((m.json() as { seq: number }).seq !== 3) m = (await bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: log.subject, seq: m.seq + 1 } as never))!;
+    while ((m.json() as { seq: number }).seq !== 3)
+      m = (await bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: log.subject, seq: m.seq + 1 } as never))!;
     const forged = { ...(m.json() as object), requester: "mallory" };
     await bus.jsm.streams.deleteMessage(AUDIT_STREAM, m.seq);
     await bus.js.publish(log.subject, JSON.stringify(forged));
@@ -76,7 +87,10 @@ describe("audit chain in JetStream", () => {
     const log = await open("t-forge");
     for (let i = 0; i < 3; i++) await log.append(rec(i));
     const last = (await log.read()).at(-1)!;
-    await bus.js.publish(log.subject, JSON.stringify({ ...rec(9, "mallory"), seq: 3, prevHash: last.hash, hash: "f".repeat(64) }));
+    await bus.js.publish(
+      log.subject,
+      JSON.stringify({ ...rec(9, "mallory"), seq: 3, prevHash: last.hash, hash: "f".repeat(64) }),
+    );
     expect(await log.verify()).toEqual({ ok: false, checked: 3, firstBadSeq: 3, problem: "altered" });
     expect((await verifyCli("t-forge")).code).toBe(1);
   });

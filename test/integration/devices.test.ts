@@ -9,7 +9,14 @@ import { MllpFramer } from "../../agents/device/mllp/framer.js";
 import type { Alarm, Alert, Device } from "../../protocol/clinical/device.js";
 import { subjects } from "../../protocol/index.js";
 import { FhirClient, startFhirServer, type FhirServer } from "../../runtime/embedded/fhir/index.js";
-import { BusClient, connectBus, startAgent, type Bus, type EmbeddedNats, type RunningAgent } from "../../runtime/index.js";
+import {
+  BusClient,
+  connectBus,
+  startAgent,
+  type Bus,
+  type EmbeddedNats,
+  type RunningAgent,
+} from "../../runtime/index.js";
 import { simulateDevicesCommand } from "../../cli/simulate.js";
 import { natsForSuite, quietLogger } from "../support/nats.js";
 import { REPO } from "../support/spawn.js";
@@ -30,8 +37,13 @@ let mllpPort = 0;
 const startDevice = () =>
   startAgent(
     deviceAgent({
-      fhirBaseUrl: fhirServer.baseUrl, logger: quietLogger, mllp: { port: 0 }, onMllpListening: (p) => (mllpPort = p),
-      batch: { maxSize: 200, maxDelayMs: 20 }, offlineCheckMs: 100, policy: { offlineAfterIntervals: 1 },
+      fhirBaseUrl: fhirServer.baseUrl,
+      logger: quietLogger,
+      mllp: { port: 0 },
+      onMllpListening: (p) => (mllpPort = p),
+      batch: { maxSize: 200, maxDelayMs: 20 },
+      offlineCheckMs: 100,
+      policy: { offlineAfterIntervals: 1 },
     }),
     { natsUrl: nats.url, logger: quietLogger },
   );
@@ -39,7 +51,9 @@ const startDevice = () =>
 /** Collects what is published on a topic type (from any source). */
 function collect<T>(topic: string): { items: T[]; sub: Subscription } {
   const items: T[] = [];
-  const sub = bus.nc.subscribe(`a2a.v1.default.topic.${topic}.*`, { callback: (_e: Error | null, m: Msg) => void items.push(m.json<T>()) });
+  const sub = bus.nc.subscribe(`a2a.v1.default.topic.${topic}.*`, {
+    callback: (_e: Error | null, m: Msg) => void items.push(m.json<T>()),
+  });
   return { items, sub };
 }
 
@@ -48,7 +62,11 @@ function sendMllp(port: number, bytes: Buffer): Promise<string | "closed"> {
     const framer = new MllpFramer();
     const s = tcpConnect(port, "127.0.0.1", () => s.write(bytes));
     s.on("data", (b) => {
-      for (const e of framer.push(b)) if (e.kind === "frame") { resolvePromise(e.payload.toString()); s.destroy(); }
+      for (const e of framer.push(b))
+        if (e.kind === "frame") {
+          resolvePromise(e.payload.toString());
+          s.destroy();
+        }
     });
     s.on("close", () => resolvePromise("closed"));
     // A listener that drops a connection (oversized frame) may reset it: that counts as closed.
@@ -63,9 +81,21 @@ const ackCode = (ack: string) => {
 };
 
 const register = (deviceId: string, extra: Partial<Device> = {}) =>
-  client.call<{ device: Device }>("device", "register", {
-    deviceId, type: "vital-signs-monitor", manufacturer: "Acme", model: "VM-1", serial: deviceId, patientId: PATIENT, expectedIntervalSec: 60, ...extra,
-  }, { principal: nurse });
+  client.call<{ device: Device }>(
+    "device",
+    "register",
+    {
+      deviceId,
+      type: "vital-signs-monitor",
+      manufacturer: "Acme",
+      model: "VM-1",
+      serial: deviceId,
+      patientId: PATIENT,
+      expectedIntervalSec: 60,
+      ...extra,
+    },
+    { principal: nurse },
+  );
 
 beforeAll(async () => {
   nats = await natsForSuite();
@@ -90,17 +120,44 @@ describe("device agent on the bus with a FHIR server", () => {
     await register("mon-mllp-1");
     const effective = "2025-03-01T10:00:00.000Z";
     const readings = [
-      { deviceId: "mon-mllp-1", patientId: PATIENT, key: "heart_rate", value: 88, unit: "/min", effective, source: "mllp" as const },
-      { deviceId: "mon-mllp-1", patientId: PATIENT, key: "spo2", value: 97, unit: "%", effective, source: "mllp" as const },
+      {
+        deviceId: "mon-mllp-1",
+        patientId: PATIENT,
+        key: "heart_rate",
+        value: 88,
+        unit: "/min",
+        effective,
+        source: "mllp" as const,
+      },
+      {
+        deviceId: "mon-mllp-1",
+        patientId: PATIENT,
+        key: "spo2",
+        value: 97,
+        unit: "%",
+        effective,
+        source: "mllp" as const,
+      },
     ];
     const ack = await sendMllp(mllpPort, frameMllp(toOruR01(readings, table, { controlId: "IT-1", now: effective })));
     expect(ack).not.toBe("closed");
     expect(ackCode(ack)).toBe("AA");
-    const obs = await vi.waitFor(async () => {
-      const b = await fhir.search("Observation", { device: "Device/mon-mllp-1" });
-      expect(b.entry ?? []).toHaveLength(2);
-      return (b.entry ?? []).map((e) => e.resource as unknown as { code: { coding: { system: string; code: string }[] }; subject: { reference: string }; valueQuantity: { unit: string; system: string }; interpretation: { coding: { code: string }[] }[] });
-    }, { timeout: 10_000, interval: 50 });
+    const obs = await vi.waitFor(
+      async () => {
+        const b = await fhir.search("Observation", { device: "Device/mon-mllp-1" });
+        expect(b.entry ?? []).toHaveLength(2);
+        return (b.entry ?? []).map(
+          (e) =>
+            e.resource as unknown as {
+              code: { coding: { system: string; code: string }[] };
+              subject: { reference: string };
+              valueQuantity: { unit: string; system: string };
+              interpretation: { coding: { code: string }[] }[];
+            },
+        );
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     const hr = obs.find((o) => o.code.coding[0].code === table.byKey("heart_rate")!.loinc)!;
     expect(hr.code.coding[0].system).toBe(table.loincSystem);
     expect(hr.subject.reference).toBe(`Patient/${PATIENT}`);
@@ -111,11 +168,41 @@ describe("device agent on the bus with a FHIR server", () => {
   it("answers bad frames with AE, AR or a closed connection and keeps serving", async () => {
     const notHl7 = await sendMllp(mllpPort, frameMllp("hello, this is not HL7"));
     expect(notHl7 === "closed" || ackCode(notHl7) === "AR").toBe(true);
-    const unknownDevice = toOruR01([{ deviceId: "never-registered", patientId: PATIENT, key: "heart_rate", value: 70, unit: "/min", effective: "2025-03-01T10:00:00.000Z", source: "mllp" }], table, { controlId: "IT-2", now: Date.now() });
+    const unknownDevice = toOruR01(
+      [
+        {
+          deviceId: "never-registered",
+          patientId: PATIENT,
+          key: "heart_rate",
+          value: 70,
+          unit: "/min",
+          effective: "2025-03-01T10:00:00.000Z",
+          source: "mllp",
+        },
+      ],
+      table,
+      { controlId: "IT-2", now: Date.now() },
+    );
     expect(ackCode(await sendMllp(mllpPort, frameMllp(unknownDevice)))).toBe("AE");
-    expect(await sendMllp(mllpPort, Buffer.concat([Buffer.from([0x0b]), Buffer.alloc(2 * 1024 * 1024, 0x41)]))).toBe("closed");
+    expect(await sendMllp(mllpPort, Buffer.concat([Buffer.from([0x0b]), Buffer.alloc(2 * 1024 * 1024, 0x41)]))).toBe(
+      "closed",
+    );
     await register("mon-mllp-2");
-    const ok = toOruR01([{ deviceId: "mon-mllp-2", patientId: PATIENT, key: "respiratory_rate", value: 16, unit: "/min", effective: "2025-03-01T10:05:00.000Z", source: "mllp" }], table, { controlId: "IT-3", now: Date.now() });
+    const ok = toOruR01(
+      [
+        {
+          deviceId: "mon-mllp-2",
+          patientId: PATIENT,
+          key: "respiratory_rate",
+          value: 16,
+          unit: "/min",
+          effective: "2025-03-01T10:05:00.000Z",
+          source: "mllp",
+        },
+      ],
+      table,
+      { controlId: "IT-3", now: Date.now() },
+    );
     expect(ackCode(await sendMllp(mllpPort, frameMllp(ok)))).toBe("AA");
   });
 
@@ -126,33 +213,66 @@ describe("device agent on the bus with a FHIR server", () => {
     const subject = subjects.topic("default", "device-reading", "bedside");
     const t0 = Date.parse("2025-03-01T11:00:00.000Z");
     for (let i = 0; i < 40; i++) {
-      bus.nc.publish(subject, JSON.stringify({ deviceId: "mon-burst", key: "spo2", value: 82, unit: "%", effective: new Date(t0 + i * 1000).toISOString(), source: "bus" }));
+      bus.nc.publish(
+        subject,
+        JSON.stringify({
+          deviceId: "mon-burst",
+          key: "spo2",
+          value: 82,
+          unit: "%",
+          effective: new Date(t0 + i * 1000).toISOString(),
+          source: "bus",
+        }),
+      );
     }
-    await vi.waitFor(async () => {
-      const { alerts: list } = await client.call<{ alerts: Alert[] }>("alert", "list", { patientId: PATIENT, state: "open" });
-      expect(list.filter((a) => a.condition === "spo2:critical-low").map((a) => a.occurrences)).toEqual([40]);
-    }, { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        const { alerts: list } = await client.call<{ alerts: Alert[] }>("alert", "list", {
+          patientId: PATIENT,
+          state: "open",
+        });
+        expect(list.filter((a) => a.condition === "spo2:critical-low").map((a) => a.occurrences)).toEqual([40]);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect(alarms.items.filter((a) => a.deviceId === "mon-burst" && a.kind === "physiological")).toHaveLength(40);
     const spo2 = alerts.items.filter((a) => a.alert.condition === "spo2:critical-low");
     expect(spo2).toHaveLength(1);
     expect(alarms.items.filter((a) => a.deviceId === "mon-burst" && a.kind === "technical")).toEqual([]);
-    expect(spo2[0]).toMatchObject({ reason: "new", alert: { priority: "high", patientId: PATIENT, category: "vital-sign" } });
+    expect(spo2[0]).toMatchObject({
+      reason: "new",
+      alert: { priority: "high", patientId: PATIENT, category: "vital-sign" },
+    });
     alerts.sub.unsubscribe();
     alarms.sub.unsubscribe();
-    await vi.waitFor(async () => {
-      const b = await fhir.search("Observation", { device: "Device/mon-burst", _count: 100 });
-      expect(b.entry ?? []).toHaveLength(40);
-    }, { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        const b = await fhir.search("Observation", { device: "Device/mon-burst", _count: 100 });
+        expect(b.entry ?? []).toHaveLength(40);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 
   it("ingests readings through the device_ingest_readings tool and interprets them", async () => {
     await register("mon-tool");
-    const r = await client.call<{ accepted: number; alarms: Alarm[]; interpretations: { interpretation: string }[] }>("device", "ingest_readings", {
-      readings: [
-        { deviceId: "mon-tool", key: "heart_rate", value: 72, unit: "/min", effective: "2025-03-01T12:00:00.000Z" },
-        { deviceId: "mon-tool", key: "body_temperature", value: 36.9, unit: "Cel", effective: "2025-03-01T12:00:00.000Z" },
-      ],
-    }, { principal: nurse });
+    const r = await client.call<{ accepted: number; alarms: Alarm[]; interpretations: { interpretation: string }[] }>(
+      "device",
+      "ingest_readings",
+      {
+        readings: [
+          { deviceId: "mon-tool", key: "heart_rate", value: 72, unit: "/min", effective: "2025-03-01T12:00:00.000Z" },
+          {
+            deviceId: "mon-tool",
+            key: "body_temperature",
+            value: 36.9,
+            unit: "Cel",
+            effective: "2025-03-01T12:00:00.000Z",
+          },
+        ],
+      },
+      { principal: nurse },
+    );
     expect(r).toMatchObject({ accepted: 2, alarms: [] });
     expect(r.interpretations.map((i) => i.interpretation)).toEqual(["normal", "normal"]);
   });
@@ -160,32 +280,56 @@ describe("device agent on the bus with a FHIR server", () => {
   it("marks a device silent past its expected interval offline with a technical alarm", async () => {
     const alarms = collect<Alarm>("alarm");
     await register("mon-silent", { expectedIntervalSec: 1 });
-    const alarm = await vi.waitFor(() => {
-      const a = alarms.items.find((x) => x.deviceId === "mon-silent");
-      expect(a).toBeDefined();
-      return a!;
-    }, { timeout: 10_000, interval: 50 });
+    const alarm = await vi.waitFor(
+      () => {
+        const a = alarms.items.find((x) => x.deviceId === "mon-silent");
+        expect(a).toBeDefined();
+        return a!;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     alarms.sub.unsubscribe();
     expect(alarm).toMatchObject({ kind: "technical", priority: "medium", condition: "device-offline:mon-silent" });
-    const st = await client.call<{ device: Device; overdue: boolean }>("device", "get_status", { deviceId: "mon-silent" });
+    const st = await client.call<{ device: Device; overdue: boolean }>("device", "get_status", {
+      deviceId: "mon-silent",
+    });
     expect(st).toMatchObject({ device: { status: "offline" }, overdue: true });
   });
 
   it("streams simulated monitors over NATS and over MLLP into the device agent (hms simulate devices)", async () => {
-    const overNats = await simulateDevicesCommand({ patients: 3, rate: 600, seconds: 1, via: "nats", natsUrl: nats.url, seed: 3 });
+    const overNats = await simulateDevicesCommand({
+      patients: 3,
+      rate: 600,
+      seconds: 1,
+      via: "nats",
+      natsUrl: nats.url,
+      seed: 3,
+    });
     expect(overNats).toMatchObject({ devices: 3, messages: 30, readings: 180 });
-    const overMllp = await simulateDevicesCommand({ patients: 3, rate: 600, seconds: 1, via: "mllp", natsUrl: nats.url, seed: 4 });
+    const overMllp = await simulateDevicesCommand({
+      patients: 3,
+      rate: 600,
+      seconds: 1,
+      via: "mllp",
+      natsUrl: nats.url,
+      seed: 4,
+    });
     expect(overMllp).toMatchObject({ devices: 3, messages: 30, readings: 180, acks: { AA: 30 } });
-    await vi.waitFor(async () => {
-      const b = await fhir.search("Observation", { device: "Device/sim-monitor-1", _count: 200 });
-      expect(b.entry ?? []).toHaveLength(120);
-    }, { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        const b = await fhir.search("Observation", { device: "Device/sim-monitor-1", _count: 200 });
+        expect(b.entry ?? []).toHaveLength(120);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 
   it("keeps its registry across a restart of the device agent", async () => {
     await device.close();
     device = await startDevice();
     const { devices } = await client.call<{ devices: Device[] }>("device", "list", { patientId: PATIENT });
-    expect(devices.map((d) => d.deviceId)).toEqual(expect.arrayContaining(["mon-mllp-1", "mon-burst", "mon-tool", "mon-silent"]));
+    expect(devices.map((d) => d.deviceId)).toEqual(
+      expect.arrayContaining(["mon-mllp-1", "mon-burst", "mon-tool", "mon-silent"]),
+    );
   });
 });

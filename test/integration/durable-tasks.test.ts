@@ -23,24 +23,35 @@ describe("durable tasks", () => {
   it("finishes on a second instance the task of an instance SIGKILLed mid-task", async () => {
     const a = await spawnReady("test/support/run-agent.ts", [nats.url, "1500"]);
     const pidA = Number(a.line.split(" ")[1]);
-    const { task } = await client.callForTask("testbed", "count_slowly", { n: 100, stepMs: 40 }, { returnImmediately: true });
+    const { task } = await client.callForTask(
+      "testbed",
+      "count_slowly",
+      { n: 100, stepMs: 40 },
+      { returnImmediately: true },
+    );
     const sdk = await client.client("testbed");
     // Wait until instance A is visibly working on it.
-    await vi.waitFor(async () => {
-      const t = await sdk.getTask({ tenant: "", id: task.id });
-      expect(t.history.length).toBeGreaterThan(4);
-    }, { timeout: 10_000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        const t = await sdk.getTask({ tenant: "", id: task.id });
+        expect(t.history.length).toBeGreaterThan(4);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect((await sdk.getTask({ tenant: "", id: task.id })).status?.state).toBe(2 /* WORKING: A has not finished */);
     a.child.kill("SIGKILL");
     await exited(a.child);
     const b = await spawnReady("test/support/run-agent.ts", [nats.url, "1500"]);
     const pidB = Number(b.line.split(" ")[1]);
     try {
-      const done = await vi.waitFor(async () => {
-        const t = await sdk.getTask({ tenant: "", id: task.id });
-        expect(t.status?.state).toBe(3 /* COMPLETED */);
-        return t;
-      }, { timeout: 20_000, interval: 100 });
+      const done = await vi.waitFor(
+        async () => {
+          const t = await sdk.getTask({ tenant: "", id: task.id });
+          expect(t.status?.state).toBe(3 /* COMPLETED */);
+          return t;
+        },
+        { timeout: 20_000, interval: 100 },
+      );
       const data = done.artifacts[0].parts[0].content;
       expect(data?.$case).toBe("data");
       const out = (data as { value: { counted: number; resumed: boolean; pid: number } }).value;
@@ -57,22 +68,42 @@ describe("durable tasks", () => {
     const agent = await startAgent(testAgent, { natsUrl: nats.url, logger: quietLogger, concurrency: 1 });
     // Every run of a task shows in the agent's XState inspection feed (what the inspector watches).
     const ran = new Set<string>();
-    const feed = bus.nc.subscribe(subjects.xstate("default", "testbed"), { callback: (_e, m) => void ran.add((m.json() as { taskId: string }).taskId) });
+    const feed = bus.nc.subscribe(subjects.xstate("default", "testbed"), {
+      callback: (_e, m) => void ran.add((m.json() as { taskId: string }).taskId),
+    });
     try {
       const sdk = await client.client("testbed");
-      const busy = await client.callForTask("testbed", "count_slowly", { n: 15, stepMs: 20 }, { returnImmediately: true });
-      const queued = await client.callForTask("testbed", "count_slowly", { n: 1, stepMs: 0 }, { returnImmediately: true });
+      const busy = await client.callForTask(
+        "testbed",
+        "count_slowly",
+        { n: 15, stepMs: 20 },
+        { returnImmediately: true },
+      );
+      const queued = await client.callForTask(
+        "testbed",
+        "count_slowly",
+        { n: 1, stepMs: 0 },
+        { returnImmediately: true },
+      );
       const canceled = await sdk.cancelTask({ tenant: "", id: queued.task.id, metadata: {} });
       expect(canceled.status?.state).toBe(5 /* CANCELED */);
-      await vi.waitFor(async () => expect((await sdk.getTask({ tenant: "", id: busy.task.id })).status?.state).toBe(3 /* COMPLETED */), { timeout: 10_000, interval: 50 });
+      await vi.waitFor(
+        async () => expect((await sdk.getTask({ tenant: "", id: busy.task.id })).status?.state).toBe(3 /* COMPLETED */),
+        { timeout: 10_000, interval: 50 },
+      );
       // Wait until the worker has taken the queued item and acknowledged it: then the task must be untouched.
-      await vi.waitFor(async () => {
-        const info = await bus.jsm.consumers.info(STREAMS.work, "work-default-testbed");
-        expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
-      }, { timeout: 5_000, interval: 20 });
+      await vi.waitFor(
+        async () => {
+          const info = await bus.jsm.consumers.info(STREAMS.work, "work-default-testbed");
+          expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
+        },
+        { timeout: 5_000, interval: 20 },
+      );
       const after = await sdk.getTask({ tenant: "", id: queued.task.id });
       expect(after.status?.state).toBe(5 /* CANCELED */);
-      const texts = after.history.map((m) => m.parts.map((p) => (p.content?.$case === "text" ? p.content.value : "")).join(""));
+      const texts = after.history.map((m) =>
+        m.parts.map((p) => (p.content?.$case === "text" ? p.content.value : "")).join(""),
+      );
       expect(texts.some((t) => t.includes("started") || t.includes("step 1"))).toBe(false);
       expect(after.artifacts).toEqual([]);
       expect(ran.has(busy.task.id)).toBe(true);

@@ -5,11 +5,24 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { consentAgent } from "../../agents/consent/index.js";
 import { ehrAgent } from "../../agents/ehr/index.js";
 import { auditVerifyCommand } from "../../cli/audit.js";
-import type { AuditChainStatus, AuditEntry, AuditIncident, ConsentDecision, ConsentRecord } from "../../protocol/clinical/consent.js";
+import type {
+  AuditChainStatus,
+  AuditEntry,
+  AuditIncident,
+  ConsentDecision,
+  ConsentRecord,
+} from "../../protocol/clinical/consent.js";
 import type { CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import { HmsError, type Principal } from "../../protocol/index.js";
-import { AUDIT_STREAM, auditSubject, startHost, type AgentDef, type EmbeddedNats, type Host } from "../../runtime/index.js";
+import {
+  AUDIT_STREAM,
+  auditSubject,
+  startHost,
+  type AgentDef,
+  type EmbeddedNats,
+  type Host,
+} from "../../runtime/index.js";
 import { buildMcpServer } from "../../runtime/mcp/index.js";
 import { startFhirServer, type FhirServer } from "../../runtime/embedded/fhir/index.js";
 import { natsForSuite, quietLogger } from "../support/nats.js";
@@ -37,7 +50,8 @@ let mcpResearcher: Client;
 
 const call = <T>(agentId: string, verb: string, input: unknown, principal: Principal, messageId?: string) =>
   host.client.call<T>(agentId, verb, input, { principal, timeoutMs: 15_000, ...(messageId ? { messageId } : {}) });
-const summaryOf = async (patientId: string, p: Principal = clinician) => (await call<{ summary: PatientSummary }>("ehr", "get_patient_summary", { patientId }, p)).summary;
+const summaryOf = async (patientId: string, p: Principal = clinician) =>
+  (await call<{ summary: PatientSummary }>("ehr", "get_patient_summary", { patientId }, p)).summary;
 /**
  * The typed error of a failed call: an HmsError from a failed task, or the stable code a JSON-RPC
  * error carries in `data.code` (input rejected before a task exists, -32602).
@@ -53,11 +67,24 @@ const failure = async (p: Promise<unknown>): Promise<{ code: string; message: st
       return code ? { code, message: (e as Error).message } : HmsError.from(e);
     },
   );
-const fhirGet = async <T>(path: string): Promise<T> => (await fetch(`${fhir.baseUrl}/${path}`, { headers: { accept: "application/fhir+json" } })).json() as Promise<T>;
+const fhirGet = async <T>(path: string): Promise<T> =>
+  (await fetch(`${fhir.baseUrl}/${path}`, { headers: { accept: "application/fhir+json" } })).json() as Promise<T>;
 const auditOf = async (patientId: string) =>
-  (await call<{ entries: AuditEntry[]; chain?: AuditChainStatus }>("consent", "query_audit", { patientId, limit: 1000 }, admin)).entries;
+  (
+    await call<{ entries: AuditEntry[]; chain?: AuditChainStatus }>(
+      "consent",
+      "query_audit",
+      { patientId, limit: 1000 },
+      admin,
+    )
+  ).entries;
 const record = (c: Partial<ConsentRecord> & Pick<ConsentRecord, "patientId" | "decision">) =>
-  call<{ consent: ConsentRecord }>("consent", "record", { actorRoles: [], actorSubjects: [], purposes: [], categories: [], actions: [], ...c }, admin);
+  call<{ consent: ConsentRecord }>(
+    "consent",
+    "record",
+    { actorRoles: [], actorSubjects: [], purposes: [], categories: [], actions: [], ...c },
+    admin,
+  );
 
 async function mcpAs(principal: Principal): Promise<Client> {
   const server = buildMcpServer({
@@ -115,10 +142,16 @@ describe("patient summaries over the bus and over MCP", () => {
       activity: { band: "severe" },
       genotype: { hlaDqa105: true },
     });
-    expect(severe.treatmentHistory).toContainEqual(expect.objectContaining({ drug: "infliximab", response: "loss-of-response" }));
+    expect(severe.treatmentHistory).toContainEqual(
+      expect.objectContaining({ drug: "infliximab", response: "loss-of-response" }),
+    );
 
     const hf = await summaryOf("pt-heart-failure-nyha3");
-    expect(hf).toMatchObject({ demographics: { age: 62, sex: "male" }, comorbidities: { heartFailureNyha: 3 }, diagnosis: { montreal: { age: "A3", location: "L3" } } });
+    expect(hf).toMatchObject({
+      demographics: { age: 62, sex: "male" },
+      comorbidities: { heartFailureNyha: 3 },
+      diagnosis: { montreal: { age: "A3", location: "L3" } },
+    });
 
     const missing = await summaryOf("pt-missing-labs");
     expect(missing.activity.cdai.status).toBe("missing");
@@ -128,16 +161,29 @@ describe("patient summaries over the bus and over MCP", () => {
 
   it("gives the same summary through the MCP tool ehr_get_patient_summary", async () => {
     const viaBus = await summaryOf("pt-moderate-tpmt-poor");
-    const r = await mcpClinician.callTool({ name: "ehr_get_patient_summary", arguments: { patientId: "pt-moderate-tpmt-poor" } });
+    const r = await mcpClinician.callTool({
+      name: "ehr_get_patient_summary",
+      arguments: { patientId: "pt-moderate-tpmt-poor" },
+    });
     expect(r.isError).toBeFalsy();
     const summary = (r.structuredContent as { summary: PatientSummary }).summary;
     expect(summary).toEqual(viaBus);
-    expect(summary).toMatchObject({ genotype: { tpmt: "*3A/*3A" }, pharmacogenomics: { tpmtPhenotype: "poor", thiopurineDoseFraction: 0 }, diagnosis: { montreal: { location: "L3" } } });
+    expect(summary).toMatchObject({
+      genotype: { tpmt: "*3A/*3A" },
+      pharmacogenomics: { tpmtPhenotype: "poor", thiopurineDoseFraction: 0 },
+      diagnosis: { montreal: { location: "L3" } },
+    });
   });
 
   it("gives a researcher with the patient's opt-in de-identified data only", async () => {
     const id = "pt-age-over-89";
-    const patient = await fhirGet<{ name: { family: string; given: string[] }[]; identifier: { value: string }[]; birthDate: string; address?: { line?: string[]; city?: string; postalCode?: string }[]; telecom?: { value: string }[] }>(`Patient/${id}`);
+    const patient = await fhirGet<{
+      name: { family: string; given: string[] }[];
+      identifier: { value: string }[];
+      birthDate: string;
+      address?: { line?: string[]; city?: string; postalCode?: string }[];
+      telecom?: { value: string }[];
+    }>(`Patient/${id}`);
     await record({ patientId: id, decision: "permit", actorRoles: ["researcher"], purposes: ["HRESCH"] });
     const before = await auditOf(id);
     const r = await mcpResearcher.callTool({ name: "ehr_get_patient_summary", arguments: { patientId: id } });
@@ -145,7 +191,13 @@ describe("patient summaries over the bus and over MCP", () => {
     // One access, one audit entry: the de-identification is part of the audited read.
     const after = await auditOf(id);
     expect(after).toHaveLength(before.length + 1);
-    expect(after[0]).toMatchObject({ requester: "r.sun", roles: ["researcher"], purposeOfUse: "HRESCH", action: "read", outcome: "success" });
+    expect(after[0]).toMatchObject({
+      requester: "r.sun",
+      roles: ["researcher"],
+      purposeOfUse: "HRESCH",
+      action: "read",
+      outcome: "success",
+    });
     const summary = (r.structuredContent as { summary: PatientSummary }).summary;
     expect(summary).toMatchObject({ deidentified: true, demographics: { age: 90, ageTopCoded: true } });
     expect(summary.patientId).not.toBe(id);
@@ -170,7 +222,10 @@ describe("consent decisions over the bus", () => {
     expect(denied.code).toBe("CONSENT_DENIED");
     expect(denied.message).toContain("patient consent denies");
 
-    const viaMcp = await mcpClinician.callTool({ name: "ehr_get_patient_summary", arguments: { patientId: "pt-vte-history" } });
+    const viaMcp = await mcpClinician.callTool({
+      name: "ehr_get_patient_summary",
+      arguments: { patientId: "pt-vte-history" },
+    });
     expect(viaMcp.isError).toBe(true);
     expect(JSON.stringify(viaMcp.content)).toContain("CONSENT_DENIED");
 
@@ -178,11 +233,23 @@ describe("consent decisions over the bus", () => {
     const s = await summaryOf("pt-vte-history", glass);
     expect(s.comorbidities.vteHistory).toBe(true);
     const [last] = await auditOf("pt-vte-history");
-    expect(last).toMatchObject({ action: "break-glass", severity: "high", outcome: "success", requester: "dr.lee", reason: "unstable GI bleed, patient unconscious" });
+    expect(last).toMatchObject({
+      action: "break-glass",
+      severity: "high",
+      outcome: "success",
+      requester: "dr.lee",
+      reason: "unstable GI bleed, patient unconscious",
+    });
   });
 
   it("refuses research under an expired opt-in", async () => {
-    await record({ patientId: "pt-pregnant", decision: "permit", actorRoles: ["researcher"], purposes: ["HRESCH"], period: { start: "2024-01-01", end: "2025-12-31" } });
+    await record({
+      patientId: "pt-pregnant",
+      decision: "permit",
+      actorRoles: ["researcher"],
+      purposes: ["HRESCH"],
+      period: { start: "2024-01-01", end: "2025-12-31" },
+    });
     const e = await failure(summaryOf("pt-pregnant", researcher));
     expect(e.code).toBe("CONSENT_DENIED");
     expect(e.message).toContain("expired");
@@ -190,7 +257,12 @@ describe("consent decisions over the bus", () => {
 
   it("permits research under an opt-in and refuses the very next call once it is revoked", async () => {
     const id = "pt-remission-azathioprine";
-    const { consent } = await record({ patientId: id, decision: "permit", actorRoles: ["researcher"], purposes: ["HRESCH"] });
+    const { consent } = await record({
+      patientId: id,
+      decision: "permit",
+      actorRoles: ["researcher"],
+      purposes: ["HRESCH"],
+    });
     expect((await summaryOf(id, researcher)).deidentified).toBe(true);
     await call("consent", "revoke", { consentId: consent.id, reason: "patient withdrew" }, admin);
     const e = await failure(summaryOf(id, researcher));
@@ -200,10 +272,30 @@ describe("consent decisions over the bus", () => {
 
   it("raises a security incident at the fifth denied attempt by one requester", async () => {
     const incidents: AuditIncident[] = [];
-    const sub = host.bus.nc.subscribe(`a2a.v1.${host.tenant}.topic.security-incident.consent`, { callback: (_e, m) => void incidents.push(m.json<AuditIncident>()) });
+    const sub = host.bus.nc.subscribe(`a2a.v1.${host.tenant}.topic.security-incident.consent`, {
+      callback: (_e, m) => void incidents.push(m.json<AuditIncident>()),
+    });
     const snoop: Principal = { subject: "eve", roles: ["researcher"], purposeOfUse: "HRESCH" };
-    for (const p of ["pt-mild-colonic", "pt-allopurinol", "pt-hepatitis-b", "pt-upper-gi-l4", "pt-latent-tb-untreated"]) {
-      const d = await call<ConsentDecision>("consent", "check_access", { requester: "eve", roles: ["researcher"], patientId: p, categories: ["observations"], action: "read", purposeOfUse: "HRESCH" }, snoop);
+    for (const p of [
+      "pt-mild-colonic",
+      "pt-allopurinol",
+      "pt-hepatitis-b",
+      "pt-upper-gi-l4",
+      "pt-latent-tb-untreated",
+    ]) {
+      const d = await call<ConsentDecision>(
+        "consent",
+        "check_access",
+        {
+          requester: "eve",
+          roles: ["researcher"],
+          patientId: p,
+          categories: ["observations"],
+          action: "read",
+          purposeOfUse: "HRESCH",
+        },
+        snoop,
+      );
       expect(d.permit).toBe(false);
     }
     await host.bus.nc.flush();
@@ -217,24 +309,55 @@ describe("the audit trail", () => {
   it("leaves exactly one audit entry per access, in the stream and mirrored to FHIR", async () => {
     const id = "pt-multiple-sclerosis";
     const before = await auditOf(id);
-    const r = await host.client.callForTask<{ summary: PatientSummary }>("ehr", "get_patient_summary", { patientId: id }, { principal: clinician });
+    const r = await host.client.callForTask<{ summary: PatientSummary }>(
+      "ehr",
+      "get_patient_summary",
+      { patientId: id },
+      { principal: clinician },
+    );
     const after = await auditOf(id);
     expect(after).toHaveLength(before.length + 1);
     const entry = after[0];
-    expect(entry).toMatchObject({ requester: "dr.lee", roles: ["clinician"], purposeOfUse: "TREAT", patientId: id, action: "read", outcome: "success", taskId: r.task.id });
+    expect(entry).toMatchObject({
+      requester: "dr.lee",
+      roles: ["clinician"],
+      purposeOfUse: "TREAT",
+      patientId: id,
+      action: "read",
+      outcome: "success",
+      taskId: r.task.id,
+    });
     expect(entry.what).toContain(`Patient/${id}`);
 
-    type AuditEvents = { entry?: { resource: { entity: { what: { identifier?: { value: string } }; detail?: { type: string; valueString: string }[] }[] } }[] };
+    type AuditEvents = {
+      entry?: {
+        resource: {
+          entity: { what: { identifier?: { value: string } }; detail?: { type: string; valueString: string }[] }[];
+        };
+      }[];
+    };
     // The FHIR mirror follows the chain off the decision path: it catches up within moments.
-    const mirroredOf = (b: AuditEvents) => (b.entry ?? []).filter((e) => e.resource.entity.some((x) => x.detail?.some((d) => d.type === "hash" && d.valueString === entry.hash)));
-    await expect.poll(async () => mirroredOf(await fhirGet<AuditEvents>(`AuditEvent?_count=1000`)).length, { timeout: 5_000 }).toBe(1);
+    const mirroredOf = (b: AuditEvents) =>
+      (b.entry ?? []).filter((e) =>
+        e.resource.entity.some((x) => x.detail?.some((d) => d.type === "hash" && d.valueString === entry.hash)),
+      );
+    await expect
+      .poll(async () => mirroredOf(await fhirGet<AuditEvents>(`AuditEvent?_count=1000`)).length, { timeout: 5_000 })
+      .toBe(1);
     const bundle = await fhirGet<AuditEvents>(`AuditEvent?_count=1000`);
-    const forPatient = (bundle.entry ?? []).filter((e) => e.resource.entity.some((x) => (x.what as { reference?: string }).reference === `Patient/${id}`));
+    const forPatient = (bundle.entry ?? []).filter((e) =>
+      e.resource.entity.some((x) => (x.what as { reference?: string }).reference === `Patient/${id}`),
+    );
     expect(forPatient).toHaveLength(after.length);
   });
 
   it("answers consent_query_audit from the stream with the chain verified", async () => {
-    const r = await call<{ entries: AuditEntry[]; chain: AuditChainStatus }>("consent", "query_audit", { requester: "dr.lee", verify: true, limit: 5 }, admin);
+    const r = await call<{ entries: AuditEntry[]; chain: AuditChainStatus }>(
+      "consent",
+      "query_audit",
+      { requester: "dr.lee", verify: true, limit: 5 },
+      admin,
+    );
     expect(r.entries.length).toBe(5);
     expect(r.entries.every((e) => e.requester === "dr.lee")).toBe(true);
     expect(r.chain.ok).toBe(true);
@@ -244,15 +367,20 @@ describe("the audit trail", () => {
 
   it("detects one audit entry altered in the stream, with the verify command and consent_query_audit", async () => {
     const lines: string[] = [];
-    expect(await auditVerifyCommand({ natsUrl: nats.url, tenant: host.tenant, print: (l) => void lines.push(l) })).toBe(0);
+    expect(await auditVerifyCommand({ natsUrl: nats.url, tenant: host.tenant, print: (l) => void lines.push(l) })).toBe(
+      0,
+    );
     // Replace entry 2: delete its message and publish a copy naming someone else.
     const subject = auditSubject(host.tenant);
     let m = (await host.bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: subject, seq: 1 } as never))!;
-    while (m.json<AuditEntry>().seq !== 2) m = (await host.bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: subject, seq: m.seq + 1 } as never))!;
+    while (m.json<AuditEntry>().seq !== 2)
+      m = (await host.bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: subject, seq: m.seq + 1 } as never))!;
     await host.bus.jsm.streams.deleteMessage(AUDIT_STREAM, m.seq);
     await host.bus.js.publish(subject, JSON.stringify({ ...m.json<AuditEntry>(), requester: "someone.else" }));
 
-    expect(await auditVerifyCommand({ natsUrl: nats.url, tenant: host.tenant, print: (l) => void lines.push(l) })).toBe(1);
+    expect(await auditVerifyCommand({ natsUrl: nats.url, tenant: host.tenant, print: (l) => void lines.push(l) })).toBe(
+      1,
+    );
     expect(lines.at(-1)).toContain("entry 2");
     const r = await call<{ chain: AuditChainStatus }>("consent", "query_audit", { verify: true, limit: 1 }, admin);
     expect(r.chain).toMatchObject({ ok: false, firstBadSeq: 2 });
@@ -261,12 +389,25 @@ describe("the audit trail", () => {
 
 describe("care-plan writes", () => {
   it("creates one CarePlan when ehr_write_care_plan is sent twice with the same message id", async () => {
-    const input = { patientId: "pt-moderate-nudt15-im", regimen: [{ drug: "ustekinumab", dose: 90, unit: "mg", route: "subcutaneous", frequency: "every 8 weeks" }] };
-    const first = await host.client.callForTask<CarePlanWriteResult>("ehr", "write_care_plan", input, { principal: clinician, messageId: "plan-nudt15-write-1" });
-    const again = await host.client.callForTask<CarePlanWriteResult>("ehr", "write_care_plan", input, { principal: clinician, messageId: "plan-nudt15-write-1" });
+    const input = {
+      patientId: "pt-moderate-nudt15-im",
+      regimen: [{ drug: "ustekinumab", dose: 90, unit: "mg", route: "subcutaneous", frequency: "every 8 weeks" }],
+    };
+    const first = await host.client.callForTask<CarePlanWriteResult>("ehr", "write_care_plan", input, {
+      principal: clinician,
+      messageId: "plan-nudt15-write-1",
+    });
+    const again = await host.client.callForTask<CarePlanWriteResult>("ehr", "write_care_plan", input, {
+      principal: clinician,
+      messageId: "plan-nudt15-write-1",
+    });
     expect(again.task.id).toBe(first.task.id);
     expect(again.output).toEqual(first.output);
-    expect(first.output).toMatchObject({ created: true, carePlanRef: expect.stringMatching(/^CarePlan\//), provenanceRef: expect.stringMatching(/^Provenance\//) });
+    expect(first.output).toMatchObject({
+      created: true,
+      carePlanRef: expect.stringMatching(/^CarePlan\//),
+      provenanceRef: expect.stringMatching(/^Provenance\//),
+    });
     expect(first.output?.medicationRequestRefs).toHaveLength(1);
     const plans = await fhirGet<{ entry?: unknown[] }>("CarePlan?subject=Patient/pt-moderate-nudt15-im");
     expect(plans.entry ?? []).toHaveLength(1);
@@ -287,7 +428,9 @@ describe("typed errors for bad input", () => {
     expect(bad.message).toContain("patientId");
     const noCriteria = await failure(call("ehr", "search_patients", { count: 5 }, clinician));
     expect(noCriteria.code).toBe("INVALID_INPUT");
-    const badDate = await failure(call("ehr", "get_observations", { patientId: "pt-mild-colonic", since: "last tuesday" }, clinician));
+    const badDate = await failure(
+      call("ehr", "get_observations", { patientId: "pt-mild-colonic", since: "last tuesday" }, clinician),
+    );
     expect(badDate.code).toBe("INVALID_INPUT");
     expect(badDate.message).toContain("since");
 
@@ -307,7 +450,10 @@ describe("FHIR server outage", () => {
     const e = await failure(summaryOf("pt-mild-colonic"));
     expect(e.code).toBe("DEPENDENCY_FAILED");
     expect(e.message).toContain(baseUrl);
-    const viaMcp = await mcpClinician.callTool({ name: "ehr_get_patient_summary", arguments: { patientId: "pt-mild-colonic" } });
+    const viaMcp = await mcpClinician.callTool({
+      name: "ehr_get_patient_summary",
+      arguments: { patientId: "pt-mild-colonic" },
+    });
     expect(viaMcp.isError).toBe(true);
     expect(JSON.stringify(viaMcp.content)).toContain("DEPENDENCY_FAILED");
 

@@ -22,39 +22,46 @@ function alive(pid: number): boolean {
 }
 
 describe("hms up on the embedded defaults (agents supervised as child processes)", () => {
-  it.each(["SIGINT", "SIGTERM"] as const)("leaves no nats-server process and no temp store after %s", async (signal) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info" };
-    delete env.NATS_URL;
-    delete env.FHIR_BASE_URL;
-    const child = spawn(process.execPath, ["bin/hms.mjs", "up"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    const nats = await new Promise<{ pid: number; storeDir: string }>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error("hms up did not start its nats-server in time")), 30_000);
-      let buf = "";
-      child.stderr!.on("data", (d: Buffer) => {
-        buf += d.toString();
-        for (const line of buf.split("\n")) {
-          if (!line.includes("embedded nats-server ready")) continue;
-          const j = JSON.parse(line) as { pid: number; storeDir: string };
-          clearTimeout(t);
-          resolve(j);
-        }
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "leaves no nats-server process and no temp store after %s",
+    async (signal) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info" };
+      delete env.NATS_URL;
+      delete env.FHIR_BASE_URL;
+      const child = spawn(process.execPath, ["bin/hms.mjs", "up"], {
+        cwd: REPO,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
       });
-    });
-    await expect.poll(() => stdout, { timeout: 30_000 }).toContain("HMS-A2A is up");
-    expect(alive(nats.pid)).toBe(true);
-    expect(existsSync(nats.storeDir)).toBe(true);
-    // Every agent runs as a child process of `hms up` (under the supervisor).
-    const agents = agentPids(child.pid!);
-    expect(agents.length).toBe(7); // every agent but the healer, which runs beside the supervisor
-    child.kill(signal);
-    await exited(child);
-    expect(child.exitCode).toBe(0);
-    expect(alive(nats.pid)).toBe(false);
-    expect(existsSync(nats.storeDir)).toBe(false);
-    for (const pid of agents) expect(alive(pid), `agent process ${pid}`).toBe(false);
-  });
+      let stdout = "";
+      child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+      const nats = await new Promise<{ pid: number; storeDir: string }>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("hms up did not start its nats-server in time")), 30_000);
+        let buf = "";
+        child.stderr!.on("data", (d: Buffer) => {
+          buf += d.toString();
+          for (const line of buf.split("\n")) {
+            if (!line.includes("embedded nats-server ready")) continue;
+            const j = JSON.parse(line) as { pid: number; storeDir: string };
+            clearTimeout(t);
+            resolve(j);
+          }
+        });
+      });
+      await expect.poll(() => stdout, { timeout: 30_000 }).toContain("HMS-A2A is up");
+      expect(alive(nats.pid)).toBe(true);
+      expect(existsSync(nats.storeDir)).toBe(true);
+      // Every agent runs as a child process of `hms up` (under the supervisor).
+      const agents = agentPids(child.pid!);
+      expect(agents.length).toBe(7); // every agent but the healer, which runs beside the supervisor
+      child.kill(signal);
+      await exited(child);
+      expect(child.exitCode).toBe(0);
+      expect(alive(nats.pid)).toBe(false);
+      expect(existsSync(nats.storeDir)).toBe(false);
+      for (const pid of agents) expect(alive(pid), `agent process ${pid}`).toBe(false);
+    },
+  );
 
   it("stops its agent processes even when hms up itself is SIGKILLed", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info" };
@@ -68,7 +75,10 @@ describe("hms up on the embedded defaults (agents supervised as child processes)
     await expect.poll(() => stdout, { timeout: 30_000 }).toContain("HMS-A2A is up");
     const agents = agentPids(child.pid!);
     expect(agents.length).toBe(7);
-    const nats = JSON.parse(stderr.split("\n").find((l) => l.includes("embedded nats-server ready"))!) as { pid: number; storeDir: string };
+    const nats = JSON.parse(stderr.split("\n").find((l) => l.includes("embedded nats-server ready"))!) as {
+      pid: number;
+      storeDir: string;
+    };
     child.kill("SIGKILL");
     await exited(child);
     // Each agent sees its supervisor's IPC channel close and shuts down.

@@ -21,13 +21,27 @@ describe("MCP over stdio", () => {
   let client: Client;
   beforeAll(async () => {
     client = new Client({ name: "stdio-test", version: "1.0.0" });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: ["--import", "tsx", "test/support/mcp-testbed.ts"], cwd: REPO, stderr: "ignore" }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ["--import", "tsx", "test/support/mcp-testbed.ts"],
+        cwd: REPO,
+        stderr: "ignore",
+      }),
+    );
   });
   afterAll(async () => client?.close());
 
   it("lists every skill as a tool named <agent>_<verb> with annotations and an output schema", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["testbed_echo_text", "testbed_count_slowly", "testbed_fail_with", "testbed_ask_approval", "testbed_approve_task", "testbed_lookup_code"]);
+    expect(tools.map((t) => t.name)).toEqual([
+      "testbed_echo_text",
+      "testbed_count_slowly",
+      "testbed_fail_with",
+      "testbed_ask_approval",
+      "testbed_approve_task",
+      "testbed_lookup_code",
+    ]);
     const echo = tools[0];
     expect(echo.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
     expect(echo.outputSchema?.properties).toHaveProperty("text");
@@ -41,7 +55,9 @@ describe("MCP over stdio", () => {
 
   it("streams progress notifications while a long tool runs", async () => {
     const seen: string[] = [];
-    const r = await client.callTool({ name: "testbed_count_slowly", arguments: { n: 4, stepMs: 30 } }, undefined, { onprogress: (p) => void seen.push(p.message ?? "") });
+    const r = await client.callTool({ name: "testbed_count_slowly", arguments: { n: 4, stepMs: 30 } }, undefined, {
+      onprogress: (p) => void seen.push(p.message ?? ""),
+    });
     expect(r.structuredContent).toMatchObject({ counted: 4 });
     // The server sends every step before the result, but the SDK client may still drop the last
     // one: it handles a response at once and defers notifications to a microtask, so progress
@@ -50,8 +66,14 @@ describe("MCP over stdio", () => {
     // order (a step may be folded into the next when a write is still in flight).
     const all = ["count_slowly: started", "step 1 of 4", "step 2 of 4", "step 3 of 4", "step 4 of 4"];
     expect(seen.slice(0, 2), JSON.stringify(seen)).toEqual(all.slice(0, 2));
-    expect(seen.every((m) => all.includes(m)), JSON.stringify(seen)).toBe(true);
-    expect(seen.map((m) => all.indexOf(m)), JSON.stringify(seen)).toEqual([...seen.map((m) => all.indexOf(m))].sort((a, b) => a - b));
+    expect(
+      seen.every((m) => all.includes(m)),
+      JSON.stringify(seen),
+    ).toBe(true);
+    expect(
+      seen.map((m) => all.indexOf(m)),
+      JSON.stringify(seen),
+    ).toEqual([...seen.map((m) => all.indexOf(m))].sort((a, b) => a - b));
     expect(new Set(seen).size).toBe(seen.length);
   });
 
@@ -69,11 +91,41 @@ describe("MCP over stdio", () => {
   });
 
   it("works from the MCP Inspector CLI (tools/list and tools/call)", async () => {
-    const list = await run(INSPECTOR, ["--cli", "--format", "json", "--method", "tools/list", "--", process.execPath, "--import", "tsx", "test/support/mcp-testbed.ts"], { cwd: REPO, env: inspectorEnv });
+    const list = await run(
+      INSPECTOR,
+      [
+        "--cli",
+        "--format",
+        "json",
+        "--method",
+        "tools/list",
+        "--",
+        process.execPath,
+        "--import",
+        "tsx",
+        "test/support/mcp-testbed.ts",
+      ],
+      { cwd: REPO, env: inspectorEnv },
+    );
     expect(JSON.parse(list.stdout).result.tools).toHaveLength(6);
     const call = await run(
       INSPECTOR,
-      ["--cli", "--format", "json", "--method", "tools/call", "--tool-name", "testbed_echo_text", "--tool-args-json", '{"text":"inspector"}', "--", process.execPath, "--import", "tsx", "test/support/mcp-testbed.ts"],
+      [
+        "--cli",
+        "--format",
+        "json",
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "testbed_echo_text",
+        "--tool-args-json",
+        '{"text":"inspector"}',
+        "--",
+        process.execPath,
+        "--import",
+        "tsx",
+        "test/support/mcp-testbed.ts",
+      ],
       { cwd: REPO, env: inspectorEnv },
     );
     expect(JSON.parse(call.stdout).result.structuredContent).toEqual({ text: "inspector", by: "testbed" });
@@ -89,7 +141,11 @@ describe("MCP over Streamable HTTP (gateway)", () => {
   ]);
   const connect = async (token?: string) => {
     const c = new Client({ name: "http-test", version: "1.0.0" });
-    await c.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: token ? { Authorization: `Bearer ${token}` } : {} } }));
+    await c.connect(
+      new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), {
+        requestInit: { headers: token ? { Authorization: `Bearer ${token}` } : {} },
+      }),
+    );
     return c;
   };
 
@@ -97,7 +153,8 @@ describe("MCP over Streamable HTTP (gateway)", () => {
     host = await startHost({ agents: [testAgent], logger: quietLogger });
     gw = await startGateway({
       agents: [testAgent],
-      call: (a, v, i, o) => host.client.call(a, v, i, { principal: o.principal, signal: o.signal, onProgress: o.onProgress }),
+      call: (a, v, i, o) =>
+        host.client.call(a, v, i, { principal: o.principal, signal: o.signal, onProgress: o.onProgress }),
       tokens,
       logger: quietLogger,
       port: 0,
@@ -117,10 +174,18 @@ describe("MCP over Streamable HTTP (gateway)", () => {
   });
 
   it("answers 401 without a token and with an unknown one", async () => {
-    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    });
     const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
     expect((await fetch(`${gw.url}/mcp`, { method: "POST", headers, body })).status).toBe(401);
-    expect((await fetch(`${gw.url}/mcp`, { method: "POST", headers: { ...headers, authorization: "Bearer nope" }, body })).status).toBe(401);
+    expect(
+      (await fetch(`${gw.url}/mcp`, { method: "POST", headers: { ...headers, authorization: "Bearer nope" }, body }))
+        .status,
+    ).toBe(401);
   });
 
   it("answers 403 when the token's role may not call the tool", async () => {
@@ -133,10 +198,17 @@ describe("MCP over Streamable HTTP (gateway)", () => {
   it("refuses a foreign Host header (DNS rebinding protection)", async () => {
     // fetch cannot forge Host; node:http can.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${gw.url}/mcp`, { method: "POST", headers: { host: "evil.example", authorization: "Bearer clin-token", "content-type": "application/json" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        `${gw.url}/mcp`,
+        {
+          method: "POST",
+          headers: { host: "evil.example", authorization: "Bearer clin-token", "content-type": "application/json" },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.once("error", reject);
       req.end("{}");
     });
@@ -152,10 +224,31 @@ describe("MCP over Streamable HTTP (gateway)", () => {
   });
 
   it("works from the MCP Inspector CLI with a bearer header", async () => {
-    const base = ["--cli", `${gw.url}/mcp`, "--transport", "http", "--header", "Authorization: Bearer clin-token", "--format", "json"];
+    const base = [
+      "--cli",
+      `${gw.url}/mcp`,
+      "--transport",
+      "http",
+      "--header",
+      "Authorization: Bearer clin-token",
+      "--format",
+      "json",
+    ];
     const list = await run(INSPECTOR, [...base, "--method", "tools/list"], { cwd: REPO, env: inspectorEnv });
     expect(JSON.parse(list.stdout).result.tools.map((t: { name: string }) => t.name)).toContain("testbed_count_slowly");
-    const call = await run(INSPECTOR, [...base, "--method", "tools/call", "--tool-name", "testbed_echo_text", "--tool-args-json", '{"text":"via http"}'], { cwd: REPO, env: inspectorEnv });
+    const call = await run(
+      INSPECTOR,
+      [
+        ...base,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "testbed_echo_text",
+        "--tool-args-json",
+        '{"text":"via http"}',
+      ],
+      { cwd: REPO, env: inspectorEnv },
+    );
     expect(JSON.parse(call.stdout).result.structuredContent.text).toBe("via http");
   });
 });
@@ -166,12 +259,29 @@ describe("hms mcp (the real command an MCP host is configured with)", () => {
     delete env.NATS_URL;
     delete env.FHIR_BASE_URL;
     const client = new Client({ name: "hms-mcp-test", version: "1.0.0" });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: ["bin/hms.mjs", "mcp", "optimizer", "verifier"], cwd: REPO, env, stderr: "ignore" }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ["bin/hms.mjs", "mcp", "optimizer", "verifier"],
+        cwd: REPO,
+        env,
+        stderr: "ignore",
+      }),
+    );
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["optimizer_optimize_treatment", "optimizer_interpret_genotype", "optimizer_evaluate_biomarkers"]));
+      expect(tools.map((t) => t.name)).toEqual(
+        expect.arrayContaining([
+          "optimizer_optimize_treatment",
+          "optimizer_interpret_genotype",
+          "optimizer_evaluate_biomarkers",
+        ]),
+      );
       expect(tools.every((t) => t.name.startsWith("optimizer_") || t.name.startsWith("verifier_"))).toBe(true);
-      const r = await client.callTool({ name: "optimizer_interpret_genotype", arguments: { tpmt: "*1/*3A", nudt15: "*1/*1" } });
+      const r = await client.callTool({
+        name: "optimizer_interpret_genotype",
+        arguments: { tpmt: "*1/*3A", nudt15: "*1/*1" },
+      });
       expect(r.isError).toBeFalsy();
       expect(JSON.stringify(r.structuredContent)).toContain("intermediate");
       // The verifier's input is checked at the boundary: a malformed plan is an error naming the field.
@@ -179,7 +289,10 @@ describe("hms mcp (the real command an MCP host is configured with)", () => {
       const ok = await client.callTool({ name: "verifier_verify_plan", arguments: { patient: basePatient(), plan } });
       expect(ok.isError).toBeFalsy();
       expect(ok.structuredContent).toMatchObject({ isValid: expect.any(Boolean), findings: expect.any(Array) });
-      const bad = await client.callTool({ name: "verifier_verify_plan", arguments: { patient: basePatient(), plan: { ...plan, horizonWeeks: 0 } } });
+      const bad = await client.callTool({
+        name: "verifier_verify_plan",
+        arguments: { patient: basePatient(), plan: { ...plan, horizonWeeks: 0 } },
+      });
       expect(bad.isError).toBe(true);
       expect(JSON.stringify(bad.content)).toContain("horizonWeeks");
     } finally {

@@ -22,7 +22,9 @@ afterAll(async () => {
   await nats?.close();
 });
 
-const SPEC_CODES = new Set([-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005, -32006, -32007, -32008, -32009]);
+const SPEC_CODES = new Set([
+  -32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005, -32006, -32007, -32008, -32009,
+]);
 
 async function ask(body: Uint8Array): Promise<{ error?: { code: number }; result?: unknown }> {
   const h = natsHeaders();
@@ -32,7 +34,16 @@ async function ask(body: Uint8Array): Promise<{ error?: { code: number }; result
 }
 
 // Payloads that look more and more like real requests, so the fuzz reaches past the parser.
-const method = fc.constantFrom("SendMessage", "SendStreamingMessage", "GetTask", "CancelTask", "SubscribeToTask", "ListTasks", "Nope", "");
+const method = fc.constantFrom(
+  "SendMessage",
+  "SendStreamingMessage",
+  "GetTask",
+  "CancelTask",
+  "SubscribeToTask",
+  "ListTasks",
+  "Nope",
+  "",
+);
 const near = fc.record({
   jsonrpc: fc.constantFrom("2.0", "1.0", 2),
   id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.object()),
@@ -40,7 +51,16 @@ const near = fc.record({
   params: fc.oneof(
     fc.anything(),
     fc.record({ id: fc.oneof(fc.string(), fc.integer()) }),
-    fc.record({ message: fc.record({ messageId: fc.string(), role: fc.constantFrom("ROLE_USER", "ROLE_X"), parts: fc.array(fc.record({ data: fc.record({ skill: fc.constantFrom("echo_text", "nope"), input: fc.anything() }) }), { maxLength: 2 }) }) }),
+    fc.record({
+      message: fc.record({
+        messageId: fc.string(),
+        role: fc.constantFrom("ROLE_USER", "ROLE_X"),
+        parts: fc.array(
+          fc.record({ data: fc.record({ skill: fc.constantFrom("echo_text", "nope"), input: fc.anything() }) }),
+          { maxLength: 2 },
+        ),
+      }),
+    }),
   ),
 });
 const payload = fc.oneof(
@@ -61,7 +81,22 @@ describe("the rpc subject under random payloads", () => {
       { numRuns: 300, seed: 20261125 },
     );
     // Still healthy afterwards: a real request works.
-    const ok = await ask(new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "SendMessage", params: { message: { messageId: "after-fuzz", role: "ROLE_USER", parts: [{ data: { skill: "echo_text", input: { text: "still here" } } }] } } })));
+    const ok = await ask(
+      new TextEncoder().encode(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 9,
+          method: "SendMessage",
+          params: {
+            message: {
+              messageId: "after-fuzz",
+              role: "ROLE_USER",
+              parts: [{ data: { skill: "echo_text", input: { text: "still here" } } }],
+            },
+          },
+        }),
+      ),
+    );
     expect((ok.result as { task: { status: { state: string } } }).task.status.state).toBe("TASK_STATE_COMPLETED");
   });
 });

@@ -9,8 +9,13 @@ const logger = pino({ level: "silent" });
 const host = await startHost({ agents: [testAgent], natsUrl: process.env.NATS_URL, logger });
 await serveStdio({
   agents: [testAgent],
-  call: (agentId, verb, input, o) => host.client.call(agentId, verb, input, { principal: o.principal, onProgress: o.onProgress, signal: o.signal }),
-  principal: { subject: "mcp-test", roles: [(process.env.MCP_ROLE as "clinician") ?? "clinician"], purposeOfUse: "TREAT" },
+  call: (agentId, verb, input, o) =>
+    host.client.call(agentId, verb, input, { principal: o.principal, onProgress: o.onProgress, signal: o.signal }),
+  principal: {
+    subject: "mcp-test",
+    roles: [(process.env.MCP_ROLE as "clinician") ?? "clinician"],
+    purposeOfUse: "TREAT",
+  },
   logger,
 });
 await host.close();

@@ -5,7 +5,11 @@ import { startAgent } from "../../runtime/index.js";
 import { testAgent } from "./test-agent.js";
 
 const [natsUrl, ackWait] = process.argv.slice(2);
-const agent = await startAgent(testAgent, { natsUrl, logger: pino({ level: "silent" }), ackWaitMs: Number(ackWait ?? 2_000) });
+const agent = await startAgent(testAgent, {
+  natsUrl,
+  logger: pino({ level: "silent" }),
+  ackWaitMs: Number(ackWait ?? 2_000),
+});
 process.stdout.write(`ready ${process.pid}\n`);
 const stop = () => void agent.close().then(() => process.exit(0));
 process.on("SIGTERM", stop);

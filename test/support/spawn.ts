@@ -5,8 +5,15 @@ import { exitOf } from "../../examples/scenarios/support.js";
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Spawns a TypeScript entry under tsx and resolves once it prints a line starting with `ready`. */
-export async function spawnReady(script: string, args: string[], timeoutMs = 20_000): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+export async function spawnReady(
+  script: string,
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
   const line = await new Promise<string>((resolve, reject) => {

@@ -32,7 +32,11 @@ export const count = defineSkill({
   verb: "count_slowly",
   title: "Count slowly",
   description: "Counts to n, one step every stepMs, streaming each step as progress (transient progress when asked).",
-  input: z.object({ n: z.number().int().min(1).max(1000), stepMs: z.number().int().min(0).max(10_000).default(20), transient: z.boolean().default(false) }),
+  input: z.object({
+    n: z.number().int().min(1).max(1000),
+    stepMs: z.number().int().min(0).max(10_000).default(20),
+    transient: z.boolean().default(false),
+  }),
   output: z.object({ counted: z.number().int(), resumed: z.boolean(), pid: z.number().int() }),
   annotations: { readOnlyHint: true, idempotentHint: true },
   handler: async (input, ctx) => {
@@ -73,7 +77,12 @@ export const approve = defineSkill({
   input: z.object({ taskId: z.string(), approve: z.boolean(), note: z.string() }),
   output: z.object({ finished: z.string() }),
   handler: async (input, ctx) => {
-    await ctx.finishTask(input.taskId, input.approve ? { output: { approved: true, note: input.note } } : { error: { code: "REJECTED", message: input.note }, state: "rejected" });
+    await ctx.finishTask(
+      input.taskId,
+      input.approve
+        ? { output: { approved: true, note: input.note } }
+        : { error: { code: "REJECTED", message: input.note }, state: "rejected" },
+    );
     return { finished: input.taskId };
   },
 });

@@ -36,15 +36,27 @@ export function buildAck(opts: AckOptions): string {
   const processing = getValue(msh, 11) || "P";
   const receiving = opts.receivingApplication ?? DEFAULT_RECEIVING_APPLICATION;
   const header = [
-    "MSH", enc, e(receiving), e(getValue(msh, 6)), e(getValue(msh, 3)), e(getValue(msh, 4)),
-    isoToHl7Time(opts.now), "", `ACK${seps.component}${e(event)}${seps.component}ACK`, e(opts.controlId), e(processing), e(version),
+    "MSH",
+    enc,
+    e(receiving),
+    e(getValue(msh, 6)),
+    e(getValue(msh, 3)),
+    e(getValue(msh, 4)),
+    isoToHl7Time(opts.now),
+    "",
+    `ACK${seps.component}${e(event)}${seps.component}ACK`,
+    e(opts.controlId),
+    e(processing),
+    e(version),
   ].join(f);
   const text = opts.problem?.reason ?? "";
   const segments = [header, ["MSA", opts.code, e(origControlId), e(text.slice(0, 80))].join(f)];
   if (opts.code !== "AA" && opts.problem) {
     const p = opts.problem;
     const c = seps.component;
-    const location = p.location ? [p.location.segment, String(p.location.sequence), p.location.field ? String(p.location.field) : ""].join(c) : "";
+    const location = p.location
+      ? [p.location.segment, String(p.location.sequence), p.location.field ? String(p.location.field) : ""].join(c)
+      : "";
     const err = ["ERR", "", location, [p.code, "", "HL70357"].join(c), "E", "", "", "", e(p.reason)].join(f);
     segments.push(err);
   }

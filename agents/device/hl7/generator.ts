@@ -38,7 +38,9 @@ export function toOruR01(readings: readonly DeviceReading[], table: LoincTable, 
     const unit = coding === "mdc" ? mdcUnitForUcum(r.unit) : undefined;
     const code = mdc ? `${mdc.code}^${mdc.refId}^MDC` : `${entry.loinc}^${e(entry.display)}^LN`;
     const units = mdc && unit ? `${unit.code}^${unit.refId}^MDC` : `${e(r.unit)}^^UCUM`;
-    segs.push(`OBX|${i + 1}|NM|${code}|1.${i + 1}|${r.value}|${units}|||||R|||${isoToHl7Time(r.effective)}||||${e(r.deviceId)}`);
+    segs.push(
+      `OBX|${i + 1}|NM|${code}|1.${i + 1}|${r.value}|${units}|||||R|||${isoToHl7Time(r.effective)}||||${e(r.deviceId)}`,
+    );
   });
   return segs.join("\r") + "\r";
 }

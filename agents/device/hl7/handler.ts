@@ -35,8 +35,16 @@ export function createOruHandler(opts: OruHandlerOptions): (message: string) => 
       const ack = parsed.error.kind === "not-hl7" ? "AR" : "AE";
       opts.logger?.debug({ reason: parsed.error.message }, "hl7 message rejected");
       return buildAck({
-        ...base, code: ack, controlId: nextControlId(), now: now(),
-        problem: { ack, code: parsed.error.kind === "not-hl7" ? HL7_ERROR.UNSUPPORTED_MESSAGE_TYPE : HL7_ERROR.SEGMENT_SEQUENCE, reason: parsed.error.message, ...(parsed.error.segmentIndex ? { location: { segment: "", sequence: parsed.error.segmentIndex } } : {}) },
+        ...base,
+        code: ack,
+        controlId: nextControlId(),
+        now: now(),
+        problem: {
+          ack,
+          code: parsed.error.kind === "not-hl7" ? HL7_ERROR.UNSUPPORTED_MESSAGE_TYPE : HL7_ERROR.SEGMENT_SEQUENCE,
+          reason: parsed.error.message,
+          ...(parsed.error.segmentIndex ? { location: { segment: "", sequence: parsed.error.segmentIndex } } : {}),
+        },
         // A bad segment after a good MSH still lets us echo the sender's ids.
         original: parsed.error.kind === "bad-segment" ? headerOnly(text) : undefined,
       });
@@ -44,7 +52,14 @@ export function createOruHandler(opts: OruHandlerOptions): (message: string) => 
     const mapped = mapOruR01(parsed.message, opts.table);
     if (!mapped.ok) {
       opts.logger?.debug({ controlId: mapped.controlId, problem: mapped.problem }, "hl7 message not accepted");
-      return buildAck({ ...base, code: mapped.problem.ack, problem: mapped.problem, original: parsed.message, controlId: nextControlId(), now: now() });
+      return buildAck({
+        ...base,
+        code: mapped.problem.ack,
+        problem: mapped.problem,
+        original: parsed.message,
+        controlId: nextControlId(),
+        now: now(),
+      });
     }
     try {
       await opts.deliver(mapped.readings, { controlId: mapped.controlId });
@@ -52,8 +67,19 @@ export function createOruHandler(opts: OruHandlerOptions): (message: string) => 
       const e = HmsError.from(err);
       opts.logger?.warn({ err: e, controlId: mapped.controlId }, "hl7 readings not delivered");
       return buildAck({
-        ...base, code: "AE", original: parsed.message, controlId: nextControlId(), now: now(),
-        problem: { ack: "AE", code: e.code === "INVALID_INPUT" || e.code === "NOT_FOUND" ? HL7_ERROR.TABLE_VALUE_NOT_FOUND : HL7_ERROR.APPLICATION_ERROR, reason: e.message },
+        ...base,
+        code: "AE",
+        original: parsed.message,
+        controlId: nextControlId(),
+        now: now(),
+        problem: {
+          ack: "AE",
+          code:
+            e.code === "INVALID_INPUT" || e.code === "NOT_FOUND"
+              ? HL7_ERROR.TABLE_VALUE_NOT_FOUND
+              : HL7_ERROR.APPLICATION_ERROR,
+          reason: e.message,
+        },
       });
     }
     return buildAck({ ...base, code: "AA", original: parsed.message, controlId: nextControlId(), now: now() });

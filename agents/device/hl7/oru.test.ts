@@ -19,9 +19,17 @@ describe("ORU^R01 to readings", () => {
     if (!r.ok) throw new Error(r.problem.reason);
     expect(r.controlId).toBe("CTRL-1");
     expect(r.readings.map((x) => [x.key, x.value, x.unit])).toEqual([
-      ["heart_rate", 72, "/min"], ["spo2", 97, "%"], ["systolic_bp", 121, "mm[Hg]"], ["body_temperature", 37.1, "Cel"],
+      ["heart_rate", 72, "/min"],
+      ["spo2", 97, "%"],
+      ["systolic_bp", 121, "mm[Hg]"],
+      ["body_temperature", 37.1, "Cel"],
     ]);
-    expect(r.readings[0]).toMatchObject({ deviceId: "mon-7", patientId: "p-100", loinc: "8867-4", effective: "2025-01-01T11:59:58.000Z" });
+    expect(r.readings[0]).toMatchObject({
+      deviceId: "mon-7",
+      patientId: "p-100",
+      loinc: "8867-4",
+      effective: "2025-01-01T11:59:58.000Z",
+    });
     // Without OBX-14 the OBR-7 time applies.
     expect(r.readings[2].effective).toBe("2025-01-01T11:59:59.000Z");
     expect(r.ignored.map((i) => i.sequence)).toEqual([1, 6]);
@@ -34,11 +42,16 @@ describe("ORU^R01 to readings", () => {
 
   it("answers AE naming the OBX when a numeric value is not a number", () => {
     const r = mapOruR01(parse(PCD01_ORU.replace("|72|", "|seventy|")), table);
-    expect(r).toMatchObject({ ok: false, problem: { ack: "AE", code: "102", location: { segment: "OBX", sequence: 2, field: 5 } } });
+    expect(r).toMatchObject({
+      ok: false,
+      problem: { ack: "AE", code: "102", location: { segment: "OBX", sequence: 2, field: 5 } },
+    });
   });
 
   it("answers AE when an OBX comes before any OBR", () => {
-    const text = PCD01_ORU.split("\r").filter((s) => !s.startsWith("OBR")).join("\r");
+    const text = PCD01_ORU.split("\r")
+      .filter((s) => !s.startsWith("OBR"))
+      .join("\r");
     expect(mapOruR01(parse(text), table)).toMatchObject({ ok: false, problem: { ack: "AE", code: "100" } });
   });
 
@@ -52,14 +65,31 @@ describe("ORU^R01 to readings", () => {
 
   it("round-trips generated messages through the parser and mapper", () => {
     const readings = [
-      { deviceId: "mon-1", patientId: "p-1", key: "heart_rate", value: 140, unit: "/min", effective: "2025-01-01T00:00:00.000Z", source: "simulator" as const },
-      { deviceId: "mon-1", patientId: "p-1", key: "bmi", value: 22.5, unit: "kg/m2", effective: "2025-01-01T00:00:00.000Z", source: "simulator" as const },
+      {
+        deviceId: "mon-1",
+        patientId: "p-1",
+        key: "heart_rate",
+        value: 140,
+        unit: "/min",
+        effective: "2025-01-01T00:00:00.000Z",
+        source: "simulator" as const,
+      },
+      {
+        deviceId: "mon-1",
+        patientId: "p-1",
+        key: "bmi",
+        value: 22.5,
+        unit: "kg/m2",
+        effective: "2025-01-01T00:00:00.000Z",
+        source: "simulator" as const,
+      },
     ];
     for (const coding of ["mdc", "loinc"] as const) {
       const r = mapOruR01(parse(toOruR01(readings, table, { controlId: "G1", now: 0, coding })), table);
       if (!r.ok) throw new Error(r.problem.reason);
       expect(r.readings.map((x) => [x.key, x.value, x.unit, x.deviceId, x.patientId])).toEqual([
-        ["heart_rate", 140, "/min", "mon-1", "p-1"], ["bmi", 22.5, "kg/m2", "mon-1", "p-1"],
+        ["heart_rate", 140, "/min", "mon-1", "p-1"],
+        ["bmi", 22.5, "kg/m2", "mon-1", "p-1"],
       ]);
     }
   });
@@ -78,8 +108,16 @@ describe("ACK builder", () => {
 
   it("adds an ERR segment with location, code and the escaped reason on AE", () => {
     const text = buildAck({
-      code: "AE", original: parse(PCD01_ORU), controlId: "A2", now: 0,
-      problem: { ack: "AE", code: "102", reason: "value a|b is bad", location: { segment: "OBX", sequence: 2, field: 5 } },
+      code: "AE",
+      original: parse(PCD01_ORU),
+      controlId: "A2",
+      now: 0,
+      problem: {
+        ack: "AE",
+        code: "102",
+        reason: "value a|b is bad",
+        location: { segment: "OBX", sequence: 2, field: 5 },
+      },
     });
     const ack = parse(text);
     const err = ack.segments[2];

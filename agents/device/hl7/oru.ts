@@ -86,16 +86,45 @@ export function mapOruR01(msg: Hl7Message, table: LoincTable): OruMapResult {
   const fail = (problem: Hl7Problem): OruMapResult => ({ ok: false, controlId, problem });
   const type = getValue(msh, 9, 1);
   const event = getValue(msh, 9, 2);
-  if (type !== "ORU") return fail({ ack: "AR", code: HL7_ERROR.UNSUPPORTED_MESSAGE_TYPE, reason: `unsupported message type ${type || "(empty)"}`, location: { segment: "MSH", sequence: 1, field: 9 } });
-  if (event !== "R01") return fail({ ack: "AR", code: HL7_ERROR.UNSUPPORTED_EVENT, reason: `unsupported event ${event || "(empty)"}`, location: { segment: "MSH", sequence: 1, field: 9 } });
+  if (type !== "ORU")
+    return fail({
+      ack: "AR",
+      code: HL7_ERROR.UNSUPPORTED_MESSAGE_TYPE,
+      reason: `unsupported message type ${type || "(empty)"}`,
+      location: { segment: "MSH", sequence: 1, field: 9 },
+    });
+  if (event !== "R01")
+    return fail({
+      ack: "AR",
+      code: HL7_ERROR.UNSUPPORTED_EVENT,
+      reason: `unsupported event ${event || "(empty)"}`,
+      location: { segment: "MSH", sequence: 1, field: 9 },
+    });
   const version = getValue(msh, 12);
-  if (version && !version.startsWith("2.")) return fail({ ack: "AR", code: HL7_ERROR.UNSUPPORTED_VERSION, reason: `unsupported version ${version}`, location: { segment: "MSH", sequence: 1, field: 12 } });
-  if (!controlId) return fail({ ack: "AR", code: HL7_ERROR.REQUIRED_FIELD_MISSING, reason: "MSH-10 message control id is missing", location: { segment: "MSH", sequence: 1, field: 10 } });
+  if (version && !version.startsWith("2."))
+    return fail({
+      ack: "AR",
+      code: HL7_ERROR.UNSUPPORTED_VERSION,
+      reason: `unsupported version ${version}`,
+      location: { segment: "MSH", sequence: 1, field: 12 },
+    });
+  if (!controlId)
+    return fail({
+      ack: "AR",
+      code: HL7_ERROR.REQUIRED_FIELD_MISSING,
+      reason: "MSH-10 message control id is missing",
+      location: { segment: "MSH", sequence: 1, field: 10 },
+    });
 
   const pid = findSegments(msg, "PID")[0];
   const patientRaw = getValue(pid, 3);
   if (patientRaw && !DEVICE_ID.test(patientRaw)) {
-    return fail({ ack: "AE", code: HL7_ERROR.DATA_TYPE_ERROR, reason: "PID-3 is not a usable patient id", location: { segment: "PID", sequence: 1, field: 3 } });
+    return fail({
+      ack: "AE",
+      code: HL7_ERROR.DATA_TYPE_ERROR,
+      reason: "PID-3 is not a usable patient id",
+      location: { segment: "PID", sequence: 1, field: 3 },
+    });
   }
   const patientId = patientRaw || null;
   const defaultDevice = getValue(msh, 3, 1) || getValue(msh, 3, 2);
@@ -115,7 +144,13 @@ export function mapOruR01(msg: Hl7Message, table: LoincTable): OruMapResult {
     if (seg.name !== "OBX") continue;
     obxSeq++;
     const loc = (field?: number) => ({ segment: "OBX", sequence: obxSeq, ...(field ? { field } : {}) });
-    if (!seenObr) return fail({ ack: "AE", code: HL7_ERROR.SEGMENT_SEQUENCE, reason: `OBX ${obxSeq} comes before any OBR`, location: loc() });
+    if (!seenObr)
+      return fail({
+        ack: "AE",
+        code: HL7_ERROR.SEGMENT_SEQUENCE,
+        reason: `OBX ${obxSeq} comes before any OBR`,
+        location: loc(),
+      });
     const valueType = getValue(seg, 2);
     const rawValue = getValue(seg, 5);
     const status = getValue(seg, 11);
@@ -131,26 +166,79 @@ export function mapOruR01(msg: Hl7Message, table: LoincTable): OruMapResult {
       ignored.push({ sequence: obxSeq, reason: `value type ${valueType || "(empty)"} is not NM` });
       continue;
     }
-    if (!getValue(seg, 3, 1) && !getValue(seg, 3, 2)) return fail({ ack: "AE", code: HL7_ERROR.REQUIRED_FIELD_MISSING, reason: `OBX ${obxSeq} has no observation identifier (OBX-3)`, location: loc(3) });
+    if (!getValue(seg, 3, 1) && !getValue(seg, 3, 2))
+      return fail({
+        ack: "AE",
+        code: HL7_ERROR.REQUIRED_FIELD_MISSING,
+        reason: `OBX ${obxSeq} has no observation identifier (OBX-3)`,
+        location: loc(3),
+      });
     const entry = resolveCode(seg, table);
     if (!entry || !entry.loinc) {
-      ignored.push({ sequence: obxSeq, reason: `observation ${getValue(seg, 3, 1)}^${getValue(seg, 3, 2)} is not in loinc.json` });
+      ignored.push({
+        sequence: obxSeq,
+        reason: `observation ${getValue(seg, 3, 1)}^${getValue(seg, 3, 2)} is not in loinc.json`,
+      });
       continue;
     }
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(rawValue.trim())) {
-      return fail({ ack: "AE", code: HL7_ERROR.DATA_TYPE_ERROR, reason: `OBX ${obxSeq} value "${rawValue.slice(0, 40)}" is not numeric`, location: loc(5) });
+      return fail({
+        ack: "AE",
+        code: HL7_ERROR.DATA_TYPE_ERROR,
+        reason: `OBX ${obxSeq} value "${rawValue.slice(0, 40)}" is not numeric`,
+        location: loc(5),
+      });
     }
     const unit = resolveUnit(seg, entry);
-    if (!unit) return fail({ ack: "AE", code: HL7_ERROR.REQUIRED_FIELD_MISSING, reason: `OBX ${obxSeq} has no units (OBX-6)`, location: loc(6) });
+    if (!unit)
+      return fail({
+        ack: "AE",
+        code: HL7_ERROR.REQUIRED_FIELD_MISSING,
+        reason: `OBX ${obxSeq} has no units (OBX-6)`,
+        location: loc(6),
+      });
     const obxTimeRaw = getValue(seg, 14);
     const obxTime = obxTimeRaw ? hl7TimeToIso(obxTimeRaw) : null;
-    if (obxTimeRaw && !obxTime) return fail({ ack: "AE", code: HL7_ERROR.DATA_TYPE_ERROR, reason: `OBX ${obxSeq} time "${obxTimeRaw.slice(0, 30)}" is not an HL7 DTM`, location: loc(14) });
+    if (obxTimeRaw && !obxTime)
+      return fail({
+        ack: "AE",
+        code: HL7_ERROR.DATA_TYPE_ERROR,
+        reason: `OBX ${obxSeq} time "${obxTimeRaw.slice(0, 30)}" is not an HL7 DTM`,
+        location: loc(14),
+      });
     const effective = obxTime ?? obrTime ?? mshTime;
-    if (!effective) return fail({ ack: "AE", code: HL7_ERROR.REQUIRED_FIELD_MISSING, reason: `OBX ${obxSeq} has no observation time (OBX-14, OBR-7 or MSH-7)`, location: loc(14) });
+    if (!effective)
+      return fail({
+        ack: "AE",
+        code: HL7_ERROR.REQUIRED_FIELD_MISSING,
+        reason: `OBX ${obxSeq} has no observation time (OBX-14, OBR-7 or MSH-7)`,
+        location: loc(14),
+      });
     const deviceId = getValue(seg, 18, 1) || defaultDevice;
-    if (!DEVICE_ID.test(deviceId)) return fail({ ack: "AE", code: HL7_ERROR.REQUIRED_FIELD_MISSING, reason: `OBX ${obxSeq} has no usable device id (OBX-18 or MSH-3)`, location: loc(18) });
-    readings.push({ deviceId, patientId, key: entry.key, loinc: entry.loinc, value: Number(rawValue), unit, effective, source: "mllp" });
+    if (!DEVICE_ID.test(deviceId))
+      return fail({
+        ack: "AE",
+        code: HL7_ERROR.REQUIRED_FIELD_MISSING,
+        reason: `OBX ${obxSeq} has no usable device id (OBX-18 or MSH-3)`,
+        location: loc(18),
+      });
+    readings.push({
+      deviceId,
+      patientId,
+      key: entry.key,
+      loinc: entry.loinc,
+      value: Number(rawValue),
+      unit,
+      effective,
+      source: "mllp",
+    });
   }
-  if (obxSeq === 0) return fail({ ack: "AE", code: HL7_ERROR.REQUIRED_FIELD_MISSING, reason: "message has no OBX segment", location: { segment: "OBX", sequence: 1 } });
+  if (obxSeq === 0)
+    return fail({
+      ack: "AE",
+      code: HL7_ERROR.REQUIRED_FIELD_MISSING,
+      reason: "message has no OBX segment",
+      location: { segment: "OBX", sequence: 1 },
+    });
   return { ok: true, controlId, readings, ignored };
 }

@@ -41,7 +41,13 @@ export type Hl7ParseFailure = {
 
 export type Hl7ParseResult = { ok: true; message: Hl7Message } | { ok: false; error: Hl7ParseFailure };
 
-export const DEFAULT_SEPARATORS: Separators = { field: "|", component: "^", repetition: "~", escape: "\\", subcomponent: "&" };
+export const DEFAULT_SEPARATORS: Separators = {
+  field: "|",
+  component: "^",
+  repetition: "~",
+  escape: "\\",
+  subcomponent: "&",
+};
 
 const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
 const DISALLOWED_SEPARATOR = /[A-Za-z0-9\r\n\s]/;
@@ -64,18 +70,27 @@ export function parseHl7(text: string): Hl7ParseResult {
   const seps: Separators = { field, component, repetition, escape, subcomponent };
   const all = [field, component, repetition, escape, subcomponent];
   if (all.some((c) => DISALLOWED_SEPARATOR.test(c)) || new Set(all).size !== all.length) {
-    return { ok: false, error: { kind: "not-hl7", message: "MSH-1/MSH-2 separators are missing, alphanumeric or repeated" } };
+    return {
+      ok: false,
+      error: { kind: "not-hl7", message: "MSH-1/MSH-2 separators are missing, alphanumeric or repeated" },
+    };
   }
   // MSH-2 may carry a fifth (truncation, v2.7) character; it ends at the next field separator.
   if (first[8] !== undefined && first[8] !== field && first[9] !== field) {
-    return { ok: false, error: { kind: "not-hl7", message: "MSH-2 encoding characters are not followed by a field separator" } };
+    return {
+      ok: false,
+      error: { kind: "not-hl7", message: "MSH-2 encoding characters are not followed by a field separator" },
+    };
   }
   const segments: Hl7Segment[] = [];
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
     const name = raw.slice(0, 3);
     if (!SEGMENT_NAME.test(name) || (raw.length > 3 && raw[3] !== field)) {
-      return { ok: false, error: { kind: "bad-segment", message: `segment ${i + 1} has no valid segment id`, segmentIndex: i + 1 } };
+      return {
+        ok: false,
+        error: { kind: "bad-segment", message: `segment ${i + 1} has no valid segment id`, segmentIndex: i + 1 },
+      };
     }
     segments.push(i === 0 ? parseMsh(raw, seps) : parseSegment(raw, seps));
   }
@@ -99,9 +114,11 @@ function parseSegment(raw: string, seps: Separators): Hl7Segment {
 }
 
 function parseField(text: string, seps: Separators): Hl7Field {
-  return text.split(seps.repetition).map((rep) =>
-    rep.split(seps.component).map((comp) => comp.split(seps.subcomponent).map((sub) => unescapeHl7(sub, seps))),
-  );
+  return text
+    .split(seps.repetition)
+    .map((rep) =>
+      rep.split(seps.component).map((comp) => comp.split(seps.subcomponent).map((sub) => unescapeHl7(sub, seps))),
+    );
 }
 
 /** Decodes \F\ \S\ \T\ \R\ \E\ and \Xhh..\ ; other escapes (formatting, charset) are dropped. */
@@ -125,11 +142,21 @@ export function unescapeHl7(text: string, seps: Separators): string {
     }
     const seq = text.slice(i + 1, end);
     switch (seq) {
-      case "F": out += seps.field; break;
-      case "S": out += seps.component; break;
-      case "T": out += seps.subcomponent; break;
-      case "R": out += seps.repetition; break;
-      case "E": out += seps.escape; break;
+      case "F":
+        out += seps.field;
+        break;
+      case "S":
+        out += seps.component;
+        break;
+      case "T":
+        out += seps.subcomponent;
+        break;
+      case "R":
+        out += seps.repetition;
+        break;
+      case "E":
+        out += seps.escape;
+        break;
       default:
         if (/^X([0-9A-Fa-f]{2})+$/.test(seq)) {
           for (let k = 1; k < seq.length; k += 2) out += String.fromCharCode(parseInt(seq.slice(k, k + 2), 16));
@@ -161,7 +188,13 @@ export function escapeHl7(text: string, seps: Separators = DEFAULT_SEPARATORS): 
  * Value of one position; 1-based field, component and subcomponent as in "OBX-3.1", 0-based repetition.
  * Missing positions read as "".
  */
-export function getValue(seg: Hl7Segment | undefined, field: number, component = 1, repetition = 0, subcomponent = 1): string {
+export function getValue(
+  seg: Hl7Segment | undefined,
+  field: number,
+  component = 1,
+  repetition = 0,
+  subcomponent = 1,
+): string {
   return seg?.fields[field]?.[repetition]?.[component - 1]?.[subcomponent - 1] ?? "";
 }
 

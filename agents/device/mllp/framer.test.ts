@@ -2,19 +2,28 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { frameMllp, MllpFramer, type FrameEvent } from "./framer.js";
 
-const frames = (events: FrameEvent[]) => events.filter((e) => e.kind === "frame").map((e) => (e as { payload: Buffer }).payload.toString());
+const frames = (events: FrameEvent[]) =>
+  events.filter((e) => e.kind === "frame").map((e) => (e as { payload: Buffer }).payload.toString());
 
 describe("MLLP framer", () => {
   it("joins a frame split across chunks, even between FS and CR", () => {
     const f = new MllpFramer();
     const bytes = frameMllp("MSH|abc");
-    const out = [...f.push(bytes.subarray(0, 3)), ...f.push(bytes.subarray(3, bytes.length - 1)), ...f.push(bytes.subarray(bytes.length - 1))];
+    const out = [
+      ...f.push(bytes.subarray(0, 3)),
+      ...f.push(bytes.subarray(3, bytes.length - 1)),
+      ...f.push(bytes.subarray(bytes.length - 1)),
+    ];
     expect(frames(out)).toEqual(["MSH|abc"]);
   });
 
   it("yields every frame of a chunk that holds several", () => {
     const f = new MllpFramer();
-    expect(frames(f.push(Buffer.concat([frameMllp("one"), frameMllp("two"), frameMllp("three")])))).toEqual(["one", "two", "three"]);
+    expect(frames(f.push(Buffer.concat([frameMllp("one"), frameMllp("two"), frameMllp("three")])))).toEqual([
+      "one",
+      "two",
+      "three",
+    ]);
   });
 
   it("skips garbage before the start byte", () => {
@@ -26,7 +35,9 @@ describe("MLLP framer", () => {
 
   it("restarts on a new start byte inside an unfinished frame", () => {
     const f = new MllpFramer();
-    expect(frames(f.push(Buffer.concat([Buffer.from([0x0b]), Buffer.from("trunc"), frameMllp("whole")])))).toEqual(["whole"]);
+    expect(frames(f.push(Buffer.concat([Buffer.from([0x0b]), Buffer.from("trunc"), frameMllp("whole")])))).toEqual([
+      "whole",
+    ]);
   });
 
   it("drops a frame whose FS is not followed by CR", () => {

@@ -41,7 +41,11 @@ class Client {
         if (this.replies.length >= n) resolve(this.replies.slice());
       };
       this.waiters.push(check);
-      void this.closed.then(() => (this.replies.length >= n ? resolve(this.replies.slice()) : reject(new Error(`closed after ${this.replies.length} replies`))));
+      void this.closed.then(() =>
+        this.replies.length >= n
+          ? resolve(this.replies.slice())
+          : reject(new Error(`closed after ${this.replies.length} replies`)),
+      );
       check();
     });
   }
@@ -135,7 +139,8 @@ describe("MLLP listener over a real TCP socket", () => {
     const bytesArb = fc.oneof(
       fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
       fc.string({ maxLength: 200 }).map((s) => frameMllp(s)),
-      fc.tuple(fc.integer({ min: 0, max: PCD01_ORU.length }), fc.string({ maxLength: 20 }))
+      fc
+        .tuple(fc.integer({ min: 0, max: PCD01_ORU.length }), fc.string({ maxLength: 20 }))
         .map(([cut, junk]) => frameMllp(PCD01_ORU.slice(0, cut) + junk)),
     );
     await fc.assert(
@@ -149,7 +154,13 @@ describe("MLLP listener over a real TCP socket", () => {
           (async () => {
             for (;;) {
               const replies = await c.until(c.replies.length + 1);
-              const codes = replies.map((r) => { try { return msa(r); } catch { return { code: "?", controlId: "" }; } });
+              const codes = replies.map((r) => {
+                try {
+                  return msa(r);
+                } catch {
+                  return { code: "?", controlId: "" };
+                }
+              });
               if (codes.some((m) => m.controlId === "PROBE")) return codes;
             }
           })(),

@@ -38,8 +38,12 @@ export interface MllpListener {
 /** Starts listening; resolves once the port is bound. */
 export async function startMllpListener(opts: MllpListenerOptions): Promise<MllpListener> {
   const {
-    onMessage, port = 0, host = "127.0.0.1", maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
-    idleTimeoutMs = DEFAULT_MLLP_IDLE_TIMEOUT_MS, logger,
+    onMessage,
+    port = 0,
+    host = "127.0.0.1",
+    maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    idleTimeoutMs = DEFAULT_MLLP_IDLE_TIMEOUT_MS,
+    logger,
   } = opts;
   const log = logger?.child({ component: "mllp" });
   const sockets = new Set<Socket>();

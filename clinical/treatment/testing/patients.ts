@@ -6,15 +6,37 @@ export function basePatient(over: Partial<PatientSummary> = {}): PatientSummary 
   return {
     patientId: "p1",
     demographics: { age: 34, ageTopCoded: false, sex: "male", weightKg: 70, heightCm: 175 },
-    diagnosis: { code: { system: "http://snomed.info/sct", code: "34000006", display: "Crohn's disease" }, montreal: { age: "A2", location: "L3", upperGi: false, behaviour: "B1", perianal: false } },
-    activity: { cdai: { status: "computed", value: 300, band: "moderate", source: "scores.json#CDAI" }, hbi: { status: "missing", missingInputs: ["x"], source: "scores.json#HBI" }, band: "moderate" },
+    diagnosis: {
+      code: { system: "http://snomed.info/sct", code: "34000006", display: "Crohn's disease" },
+      montreal: { age: "A2", location: "L3", upperGi: false, behaviour: "B1", perianal: false },
+    },
+    activity: {
+      cdai: { status: "computed", value: 300, band: "moderate", source: "scores.json#CDAI" },
+      hbi: { status: "missing", missingInputs: ["x"], source: "scores.json#HBI" },
+      band: "moderate",
+    },
     labs: [],
     genotype: { tpmt: "*1/*1", nudt15: "*1/*1", hlaDqa105: false, nod2: [] },
-    pharmacogenomics: { tpmtPhenotype: "normal", nudt15Phenotype: "normal", thiopurineDoseFraction: 1, recommendation: "", source: "" },
+    pharmacogenomics: {
+      tpmtPhenotype: "normal",
+      nudt15Phenotype: "normal",
+      thiopurineDoseFraction: 1,
+      recommendation: "",
+      source: "",
+    },
     treatmentHistory: [],
     comorbidities: {
-      conditions: [], activeSeriousInfection: false, latentTbUntreated: false, heartFailureNyha: null, demyelinatingDisease: false,
-      pregnant: false, hepatitisBActive: false, vteHistory: false, cardiovascularRisk: false, malignancyHistory: false, currentInteractingMedications: [],
+      conditions: [],
+      activeSeriousInfection: false,
+      latentTbUntreated: false,
+      heartFailureNyha: null,
+      demyelinatingDisease: false,
+      pregnant: false,
+      hepatitisBActive: false,
+      vteHistory: false,
+      cardiovascularRisk: false,
+      malignancyHistory: false,
+      currentInteractingMedications: [],
     },
     sources: [],
     deidentified: false,
@@ -32,27 +54,95 @@ export function randomPatient(seed: number): PatientSummary {
   const tp = pick(r, pheno);
   const nu = pick(r, pheno);
   const band = pick(r, ["mild", "moderate", "severe", "remission"] as const);
-  const hist = r.nextFloat() < 0.4 ? [{ drug: pick(r, ["infliximab", "adalimumab", "vedolizumab"]), drugClass: "anti-TNF", status: "stopped" as const, response: pick(r, ["primary-non-response", "loss-of-response", "intolerance"] as const), adverseEvents: [], ref: "MedicationStatement/1" }] : [];
+  const hist =
+    r.nextFloat() < 0.4
+      ? [
+          {
+            drug: pick(r, ["infliximab", "adalimumab", "vedolizumab"]),
+            drugClass: "anti-TNF",
+            status: "stopped" as const,
+            response: pick(r, ["primary-non-response", "loss-of-response", "intolerance"] as const),
+            adverseEvents: [],
+            ref: "MedicationStatement/1",
+          },
+        ]
+      : [];
   if (hist[0] && hist[0].drug === "vedolizumab") hist[0].drugClass = "anti-integrin (alpha4beta7)";
   const labs = [] as PatientSummary["labs"];
-  if (r.nextFloat() < 0.7) labs.push({ key: "fecal_calprotectin", loinc: "38445-3", display: "Calprotectin", value: Math.round(r.nextFloat() * 1200), unit: "ug/g", effective: "2026-01-01T00:00:00Z", interpretation: "unknown", ref: "Observation/c" });
-  if (r.nextFloat() < 0.7) labs.push({ key: "crp", loinc: "1988-5", display: "CRP", value: Math.round(r.nextFloat() * 400) / 10, unit: "mg/L", effective: "2026-01-01T00:00:00Z", interpretation: "unknown", ref: "Observation/r" });
-  if (r.nextFloat() < 0.7) labs.push({ key: "albumin", loinc: "1751-7", display: "Albumin", value: 2.5 + Math.round(r.nextFloat() * 20) / 10, unit: "g/dL", effective: "2026-01-01T00:00:00Z", interpretation: "unknown", ref: "Observation/a" });
+  if (r.nextFloat() < 0.7)
+    labs.push({
+      key: "fecal_calprotectin",
+      loinc: "38445-3",
+      display: "Calprotectin",
+      value: Math.round(r.nextFloat() * 1200),
+      unit: "ug/g",
+      effective: "2026-01-01T00:00:00Z",
+      interpretation: "unknown",
+      ref: "Observation/c",
+    });
+  if (r.nextFloat() < 0.7)
+    labs.push({
+      key: "crp",
+      loinc: "1988-5",
+      display: "CRP",
+      value: Math.round(r.nextFloat() * 400) / 10,
+      unit: "mg/L",
+      effective: "2026-01-01T00:00:00Z",
+      interpretation: "unknown",
+      ref: "Observation/r",
+    });
+  if (r.nextFloat() < 0.7)
+    labs.push({
+      key: "albumin",
+      loinc: "1751-7",
+      display: "Albumin",
+      value: 2.5 + Math.round(r.nextFloat() * 20) / 10,
+      unit: "g/dL",
+      effective: "2026-01-01T00:00:00Z",
+      interpretation: "unknown",
+      ref: "Observation/a",
+    });
   return {
     ...b,
     patientId: `gen-${seed}`,
-    demographics: { ...b.demographics, age: 18 + r.nextInt(60), sex: pick(r, ["male", "female"] as const), weightKg: 45 + r.nextInt(60) },
-    diagnosis: { ...b.diagnosis, montreal: { age: "A2", location: pick(r, ["L1", "L2", "L3"] as const), upperGi: false, behaviour: pick(r, ["B1", "B2", "B3"] as const), perianal: r.nextFloat() < 0.2 } },
+    demographics: {
+      ...b.demographics,
+      age: 18 + r.nextInt(60),
+      sex: pick(r, ["male", "female"] as const),
+      weightKg: 45 + r.nextInt(60),
+    },
+    diagnosis: {
+      ...b.diagnosis,
+      montreal: {
+        age: "A2",
+        location: pick(r, ["L1", "L2", "L3"] as const),
+        upperGi: false,
+        behaviour: pick(r, ["B1", "B2", "B3"] as const),
+        perianal: r.nextFloat() < 0.2,
+      },
+    },
     activity: { ...b.activity, band },
     labs,
     genotype: { tpmt: null, nudt15: null, hlaDqa105: r.nextFloat() < 0.4, nod2: r.nextFloat() < 0.3 ? ["R702W"] : [] },
-    pharmacogenomics: { tpmtPhenotype: tp, nudt15Phenotype: nu, thiopurineDoseFraction: null, recommendation: "", source: "" },
+    pharmacogenomics: {
+      tpmtPhenotype: tp,
+      nudt15Phenotype: nu,
+      thiopurineDoseFraction: null,
+      recommendation: "",
+      source: "",
+    },
     treatmentHistory: hist,
     comorbidities: {
       ...b.comorbidities,
-      activeSeriousInfection: r.nextFloat() < 0.05, latentTbUntreated: r.nextFloat() < 0.05, heartFailureNyha: r.nextFloat() < 0.1 ? 3 : null,
-      demyelinatingDisease: r.nextFloat() < 0.05, pregnant: r.nextFloat() < 0.05, cardiovascularRisk: r.nextFloat() < 0.2, vteHistory: r.nextFloat() < 0.05,
-      currentInteractingMedications: r.nextFloat() < 0.1 ? ["allopurinol"] : r.nextFloat() < 0.1 ? ["trimethoprim"] : [],
+      activeSeriousInfection: r.nextFloat() < 0.05,
+      latentTbUntreated: r.nextFloat() < 0.05,
+      heartFailureNyha: r.nextFloat() < 0.1 ? 3 : null,
+      demyelinatingDisease: r.nextFloat() < 0.05,
+      pregnant: r.nextFloat() < 0.05,
+      cardiovascularRisk: r.nextFloat() < 0.2,
+      vteHistory: r.nextFloat() < 0.05,
+      currentInteractingMedications:
+        r.nextFloat() < 0.1 ? ["allopurinol"] : r.nextFloat() < 0.1 ? ["trimethoprim"] : [],
     },
   };
 }

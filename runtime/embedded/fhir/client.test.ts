@@ -19,12 +19,20 @@ afterAll(() => server?.close());
 describe("FhirClient batch reads", () => {
   it("answers a read and searches of one batch in order, the same as asking one by one", async () => {
     const subject = `Patient/${PATIENT}`;
-    const [patient, conditions, observations] = await fhir.batchGet([`Patient/${PATIENT}`, searchUrl("Condition", { subject }), searchUrl("Observation", { subject, _sort: "-date", _count: 500 })]);
+    const [patient, conditions, observations] = await fhir.batchGet([
+      `Patient/${PATIENT}`,
+      searchUrl("Condition", { subject }),
+      searchUrl("Observation", { subject, _sort: "-date", _count: 500 }),
+    ]);
     expect(patient).toMatchObject({ resourceType: "Patient", id: PATIENT });
     const alone = await fhir.searchAll("Observation", { subject, _sort: "-date", _count: 500 }, 500);
     expect((observations as FhirBundle).entry?.map((e) => e.resource?.id)).toEqual(alone.map((r) => r.id));
     expect(alone.length).toBeGreaterThan(5);
-    expect((conditions as FhirBundle).entry?.every((e) => (e.resource as { subject?: { reference?: string } }).subject?.reference === subject)).toBe(true);
+    expect(
+      (conditions as FhirBundle).entry?.every(
+        (e) => (e.resource as { subject?: { reference?: string } }).subject?.reference === subject,
+      ),
+    ).toBe(true);
   });
 
   it("gives a failed entry its own error and still answers the others", async () => {
@@ -45,6 +53,8 @@ describe("FhirClient batch reads", () => {
   });
 
   it("repeats a search parameter given several values", () => {
-    expect(searchUrl("Observation", { subject: "Patient/a b", date: ["ge2025-01-01", "le2025-12-31"], _count: 5 })).toBe("Observation?subject=Patient%2Fa+b&date=ge2025-01-01&date=le2025-12-31&_count=5");
+    expect(
+      searchUrl("Observation", { subject: "Patient/a b", date: ["ge2025-01-01", "le2025-12-31"], _count: 5 }),
+    ).toBe("Observation?subject=Patient%2Fa+b&date=ge2025-01-01&date=le2025-12-31&_count=5");
   });
 });

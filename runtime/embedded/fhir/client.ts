@@ -46,7 +46,11 @@ export interface FhirClientOptions {
 }
 
 export type FhirJson = { resourceType: string; id?: string; [k: string]: unknown };
-export type FhirBundle = FhirJson & { entry?: { resource?: FhirJson; fullUrl?: string; response?: { status?: string; location?: string } }[]; total?: number; link?: { relation: string; url: string }[] };
+export type FhirBundle = FhirJson & {
+  entry?: { resource?: FhirJson; fullUrl?: string; response?: { status?: string; location?: string } }[];
+  total?: number;
+  link?: { relation: string; url: string }[];
+};
 export type SearchParams = Record<string, string | number | boolean | (string | number | boolean)[]>;
 
 /** `Type?name=value&…` for a batch entry, repeating a parameter given several values. */
@@ -79,8 +83,12 @@ function outcomeText(data: unknown): string | undefined {
       return (d as string).slice(0, 300);
     }
   }
-  const issues = (d as { issue?: { details?: { text?: string }; diagnostics?: string; code?: string }[] } | undefined)?.issue;
-  return issues?.map((i) => i.details?.text ?? i.diagnostics ?? i.code).filter(Boolean).join("; ");
+  const issues = (d as { issue?: { details?: { text?: string }; diagnostics?: string; code?: string }[] } | undefined)
+    ?.issue;
+  return issues
+    ?.map((i) => i.details?.text ?? i.diagnostics ?? i.code)
+    .filter(Boolean)
+    .join("; ");
 }
 
 export class FhirClient {
@@ -104,7 +112,12 @@ export class FhirClient {
       maxAttempts: opts.retries ?? DEFAULT_FHIR_RETRIES,
       backoff: new ExponentialBackoff({ initialDelay: opts.backoffMs ?? DEFAULT_FHIR_BACKOFF_MS, maxDelay: 2_000 }),
     });
-    retryPolicy.onRetry((r) => this.log.warn({ url: this.baseUrl, delayMs: r.delay, err: "error" in r ? String(r.error) : undefined }, "fhir call retried"));
+    retryPolicy.onRetry((r) =>
+      this.log.warn(
+        { url: this.baseUrl, delayMs: r.delay, err: "error" in r ? String(r.error) : undefined },
+        "fhir call retried",
+      ),
+    );
     const breaker = circuitBreaker(transient, {
       halfOpenAfter: opts.halfOpenAfterMs ?? DEFAULT_FHIR_HALF_OPEN_MS,
       breaker: new ConsecutiveBreaker(opts.breakerThreshold ?? DEFAULT_FHIR_BREAKER_THRESHOLD),
@@ -117,7 +130,10 @@ export class FhirClient {
   private async call<T>(what: string, fn: (signal: AbortSignal) => Promise<unknown>, outer?: AbortSignal): Promise<T> {
     if (outer?.aborted) throw outer.reason;
     try {
-      return (await this.policy.execute(({ signal }) => fn(outer ? AbortSignal.any([signal, outer]) : signal), outer)) as T;
+      return (await this.policy.execute(
+        ({ signal }) => fn(outer ? AbortSignal.any([signal, outer]) : signal),
+        outer,
+      )) as T;
     } catch (err) {
       throw this.toHmsError(what, err);
     }
@@ -128,28 +144,67 @@ export class FhirClient {
     const status = statusOf(err);
     const detail = outcomeText((err as HttpLikeError)?.response?.data);
     const data = { dependency: "fhir", url: this.baseUrl, ...(status ? { status } : {}) };
-    if (status === 404 || status === 410) return new HmsError("NOT_FOUND", `${what}: not found on FHIR server ${this.baseUrl}`, { cause: err, data });
-    if (status === 400 || status === 422) return new HmsError("INVALID_INPUT", `${what}: FHIR server ${this.baseUrl} rejected the request${detail ? `: ${detail}` : ""}`, { cause: err, data });
-    if (status === 409 || status === 412) return new HmsError("CONFLICT", `${what}: conflict on FHIR server ${this.baseUrl}${detail ? `: ${detail}` : ""}`, { cause: err, data });
-    const why = err instanceof BrokenCircuitError ? "circuit open after repeated failures" : err instanceof TaskCancelledError ? `no answer within ${this.timeoutMs} ms` : status ? `HTTP ${status}${detail ? `: ${detail}` : ""}` : String((err as Error)?.cause ?? (err as Error)?.message ?? err);
-    return new HmsError("DEPENDENCY_FAILED", `${what}: FHIR server ${this.baseUrl} unavailable (${why})`, { cause: err, data });
+    if (status === 404 || status === 410)
+      return new HmsError("NOT_FOUND", `${what}: not found on FHIR server ${this.baseUrl}`, { cause: err, data });
+    if (status === 400 || status === 422)
+      return new HmsError(
+        "INVALID_INPUT",
+        `${what}: FHIR server ${this.baseUrl} rejected the request${detail ? `: ${detail}` : ""}`,
+        { cause: err, data },
+      );
+    if (status === 409 || status === 412)
+      return new HmsError(
+        "CONFLICT",
+        `${what}: conflict on FHIR server ${this.baseUrl}${detail ? `: ${detail}` : ""}`,
+        { cause: err, data },
+      );
+    const why =
+      err instanceof BrokenCircuitError
+        ? "circuit open after repeated failures"
+        : err instanceof TaskCancelledError
+          ? `no answer within ${this.timeoutMs} ms`
+          : status
+            ? `HTTP ${status}${detail ? `: ${detail}` : ""}`
+            : String((err as Error)?.cause ?? (err as Error)?.message ?? err);
+    return new HmsError("DEPENDENCY_FAILED", `${what}: FHIR server ${this.baseUrl} unavailable (${why})`, {
+      cause: err,
+      data,
+    });
   }
 
   read(resourceType: string, id: string, signal?: AbortSignal): Promise<FhirJson> {
-    return this.call(`read ${resourceType}/${id}`, (s) => this.client.read({ resourceType, id, options: { signal: s } }), signal);
+    return this.call(
+      `read ${resourceType}/${id}`,
+      (s) => this.client.read({ resourceType, id, options: { signal: s } }),
+      signal,
+    );
   }
 
   search(resourceType: string, searchParams: SearchParams, signal?: AbortSignal): Promise<FhirBundle> {
-    return this.call(`search ${resourceType}`, (s) => this.client.search({ resourceType, searchParams, options: { signal: s } }), signal);
+    return this.call(
+      `search ${resourceType}`,
+      (s) => this.client.search({ resourceType, searchParams, options: { signal: s } }),
+      signal,
+    );
   }
 
   /** Resources of a search result, following `next` links up to `maxResources`. */
-  async searchAll(resourceType: string, searchParams: SearchParams, maxResources: number, signal?: AbortSignal): Promise<FhirJson[]> {
+  async searchAll(
+    resourceType: string,
+    searchParams: SearchParams,
+    maxResources: number,
+    signal?: AbortSignal,
+  ): Promise<FhirJson[]> {
     return this.collect(resourceType, await this.search(resourceType, searchParams, signal), maxResources, signal);
   }
 
   /** Resources of a searchset bundle already fetched, then of its `next` pages, up to `maxResources`. */
-  async collect(resourceType: string, first: FhirBundle, maxResources: number, signal?: AbortSignal): Promise<FhirJson[]> {
+  async collect(
+    resourceType: string,
+    first: FhirBundle,
+    maxResources: number,
+    signal?: AbortSignal,
+  ): Promise<FhirJson[]> {
     const out: FhirJson[] = [];
     let bundle: FhirBundle | undefined = first;
     while (bundle) {
@@ -157,18 +212,45 @@ export class FhirClient {
       const next = bundle.link?.find((l) => l.relation === "next");
       if (!next || out.length >= maxResources) break;
       const current: FhirBundle = bundle;
-      bundle = await this.call<FhirBundle>(`search ${resourceType} (next page)`, (s) => this.client.nextPage({ bundle: current as Parameters<Client["nextPage"]>[0]["bundle"], options: { signal: s } }) ?? Promise.resolve(undefined), signal);
+      bundle = await this.call<FhirBundle>(
+        `search ${resourceType} (next page)`,
+        (s) =>
+          this.client.nextPage({
+            bundle: current as Parameters<Client["nextPage"]>[0]["bundle"],
+            options: { signal: s },
+          }) ?? Promise.resolve(undefined),
+        signal,
+      );
     }
     return out;
   }
 
   create(resource: FhirJson, opts: { ifNoneExist?: string; signal?: AbortSignal } = {}): Promise<FhirJson> {
     const headers = opts.ifNoneExist ? { "If-None-Exist": opts.ifNoneExist } : undefined;
-    return this.call(`create ${resource.resourceType}`, (s) => this.client.create({ resourceType: resource.resourceType, body: resource, options: { signal: s, ...(headers ? { headers } : {}) } }), opts.signal);
+    return this.call(
+      `create ${resource.resourceType}`,
+      (s) =>
+        this.client.create({
+          resourceType: resource.resourceType,
+          body: resource,
+          options: { signal: s, ...(headers ? { headers } : {}) },
+        }),
+      opts.signal,
+    );
   }
 
   update(resource: FhirJson & { id: string }, signal?: AbortSignal): Promise<FhirJson> {
-    return this.call(`update ${resource.resourceType}/${resource.id}`, (s) => this.client.update({ resourceType: resource.resourceType, id: resource.id, body: resource, options: { signal: s } }), signal);
+    return this.call(
+      `update ${resource.resourceType}/${resource.id}`,
+      (s) =>
+        this.client.update({
+          resourceType: resource.resourceType,
+          id: resource.id,
+          body: resource,
+          options: { signal: s },
+        }),
+      signal,
+    );
   }
 
   /**
@@ -177,17 +259,27 @@ export class FhirClient {
    * Bundle for a search), or the HmsError its entry failed with. A failed request as a whole throws.
    */
   async batchGet(urls: readonly string[], signal?: AbortSignal): Promise<(FhirJson | HmsError)[]> {
-    const body: FhirBundle = { resourceType: "Bundle", type: "batch", entry: urls.map((url) => ({ request: { method: "GET", url } })) as FhirBundle["entry"] };
+    const body: FhirBundle = {
+      resourceType: "Bundle",
+      type: "batch",
+      entry: urls.map((url) => ({ request: { method: "GET", url } })) as FhirBundle["entry"],
+    };
     const res = await this.batch(body, signal, `batch of ${urls.length} reads`);
     const entries = res.entry ?? [];
     if (res.resourceType !== "Bundle" || entries.length !== urls.length) {
-      throw new HmsError("DEPENDENCY_FAILED", `batch of ${urls.length} reads: FHIR server ${this.baseUrl} answered ${entries.length} entries`, { data: { dependency: "fhir", url: this.baseUrl } });
+      throw new HmsError(
+        "DEPENDENCY_FAILED",
+        `batch of ${urls.length} reads: FHIR server ${this.baseUrl} answered ${entries.length} entries`,
+        { data: { dependency: "fhir", url: this.baseUrl } },
+      );
     }
     return entries.map((e, i) => {
       const status = Number.parseInt(e.response?.status ?? "200", 10);
       if (status < 400 && e.resource) return e.resource;
       const outcome = (e as { response?: { outcome?: unknown } }).response?.outcome ?? e.resource;
-      return this.toHmsError(`GET ${urls[i].split("?")[0]}`, { response: { status: status >= 400 ? status : 502, data: outcome } });
+      return this.toHmsError(`GET ${urls[i].split("?")[0]}`, {
+        response: { status: status >= 400 ? status : 502, data: outcome },
+      });
     });
   }
 

@@ -20,8 +20,25 @@ export const MAX_PAGE_SIZE = 1000;
 
 /** Parameters every resource type accepts (FHIR R4 §3.1.1.5 "search result parameters" and common ones). */
 const COMMON_PARAMS = new Set([
-  "_id", "_lastUpdated", "_tag", "_profile", "_security", "_source", "_count", "_offset", "_sort", "_include",
-  "_revinclude", "_summary", "_elements", "_total", "_format", "_pretty", "_type", "_fields", "_filter",
+  "_id",
+  "_lastUpdated",
+  "_tag",
+  "_profile",
+  "_security",
+  "_source",
+  "_count",
+  "_offset",
+  "_sort",
+  "_include",
+  "_revinclude",
+  "_summary",
+  "_elements",
+  "_total",
+  "_format",
+  "_pretty",
+  "_type",
+  "_fields",
+  "_filter",
 ]);
 
 let definitionsIndexed = false;
@@ -63,7 +80,10 @@ interface RepoInternals {
 }
 
 export function operationOutcome(code: string, text: string, expression?: string[]): OperationOutcome {
-  return { resourceType: "OperationOutcome", issue: [{ severity: "error", code: code as "invalid", details: { text }, ...(expression ? { expression } : {}) }] };
+  return {
+    resourceType: "OperationOutcome",
+    issue: [{ severity: "error", code: code as "invalid", details: { text }, ...(expression ? { expression } : {}) }],
+  };
 }
 
 class BadRequest extends Error {
@@ -87,7 +107,9 @@ export class FhirEngine {
     indexDefinitions();
     const internals = this.repo as unknown as Partial<RepoInternals>;
     if (!(internals.resources instanceof Map) || !(internals.history instanceof Map)) {
-      throw new Error("@medplum/fhir-router MemoryRepository internals changed: transactions cannot be made atomic (check engine.ts after an upgrade)");
+      throw new Error(
+        "@medplum/fhir-router MemoryRepository internals changed: transactions cannot be made atomic (check engine.ts after an upgrade)",
+      );
     }
     installSearchIndex(this.repo, internals.resources);
   }
@@ -96,7 +118,14 @@ export class FhirEngine {
    * Handles one request. `path` is relative to the base URL, e.g. `Patient/123`; `search` keeps its
    * `?`; `baseUrl` (absolute) is where paging links point.
    */
-  async handle(method: string, path: string, search: string, body: unknown, headers: Record<string, string | string[] | undefined>, baseUrl = ""): Promise<EngineResponse> {
+  async handle(
+    method: string,
+    path: string,
+    search: string,
+    body: unknown,
+    headers: Record<string, string | string[] | undefined>,
+    baseUrl = "",
+  ): Promise<EngineResponse> {
     try {
       if (method === "GET" && path === "metadata") return { status: 200, body: capabilityStatement() };
       const query = this.normaliseQuery(method, path, search);
@@ -120,7 +149,13 @@ export class FhirEngine {
     }
   }
 
-  private async route(method: string, path: string, query: string, body: unknown, headers: Record<string, string | string[] | undefined>): Promise<EngineResponse> {
+  private async route(
+    method: string,
+    path: string,
+    query: string,
+    body: unknown,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<EngineResponse> {
     const req: FhirRequest = {
       method: method as FhirRequest["method"],
       url: path + query,
@@ -135,8 +170,12 @@ export class FhirEngine {
     if (!resource) return { status, body: outcome };
     const out: EngineResponse = { status, body: resource };
     if (resource.id && resource.meta?.versionId && resource.resourceType !== "Bundle") {
-      out.headers = { ETag: `W/"${resource.meta.versionId}"`, "Last-Modified": new Date(resource.meta.lastUpdated ?? Date.now()).toUTCString() };
-      if (status === 201) out.headers.Location = `${resource.resourceType}/${resource.id}/_history/${resource.meta.versionId}`;
+      out.headers = {
+        ETag: `W/"${resource.meta.versionId}"`,
+        "Last-Modified": new Date(resource.meta.lastUpdated ?? Date.now()).toUTCString(),
+      };
+      if (status === 201)
+        out.headers.Location = `${resource.resourceType}/${resource.id}/_history/${resource.meta.versionId}`;
     }
     return out;
   }
@@ -173,7 +212,10 @@ export class FhirEngine {
     const failed = res.status >= 400 ? res.body : firstFailedEntry(res.body);
     if (failed) {
       restore();
-      const outcome = failed.resourceType === "OperationOutcome" ? (failed as OperationOutcome) : operationOutcome("processing", "transaction failed");
+      const outcome =
+        failed.resourceType === "OperationOutcome"
+          ? (failed as OperationOutcome)
+          : operationOutcome("processing", "transaction failed");
       return { status: res.status >= 400 ? res.status : 400, body: outcome };
     }
     return res;
@@ -193,7 +235,13 @@ export class FhirEngine {
         const query = this.normaliseQuery("GET", p, q ? `?${q}` : "");
         e.request.url = p + query;
       } catch (err) {
-        if (err instanceof BadRequest) throw new BadRequest(operationOutcome("invalid", `Bundle.entry[${i}].request.url: ${err.outcome.issue?.[0]?.details?.text ?? "invalid"}`));
+        if (err instanceof BadRequest)
+          throw new BadRequest(
+            operationOutcome(
+              "invalid",
+              `Bundle.entry[${i}].request.url: ${err.outcome.issue?.[0]?.details?.text ?? "invalid"}`,
+            ),
+          );
         throw err;
       }
       reads.set(i, e.request.url);
@@ -205,14 +253,23 @@ export class FhirEngine {
   private normaliseQuery(method: string, path: string, search: string): string {
     const params = new URLSearchParams(search);
     const [type, id] = path.split("/");
-    const isSearch = method === "GET" && !!type && /^[A-Z]/.test(type) && (id === undefined || id === "" || id === "_search");
+    const isSearch =
+      method === "GET" && !!type && /^[A-Z]/.test(type) && (id === undefined || id === "" || id === "_search");
     if (!isSearch) return search;
     for (const [name, value] of [...params]) {
       const base = name.split(/[:.]/)[0];
       if (COMMON_PARAMS.has(base)) continue;
       const sp = getSearchParameter(type, base);
-      if (!sp) throw new BadRequest(operationOutcome("not-supported", `Unknown search parameter "${base}" for ${type}`));
-      if (sp.type === "reference" && !name.includes(".") && !name.includes(":") && value && !value.includes("/") && !value.includes(",")) {
+      if (!sp)
+        throw new BadRequest(operationOutcome("not-supported", `Unknown search parameter "${base}" for ${type}`));
+      if (
+        sp.type === "reference" &&
+        !name.includes(".") &&
+        !name.includes(":") &&
+        value &&
+        !value.includes("/") &&
+        !value.includes(",")
+      ) {
         params.set(name, `${referenceTarget(base, sp)}/${value}`);
       }
     }
@@ -220,7 +277,8 @@ export class FhirEngine {
     if (count === null) params.set("_count", String(DEFAULT_PAGE_SIZE));
     else {
       const n = Number(count);
-      if (!Number.isInteger(n) || n < 0) throw new BadRequest(operationOutcome("invalid", `_count must be a non-negative integer, got "${count}"`));
+      if (!Number.isInteger(n) || n < 0)
+        throw new BadRequest(operationOutcome("invalid", `_count must be a non-negative integer, got "${count}"`));
       if (n > MAX_PAGE_SIZE) params.set("_count", String(MAX_PAGE_SIZE));
     }
     const q = params.toString();
@@ -233,16 +291,24 @@ export class FhirEngine {
     if (isTransaction(method, path, body) || (method === "POST" && path === "" && isBundle(body))) {
       const entries = (body as Bundle).entry ?? [];
       entries.forEach((e, i) => {
-        if (e.resource && (e.request?.method === "POST" || e.request?.method === "PUT")) validateOne(e.resource, `Bundle.entry[${i}].resource`);
+        if (e.resource && (e.request?.method === "POST" || e.request?.method === "PUT"))
+          validateOne(e.resource, `Bundle.entry[${i}].resource`);
       });
       return;
     }
     if (path.includes("$")) return;
-    if (!body || typeof body !== "object") throw new BadRequest(operationOutcome("invalid", "request body must be a FHIR resource"));
+    if (!body || typeof body !== "object")
+      throw new BadRequest(operationOutcome("invalid", "request body must be a FHIR resource"));
     const [type, id] = path.split("/");
     const resource = body as Resource;
-    if (resource.resourceType !== type) throw new BadRequest(operationOutcome("invalid", `resourceType "${String(resource.resourceType)}" does not match the URL (${type})`));
-    if (method === "PUT" && id && resource.id !== id) throw new BadRequest(operationOutcome("invalid", `resource id "${String(resource.id)}" does not match the URL (${id})`));
+    if (resource.resourceType !== type)
+      throw new BadRequest(
+        operationOutcome("invalid", `resourceType "${String(resource.resourceType)}" does not match the URL (${type})`),
+      );
+    if (method === "PUT" && id && resource.id !== id)
+      throw new BadRequest(
+        operationOutcome("invalid", `resource id "${String(resource.id)}" does not match the URL (${id})`),
+      );
     validateOne(resource, type);
   }
 }
@@ -272,8 +338,16 @@ function validateOne(resource: Resource, where: string): void {
     validateResource(resource);
   } catch (err) {
     const outcome = normalizeOperationOutcome(err);
-    const text = outcome.issue?.map((i) => `${i.details?.text ?? i.code}${i.expression ? ` (${i.expression.join(", ")})` : ""}`).join("; ");
-    throw new BadRequest(operationOutcome("invalid", `${where}: ${text}`, outcome.issue?.flatMap((i) => i.expression ?? [])));
+    const text = outcome.issue
+      ?.map((i) => `${i.details?.text ?? i.code}${i.expression ? ` (${i.expression.join(", ")})` : ""}`)
+      .join("; ");
+    throw new BadRequest(
+      operationOutcome(
+        "invalid",
+        `${where}: ${text}`,
+        outcome.issue?.flatMap((i) => i.expression ?? []),
+      ),
+    );
   }
 }
 
@@ -289,7 +363,8 @@ function firstFailedEntry(body: Resource): Resource | undefined {
   if (body.resourceType !== "Bundle") return undefined;
   for (const e of body.entry ?? []) {
     const status = Number.parseInt(e.response?.status ?? "200", 10);
-    if (status >= 400) return e.response?.outcome ?? operationOutcome("processing", `transaction entry failed with ${status}`);
+    if (status >= 400)
+      return e.response?.outcome ?? operationOutcome("processing", `transaction entry failed with ${status}`);
   }
   return undefined;
 }
@@ -298,7 +373,9 @@ function firstFailedEntry(body: Resource): Resource | undefined {
 function referenceTarget(code: string, sp: SearchParameter): string {
   if (code === "subject" || code === "patient") return "Patient";
   if (sp.target?.length === 1) return sp.target[0];
-  throw new BadRequest(operationOutcome("invalid", `search parameter "${code}" needs a typed reference (Type/id), not a bare id`));
+  throw new BadRequest(
+    operationOutcome("invalid", `search parameter "${code}" needs a typed reference (Type/id), not a bare id`),
+  );
 }
 
 function capabilityStatement(): Resource {

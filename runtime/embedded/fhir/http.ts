@@ -19,13 +19,15 @@ export function createFhirHttpServer(engine: FhirEngine, basePath: string, logge
 
 async function handle(engine: FhirEngine, basePath: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (!url.pathname.startsWith(basePath)) return send(res, 404, operationOutcome("not-found", `no FHIR endpoint at ${url.pathname}`));
+  if (!url.pathname.startsWith(basePath))
+    return send(res, 404, operationOutcome("not-found", `no FHIR endpoint at ${url.pathname}`));
   const path = url.pathname.slice(basePath.length).replace(/^\/+|\/+$/g, "");
   const method = (req.method ?? "GET").toUpperCase();
   let body: unknown;
   if (method === "POST" || method === "PUT" || method === "PATCH") {
     const raw = await readBody(req);
-    if (raw === undefined) return send(res, 413, operationOutcome("too-costly", `request body over ${MAX_BODY_BYTES} bytes`));
+    if (raw === undefined)
+      return send(res, 413, operationOutcome("too-costly", `request body over ${MAX_BODY_BYTES} bytes`));
     if (raw.length > 0) {
       try {
         body = JSON.parse(raw);
@@ -34,7 +36,14 @@ async function handle(engine: FhirEngine, basePath: string, req: IncomingMessage
       }
     }
   }
-  const out = await engine.handle(method, path, url.search, body, req.headers, `http://${req.headers.host ?? "localhost"}${basePath}`);
+  const out = await engine.handle(
+    method,
+    path,
+    url.search,
+    body,
+    req.headers,
+    `http://${req.headers.host ?? "localhost"}${basePath}`,
+  );
   send(res, out.status, out.body, out.headers);
 }
 
@@ -55,6 +64,10 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": `${FHIR_JSON}; charset=utf-8`, "Content-Length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "Content-Type": `${FHIR_JSON}; charset=utf-8`,
+    "Content-Length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }

@@ -16,17 +16,24 @@ beforeAll(async () => {
   plain = { router: new FhirRouter(), repo: new MemoryRepository() };
   // Copy the seeded store resource by resource, in store order.
   const internals = engine.repo as unknown as { resources: Map<string, Map<string, { resourceType: string }>> };
-  for (const byId of internals.resources.values()) for (const r of byId.values()) await plain.repo.updateResource(r as never);
+  for (const byId of internals.resources.values())
+    for (const r of byId.values()) await plain.repo.updateResource(r as never);
 });
 
-const ids = (b: { entry?: { resource?: { id?: string } }[]; total?: number }) => ({ ids: (b.entry ?? []).map((e) => e.resource?.id), total: b.total });
+const ids = (b: { entry?: { resource?: { id?: string } }[]; total?: number }) => ({
+  ids: (b.entry ?? []).map((e) => e.resource?.id),
+  total: b.total,
+});
 
 /** Each query answers the same (ids, order, total) from the engine and from Medplum's full scan. */
 async function same(queries: string[]): Promise<void> {
   for (const q of queries) {
     const [path, search] = q.split("?");
     const ours = await engine.handle("GET", path, `?${search}`, undefined, {});
-    const [, theirs] = await plain.router.handleRequest({ method: "GET", url: q, pathname: "", params: {}, query: {}, body: undefined, headers: {} } as never, plain.repo);
+    const [, theirs] = await plain.router.handleRequest(
+      { method: "GET", url: q, pathname: "", params: {}, query: {}, body: undefined, headers: {} } as never,
+      plain.repo,
+    );
     expect(ours.status, q).toBe(200);
     expect(ids(ours.body as never), q).toEqual(ids(theirs as never));
   }
@@ -54,12 +61,16 @@ describe("embedded FHIR searches by patient", () => {
     const before = ids((await engine.handle("GET", path, `?${search}`, undefined, {})).body as never).ids;
     expect(before.length).toBeGreaterThan(2);
     // Move the oldest observation to the future: it must now come first, in both engines.
-    const oldest = (await engine.handle("GET", `Observation/${before.at(-1)}`, "", undefined, {})).body as unknown as Record<string, unknown>;
+    const oldest = (await engine.handle("GET", `Observation/${before.at(-1)}`, "", undefined, {}))
+      .body as unknown as Record<string, unknown>;
     const moved = { ...oldest, effectiveDateTime: "2099-01-01T00:00:00Z", effectivePeriod: undefined };
     expect((await engine.handle("PUT", `Observation/${oldest.id}`, "", moved, {})).status).toBe(200);
     await plain.repo.updateResource(moved as never);
     const ours = ids((await engine.handle("GET", path, `?${search}`, undefined, {})).body as never).ids;
-    const [, theirs] = await plain.router.handleRequest({ method: "GET", url: q, pathname: "", params: {}, query: {}, body: undefined, headers: {} } as never, plain.repo);
+    const [, theirs] = await plain.router.handleRequest(
+      { method: "GET", url: q, pathname: "", params: {}, query: {}, body: undefined, headers: {} } as never,
+      plain.repo,
+    );
     expect(ours[0]).toBe(oldest.id);
     expect(ours).toEqual(ids(theirs as never).ids);
   });
@@ -80,14 +91,25 @@ describe("embedded FHIR searches by patient", () => {
 
   it("narrow token searches with a system, ignoring case, with the same results as the full scan", async () => {
     await same(tokenQueries);
-    const mrn = await engine.handle("GET", "Patient", "?identifier=HTTPS://HMS-A2A.DEV/fhir/sid/mrn|mrn2082153", undefined, {});
+    const mrn = await engine.handle(
+      "GET",
+      "Patient",
+      "?identifier=HTTPS://HMS-A2A.DEV/fhir/sid/mrn|mrn2082153",
+      undefined,
+      {},
+    );
     expect(ids(mrn.body as never).ids).toEqual(["pt-hepatitis-b"]);
   });
 
   it("keep the index in step with creates, updates, deletes and a rolled-back transaction", async () => {
     const obs = (id: string, value: string, code = "1988-5") => ({
-      resourceType: "Observation", id, status: "final", identifier: [{ system: "urn:test:index", value }],
-      code: { coding: [{ system: "http://loinc.org", code }] }, subject: { reference: "Patient/pt-hepatitis-b" }, effectiveDateTime: "2025-06-01T00:00:00Z",
+      resourceType: "Observation",
+      id,
+      status: "final",
+      identifier: [{ system: "urn:test:index", value }],
+      code: { coding: [{ system: "http://loinc.org", code }] },
+      subject: { reference: "Patient/pt-hepatitis-b" },
+      effectiveDateTime: "2025-06-01T00:00:00Z",
     });
     const write = async (r: ReturnType<typeof obs>) => {
       expect((await engine.handle("PUT", `Observation/${r.id}`, "", r, {})).status).toBeLessThan(300);
@@ -98,24 +120,42 @@ describe("embedded FHIR searches by patient", () => {
     await same(tokenQueries);
     // An update that changes the identifier and the code: old strings must no longer find it.
     await write(obs("idx-1", "obs-1b", "718-7"));
-    await same([...tokenQueries, "Observation?identifier=urn:test:index|obs-1b", "Observation?code=http://loinc.org|718-7&_count=1000"]);
-    expect(ids((await engine.handle("GET", "Observation", "?identifier=urn:test:index|obs-1", undefined, {})).body as never).ids).toEqual([]);
+    await same([
+      ...tokenQueries,
+      "Observation?identifier=urn:test:index|obs-1b",
+      "Observation?code=http://loinc.org|718-7&_count=1000",
+    ]);
+    expect(
+      ids((await engine.handle("GET", "Observation", "?identifier=urn:test:index|obs-1", undefined, {})).body as never)
+        .ids,
+    ).toEqual([]);
     // A delete.
     expect((await engine.handle("DELETE", "Observation/idx-2", "", undefined, {})).status).toBeLessThan(300);
     await plain.repo.deleteResource("Observation", "idx-2");
     await same([...tokenQueries, "Observation?identifier=urn:test:index|obs-2"]);
     // A transaction whose second entry fails is rolled back as a whole: nothing of it is found.
     const tx = {
-      resourceType: "Bundle", type: "transaction", entry: [
+      resourceType: "Bundle",
+      type: "transaction",
+      entry: [
         { resource: obs("ignored", "obs-tx"), request: { method: "POST", url: "Observation" } },
-        { resource: { resourceType: "Observation", status: "not-a-status" }, request: { method: "POST", url: "Observation" } },
+        {
+          resource: { resourceType: "Observation", status: "not-a-status" },
+          request: { method: "POST", url: "Observation" },
+        },
       ],
     };
     expect((await engine.handle("POST", "", "", tx, {})).status).toBeGreaterThanOrEqual(400);
-    expect(ids((await engine.handle("GET", "Observation", "?identifier=urn:test:index|obs-tx", undefined, {})).body as never).ids).toEqual([]);
+    expect(
+      ids((await engine.handle("GET", "Observation", "?identifier=urn:test:index|obs-tx", undefined, {})).body as never)
+        .ids,
+    ).toEqual([]);
     await same([...tokenQueries, "Observation?identifier=urn:test:index|obs-1b"]);
     // ...and the index still follows writes after the rollback.
     await write(obs("idx-3", "obs-3"));
-    expect(ids((await engine.handle("GET", "Observation", "?identifier=urn:test:index|obs-3", undefined, {})).body as never).ids).toEqual(["idx-3"]);
+    expect(
+      ids((await engine.handle("GET", "Observation", "?identifier=urn:test:index|obs-3", undefined, {})).body as never)
+        .ids,
+    ).toEqual(["idx-3"]);
   });
 });

@@ -1,4 +1,12 @@
-import { evalFhirPath, getSearchParameter, globalSchema, Operator, parseFhirPath, type FhirPathAtom, type SearchRequest } from "@medplum/core";
+import {
+  evalFhirPath,
+  getSearchParameter,
+  globalSchema,
+  Operator,
+  parseFhirPath,
+  type FhirPathAtom,
+  type SearchRequest,
+} from "@medplum/core";
 import type { Bundle, Resource } from "@medplum/fhirtypes";
 import type { MemoryRepository } from "@medplum/fhir-router";
 
@@ -37,7 +45,8 @@ function collect(value: unknown, into: Set<string>): void {
   }
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
-    if (typeof o.resourceType === "string" && typeof o.id === "string") into.add(`${o.resourceType}/${o.id}`.toLowerCase());
+    if (typeof o.resourceType === "string" && typeof o.id === "string")
+      into.add(`${o.resourceType}/${o.id}`.toLowerCase());
     for (const k in o) collect(o[k], into);
   }
 }
@@ -174,7 +183,10 @@ function sortedSearch(search: SearchSync, req: SearchRequest): Bundle {
  */
 export function installSearchIndex(repo: MemoryRepository, resources: Map<string, Map<string, Resource>>): void {
   const internal = repo as unknown as { searchSync?: SearchSync };
-  if (typeof internal.searchSync !== "function") throw new Error("@medplum/fhir-router MemoryRepository internals changed: no searchSync to narrow (check search-index.ts after an upgrade)");
+  if (typeof internal.searchSync !== "function")
+    throw new Error(
+      "@medplum/fhir-router MemoryRepository internals changed: no searchSync to narrow (check search-index.ts after an upgrade)",
+    );
   const indexes = new Map<string, TypeIndex>();
   const track = (type: string, map: Map<string, Resource>): Map<string, Resource> => {
     const index = new TypeIndex();
@@ -194,7 +206,10 @@ export function installSearchIndex(repo: MemoryRepository, resources: Map<string
     };
     return map;
   };
-  const setType = Map.prototype.set.bind(resources) as (type: string, map: Map<string, Resource>) => Map<string, Map<string, Resource>>;
+  const setType = Map.prototype.set.bind(resources) as (
+    type: string,
+    map: Map<string, Resource>,
+  ) => Map<string, Map<string, Resource>>;
   for (const [type, map] of resources) track(type, map);
   resources.set = (type: string, map: Map<string, Resource>) => setType(type, track(type, map));
   resources.delete = (type: string) => {
@@ -212,7 +227,8 @@ export function installSearchIndex(repo: MemoryRepository, resources: Map<string
     const required = requiredStrings(req);
     const all = resources.get(req.resourceType);
     const index = indexes.get(req.resourceType);
-    if (required.length === 0 || !all || !index || (req.filters ?? []).some((f) => f.code.includes("."))) return original(req);
+    if (required.length === 0 || !all || !index || (req.filters ?? []).some((f) => f.code.includes(".")))
+      return original(req);
     const subset = new Map<string, Resource>();
     for (const id of index.holding(required)) subset.set(id, all.get(id)!);
     // Swapped in without tracking (the index already holds these); put back the same way.

@@ -7,7 +7,11 @@ import { DEFAULT_PAGE_SIZE, runFhirCli, startFhirServer, type FhirServer } from 
 
 const SEED = join(import.meta.dirname, "..", "..", "..", "examples", "patients");
 const LOINC = "http://loinc.org";
-type Bundle = { resourceType: string; total?: number; entry?: { resource: any; response?: { status: string; location?: string } }[] };
+type Bundle = {
+  resourceType: string;
+  total?: number;
+  entry?: { resource: any; response?: { status: string; location?: string } }[];
+};
 
 let server: FhirServer;
 let fhir: Client;
@@ -18,7 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const search = async (resourceType: string, searchParams: Record<string, any>) => (await fhir.search({ resourceType, searchParams })) as unknown as Bundle;
+const search = async (resourceType: string, searchParams: Record<string, any>) =>
+  (await fhir.search({ resourceType, searchParams })) as unknown as Bundle;
 const ids = (b: Bundle) => (b.entry ?? []).map((e) => e.resource.id as string);
 async function httpError(p: Promise<unknown>): Promise<{ status: number; data: any }> {
   try {
@@ -47,12 +52,21 @@ describe("embedded FHIR server", () => {
   });
 
   it("searches observations by subject, LOINC code, date range, sort and count", async () => {
-    const calpro = await search("Observation", { subject: "Patient/pt-moderate-ileal-tpmt-im", code: `${LOINC}|38445-3`, _sort: "-date", _count: 2 });
+    const calpro = await search("Observation", {
+      subject: "Patient/pt-moderate-ileal-tpmt-im",
+      code: `${LOINC}|38445-3`,
+      _sort: "-date",
+      _count: 2,
+    });
     expect(calpro.entry).toHaveLength(2);
     const [newest, older] = calpro.entry!.map((e) => e.resource);
     expect(newest.effectiveDateTime > older.effectiveDateTime).toBe(true);
     expect(newest.valueQuantity).toMatchObject({ value: 620, code: "ug/g" });
-    const recent = await search("Observation", { subject: "Patient/pt-moderate-ileal-tpmt-im", date: ["ge2025-12-01", "le2026-02-01"], _count: 100 });
+    const recent = await search("Observation", {
+      subject: "Patient/pt-moderate-ileal-tpmt-im",
+      date: ["ge2025-12-01", "le2026-02-01"],
+      _count: 100,
+    });
     expect(recent.entry!.length).toBeGreaterThan(5);
     for (const e of recent.entry!) expect(e.resource.effectiveDateTime >= "2025-12-01").toBe(true);
   });
@@ -63,10 +77,26 @@ describe("embedded FHIR server", () => {
   });
 
   it("searches conditions, medications and allergies by subject and status", async () => {
-    expect(ids(await search("Condition", { subject: "Patient/pt-heart-failure-nyha3", "clinical-status": "active" })).sort()).toEqual(["pt-heart-failure-nyha3-crohns", "pt-heart-failure-nyha3-heartfailurenyha3", "pt-heart-failure-nyha3-hypertension"]);
-    expect(ids(await search("MedicationStatement", { subject: "Patient/pt-severe-ileocolonic-perianal", status: "stopped" }))).toEqual(["pt-severe-ileocolonic-perianal-med-0"]);
-    expect(ids(await search("MedicationRequest", { subject: "Patient/pt-severe-ileocolonic-perianal", status: "active" }))).toEqual([]);
-    expect(ids(await search("AllergyIntolerance", { patient: "Patient/pt-moderate-hla-dqa1-05", "clinical-status": "active" }))).toEqual(["pt-moderate-hla-dqa1-05-allergy-0"]);
+    expect(
+      ids(await search("Condition", { subject: "Patient/pt-heart-failure-nyha3", "clinical-status": "active" })).sort(),
+    ).toEqual([
+      "pt-heart-failure-nyha3-crohns",
+      "pt-heart-failure-nyha3-heartfailurenyha3",
+      "pt-heart-failure-nyha3-hypertension",
+    ]);
+    expect(
+      ids(
+        await search("MedicationStatement", { subject: "Patient/pt-severe-ileocolonic-perianal", status: "stopped" }),
+      ),
+    ).toEqual(["pt-severe-ileocolonic-perianal-med-0"]);
+    expect(
+      ids(await search("MedicationRequest", { subject: "Patient/pt-severe-ileocolonic-perianal", status: "active" })),
+    ).toEqual([]);
+    expect(
+      ids(
+        await search("AllergyIntolerance", { patient: "Patient/pt-moderate-hla-dqa1-05", "clinical-status": "active" }),
+      ),
+    ).toEqual(["pt-moderate-hla-dqa1-05-allergy-0"]);
   });
 
   it("applies a default page size when no _count is given", async () => {
@@ -78,7 +108,9 @@ describe("embedded FHIR server", () => {
     const subject = "Patient/pt-moderate-ileal-tpmt-im";
     const whole = await search("Observation", { subject, _sort: "-date", _count: 1000 });
     const seen: string[] = [];
-    let page = (await search("Observation", { subject, _sort: "-date", _count: 10 })) as Bundle & { link?: { relation: string; url: string }[] };
+    let page = (await search("Observation", { subject, _sort: "-date", _count: 10 })) as Bundle & {
+      link?: { relation: string; url: string }[];
+    };
     for (;;) {
       seen.push(...ids(page));
       expect(page.link?.find((l) => l.relation === "self")?.url).toContain(server.baseUrl);
@@ -91,21 +123,36 @@ describe("embedded FHIR server", () => {
   });
 
   it("applies the same query rules to the reads inside a batch", async () => {
-    const batch = (url: string) => fetch(server.baseUrl, { method: "POST", headers: { "content-type": "application/fhir+json" }, body: JSON.stringify({ resourceType: "Bundle", type: "batch", entry: [{ request: { method: "GET", url } }] }) });
+    const batch = (url: string) =>
+      fetch(server.baseUrl, {
+        method: "POST",
+        headers: { "content-type": "application/fhir+json" },
+        body: JSON.stringify({ resourceType: "Bundle", type: "batch", entry: [{ request: { method: "GET", url } }] }),
+      });
     const bad = await batch("Observation?colour=blue");
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(await bad.json())).toContain('Bundle.entry[0].request.url: Unknown search parameter \\"colour\\"');
+    expect(JSON.stringify(await bad.json())).toContain(
+      'Bundle.entry[0].request.url: Unknown search parameter \\"colour\\"',
+    );
     type Inner = Bundle & { link?: { relation: string }[] };
-    const ok = (await (await batch("Observation?subject=pt-moderate-ileal-tpmt-im&_count=2")).json()) as { entry: { resource: Inner }[] };
+    const ok = (await (await batch("Observation?subject=pt-moderate-ileal-tpmt-im&_count=2")).json()) as {
+      entry: { resource: Inner }[];
+    };
     const inner = ok.entry[0].resource;
     expect(inner.entry).toHaveLength(2);
-    expect((inner.entry ?? []).map((e) => (e.resource as { subject: { reference: string } }).subject.reference)).toEqual(["Patient/pt-moderate-ileal-tpmt-im", "Patient/pt-moderate-ileal-tpmt-im"]);
+    expect(
+      (inner.entry ?? []).map((e) => (e.resource as { subject: { reference: string } }).subject.reference),
+    ).toEqual(["Patient/pt-moderate-ileal-tpmt-im", "Patient/pt-moderate-ileal-tpmt-im"]);
     expect((inner.link ?? []).map((l) => l.relation)).toEqual(["self", "next"]);
   });
 
   it("finds resources by _lastUpdated", async () => {
     const before = new Date().toISOString();
-    await fhir.update({ resourceType: "Patient", id: "pt-lastupdated", body: { resourceType: "Patient", id: "pt-lastupdated", gender: "female" } });
+    await fhir.update({
+      resourceType: "Patient",
+      id: "pt-lastupdated",
+      body: { resourceType: "Patient", id: "pt-lastupdated", gender: "female" },
+    });
     expect(ids(await search("Patient", { _lastUpdated: `ge${before}` }))).toEqual(["pt-lastupdated"]);
   });
 
@@ -115,8 +162,20 @@ describe("embedded FHIR server", () => {
         resourceType: "Bundle",
         type: "transaction",
         entry: [
-          { fullUrl: "urn:uuid:7c1f4c0e-0000-4000-8000-000000000001", resource: { resourceType: "Patient", gender: "male" }, request: { method: "POST", url: "Patient" } },
-          { resource: { resourceType: "Observation", status: "final", code: { text: "note" }, subject: { reference: "urn:uuid:7c1f4c0e-0000-4000-8000-000000000001" } }, request: { method: "POST", url: "Observation" } },
+          {
+            fullUrl: "urn:uuid:7c1f4c0e-0000-4000-8000-000000000001",
+            resource: { resourceType: "Patient", gender: "male" },
+            request: { method: "POST", url: "Patient" },
+          },
+          {
+            resource: {
+              resourceType: "Observation",
+              status: "final",
+              code: { text: "note" },
+              subject: { reference: "urn:uuid:7c1f4c0e-0000-4000-8000-000000000001" },
+            },
+            request: { method: "POST", url: "Observation" },
+          },
         ],
       },
     })) as unknown as Bundle;
@@ -125,17 +184,28 @@ describe("embedded FHIR server", () => {
   });
 
   it("rolls back the whole transaction when one entry fails", async () => {
-    const err = await httpError(fhir.transaction({
-      body: {
-        resourceType: "Bundle",
-        type: "transaction",
-        entry: [
-          { resource: { resourceType: "Patient", id: "pt-tx-atomic", gender: "male" }, request: { method: "PUT", url: "Patient/pt-tx-atomic" } },
-          { resource: { resourceType: "Patient", id: "pt-tx-atomic-2", gender: "male" }, request: { method: "PUT", url: "Patient/pt-tx-atomic-2" } },
-          { resource: { resourceType: "Patient", id: "pt-pregnant", gender: "male" }, request: { method: "PUT", url: "Patient/pt-pregnant", ifMatch: 'W/"not-the-version"' } },
-        ],
-      },
-    }));
+    const err = await httpError(
+      fhir.transaction({
+        body: {
+          resourceType: "Bundle",
+          type: "transaction",
+          entry: [
+            {
+              resource: { resourceType: "Patient", id: "pt-tx-atomic", gender: "male" },
+              request: { method: "PUT", url: "Patient/pt-tx-atomic" },
+            },
+            {
+              resource: { resourceType: "Patient", id: "pt-tx-atomic-2", gender: "male" },
+              request: { method: "PUT", url: "Patient/pt-tx-atomic-2" },
+            },
+            {
+              resource: { resourceType: "Patient", id: "pt-pregnant", gender: "male" },
+              request: { method: "PUT", url: "Patient/pt-pregnant", ifMatch: 'W/"not-the-version"' },
+            },
+          ],
+        },
+      }),
+    );
     expect(err.status).toBeGreaterThanOrEqual(400);
     expect(err.data.resourceType).toBe("OperationOutcome");
     expect((await httpError(fhir.read({ resourceType: "Patient", id: "pt-tx-atomic" }))).status).toBe(404);
@@ -151,27 +221,38 @@ describe("embedded FHIR server", () => {
   });
 
   it("answers bad input with an OperationOutcome naming the problem", async () => {
-    const invalid = await httpError(fhir.create({ resourceType: "Patient", body: { resourceType: "Patient", birthDate: "15/01/2026" } }));
+    const invalid = await httpError(
+      fhir.create({ resourceType: "Patient", body: { resourceType: "Patient", birthDate: "15/01/2026" } }),
+    );
     expect(invalid.status).toBe(400);
     expect(invalid.data.issue[0].details.text).toContain("birthDate");
-    const unknownParam = await httpError(fhir.search({ resourceType: "Observation", searchParams: { colour: "blue" } }));
+    const unknownParam = await httpError(
+      fhir.search({ resourceType: "Observation", searchParams: { colour: "blue" } }),
+    );
     expect(unknownParam).toMatchObject({ status: 400, data: { resourceType: "OperationOutcome" } });
     expect(unknownParam.data.issue[0].details.text).toContain("colour");
     const missing = await httpError(fhir.read({ resourceType: "Patient", id: "does-not-exist" }));
     expect(missing).toMatchObject({ status: 404, data: { resourceType: "OperationOutcome" } });
-    const res = await fetch(`${server.baseUrl}/Patient`, { method: "POST", headers: { "content-type": "application/fhir+json" }, body: "{not json" });
+    const res = await fetch(`${server.baseUrl}/Patient`, {
+      method: "POST",
+      headers: { "content-type": "application/fhir+json" },
+      body: "{not json",
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).resourceType).toBe("OperationOutcome");
   });
 
   it("loads a seed bundle idempotently", async () => {
-    const count = async () => (await search("Observation", { subject: "Patient/pt-allopurinol", _count: 1000 })).entry!.length;
+    const count = async () =>
+      (await search("Observation", { subject: "Patient/pt-allopurinol", _count: 1000 })).entry!.length;
     const before = await count();
     const bundle = JSON.parse(readFileSync(join(SEED, "pt-allopurinol.json"), "utf8"));
     await fhir.transaction({ body: bundle });
     expect(await count()).toBe(before);
     const patients = await search("Patient", { _count: 1000 });
-    expect(patients.entry!.filter((e) => e.resource.id.startsWith("pt-") && e.resource.identifier?.[0]?.type).length).toBeGreaterThanOrEqual(24);
+    expect(
+      patients.entry!.filter((e) => e.resource.id.startsWith("pt-") && e.resource.identifier?.[0]?.type).length,
+    ).toBeGreaterThanOrEqual(24);
   });
 
   it("runs from the CLI entry until told to stop", async () => {

@@ -26,7 +26,12 @@ export interface FhirServer {
 }
 
 /** Starts the embedded FHIR server, seeds it, and resolves once it is listening. */
-export async function startFhirServer({ port = 0, host = DEFAULT_FHIR_HOST, seedDir, logger }: FhirServerOptions): Promise<FhirServer> {
+export async function startFhirServer({
+  port = 0,
+  host = DEFAULT_FHIR_HOST,
+  seedDir,
+  logger,
+}: FhirServerOptions): Promise<FhirServer> {
   const log = logger.child({ component: "fhir" });
   const engine = new FhirEngine();
   if (seedDir) await seedFromDir(engine, seedDir, log);
