@@ -197,7 +197,15 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
       reason: "proactive drug levels",
       reference: drugRef(adv.id, "monitoring"),
     });
-  return { patientId: p.patientId, horizonWeeks: horizon, items, decisionPoints, monitoring, genome: [...genome] };
+  return {
+    patientId: p.patientId,
+    horizonWeeks: horizon,
+    items,
+    decisionPoints,
+    monitoring,
+    currentTherapy: [],
+    genome: [...genome],
+  };
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;

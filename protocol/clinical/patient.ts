@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DoseUnitSchema, RouteSchema, ScheduleSchema } from "./regimen.js";
 
 /**
  * Clinical wire types shared by the EHR, consent, optimizer, verifier and coordinator agents.
@@ -133,6 +134,91 @@ export const TreatmentHistoryItemSchema = z.object({
 export type TreatmentHistoryItem = z.infer<typeof TreatmentHistoryItemSchema>;
 
 /**
+ * A drug the patient takes now (an active MedicationStatement or an active order), with the dose
+ * and schedule as recorded, so a plan can say what happens to it. Dose fields are null when the
+ * record does not carry them in a form we read.
+ */
+export const CurrentMedicationSchema = z.object({
+  /** drugs.json id when the drug is in the reference, else the recorded name in lower case (e.g. "allopurinol"). */
+  drug: z.string().min(1),
+  /** drugs.json class; null for a co-medication outside the reference. */
+  drugClass: z.string().nullable(),
+  status: z.enum(["active", "on-hold"]),
+  dose: z.number().positive().nullable(),
+  unit: DoseUnitSchema.nullable(),
+  route: RouteSchema.nullable(),
+  schedule: ScheduleSchema.nullable(),
+  /** Phase when the record says (an induction course still running, or maintenance). */
+  phase: z.enum(["induction", "maintenance", "taper"]).nullable(),
+  /** ISO date the drug was started. */
+  since: z.string().optional(),
+  /** How the patient responds to it now (the record's treatment-response extension), "ongoing" when not said. */
+  response: TreatmentResponseSchema,
+  ref: z.string(),
+});
+export type CurrentMedication = z.infer<typeof CurrentMedicationSchema>;
+
+export const ReactionSeveritySchema = z.enum(["mild", "moderate", "severe"]);
+export type ReactionSeverity = z.infer<typeof ReactionSeveritySchema>;
+
+/**
+ * An allergy or intolerance (FHIR AllergyIntolerance, or an adverse event recorded on a medication
+ * statement), kept whether or not a medication record of the same drug exists.
+ */
+export const AllergySchema = z.object({
+  /** drugs.json id when the substance is a reference drug, else the recorded text in lower case. */
+  substance: z.string().min(1),
+  /** drugs.json class of the substance; null when not a reference drug. */
+  drugClass: z.string().nullable(),
+  type: z.enum(["allergy", "intolerance"]).nullable(),
+  category: z.enum(["medication", "food", "environment", "biologic"]).nullable(),
+  criticality: z.enum(["low", "high", "unable-to-assess"]).nullable(),
+  /** active | inactive | resolved (AllergyIntolerance.clinicalStatus); adverse events on a medication are "active". */
+  clinicalStatus: z.enum(["active", "inactive", "resolved"]),
+  reactions: z.array(
+    z.object({
+      /** What happened, e.g. "pancreatitis", "infusion reaction", "anaphylaxis". */
+      manifestation: z.string(),
+      severity: ReactionSeveritySchema.nullable(),
+    }),
+  ),
+  recordedDate: z.string().optional(),
+  ref: z.string(),
+});
+export type Allergy = z.infer<typeof AllergySchema>;
+
+/** Pre-treatment screening tests the rules read. */
+export const ScreeningTestSchema = z.enum([
+  /** Interferon-gamma release assay (TB infection). */
+  "igra",
+  /** Tuberculin skin test. */
+  "tst",
+  /** Hepatitis B surface antigen. */
+  "hbsag",
+  /** Hepatitis B core antibody (total). */
+  "anti-hbc",
+  /** Hepatitis B virus DNA (viral load). */
+  "hbv-dna",
+  /** hCG, urine or serum (pregnancy test). */
+  "hcg",
+]);
+export type ScreeningTest = z.infer<typeof ScreeningTestSchema>;
+
+/** A screening result with its date, as read from a qualitative (or quantitative) Observation. */
+export const ScreeningResultSchema = z.object({
+  test: ScreeningTestSchema,
+  result: z.enum(["positive", "negative", "indeterminate"]),
+  /** Quantitative value when the test reports one (HBV DNA in IU/mL). */
+  value: z.number().optional(),
+  unit: z.string().optional(),
+  /** ISO date-time the sample was taken. */
+  effective: z.string(),
+  loinc: z.string(),
+  ref: z.string(),
+});
+export type ScreeningResult = z.infer<typeof ScreeningResultSchema>;
+
+/**
  * Conditions that matter to treatment choice. Flags are the ones the verifier's rules read;
  * `conditions` keeps the coded list.
  */
@@ -144,7 +230,12 @@ export const ComorbiditiesSchema = z.object({
   heartFailureNyha: z.number().int().min(1).max(4).nullable(),
   demyelinatingDisease: z.boolean(),
   pregnant: z.boolean(),
+  /** Breastfeeding (ICD-10-CM Z39.1), read by the lactation rules. */
+  lactating: z.boolean().default(false),
+  /** Chronic or active hepatitis B: a coded diagnosis, a positive HBsAg or a detectable HBV DNA. */
   hepatitisBActive: z.boolean(),
+  /** Resolved/past hepatitis B (anti-HBc positive, HBsAg negative): reactivation risk under immunosuppression. */
+  hepatitisBPast: z.boolean().default(false),
   vteHistory: z.boolean(),
   cardiovascularRisk: z.boolean(),
   malignancyHistory: z.boolean(),
@@ -183,6 +274,12 @@ export const PatientSummarySchema = z.object({
   genotype: GenotypeSchema,
   pharmacogenomics: PharmacogenomicsSchema,
   treatmentHistory: z.array(TreatmentHistoryItemSchema),
+  /** What the patient takes now (advanced therapies, immunomodulators, steroids, co-medications). */
+  currentMedications: z.array(CurrentMedicationSchema).default([]),
+  /** Allergies, intolerances and documented adverse drug reactions. */
+  allergies: z.array(AllergySchema).default([]),
+  /** Newest result per screening test (TB, hepatitis B, pregnancy), with its date. */
+  screening: z.array(ScreeningResultSchema).default([]),
   comorbidities: ComorbiditiesSchema,
   /** FHIR references of every resource read to build this summary (provenance). */
   sources: z.array(z.string()),

@@ -1,19 +1,14 @@
 import { z } from "zod";
 import { PatientSummarySchema } from "./patient.js";
+import { DoseUnitSchema, RouteSchema, ScheduleSchema } from "./regimen.js";
+
+export { ScheduleSchema };
+export type { Schedule } from "./regimen.js";
 
 /**
  * Treatment plans, the optimizer's configuration and result, and the verifier's report.
  * One schema per wire type; types come from z.infer. Drug ids are drugs.json `id`s.
  */
-
-/** How often a regimen item is given: every day, or every `weeks` weeks. */
-export const ScheduleSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("daily") }),
-  z.object({ kind: z.literal("every"), weeks: z.number().positive() }),
-  /** Given at these weeks (induction doses). */
-  z.object({ kind: z.literal("at-weeks"), weeks: z.array(z.number().int().min(0)).min(1) }),
-]);
-export type Schedule = z.infer<typeof ScheduleSchema>;
 
 export const RegimenRoleSchema = z.enum(["advanced", "immunomodulator", "steroid", "other"]);
 export type RegimenRole = z.infer<typeof RegimenRoleSchema>;
@@ -24,11 +19,11 @@ export const RegimenItemSchema = z.object({
   /** drugs.json id, e.g. "infliximab". */
   drug: z.string().min(1),
   drugClass: z.string(),
-  route: z.enum(["IV", "SC", "PO", "IM"]),
+  route: RouteSchema,
   phase: z.enum(["induction", "maintenance", "taper"]),
   /** Dose per administration (per day for daily items) in `unit`. */
   dose: z.number().nonnegative(),
-  unit: z.enum(["mg", "mg/kg", "mg/kg/day", "mg/day"]),
+  unit: DoseUnitSchema,
   schedule: ScheduleSchema,
   startWeek: z.number().int().min(0),
   /** Last week (exclusive) the item covers; null = to the end of the horizon. */
@@ -37,6 +32,8 @@ export const RegimenItemSchema = z.object({
   doseFraction: z.number().min(0).max(1).optional(),
   /** Reference entry the dose comes from, e.g. "drugs.json#infliximab.maintenance". */
   reference: z.string(),
+  /** The drugs.json label regimen this item follows (`regimens[].id`, e.g. "escalation-10mgkg-q8w"), when known. */
+  regimenId: z.string().optional(),
 });
 export type RegimenItem = z.infer<typeof RegimenItemSchema>;
 
@@ -60,6 +57,8 @@ export type DecisionPoint = z.infer<typeof DecisionPointSchema>;
 
 export const MonitoringTestSchema = z.enum([
   "tb-screening",
+  "hbv-dna",
+  "renal-function",
   "hepatitis-b-serology",
   "tpmt-nudt15",
   "pregnancy-test",
@@ -81,12 +80,32 @@ export const MonitoringItemSchema = z.object({
 });
 export type MonitoringItem = z.infer<typeof MonitoringItemSchema>;
 
+/**
+ * What the plan does with a drug the patient takes now (summary `currentMedications`): every
+ * current Crohn's drug gets one entry, so no one starts a second biologic on top of an active one.
+ */
+export const CurrentDrugActionSchema = z.object({
+  drug: z.string().min(1),
+  action: z.enum(["continue", "stop", "switch", "taper"]),
+  /** With "switch": the drug of the plan item that replaces it. */
+  replacedBy: z.string().optional(),
+  /** Week the current drug ends (0 = at plan start); absent with "continue". */
+  stopWeek: z.number().int().min(0).optional(),
+  /** Weeks between its last dose and the replacement's first, where the label asks for a gap. */
+  washoutWeeks: z.number().int().min(0).optional(),
+  reason: z.string(),
+  reference: z.string(),
+});
+export type CurrentDrugAction = z.infer<typeof CurrentDrugActionSchema>;
+
 export const TreatmentPlanSchema = z.object({
   patientId: z.string().min(1),
   horizonWeeks: z.number().int().positive(),
   items: z.array(RegimenItemSchema),
   decisionPoints: z.array(DecisionPointSchema),
   monitoring: z.array(MonitoringItemSchema),
+  /** What happens to each drug the patient takes now. */
+  currentTherapy: z.array(CurrentDrugActionSchema).default([]),
   /** The optimizer's encoding of this plan (provenance; absent for hand-written plans). */
   genome: z.array(z.number().int().min(0)).optional(),
 });

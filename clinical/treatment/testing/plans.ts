@@ -144,5 +144,5 @@ const ALL_SCREENING: MonitoringItem[] = (
 
 /** A plan with the given items and, unless told otherwise, every pre-start screening test. */
 export function planWith(items: RegimenItem[], monitoring: MonitoringItem[] = ALL_SCREENING): TreatmentPlan {
-  return { patientId: "p1", horizonWeeks: 52, items, decisionPoints: [], monitoring };
+  return { patientId: "p1", horizonWeeks: 52, items, decisionPoints: [], monitoring, currentTherapy: [] };
 }
