@@ -124,7 +124,7 @@ function isZodError(err: unknown): err is ZodLikeError {
 }
 
 /** Formats a zod error as INVALID_INPUT whose message names every offending field. */
-export function invalidInput(err: ZodLikeError, what = "input"): HmsError {
+export function invalidInput(err: Pick<ZodLikeError, "issues">, what = "input"): HmsError {
   const issues = err.issues.map((i) => ({ path: i.path.map(String).join(".") || "(root)", message: i.message }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
   return new HmsError("INVALID_INPUT", `invalid ${what}: ${summary}`, { data: { issues } });

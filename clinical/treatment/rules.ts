@@ -660,9 +660,25 @@ export const RULES: Rule[] = [
   },
 ];
 
-/** Runs every rule. */
+const SEVERITY_RANK: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * Runs every rule; one finding per rule id and plan part (the most severe, its distinct messages
+ * joined), so a reader sees each problem once however many predicates found it.
+ */
 export function runRules(ctx: RuleContext): Finding[] {
-  return RULES.flatMap((r) => r.check(ctx));
+  const byKey = new Map<string, Finding>();
+  for (const f of RULES.flatMap((r) => r.check(ctx))) {
+    const key = `${f.ruleId}\u0000${f.item ?? ""}`;
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { ...f });
+    else {
+      const [first, second] = SEVERITY_RANK[f.severity] < SEVERITY_RANK[seen.severity] ? [f, seen] : [seen, f];
+      const messages = [...new Set([...first.message.split("; "), ...second.message.split("; ")])];
+      byKey.set(key, { ...first, message: messages.join("; ") });
+    }
+  }
+  return [...byKey.values()];
 }
 
 /** Hard constraints for the GA, from the same predicates as the rules above. */

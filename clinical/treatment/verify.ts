@@ -2,6 +2,8 @@ import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type { OptimizerResult, TreatmentPlan, VerificationReport } from "../../protocol/clinical/plan.js";
 import type { OptimizerImpl } from "./loader.js";
 import { optimizeTreatment, simulateOutcome, type TreatmentOptions } from "./optimize.js";
+import { invalidInput } from "../../protocol/errors.js";
+import { planInputIssues } from "./plan-input.js";
 import { runRules } from "./rules.js";
 import { loadPlanSpace } from "./space.js";
 
@@ -12,6 +14,8 @@ export function verifyPlan(
   opts: TreatmentOptions = {},
 ): VerificationReport {
   const space = loadPlanSpace(opts.referenceDir);
+  const issues = planInputIssues(patient, plan, space);
+  if (issues.length > 0) throw invalidInput({ issues }, "plan");
   const findings = runRules({ patient, plan, space });
   const errors = findings.filter((f) => f.severity === "error").length;
   const warnings = findings.filter((f) => f.severity === "warning").length;
