@@ -40,6 +40,8 @@ export interface PlanContext {
   written?: WriteResult;
   decision?: { by: string; approved: boolean; reason?: string; at: string };
   reason?: string;
+  /** Stable error code of the step that failed the plan (e.g. NOT_FOUND for an unknown patient). */
+  errorCode?: string;
 }
 
 /**
@@ -166,7 +168,10 @@ export const planMachine = setup({
           },
           {
             target: "failed",
-            actions: assign({ reason: ({ event }) => `patient summary failed: ${errorText(event.error)}` }),
+            actions: assign({
+              reason: ({ event }) => `patient summary failed: ${errorText(event.error)}`,
+              errorCode: ({ event }) => errorCode(event.error),
+            }),
           },
         ],
       },

@@ -260,5 +260,6 @@ export function viewOf(record: PlanRecord): AssembledPlan {
     ...(c.written ? { written: c.written } : {}),
     ...(c.decision ? { decision: c.decision } : {}),
     ...(c.reason ? { reason: c.reason } : {}),
+    ...(c.errorCode ? { errorCode: c.errorCode } : {}),
   };
 }

@@ -50,8 +50,11 @@ export function coordinatorSkills(opts: RunnerOptions) {
         );
       if (view.status === "consent-denied")
         throw new HmsError("CONSENT_DENIED", view.reason ?? "consent denied", { data: { planId } });
-      if (view.status === "failed")
-        throw new HmsError("INTERNAL", view.reason ?? "planning failed", { data: { planId } });
+      if (view.status === "failed") {
+        // A step's own typed error (an unknown patient is NOT_FOUND) reaches the caller as that error.
+        const code = view.errorCode === "NOT_FOUND" || view.errorCode === "INVALID_INPUT" ? view.errorCode : "INTERNAL";
+        throw new HmsError(code, view.reason ?? "planning failed", { data: { planId } });
+      }
       return view;
     },
   });
@@ -75,8 +78,18 @@ export function coordinatorSkills(opts: RunnerOptions) {
       if (!record) throw new HmsError("NOT_FOUND", `no plan ${input.planId}`);
       const before = viewOf(record);
       if (before.status !== "in-progress" && before.status !== "awaiting-approval") {
-        // Already decided (an approval redelivered after its first instance died): make sure the
-        // plan task is finished, and answer with the plan as it stands.
+        // Already decided. The same decision again (an approval redelivered after its first instance
+        // died, or a client retrying) makes sure the plan task is finished and answers with the plan as
+        // it stands; any other decision on a plan that has ended is refused.
+        const same =
+          (before.status === "approved" && input.approve) ||
+          (before.status === "rejected-by-clinician" && !input.approve);
+        if (!same)
+          throw new HmsError(
+            "CONFLICT",
+            `plan ${input.planId} has already ended (${before.status}${before.decision ? ` by ${before.decision.by}` : ""}); it cannot be ${input.approve ? "approved" : "rejected"} now`,
+            { data: { planId: input.planId, status: before.status } },
+          );
         await finishPlanTask(ctx, input.planId, before);
         return before;
       }

@@ -91,6 +91,8 @@ export const AssembledPlanSchema = z.object({
     .optional(),
   /** Why the plan stopped (consent denied, no safe plan, a failure). */
   reason: z.string().optional(),
+  /** Stable error code of a failed plan when a step answered with one (e.g. NOT_FOUND for an unknown patient). */
+  errorCode: z.string().optional(),
 });
 export type AssembledPlan = z.infer<typeof AssembledPlanSchema>;
 
