@@ -29,6 +29,28 @@ const BoundSchema = z.object({
 });
 export type ReferenceBound = z.infer<typeof BoundSchema>;
 
+/**
+ * A normal range for part of the population (sex, age in whole years, pregnancy). A field left
+ * out falls back to the entry's `normal_range`; the first matching bound in file order wins, so
+ * the file lists the narrowest populations first.
+ */
+const PopulationBoundSchema = BoundSchema.extend({
+  sex: z.enum(["male", "female"]).optional(),
+  /** Inclusive, whole years. */
+  age_min: z.number().int().min(0).optional(),
+  /** Inclusive, whole years. */
+  age_max: z.number().int().min(0).optional(),
+  /** true: pregnant only; false: not pregnant only; absent: either. */
+  pregnant: z.boolean().optional(),
+  /** Where the upper limit comes from when it differs from the lower limit's source. */
+  high_source: z.string().optional(),
+  high_confidence: z.string().optional(),
+});
+export type PopulationBound = z.infer<typeof PopulationBoundSchema>;
+
+/** Pre-treatment screening tests an entry reports (protocol/clinical/patient.ts ScreeningTest). */
+const ScreeningTestKeySchema = z.enum(["igra", "tst", "hbsag", "anti-hbc", "hbv-dna", "hcg"]);
+
 const LoincEntrySchema = z.object({
   key: z.string(),
   loinc: z.string().nullable(),
@@ -39,6 +61,24 @@ const LoincEntrySchema = z.object({
   critical_high: BoundSchema.optional(),
   decision_thresholds: z.array(BoundSchema).optional(),
   target_trough: z.array(BoundSchema).optional(),
+  /** Ranges that differ by sex, age or pregnancy (e.g. haemoglobin); see {@link PopulationBoundSchema}. */
+  normal_range_by_population: z.array(PopulationBoundSchema).optional(),
+  /** "qualitative": the result is a coded or text value (positive / negative), not a quantity. */
+  result_type: z.enum(["quantitative", "qualitative"]).optional(),
+  /** The screening test this entry reports, when it is one the rules read. */
+  screening: ScreeningTestKeySchema.optional(),
+  /** Other LOINC codes read as the same test (e.g. another method of the same analyte). */
+  alt_codes: z
+    .array(
+      z.object({
+        code: z.string(),
+        display: z.string(),
+        ucum: z.string().nullable().optional(),
+        source: z.string().optional(),
+        confidence: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type LoincEntry = z.infer<typeof LoincEntrySchema> & { group: "labs" | "vital_signs" };
 
@@ -57,7 +97,7 @@ export interface LoincReference {
   diagnosisCodes: readonly { system: string; code: string; display: string }[];
   /** The entry for a loinc.json key; throws on an unknown key (a typo should fail loudly). */
   byKey(key: string): LoincEntry;
-  /** The entry whose LOINC code (or local code = key) matches, if any. */
+  /** The entry whose LOINC code or alternative code (or local code = key) matches, if any. */
   byCode(system: string | undefined, code: string): LoincEntry | undefined;
   /** The coding to write for a key: LOINC when loinc.json has a code, else the local system with the key. */
   codingFor(key: string): { system: string; code: string; display: string };
@@ -88,7 +128,7 @@ export function loadLoinc(dir: string = defaultReferenceDir()): LoincReference {
     byCode(system, code) {
       if (system === HMS_OBSERVATION_SYSTEM) return keyMap.get(code);
       if (system !== undefined && system !== file.loinc_system) return undefined;
-      return entries.find((e) => e.loinc === code);
+      return entries.find((e) => e.loinc === code) ?? entries.find((e) => e.alt_codes?.some((a) => a.code === code));
     },
     codingFor(key) {
       const e = ref.byKey(key);
