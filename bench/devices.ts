@@ -154,13 +154,17 @@ async function overMllp(): Promise<number> {
     let acks = 0;
     let sent = Math.min(32, msgs.length);
     const s = connect(listener.port, "127.0.0.1", () => {
-      for (let i = 0; i < sent; i++) s.write(frameMllp(msgs[i]));
+      for (const m of msgs.slice(0, sent)) s.write(frameMllp(m));
     });
     s.on("data", (b) => {
       for (const e of framer.push(b)) {
         if (e.kind !== "frame") continue;
         acks++;
-        if (sent < msgs.length) s.write(frameMllp(msgs[sent++]));
+        const next = msgs[sent];
+        if (next !== undefined) {
+          sent++;
+          s.write(frameMllp(next));
+        }
         if (acks === msgs.length) {
           s.destroy();
           resolve();
@@ -197,9 +201,7 @@ async function intoFhir(): Promise<{ rps: number; written: number }> {
 }
 
 // ---- 2. critical reading → alert latency at a background rate ----------------------------------
-async function latencyAt(
-  rate: number,
-): Promise<{
+async function latencyAt(rate: number): Promise<{
   rate: number;
   achieved: number;
   criticals: number;
@@ -252,8 +254,9 @@ async function latencyAt(
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     for (let k = 0; k < perSlice; k++) bus.nc.publish(subject, JSON.stringify(readings[i++ % readings.length]));
-    if (slice % criticalEvery === 0 && criticals < devices.length) {
-      const d = devices[criticals++];
+    const d = slice % criticalEvery === 0 ? devices[criticals] : undefined;
+    if (d) {
+      criticals++;
       const r: DeviceReading = {
         deviceId: d.deviceId,
         patientId: d.patientId,

@@ -79,7 +79,7 @@ const nativeRun = native ? await timeToBest(native) : null;
 const t0 = performance.now();
 for (const p of reduced) exhaustiveBest(p);
 const exhaustiveMs = (performance.now() - t0) / reduced.length;
-const sameBest = nativeRun ? nativeRun.best.every((b, i) => Math.abs(b - tsRun.best[i]) <= 1e-9) : null;
+const sameBest = nativeRun ? nativeRun.best.every((b, i) => Math.abs(b - (tsRun.best[i] ?? NaN)) <= 1e-9) : null;
 
 const fmt = (x: number | null, d = 0) => (x === null ? "n/a" : x.toFixed(d));
 const rows: [string, string, string, string][] = [

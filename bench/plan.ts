@@ -86,8 +86,8 @@ async function startFhirProcess(): Promise<{ baseUrl: string; close(): void }> {
   const baseUrl = await new Promise<string>((ok, fail) => {
     child.once("exit", (code) => fail(new Error(`hms fhir exited with ${code}`)));
     createInterface({ input: child.stdout! }).on("line", (l) => {
-      const m = /FHIR R4 base URL: (\S+)/.exec(l);
-      if (m) ok(m[1]);
+      const url = /FHIR R4 base URL: (\S+)/.exec(l)?.[1];
+      if (url) ok(url);
     });
   });
   return { baseUrl, close: () => void child.kill("SIGTERM") };

@@ -2,15 +2,16 @@
 
 /** Prints rows (the first is the header) as columns padded to their widest cell, two spaces apart. */
 export function printTable(rows: readonly (readonly string[])[]): void {
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c])).join("  "));
+  const [header = []] = rows;
+  const w = header.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0)));
+  for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c] ?? 0)).join("  "));
 }
 
 /** The `p`-quantile (0..1, nearest rank rounded down) of `xs`; NaN when empty. `xs` is not modified. */
 export function percentile(xs: readonly number[], p: number): number {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 }
 
 /**

@@ -72,7 +72,8 @@ export function formatRecord(r: InspectorRecord, color = false): string {
 /** The conversation of one task: every record with its offset from the first, then per-task timings. */
 export function formatConversation(c: Conversation, color = false): string[] {
   const p = painter(color);
-  const t0 = c.records.length ? Date.parse(c.records[0].at) : 0;
+  const first = c.records[0];
+  const t0 = first ? Date.parse(first.at) : 0;
   const lines = [
     p(
       "cyan",

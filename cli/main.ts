@@ -11,7 +11,7 @@ import { bold, cyan, dim, out } from "./output.js";
 // Command modules load on use, so `hms agent <id>` (what the supervisor restarts) starts fast.
 /** The main job's patient: moderate ileal disease, TPMT intermediate (examples/patients/README.md). */
 const DEFAULT_DEMO_PATIENT = "pt-moderate-ileal-tpmt-im";
-import { agentDefs, startSystem, type System } from "./system.js";
+import { agentDef, agentDefs, startSystem, type System } from "./system.js";
 
 const cfg = readConfig();
 /** The configured NATS credentials (NATS_USER, NATS_PASS, NATS_TOKEN). */
@@ -85,7 +85,7 @@ function printCards(v: {
   out(`  NATS  ${v.natsUrl}${v.natsEmbedded ? dim(" (embedded)") : ""}`);
   out(`  FHIR  ${v.fhirBaseUrl}${v.fhirEmbedded ? dim(" (embedded, seeded from examples/patients)") : ""}`);
   for (const card of v.cards) {
-    out(`\n${cyan(card.name)} ${dim(`v${card.version} · ${card.supportedInterfaces[0].url}`)}`);
+    out(`\n${cyan(card.name)} ${dim(`v${card.version} · ${card.supportedInterfaces[0]?.url ?? "no interface"}`)}`);
     out(`  ${card.description}`);
     for (const s of card.skills) out(`  • ${s.id.padEnd(28)} ${dim(s.name)}`);
   }
@@ -243,7 +243,7 @@ program
         "INVALID_INPUT",
         "hms agent needs FHIR_BASE_URL (the FHIR server that `hms up` printed, or your own)",
       );
-    const [def] = await agentDefs([id], {
+    const def = await agentDef(id, {
       fhirBaseUrl,
       fhirToken: cfg.FHIR_TOKEN,
       referenceDir: cfg.HMS_REFERENCE_DIR,

@@ -13,12 +13,20 @@ export interface System {
   close(): Promise<void>;
 }
 
+const unknownAgent = (id: string) =>
+  new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
+
+/** Builds the definition of one agent. An unknown id is INVALID_INPUT. */
+export async function agentDef(id: string, env: AgentEnv): Promise<AgentDef> {
+  const make = AGENT_FACTORIES.get(id);
+  if (!make) throw unknownAgent(id);
+  return make(env);
+}
+
 /** Builds the agent definitions for the given ids (all when empty). Unknown ids are INVALID_INPUT. */
 export async function agentDefs(ids: readonly string[], env: AgentEnv): Promise<AgentDef[]> {
-  for (const id of ids)
-    if (!AGENT_FACTORIES.has(id))
-      throw new HmsError("INVALID_INPUT", `unknown agent ${id}; known agents: ${AGENT_IDS.join(", ")}`);
-  return Promise.all((ids.length ? ids : AGENT_IDS).map((id) => AGENT_FACTORIES.get(id)!(env)));
+  for (const id of ids) if (!AGENT_FACTORIES.has(id)) throw unknownAgent(id); // before building any
+  return Promise.all((ids.length ? ids : AGENT_IDS).map((id) => agentDef(id, env)));
 }
 
 /**

@@ -68,17 +68,17 @@ export function parseSubject(
   | { kind: "work"; tenant: string; agentId: string }
   | { kind: "xstate" | "journal"; tenant: string; agentId: string }
   | { kind: "other" } {
-  const t = subject.split(".");
-  if (t[0] === "a2a" && t[1] === "v1") {
-    if (t[3] === "agent" && t.length === 6 && (t[5] === "rpc" || t[5] === "cancel"))
-      return { kind: t[5], tenant: t[2], agentId: t[4] };
-    if (t[3] === "task" && t.length === 6 && t[5] === "events")
-      return { kind: "task-events", tenant: t[2], taskId: t[4] };
-    if (t[3] === "topic" && t.length === 6) return { kind: "topic", tenant: t[2], type: t[4], source: t[5] };
-    if (t[3] === "work" && t.length === 5) return { kind: "work", tenant: t[2], agentId: t[4] };
+  const [root, version, tenant, kind, id, last, ...more] = subject.split(".");
+  // Every known subject has five or six tokens.
+  if (tenant === undefined || id === undefined || more.length > 0) return { kind: "other" };
+  if (root === "a2a" && version === "v1") {
+    if (kind === "agent" && (last === "rpc" || last === "cancel")) return { kind: last, tenant, agentId: id };
+    if (kind === "task" && last === "events") return { kind: "task-events", tenant, taskId: id };
+    if (kind === "topic" && last !== undefined) return { kind: "topic", tenant, type: id, source: last };
+    if (kind === "work" && last === undefined) return { kind: "work", tenant, agentId: id };
   }
-  if (t[0] === "obs" && t[1] === "v1" && t.length === 5 && (t[3] === "xstate" || t[3] === "journal"))
-    return { kind: t[3], tenant: t[2], agentId: t[4] };
+  if (root === "obs" && version === "v1" && last === undefined && (kind === "xstate" || kind === "journal"))
+    return { kind, tenant, agentId: id };
   return { kind: "other" };
 }
 

@@ -33,19 +33,23 @@ export function createRouter(
   handlers: Record<string, AlertHandler>,
   logger?: Logger,
 ): Router {
-  for (const r of rules) if (!handlers[r.handler]) throw new RangeError(`route names unknown handler "${r.handler}"`);
+  const routes = rules.map((r) => {
+    const run = handlers[r.handler];
+    if (!run) throw new RangeError(`route names unknown handler "${r.handler}"`);
+    return { ...r, run };
+  });
   return async (alert, reason) => {
-    const matching = rules.filter(
+    const matching = routes.filter(
       (r) =>
         (!r.priorities || r.priorities.includes(alert.priority)) &&
         (!r.categories || r.categories.includes(alert.category)) &&
         (r.tier === undefined || r.tier === alert.tier),
     );
-    const names = [...new Set(matching.map((r) => r.handler))];
+    const chosen = new Map(matching.map((r) => [r.handler, r.run])); // each handler once, first match's order
     return Promise.all(
-      names.map(async (handler): Promise<RouteOutcome> => {
+      [...chosen].map(async ([handler, run]): Promise<RouteOutcome> => {
         try {
-          await handlers[handler](alert, reason);
+          await run(alert, reason);
           return { handler, ok: true };
         } catch (err) {
           const error = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,5 @@
 import { SimulatedClock } from "xstate";
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 import type { Alarm, Alert } from "../../protocol/clinical/device.js";
 import { createRouter, natsHandler } from "./router.js";
 import { AlertService, type PersistedAlerts } from "./service.js";
@@ -85,8 +85,10 @@ describe("alert service", () => {
       at: new Date(T0).toISOString(),
     });
     expect(svc.list().map((a) => a.priority)).toEqual(["high", "medium", "low"]);
-    expect(svc.list({ priority: "low" })[0].category).toBe("plan-ready");
-    const id = svc.list()[0].alertId;
+    expect(svc.list({ priority: "low" })[0]?.category).toBe("plan-ready");
+    const [first] = svc.list();
+    assert(first);
+    const id = first.alertId;
     svc.acknowledge(id, "dr-a");
     expect(svc.list({ state: "acknowledged" }).map((a) => a.alertId)).toEqual([id]);
   });
@@ -155,7 +157,7 @@ describe("alert service", () => {
       expect(c.source.label).toBeTruthy();
     }
     expect(cards.map((c) => c.indicator)).toEqual(["critical", "critical", "info"]);
-    expect(cards.find((c) => c.summary.startsWith("Azathioprine"))!.suggestions![0].label).toBe(
+    expect(cards.find((c) => c.summary.startsWith("Azathioprine"))!.suggestions?.[0]?.label).toBe(
       "Choose a non-thiopurine alternative",
     );
   });

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
 import { appendEntry } from "../../clinical/audit/index.js";
 import type { AuditEntry } from "../../protocol/clinical/consent.js";
 import { FhirClient, startFhirServer, type FhirServer } from "../../runtime/embedded/fhir/index.js";
@@ -48,6 +48,7 @@ describe("AuditMirror", () => {
     const batch = vi.spyOn(fhir, "batch");
     const mirror = new AuditMirror(fhir, logger);
     const [a, b, c, d] = chain(4);
+    assert(a && b && c && d);
     mirror.add(a);
     mirror.add(b);
     mirror.add(c);
@@ -65,6 +66,7 @@ describe("AuditMirror", () => {
     const dead = new FhirClient({ baseUrl: "http://127.0.0.1:9/fhir/R4", logger, retries: 0, timeoutMs: 500 });
     const mirror = new AuditMirror(dead, log);
     const [e] = chain(1, "pt-dead");
+    assert(e);
     mirror.add(e);
     await expect(mirror.flush()).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ seqs: [e.seq] }), "audit mirror to FHIR failed");

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it } from "vitest";
 import { InMemoryAuditLog } from "../../clinical/audit/index.js";
 import { MapPseudonymStore } from "../../clinical/deid/index.js";
 import type { AccessRequest, AuditIncident } from "../../protocol/clinical/consent.js";
@@ -148,11 +148,12 @@ describe("consent agent logic", () => {
     expect(events.entry!.length).toBe(audit.entries.length);
     const res = await service.queryAudit(AuditQueryInputSchema.parse({ patientId: "pt-1", verify: true }));
     expect(res.chain).toMatchObject({ ok: true });
-    expect(res.entries[0].seq).toBeGreaterThan(res.entries.at(-1)!.seq);
+    expect(res.entries[0]?.seq).toBeGreaterThan(res.entries.at(-1)!.seq);
   });
 
   it("reports the first altered audit entry", async () => {
     const target = audit.entries[1];
+    assert(target);
     const original = target.requester;
     target.requester = "mallory";
     try {

@@ -58,7 +58,7 @@ describe("device service", () => {
       device: { reference: "Device/mon-1" },
       interpretation: [{ coding: [{ code: "N" }] }],
     });
-    expect(critical.interpretation?.[0].coding?.[0].code).toBe("LL");
+    expect(critical?.interpretation?.[0]?.coding?.[0]?.code).toBe("LL");
   });
 
   it("publishes a high-priority alarm for the patient for a critical reading and marks the device alarming", async () => {

@@ -1,5 +1,6 @@
 import type { DeviceReading, DeviceRegistration } from "../../protocol/clinical/device.js";
 import type { LoincEntry, LoincTable } from "./ranges.js";
+import { HmsError } from "../../protocol/index.js";
 import { mulberry32 } from "../../runtime/index.js";
 
 /**
@@ -22,10 +23,14 @@ function gaussian(rand: () => number): number {
  * the side a deterioration pushes towards). Simulation choices, not reference values: the critical
  * limits an episode aims past are read from loinc.json.
  */
-const PROFILE: Record<
-  string,
-  { mean: number; between: number; noise: number; decimals: number; worsens: "high" | "low" }
-> = {
+interface Profile {
+  mean: number;
+  between: number;
+  noise: number;
+  decimals: number;
+  worsens: "high" | "low";
+}
+const PROFILE: Record<string, Profile> = {
   heart_rate: { mean: 76, between: 8, noise: 2, decimals: 0, worsens: "high" },
   respiratory_rate: { mean: 15, between: 1.5, noise: 0.8, decimals: 0, worsens: "high" },
   systolic_bp: { mean: 124, between: 10, noise: 3, decimals: 0, worsens: "low" },
@@ -63,11 +68,17 @@ interface Episode {
   ramp: number;
   hold: number;
 }
+/** A simulated vital that loinc.json gives a unit for. */
+interface Vital {
+  key: string;
+  profile: Profile;
+  entry: LoincEntry;
+  unit: string;
+}
 interface PatientState {
   id: string;
   deviceId: string;
-  baseline: Record<string, number>;
-  value: Record<string, number>;
+  vitals: { vital: Vital; baseline: number; value: number }[];
   episode: Episode | null;
 }
 
@@ -78,11 +89,15 @@ function criticalTarget(entry: LoincEntry, side: "high" | "low", mean: number): 
   return lim + (lim - mean) * 0.2;
 }
 
-function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
+function shuffle(xs: readonly string[], rand: () => number): string[] {
   const out = [...xs];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
+    const a = out[i];
+    const b = out[j];
+    if (a === undefined || b === undefined) throw new HmsError("INTERNAL", `shuffle index out of range (${i}, ${j})`);
+    out[i] = b;
+    out[j] = a;
   }
   return out;
 }
@@ -97,12 +112,19 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
       ? Array.from({ length: opts.patients }, (_, i) => `sim-patient-${i + 1}`)
       : [...opts.patients];
   const stepMs = Math.round(60_000 / rate);
-  const keys = SIMULATED_VITALS.filter((k) => table.byKey(k)?.ucum);
-  const states: PatientState[] = ids.map((id, i) => {
-    const baseline: Record<string, number> = {};
-    for (const k of keys) baseline[k] = PROFILE[k].mean + gaussian(rand) * PROFILE[k].between;
-    return { id, deviceId: `sim-monitor-${i + 1}`, baseline, value: { ...baseline }, episode: null };
+  const vitals: Vital[] = Object.entries(PROFILE).flatMap(([key, profile]) => {
+    const entry = table.byKey(key);
+    return entry?.ucum ? [{ key, profile, entry, unit: entry.ucum }] : [];
   });
+  const states: PatientState[] = ids.map((id, i) => ({
+    id,
+    deviceId: `sim-monitor-${i + 1}`,
+    vitals: vitals.map((vital) => {
+      const baseline = vital.profile.mean + gaussian(rand) * vital.profile.between;
+      return { vital, baseline, value: baseline };
+    }),
+    episode: null,
+  }));
   const devices: DeviceRegistration[] = states.map((s, i) => ({
     deviceId: s.deviceId,
     type: "vital-signs-monitor",
@@ -122,20 +144,20 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
     const out: DeviceReading[] = [];
     for (const s of states) {
       if (!s.episode && rand() < deteriorationChance) {
-        const candidates = keys.filter(
-          (k) => criticalTarget(table.byKey(k)!, PROFILE[k].worsens, PROFILE[k].mean) !== null,
-        );
+        const candidates = vitals
+          .filter((v) => criticalTarget(v.entry, v.profile.worsens, v.profile.mean) !== null)
+          .map((v) => v.key);
         const n = 1 + Math.floor(rand() * Math.min(3, candidates.length));
         const chosen = shuffle(candidates, rand).slice(0, n);
         if (chosen.length > 0)
           s.episode = { keys: chosen, t: 0, ramp: 3 + Math.floor(rand() * 4), hold: 2 + Math.floor(rand() * 6) };
       }
       const ep = s.episode;
-      for (const k of keys) {
-        const p = PROFILE[k];
-        let mu = s.baseline[k];
+      for (const pv of s.vitals) {
+        const { key: k, profile: p, entry, unit } = pv.vital;
+        let mu = pv.baseline;
         if (ep && ep.keys.includes(k)) {
-          const target = criticalTarget(table.byKey(k)!, p.worsens, p.mean) ?? mu;
+          const target = criticalTarget(entry, p.worsens, p.mean) ?? mu;
           const phase =
             ep.t < ep.ramp
               ? (ep.t + 1) / ep.ramp
@@ -144,8 +166,8 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
                 : Math.max(0, 1 - (ep.t - ep.ramp - ep.hold + 1) / ep.ramp);
           mu = mu + (target - mu) * phase;
         }
-        const next = s.value[k] + 0.5 * (mu - s.value[k]) + gaussian(rand) * p.noise;
-        s.value[k] = next;
+        const next = pv.value + 0.5 * (mu - pv.value) + gaussian(rand) * p.noise;
+        pv.value = next;
         const f = 10 ** p.decimals;
         let shown = Math.round(next * f) / f;
         if (k === "spo2") shown = Math.min(100, shown);
@@ -154,7 +176,7 @@ export function simulateVitals(opts: SimulateVitalsOptions): VitalsSimulation {
           patientId: s.id,
           key: k,
           value: shown,
-          unit: table.byKey(k)!.ucum!,
+          unit,
           effective,
           source: "simulator",
         });

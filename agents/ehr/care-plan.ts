@@ -43,8 +43,9 @@ export function buildCarePlanTransaction(
     request: { method: "POST", url: String(resource.resourceType), ifNoneExist },
   });
   const recorded = ctx.now.toISOString();
-  const meds = input.regimen.map((r, i) =>
-    entry(`medreq-${i}`, {
+  const medRequests = input.regimen.map((r, i) => ({
+    drug: r.drug,
+    entry: entry(`medreq-${i}`, {
       resourceType: "MedicationRequest",
       identifier: [ident(`medreq-${i}`)],
       status: "draft",
@@ -85,7 +86,8 @@ export function buildCarePlanTransaction(
           }
         : {}),
     }),
-  );
+  }));
+  const meds = medRequests.map((m) => m.entry);
   const issues = input.findings.map((f, i) =>
     entry(`issue-${i}`, {
       resourceType: "DetectedIssue",
@@ -99,7 +101,7 @@ export function buildCarePlanTransaction(
       patient: subject,
       identifiedDateTime: recorded,
       detail: f.message,
-      implicated: meds.filter((_, j) => f.drugs.includes(input.regimen[j].drug)).map((m) => ({ reference: m.fullUrl })),
+      implicated: medRequests.filter((m) => f.drugs.includes(m.drug)).map((m) => ({ reference: m.entry.fullUrl })),
     }),
   );
   const carePlan = entry("careplan", {

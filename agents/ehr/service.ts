@@ -173,11 +173,17 @@ export class EhrService {
       [`Patient/${encodeURIComponent(patientId)}`, ...searches.map(([type, params]) => searchUrl(type, params))],
       signal,
     );
+    // batchGet answers one entry per url or throws.
+    const missing = (what: string) =>
+      new HmsError("DEPENDENCY_FAILED", `FHIR batch answered no entry for ${what}`, { data: { dependency: "fhir" } });
     if (patient instanceof HmsError) throw patient;
+    if (patient === undefined) throw missing(`Patient/${patientId}`);
     const lists = await Promise.all(
-      bundles.map((b, i) => {
+      searches.map(([type, , max], i) => {
+        const b = bundles[i];
         if (b instanceof HmsError) throw b;
-        return this.fhir.collect(searches[i][0], b as FhirBundle, searches[i][2], signal);
+        if (b === undefined) throw missing(`the ${type} search`);
+        return this.fhir.collect(type, b as FhirBundle, max, signal);
       }),
     );
     return [patient, ...lists.flat()];

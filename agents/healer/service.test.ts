@@ -33,7 +33,7 @@ describe("healer", () => {
     const { clock, healer, alerts, restarted } = setup();
     healer.recordHeartbeat("ehr");
     clock.increment(60_000);
-    expect(healer.status("ehr")[0].status).toBe("unhealthy");
+    expect(healer.status("ehr")[0]?.status).toBe("unhealthy");
 
     expect(await healAfter(clock, healer.heal("ehr"), 1_000)).toMatchObject({
       strategy: "restart",
@@ -58,8 +58,8 @@ describe("healer", () => {
     clock.increment(5_000);
     expect(healer.allows("fhir")).toBe(true);
     healer.recordCall("fhir", true, 20);
-    expect(healer.status("fhir")[0].circuit).toBe("closed");
-    expect(healer.actions({ component: "fhir", limit: 1 })[0].strategy).toBe("circuit-close");
+    expect(healer.status("fhir")[0]?.circuit).toBe("closed");
+    expect(healer.actions({ component: "fhir", limit: 1 })[0]?.strategy).toBe("circuit-close");
   });
 
   it("chooses failover when a component cannot be restarted but has a standby, and alerts if it fails", async () => {

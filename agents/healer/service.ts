@@ -85,7 +85,7 @@ export class Healer {
   recordCall(component: string, ok: boolean, ms: number, at: number = this.opts.clock.now()): void {
     const before = circuitAt(this.book[component]?.circuit ?? CLOSED, at, this.health.circuit).state;
     this.book = reduceHealth(this.book, { type: "call", component, at, ok, ms }, this.health);
-    const after = this.book[component].circuit.state;
+    const after = this.book[component]?.circuit.state;
     if (before !== "open" && after === "open") this.log(component, "circuit-open", "succeeded", at, at, null);
     if (before !== "closed" && after === "closed") this.log(component, "circuit-close", "succeeded", at, at, null);
   }

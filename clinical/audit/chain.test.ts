@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 import type { AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
 import { detectIncidents, hashRecord, InMemoryAuditLog, toFhirAuditEvent, verifyChain } from "./index.js";
 
@@ -34,6 +34,7 @@ describe("audit hash chain", () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 9 }), fc.boolean(), async (k, rehash) => {
         const log = await chainOf(10);
         const e = log.entries[k];
+        assert(e);
         e.requester = "mallory";
         if (rehash)
           e.hash = hashRecord(e.prevHash, {
@@ -63,13 +64,15 @@ describe("audit hash chain", () => {
 
   it("mirrors an entry as a FHIR AuditEvent carrying its hash", async () => {
     const log = await chainOf(1);
-    const ev = toFhirAuditEvent(log.entries[0]) as {
+    const [entry] = log.entries;
+    assert(entry);
+    const ev = toFhirAuditEvent(entry) as {
       entity: { detail: { type: string; valueString: string }[] }[];
       outcome: string;
       action: string;
     };
     expect(ev).toMatchObject({ resourceType: "AuditEvent", outcome: "0", action: "R" });
-    expect(ev.entity[1].detail[0]).toEqual({ type: "hash", valueString: log.entries[0].hash });
+    expect(ev.entity[1]?.detail[0]).toEqual({ type: "hash", valueString: entry.hash });
   });
 });
 

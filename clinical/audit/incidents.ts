@@ -47,7 +47,7 @@ export class IncidentDetector {
           "repeated-denials",
           e.requester,
           list.length,
-          list[0],
+          list[0] ?? t,
           t,
           `${e.requester} was denied ${list.length} times within ${this.windowMs / 60_000} min`,
         );

@@ -99,9 +99,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions = {}): Promise
 
   try {
     const deadline = Date.now() + (opts.startTimeoutMs ?? DEFAULT_NATS_START_TIMEOUT_MS);
-    const ports = await waitForPorts(storeDir, child, deadline, () => stderr);
-    const url = ports.nats[0];
-    const monitorUrl = ports.monitoring[0];
+    const { url, monitorUrl } = await waitForPorts(storeDir, child, deadline, () => stderr);
     await waitHealthy(monitorUrl, deadline);
     opts.logger?.info({ url, pid: child.pid, storeDir }, "embedded nats-server ready");
     return { url, monitorUrl, pid: child.pid!, storeDir, close, [Symbol.asyncDispose]: close };
@@ -120,7 +118,7 @@ async function waitForPorts(
   child: ChildProcess,
   deadline: number,
   stderr: () => string,
-): Promise<{ nats: string[]; monitoring: string[] }> {
+): Promise<{ url: string; monitorUrl: string }> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new HmsError(
@@ -135,7 +133,9 @@ async function waitForPorts(
     if (file) {
       try {
         const ports = JSON.parse(await readFile(join(dir, file), "utf8")) as { nats?: string[]; monitoring?: string[] };
-        if (ports.nats?.length && ports.monitoring?.length) return { nats: ports.nats, monitoring: ports.monitoring };
+        const [url] = ports.nats ?? [];
+        const [monitorUrl] = ports.monitoring ?? [];
+        if (url && monitorUrl) return { url, monitorUrl };
       } catch {
         // written but not complete yet: read again
       }

@@ -442,5 +442,5 @@ function sees(p: Principal | undefined): boolean {
 export function taskIdFor(agentId: string, messageId: string): string {
   const h = createHash("sha256").update(`${agentId}\u0000${messageId}`).digest("hex");
   // Version-8 (custom) UUID layout: 8-4-4-4-12 with the version and variant nibbles set.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -33,10 +33,10 @@ describe("folding task events (A2A §3.1.2)", () => {
     });
     t = applyEvent(t, art([{ text: "1" }]));
     t = applyEvent(t, art([{ text: "2" }], true));
-    expect(t.artifacts?.[0].parts).toEqual([{ text: "1" }, { text: "2" }]);
+    expect(t.artifacts?.[0]?.parts).toEqual([{ text: "1" }, { text: "2" }]);
     t = applyEvent(t, art([{ text: "3" }]));
     expect(t.artifacts).toHaveLength(1);
-    expect(t.artifacts?.[0].parts).toEqual([{ text: "3" }]);
+    expect(t.artifacts?.[0]?.parts).toEqual([{ text: "3" }]);
   });
 
   it("applies historyLength: 0 drops the history, n keeps the last n", () => {

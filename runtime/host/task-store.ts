@@ -158,8 +158,9 @@ export function applyEvent(task: WireTask, ev: WireStreamResponse): WireTask {
     const a = ev.artifactUpdate.artifact;
     const artifacts = [...(task.artifacts ?? [])];
     const i = artifacts.findIndex((x) => x.artifactId === a.artifactId);
-    if (i < 0) artifacts.push(a);
-    else artifacts[i] = ev.artifactUpdate.append ? mergeArtifact(artifacts[i], a) : a;
+    const prev = artifacts[i];
+    if (prev === undefined) artifacts.push(a);
+    else artifacts[i] = ev.artifactUpdate.append ? mergeArtifact(prev, a) : a;
     return { ...task, artifacts };
   }
   return task;

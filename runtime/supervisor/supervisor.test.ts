@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { fileURLToPath } from "node:url";
 import { SimulatedClock } from "xstate";
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 import { createSupervisor, type ChildLike, type SupervisorEvent } from "./index.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -63,6 +63,11 @@ describe("process supervisor", () => {
       children.push(c);
       return c;
     };
+    const child = (i: number) => {
+      const c = children[i];
+      assert(c, `child ${i} was spawned`);
+      return c;
+    };
     const sup = createSupervisor({
       spawn,
       clock,
@@ -71,24 +76,24 @@ describe("process supervisor", () => {
     const events: SupervisorEvent[] = [];
     sup.on((e) => events.push(e));
     sup.start({ id: "a", command: "x" });
-    children[0].emit("exit", 1, null);
+    child(0).emit("exit", 1, null);
     expect(sup.status("a")!.state).toBe("backoff");
     clock.increment(99);
     expect(children).toHaveLength(1);
     clock.increment(1);
     expect(children).toHaveLength(2);
-    children[1].emit("exit", null, "SIGSEGV");
+    child(1).emit("exit", null, "SIGSEGV");
     clock.increment(250); // 100 * 3 capped at 250
     expect(children).toHaveLength(3);
     clock.increment(20_000);
     // The earlier restarts are outside the period now: this crash is restarted again.
-    children[2].emit("exit", 1, null);
+    child(2).emit("exit", 1, null);
     clock.increment(100);
     expect(children).toHaveLength(4);
     expect(events.some((e) => e.type === "gave-up")).toBe(false);
     // A transient child that exits normally is not restarted.
     sup.start({ id: "t", command: "x", restart: "transient" });
-    children[4].emit("exit", 0, null);
+    child(4).emit("exit", 0, null);
     expect(sup.status("t")!.state).toBe("exited");
   });
 });

@@ -24,8 +24,8 @@ const bundle = JSON.parse(readFileSync(join(REPO, "examples/patients/pt-age-over
 };
 const pat = bundle.entry.find((e) => e.resource.resourceType === "Patient")!.resource as {
   id: string;
-  name: Array<{ family: string; given: string[] }>;
-  identifier: Array<{ value: string }>;
+  name: [{ family: string; given: [string, ...string[]] }, ...unknown[]];
+  identifier: [{ value: string }, ...unknown[]];
 };
 const P = { id: pat.id, name: `${pat.name[0].given[0]} ${pat.name[0].family}`, mrn: pat.identifier[0].value };
 

@@ -23,8 +23,8 @@ function patient(file: string) {
   };
   const p = bundle.entry.find((e) => e.resource.resourceType === "Patient")!.resource as {
     id: string;
-    name: Array<{ family: string; given: string[] }>;
-    identifier: Array<{ value: string }>;
+    name: [{ family: string; given: [string, ...string[]] }, ...unknown[]];
+    identifier: [{ value: string }, ...unknown[]];
   };
   return { id: p.id, name: `${p.name[0].given[0]} ${p.name[0].family}`, mrn: p.identifier[0].value };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
 import { TaskState } from "@a2a-js/sdk";
 import { startSupervised, type Supervised } from "../../cli/supervise.js";
 import type { HealingAction, HealthStatus } from "../../protocol/clinical/device.js";
@@ -71,7 +71,9 @@ async function sendTask(i: number): Promise<{ agentId: string; taskId: string }>
     ["alert", "list", {}],
     ["device", "list", {}],
   ] as const;
-  const [agentId, verb, input] = calls[i % calls.length];
+  const call = calls[i % calls.length];
+  assert(call);
+  const [agentId, verb, input] = call;
   const messageId = randomUUID();
   for (;;) {
     try {
@@ -108,6 +110,7 @@ describe("chaos: agent processes SIGKILLed while tasks run", () => {
     const kills: { id: string; pid: number; at: number }[] = [];
     for (let k = 0; k < KILLS; k++) {
       const id = AGENTS[(k * 7 + 1) % AGENTS.length];
+      assert(id);
       const pid = sup.supervisor.status(id)!.pid!;
       const before = (await restartsOf(id)).length;
       kills.push({ id, pid, at: Date.now() });
@@ -117,7 +120,7 @@ describe("chaos: agent processes SIGKILLed while tasks run", () => {
         async () => {
           const actions = await restartsOf(id);
           expect(actions.length).toBe(before + 1);
-          expect(actions[0].status).toBe("succeeded");
+          expect(actions[0]?.status).toBe("succeeded");
         },
         { timeout: 20_000, interval: 100 },
       );

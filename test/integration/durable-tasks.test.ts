@@ -52,7 +52,7 @@ describe("durable tasks", () => {
         },
         { timeout: 20_000, interval: 100 },
       );
-      const data = done.artifacts[0].parts[0].content;
+      const data = done.artifacts[0]?.parts[0]?.content;
       expect(data?.$case).toBe("data");
       const out = (data as { value: { counted: number; resumed: boolean; pid: number } }).value;
       expect(out, `A=${pidA} B=${pidB}`).toEqual({ counted: 100, resumed: true, pid: pidB });

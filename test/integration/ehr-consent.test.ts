@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { consentAgent } from "../../agents/consent/index.js";
@@ -318,6 +318,7 @@ describe("the audit trail", () => {
     const after = await auditOf(id);
     expect(after).toHaveLength(before.length + 1);
     const entry = after[0];
+    assert(entry);
     expect(entry).toMatchObject({
       requester: "dr.lee",
       roles: ["clinician"],

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { request } from "node:http";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it } from "vitest";
 import { basePatient } from "../../clinical/treatment/testing/patients.js";
 import { item, planWith } from "../../clinical/treatment/testing/plans.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -43,6 +43,7 @@ describe("MCP over stdio", () => {
       "testbed_lookup_code",
     ]);
     const echo = tools[0];
+    assert(echo);
     expect(echo.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
     expect(echo.outputSchema?.properties).toHaveProperty("text");
   });

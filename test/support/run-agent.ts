@@ -5,6 +5,7 @@ import { startAgent } from "../../runtime/index.js";
 import { testAgent } from "./test-agent.js";
 
 const [natsUrl, ackWait] = process.argv.slice(2);
+if (!natsUrl) throw new Error("usage: run-agent.ts <natsUrl> [ackWaitMs]");
 const agent = await startAgent(testAgent, {
   natsUrl,
   logger: pino({ level: "silent" }),

@@ -16,7 +16,7 @@ const defs: Record<string, () => AgentDef> = {
   device: () => deviceAgent({ fhirBaseUrl: process.env.FHIR_BASE_URL, logger, mllp: false }),
   alert: () => alertAgent({ logger, escalation: { delayMs: Number(process.env.ALERT_ESCALATION_MS ?? 300_000) } }),
 };
-const make = defs[id];
+const make = id === undefined ? undefined : defs[id];
 if (!make) throw new Error(`unknown agent ${id}`);
 const agent = await startAgent(make(), {
   natsUrl,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 import { loadLoincTable } from "../ranges.js";
 import { buildAck } from "./ack.js";
 import { PCD01_ORU } from "./fixtures.js";
@@ -31,7 +31,7 @@ describe("ORU^R01 to readings", () => {
       effective: "2025-01-01T11:59:58.000Z",
     });
     // Without OBX-14 the OBR-7 time applies.
-    expect(r.readings[2].effective).toBe("2025-01-01T11:59:59.000Z");
+    expect(r.readings[2]?.effective).toBe("2025-01-01T11:59:59.000Z");
     expect(r.ignored.map((i) => i.sequence)).toEqual([1, 6]);
   });
 
@@ -121,6 +121,7 @@ describe("ACK builder", () => {
     });
     const ack = parse(text);
     const err = ack.segments[2];
+    assert(err);
     expect(err.name).toBe("ERR");
     expect(getValue(err, 2, 1)).toBe("OBX");
     expect(getValue(err, 2, 3)).toBe("5");

@@ -64,7 +64,7 @@ export function parseHl7(text: string): Hl7ParseResult {
   if (!first || !first.startsWith("MSH") || first.length < 8) {
     return { ok: false, error: { kind: "not-hl7", message: "message does not start with an MSH segment" } };
   }
-  const field = first[3];
+  const field = first.charAt(3);
   const enc = first.slice(4, 8);
   const [component, repetition, escape, subcomponent] = enc.split("") as [string, string, string, string];
   const seps: Separators = { field, component, repetition, escape, subcomponent };
@@ -83,8 +83,7 @@ export function parseHl7(text: string): Hl7ParseResult {
     };
   }
   const segments: Hl7Segment[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
+  for (const [i, raw] of lines.entries()) {
     const name = raw.slice(0, 3);
     if (!SEGMENT_NAME.test(name) || (raw.length > 3 && raw[3] !== field)) {
       return {
@@ -110,7 +109,7 @@ function parseMsh(raw: string, seps: Separators): Hl7Segment {
 
 function parseSegment(raw: string, seps: Separators): Hl7Segment {
   const parts = raw.split(seps.field);
-  return { name: parts[0], fields: parts.map((f, i) => (i === 0 ? [[[f]]] : parseField(f, seps))), raw };
+  return { name: parts[0] ?? "", fields: parts.map((f, i) => (i === 0 ? [[[f]]] : parseField(f, seps))), raw };
 }
 
 function parseField(text: string, seps: Separators): Hl7Field {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 import { frameMllp, MllpFramer, type FrameEvent } from "./framer.js";
 
 const frames = (events: FrameEvent[]) =>
@@ -67,6 +67,7 @@ describe("MLLP framer", () => {
           let k = 0;
           while (i < stream.length) {
             const n = cuts[k++ % cuts.length];
+            assert(n !== undefined);
             out.push(...f.push(stream.subarray(i, i + n)));
             i += n;
           }

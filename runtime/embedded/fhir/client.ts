@@ -266,18 +266,20 @@ export class FhirClient {
     };
     const res = await this.batch(body, signal, `batch of ${urls.length} reads`);
     const entries = res.entry ?? [];
-    if (res.resourceType !== "Bundle" || entries.length !== urls.length) {
-      throw new HmsError(
+    const miscounted = () =>
+      new HmsError(
         "DEPENDENCY_FAILED",
         `batch of ${urls.length} reads: FHIR server ${this.baseUrl} answered ${entries.length} entries`,
         { data: { dependency: "fhir", url: this.baseUrl } },
       );
-    }
-    return entries.map((e, i) => {
+    if (res.resourceType !== "Bundle" || entries.length !== urls.length) throw miscounted();
+    return urls.map((url, i) => {
+      const e = entries[i];
+      if (!e) throw miscounted(); // the lengths are equal: unreachable
       const status = Number.parseInt(e.response?.status ?? "200", 10);
       if (status < 400 && e.resource) return e.resource;
       const outcome = (e as { response?: { outcome?: unknown } }).response?.outcome ?? e.resource;
-      return this.toHmsError(`GET ${urls[i].split("?")[0]}`, {
+      return this.toHmsError(`GET ${url.split("?")[0]}`, {
         response: { status: status >= 400 ? status : 502, data: outcome },
       });
     });

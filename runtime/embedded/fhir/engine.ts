@@ -136,7 +136,7 @@ export class FhirEngine {
         if (method === "GET") withPagingLinks(res.body, baseUrl, path, query);
         for (const [i, url] of reads) {
           const entry = (res.body as Bundle).entry?.[i];
-          const [p, q = ""] = url.split("?");
+          const [p = "", q = ""] = url.split("?");
           if (entry?.resource) withPagingLinks(entry.resource, baseUrl, p, q ? `?${q}` : "");
         }
         return res;
@@ -230,7 +230,7 @@ export class FhirEngine {
     if (method !== "POST" || path !== "" || !isBundle(body)) return reads;
     (body.entry ?? []).forEach((e, i) => {
       if (e.request?.method !== "GET" || typeof e.request.url !== "string") return;
-      const [p, q = ""] = e.request.url.replace(/^\/+/, "").split("?");
+      const [p = "", q = ""] = e.request.url.replace(/^\/+/, "").split("?");
       try {
         const query = this.normaliseQuery("GET", p, q ? `?${q}` : "");
         e.request.url = p + query;
@@ -257,7 +257,7 @@ export class FhirEngine {
       method === "GET" && !!type && /^[A-Z]/.test(type) && (id === undefined || id === "" || id === "_search");
     if (!isSearch) return search;
     for (const [name, value] of [...params]) {
-      const base = name.split(/[:.]/)[0];
+      const [base = ""] = name.split(/[:.]/);
       if (COMMON_PARAMS.has(base)) continue;
       const sp = getSearchParameter(type, base);
       if (!sp)
@@ -372,7 +372,8 @@ function firstFailedEntry(body: Resource): Resource | undefined {
 /** The resource type a bare id in a reference parameter refers to. */
 function referenceTarget(code: string, sp: SearchParameter): string {
   if (code === "subject" || code === "patient") return "Patient";
-  if (sp.target?.length === 1) return sp.target[0];
+  const [only, ...more] = sp.target ?? [];
+  if (only !== undefined && more.length === 0) return only;
   throw new BadRequest(
     operationOutcome("invalid", `search parameter "${code}" needs a typed reference (Type/id), not a bare id`),
   );

@@ -28,7 +28,7 @@ const ids = (b: { entry?: { resource?: { id?: string } }[]; total?: number }) =>
 /** Each query answers the same (ids, order, total) from the engine and from Medplum's full scan. */
 async function same(queries: string[]): Promise<void> {
   for (const q of queries) {
-    const [path, search] = q.split("?");
+    const [path = "", search = ""] = q.split("?");
     const ours = await engine.handle("GET", path, `?${search}`, undefined, {});
     const [, theirs] = await plain.router.handleRequest(
       { method: "GET", url: q, pathname: "", params: {}, query: {}, body: undefined, headers: {} } as never,
@@ -57,7 +57,7 @@ describe("embedded FHIR searches by patient", () => {
 
   it("sorts by the current version of a resource after it changes (sort keys are per version)", async () => {
     const q = "Observation?subject=Patient/pt-hepatitis-b&_sort=-date&_count=1000";
-    const [path, search] = q.split("?");
+    const [path = "", search = ""] = q.split("?");
     const before = ids((await engine.handle("GET", path, `?${search}`, undefined, {})).body as never).ids;
     expect(before.length).toBeGreaterThan(2);
     // Move the oldest observation to the future: it must now come first, in both engines.

@@ -9,6 +9,7 @@ import {
 } from "@medplum/core";
 import type { Bundle, Resource } from "@medplum/fhirtypes";
 import type { MemoryRepository } from "@medplum/fhir-router";
+import { HmsError } from "../../../protocol/index.js";
 
 /**
  * Narrows the scan of MemoryRepository searches that name a typed reference (`subject=Patient/1`,
@@ -94,8 +95,10 @@ class TypeIndex {
   /** Ids of the resources holding every one of `required` (lower-cased), in store order. */
   holding(required: readonly string[]): string[] {
     const sets = required.map((x) => this.byString.get(x) ?? new Set<string>()).sort((a, b) => a.size - b.size);
+    const [smallest] = sets;
+    if (!smallest) throw new HmsError("INTERNAL", "search index: holding() needs at least one string");
     const out: string[] = [];
-    for (const id of sets[0]) if (sets.every((set) => set.has(id))) out.push(id);
+    for (const id of smallest) if (sets.every((set) => set.has(id))) out.push(id);
     return out.sort((a, b) => this.byId.get(a)!.position - this.byId.get(b)!.position);
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "fhir-kit-client";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_PAGE_SIZE, runFhirCli, startFhirServer, type FhirServer } from "./index.js";
 
 const SEED = join(import.meta.dirname, "..", "..", "..", "examples", "patients");
@@ -138,7 +138,9 @@ describe("embedded FHIR server", () => {
     const ok = (await (await batch("Observation?subject=pt-moderate-ileal-tpmt-im&_count=2")).json()) as {
       entry: { resource: Inner }[];
     };
-    const inner = ok.entry[0].resource;
+    const [first] = ok.entry;
+    assert(first);
+    const inner = first.resource;
     expect(inner.entry).toHaveLength(2);
     expect(
       (inner.entry ?? []).map((e) => (e.resource as { subject: { reference: string } }).subject.reference),
@@ -179,7 +181,9 @@ describe("embedded FHIR server", () => {
         ],
       },
     })) as unknown as Bundle;
-    const patientRef = res.entry![0].response!.location!.replace(/\/_history.*/, "");
+    const location = res.entry?.[0]?.response?.location;
+    assert(location);
+    const patientRef = location.replace(/\/_history.*/, "");
     expect(ids(await search("Observation", { subject: patientRef }))).toHaveLength(1);
   });
 
