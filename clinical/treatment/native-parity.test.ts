@@ -43,6 +43,9 @@ describe.runIf(present)("native (Rust) and TypeScript optimizers", () => {
           `problem ${i} (${mode}): ts ${a.best.genome} ${a.best.fitness} native ${b.best.genome} ${b.best.fitness}`,
         );
       }
+      // Both runs finish synchronously (small runs stay on the JS thread): give the event loop a turn
+      // per problem so the worker keeps answering vitest's RPC (see ga.test.ts).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     expect(failures).toEqual([]);
   });
