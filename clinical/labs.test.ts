@@ -8,10 +8,9 @@ const hct = loinc.byKey("hematocrit");
 
 describe("sex- and age-specific lab ranges (loinc.json normal_range_by_population)", () => {
   it("reads haemoglobin 12.6 g/dL as low in a man and normal in a woman (WHO: 13.0 men, 12.0 non-pregnant women)", () => {
-    expect(interpretLab(hb, 12.6, "g/dL", { sex: "male", age: 40 })).toMatchObject({
-      interpretation: "low",
-      meaning: expect.stringContaining("below 13 g/dL for male, 15 y and over (WHO 2011"),
-    });
+    const man = interpretLab(hb, 12.6, "g/dL", { sex: "male", age: 40 });
+    expect(man.interpretation).toBe("low");
+    expect(man.meaning).toContain("below 13 g/dL for male, 15 y and over (WHO 2011");
     expect(interpretLab(hb, 12.6, "g/dL", { sex: "female", age: 40 }).interpretation).toBe("normal");
     expect(interpretLab(hb, 13.0, "g/dL", { sex: "male", age: 40 }).interpretation).toBe("normal");
   });

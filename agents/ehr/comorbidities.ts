@@ -24,6 +24,8 @@ export const FLAG_CODES = {
   heartFailure: ["I50"],
   demyelinatingDisease: ["G35", "G36", "G37", "H46", "G61.0"],
   pregnant: ["Z33", "Z34", "O"],
+  /** Z39.1 Encounter for care and examination of lactating mother (ICD-10 chapter XXI block Z30-Z39). */
+  lactating: ["Z39.1"],
   hepatitisBActive: ["B16", "B18.0", "B18.1", "B19.1"],
   vteHistory: ["I26", "I82", "Z86.71"],
   cardiovascularRisk: [
@@ -49,7 +51,13 @@ export const FLAG_CODES = {
   malignancyHistory: ["C", "Z85"],
 } as const;
 
-/** Drugs that treat latent TB; an active Z22.7 with none of them recorded counts as untreated. */
+/**
+ * Drugs that treat latent TB. An active Z22.7, or a newest IGRA or TST that is positive, counts as
+ * untreated when none of them is recorded (a MedicationStatement or an order, any status but
+ * entered-in-error / not-taken; proposals excluded). Any such record counts as treated: the summary
+ * does not judge whether the course was completed (the record rarely says), so a clinician still
+ * reviews the course.
+ */
 export const LATENT_TB_TREATMENTS = ["isoniazid", "rifampin", "rifampicin", "rifapentine"];
 
 export function matches(code: string, prefixes: readonly string[]): boolean {

@@ -116,7 +116,7 @@ describe("patient summary", () => {
   });
 
   it("builds a de-identified summary with age 90+ and no identifiers, keeping the scores", () => {
-    const resources = deidentifyResources(load("pt-age-over-89") as never, {
+    const resources = deidentifyResources(load("pt-age-over-89"), {
       pseudonym: "anon-00000000000000aa",
       safeHarbor: loadSafeHarbor(),
       asOf,
@@ -155,5 +155,362 @@ describe("patient summary", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// ---- The patient as a whole: current medications, allergies, screening (issue #12) ----
+
+const LOINC = "http://loinc.org";
+const SCT = "http://snomed.info/sct";
+const subject = { reference: "Patient/t1" };
+type R = fhir4.Resource & Record<string, unknown>;
+const person = (gender: "male" | "female" = "male", birthDate = "1980-05-01"): R => ({
+  resourceType: "Patient",
+  id: "t1",
+  gender,
+  birthDate,
+});
+const summarise = (resources: R[], gender: "male" | "female" = "male") =>
+  buildPatientSummary([person(gender), ...resources] as fhir4.Resource[], { asOf });
+const drugCode = (code: string) => ({
+  coding: [{ system: "https://hms-a2a.dev/fhir/CodeSystem/drug", code }],
+  text: code,
+});
+const statement = (id: string, drug: string, extra: Record<string, unknown> = {}): R => ({
+  resourceType: "MedicationStatement",
+  id,
+  status: "active",
+  medicationCodeableConcept: drugCode(drug),
+  subject,
+  effectivePeriod: { start: "2025-06-01" },
+  ...extra,
+});
+const dosage = (value: number, unit: string, route: unknown, repeat: unknown) => [
+  {
+    route,
+    timing: { repeat },
+    doseAndRate: [{ doseQuantity: { value, unit, system: "http://unitsofmeasure.org", code: unit } }],
+  },
+];
+const SC = { coding: [{ system: SCT, code: "34206005", display: "Subcutaneous route" }] };
+const RESULT = {
+  positive: { coding: [{ system: SCT, code: "10828004", display: "Positive" }] },
+  negative: { coding: [{ system: SCT, code: "260385009", display: "Negative" }] },
+};
+const qual = (id: string, code: string, result: "positive" | "negative", date: string, system = LOINC): R => ({
+  resourceType: "Observation",
+  id,
+  status: "final",
+  code: { coding: [{ system, code }] },
+  subject,
+  effectiveDateTime: date,
+  valueCodeableConcept: RESULT[result],
+});
+const condition = (id: string, code: string): R => ({
+  resourceType: "Condition",
+  id,
+  clinicalStatus: { coding: [{ code: "active" }] },
+  code: { coding: [{ system: "http://hl7.org/fhir/sid/icd-10-cm", code }] },
+  subject,
+});
+const allergy = (id: string, substance: string, extra: Record<string, unknown> = {}): R => ({
+  resourceType: "AllergyIntolerance",
+  id,
+  clinicalStatus: { coding: [{ code: "active" }] },
+  verificationStatus: { coding: [{ code: "confirmed" }] },
+  type: "intolerance",
+  category: ["medication"],
+  code: drugCode(substance),
+  patient: subject,
+  ...extra,
+});
+
+describe("current medications in the summary", () => {
+  it("carries an active biologic's dose, route, schedule, phase and response", () => {
+    const s = summarise([
+      statement("m1", "adalimumab", {
+        dosage: dosage(40, "mg", SC, { frequency: 1, period: 2, periodUnit: "wk" }),
+        extension: [
+          { url: "https://hms-a2a.dev/fhir/StructureDefinition/treatment-response", valueCode: "remission" },
+          { url: "https://hms-a2a.dev/fhir/StructureDefinition/treatment-phase", valueCode: "maintenance" },
+        ],
+      }),
+    ]);
+    expect(s.currentMedications).toEqual([
+      {
+        drug: "adalimumab",
+        drugClass: "anti-TNF",
+        status: "active",
+        dose: 40,
+        unit: "mg",
+        route: "SC",
+        schedule: { kind: "every", weeks: 2 },
+        phase: "maintenance",
+        since: "2025-06-01",
+        response: "remission",
+        ref: "MedicationStatement/m1",
+      },
+    ]);
+  });
+
+  it("lists co-medications from active orders, reads daily doses per day and converts UCUM units", () => {
+    const s = summarise([
+      {
+        resourceType: "MedicationRequest",
+        id: "r1",
+        status: "active",
+        intent: "order",
+        medicationCodeableConcept: drugCode("allopurinol"),
+        subject,
+        authoredOn: "2024-01-10",
+        dosageInstruction: dosage(150, "mg", { text: "by mouth" }, { frequency: 2, period: 1, periodUnit: "d" }),
+      },
+      statement("m2", "azathioprine", {
+        dosage: dosage(2.5, "mg/kg/d", { coding: [{ system: SCT, code: "26643006" }] }, { period: 1, periodUnit: "d" }),
+      }),
+      statement("m3", "budesonide", { dosage: dosage(9, "mg/d", { text: "oral" }, { period: 1, periodUnit: "d" }) }),
+      statement("m4", "infliximab", {
+        dosage: dosage(5, "mg/kg", { text: "intravenous infusion" }, { period: 56, periodUnit: "d" }),
+      }),
+    ]);
+    const by = (d: string) => s.currentMedications.find((m) => m.drug === d);
+    expect(by("allopurinol")).toMatchObject({
+      drugClass: null,
+      dose: 300,
+      unit: "mg",
+      route: "PO",
+      schedule: { kind: "daily" },
+      response: "ongoing",
+      since: "2024-01-10",
+    });
+    expect(by("azathioprine")).toMatchObject({
+      dose: 2.5,
+      unit: "mg/kg/day",
+      route: "PO",
+      schedule: { kind: "daily" },
+    });
+    expect(by("budesonide")).toMatchObject({ dose: 9, unit: "mg/day", route: "PO" });
+    expect(by("infliximab")).toMatchObject({
+      dose: 5,
+      unit: "mg/kg",
+      route: "IV",
+      schedule: { kind: "every", weeks: 8 },
+    });
+    expect(s.comorbidities.currentInteractingMedications).toEqual(["allopurinol"]);
+  });
+
+  it("leaves stopped drugs, draft orders and unreadable doses out of what the patient takes", () => {
+    const s = summarise([
+      statement("m1", "infliximab", { status: "stopped" }),
+      {
+        resourceType: "MedicationRequest",
+        id: "r1",
+        status: "active",
+        intent: "proposal",
+        medicationCodeableConcept: drugCode("guselkumab"),
+        subject,
+      },
+      statement("m2", "prednisone", { dosage: dosage(10, "mL", null, { period: 1, periodUnit: "d" }) }),
+    ]);
+    expect(s.currentMedications.map((m) => m.drug)).toEqual(["prednisone"]);
+    expect(s.currentMedications[0]).toMatchObject({ dose: null, unit: null, route: null, schedule: { kind: "daily" } });
+  });
+});
+
+describe("allergies and intolerances in the summary", () => {
+  it("keeps an AllergyIntolerance with no medication record of the same drug, with severity and criticality", () => {
+    const s = summarise([
+      allergy("a1", "mercaptopurine", {
+        criticality: "high",
+        recordedDate: "2023-04-02",
+        reaction: [{ manifestation: [{ text: "pancreatitis" }], severity: "severe" }],
+      }),
+    ]);
+    expect(s.treatmentHistory).toEqual([]);
+    expect(s.allergies).toEqual([
+      {
+        substance: "mercaptopurine",
+        drugClass: "immunomodulator (thiopurine)",
+        type: "intolerance",
+        category: "medication",
+        criticality: "high",
+        clinicalStatus: "active",
+        reactions: [{ manifestation: "pancreatitis", severity: "severe" }],
+        recordedDate: "2023-04-02",
+        ref: "AllergyIntolerance/a1",
+      },
+    ]);
+  });
+
+  it("drops allergies entered in error or refuted", () => {
+    const s = summarise([
+      allergy("a1", "infliximab", { verificationStatus: { coding: [{ code: "entered-in-error" }] } }),
+      allergy("a2", "adalimumab", { verificationStatus: { coding: [{ code: "refuted" }] } }),
+    ]);
+    expect(s.allergies).toEqual([]);
+  });
+
+  it("turns an adverse event on a medication statement into an intolerance, once", () => {
+    const ae = (event: string, severity?: string) =>
+      severity
+        ? {
+            url: "https://hms-a2a.dev/fhir/StructureDefinition/adverse-event",
+            extension: [
+              { url: "event", valueString: event },
+              { url: "severity", valueCode: severity },
+            ],
+          }
+        : { url: "https://hms-a2a.dev/fhir/StructureDefinition/adverse-event", valueString: event };
+    const s = summarise([
+      statement("m1", "infliximab", {
+        status: "stopped",
+        effectivePeriod: { start: "2020-01-01", end: "2020-06-01" },
+        extension: [ae("infusion reaction", "severe")],
+      }),
+      statement("m2", "azathioprine", { status: "stopped", extension: [ae("pancreatitis")] }),
+      allergy("a1", "azathioprine", { reaction: [{ manifestation: [{ text: "Pancreatitis" }] }] }),
+    ]);
+    expect(s.allergies.find((a) => a.substance === "infliximab")).toEqual({
+      substance: "infliximab",
+      drugClass: "anti-TNF",
+      type: "intolerance",
+      category: "medication",
+      criticality: null,
+      clinicalStatus: "active",
+      reactions: [{ manifestation: "infusion reaction", severity: "severe" }],
+      recordedDate: "2020-06-01",
+      ref: "MedicationStatement/m1",
+    });
+    expect(s.allergies.filter((a) => a.substance === "azathioprine").map((a) => a.ref)).toEqual([
+      "AllergyIntolerance/a1",
+    ]);
+    expect(s.treatmentHistory.find((t) => t.drug === "infliximab")?.adverseEvents).toEqual(["infusion reaction"]);
+  });
+});
+
+describe("screening results and the flags they set", () => {
+  it("flags latent TB from a positive IGRA with no diagnosis code and no treatment", () => {
+    const s = summarise([qual("o1", "71773-6", "positive", "2025-11-02")]);
+    expect(s.screening).toEqual([
+      {
+        test: "igra",
+        result: "positive",
+        effective: "2025-11-02",
+        loinc: "71773-6",
+        ref: "Observation/o1",
+      },
+    ]);
+    expect(s.comorbidities.latentTbUntreated).toBe(true);
+    expect(s.comorbidities.conditions).toEqual([]);
+  });
+
+  it("does not flag latent TB for a negative IGRA, the IGRA mitogen control, or a positive IGRA since treated", () => {
+    expect(summarise([qual("o1", "71773-6", "negative", "2025-11-02")]).comorbidities.latentTbUntreated).toBe(false);
+    const mitogen = summarise([qual("o1", "71774-4", "positive", "2025-11-02")]);
+    expect([mitogen.screening, mitogen.comorbidities.latentTbUntreated]).toEqual([[], false]);
+    const treated = summarise([
+      qual("o1", "71773-6", "positive", "2025-06-02"),
+      statement("m1", "isoniazid", { status: "completed" }),
+    ]);
+    expect(treated.comorbidities.latentTbUntreated).toBe(false);
+    const reverted = summarise([
+      qual("o1", "71773-6", "positive", "2024-06-02"),
+      qual("o2", "71773-6", "negative", "2025-06-02"),
+    ]);
+    expect(reverted.comorbidities.latentTbUntreated).toBe(false);
+  });
+
+  it("reads a tuberculin skin test in mm against the 5 mm threshold for immunosuppressed patients (CDC)", () => {
+    const tst = (mm: number): R => ({
+      resourceType: "Observation",
+      id: "o1",
+      status: "final",
+      code: { coding: [{ system: "https://hms-a2a.dev/fhir/CodeSystem/observation", code: "tst" }] },
+      subject,
+      effectiveDateTime: "2025-10-01",
+      valueQuantity: { value: mm, unit: "mm", code: "mm" },
+    });
+    expect(summarise([tst(7)]).screening[0]).toMatchObject({ test: "tst", result: "positive", value: 7 });
+    expect(summarise([tst(7)]).comorbidities.latentTbUntreated).toBe(true);
+    expect(summarise([tst(3)]).comorbidities.latentTbUntreated).toBe(false);
+  });
+
+  it("flags active hepatitis B from HBsAg or detectable HBV DNA, and past infection from anti-HBc alone", () => {
+    const hbsag = summarise([qual("o1", "5196-1", "positive", "2025-09-01")]);
+    expect(hbsag.comorbidities).toMatchObject({ hepatitisBActive: true, hepatitisBPast: false });
+    const dna = (value: number, comparator?: "<"): R => ({
+      resourceType: "Observation",
+      id: "o2",
+      status: "final",
+      code: { coding: [{ system: LOINC, code: "42595-9" }] },
+      subject,
+      effectiveDateTime: "2025-09-01",
+      valueQuantity: { value, unit: "IU/mL", code: "[IU]/mL", ...(comparator ? { comparator } : {}) },
+    });
+    expect(summarise([dna(1500)]).comorbidities.hepatitisBActive).toBe(true);
+    expect(summarise([dna(1500)]).screening[0]).toMatchObject({ test: "hbv-dna", result: "positive", value: 1500 });
+    expect(summarise([dna(10, "<")]).comorbidities.hepatitisBActive).toBe(false);
+    const past = summarise([
+      qual("o3", "16933-4", "positive", "2025-09-01"),
+      qual("o4", "5196-1", "negative", "2025-09-01"),
+    ]);
+    expect(past.comorbidities).toMatchObject({ hepatitisBActive: false, hepatitisBPast: true });
+    const active = summarise([
+      qual("o3", "16933-4", "positive", "2025-09-01"),
+      qual("o4", "5196-1", "positive", "2025-09-01"),
+    ]);
+    expect(active.comorbidities).toMatchObject({ hepatitisBActive: true, hepatitisBPast: false });
+    expect(summarise([qual("o3", "16933-4", "negative", "2025-09-01")]).comorbidities.hepatitisBPast).toBe(false);
+  });
+
+  it("reads text results (reactive / non-reactive) as well as coded ones", () => {
+    const text = (valueString: string): R => ({
+      resourceType: "Observation",
+      id: "o1",
+      status: "final",
+      code: { coding: [{ system: LOINC, code: "5196-1" }] },
+      subject,
+      effectiveDateTime: "2025-09-01",
+      valueString,
+    });
+    expect(summarise([text("Reactive")]).comorbidities.hepatitisBActive).toBe(true);
+    expect(summarise([text("Non-reactive")]).comorbidities.hepatitisBActive).toBe(false);
+  });
+
+  it("flags pregnancy from a positive hCG newer than any negative, and not from an old or superseded one", () => {
+    const pos = summarise(
+      [qual("o1", "2118-8", "negative", "2025-08-01"), qual("o2", "2106-3", "positive", "2025-12-20")],
+      "female",
+    );
+    expect(pos.comorbidities.pregnant).toBe(true);
+    expect(pos.screening).toEqual([expect.objectContaining({ test: "hcg", result: "positive", loinc: "2106-3" })]);
+    const neg = summarise(
+      [qual("o1", "2106-3", "positive", "2025-08-01"), qual("o2", "2118-8", "negative", "2025-12-20")],
+      "female",
+    );
+    expect(neg.comorbidities.pregnant).toBe(false);
+    const old = summarise([qual("o1", "2106-3", "positive", "2023-08-01")], "female");
+    expect(old.comorbidities.pregnant).toBe(false);
+  });
+
+  it("reads haemoglobin against the pregnant range when a positive hCG says the patient is pregnant", () => {
+    const hb: R = {
+      resourceType: "Observation",
+      id: "hb",
+      status: "final",
+      code: { coding: [{ system: LOINC, code: "718-7" }] },
+      subject,
+      effectiveDateTime: "2026-01-10",
+      valueQuantity: { value: 11.5, unit: "g/dL", code: "g/dL" },
+    };
+    expect(lab(summarise([hb], "female"), "hemoglobin")?.interpretation).toBe("low");
+    expect(
+      lab(summarise([hb, qual("o2", "2106-3", "positive", "2025-12-20")], "female"), "hemoglobin")?.interpretation,
+    ).toBe("normal");
+  });
+
+  it("flags lactation from ICD-10-CM Z39.1 only", () => {
+    expect(summarise([condition("c1", "Z39.1")], "female").comorbidities.lactating).toBe(true);
+    expect(summarise([condition("c1", "Z39.2")], "female").comorbidities.lactating).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import type * as fhir4 from "fhir/r4.js";
 import { AGE_EXTENSION, AGE_TOP_CODED_EXTENSION, ageAt } from "../../clinical/deid/index.js";
-import { interpretLab } from "../../clinical/labs.js";
+import { interpretLab, type LabPatient } from "../../clinical/labs.js";
 import { interpretThiopurineGenotype } from "../../clinical/pgx.js";
 import { HMS_CODES, HMS_OBSERVATION_SYSTEM, loadLoinc, type LoincReference } from "../../clinical/reference/loinc.js";
 import { loadScores, type ScoresReference } from "../../clinical/reference/scores.js";
@@ -13,12 +13,17 @@ import {
   type LabValue,
   type Montreal,
   type PatientSummary,
+  type ScreeningResult,
   type TreatmentHistoryItem,
   type TreatmentResponse,
 } from "../../protocol/clinical/patient.js";
+import { allergiesOf } from "./allergies.js";
 import { FLAG_CODES, LATENT_TB_TREATMENTS, matches } from "./comorbidities.js";
 import { EXT, SYSTEMS } from "./fhir-codes.js";
+import { adverseEventsOf, byNewest, codings, drugCodeOf, effectiveOf, ref } from "./fhir-read.js";
+import { currentMedications } from "./medications.js";
 import { loadDrugCatalog, type DrugCatalog } from "./reference.js";
+import { screeningFlags, screeningOf } from "./screening.js";
 
 export interface SummaryOptions {
   /** "Now" for ages. @defaultValue the current time */
@@ -35,16 +40,17 @@ interface Refs {
 }
 
 const CROHNS_SNOMED = "34000006";
-const ref = (r: fhir4.Resource) => `${r.resourceType}/${r.id}`;
-const codings = (cc: fhir4.CodeableConcept | undefined) => cc?.coding ?? [];
-const effectiveOf = (o: fhir4.Observation) => o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.issued ?? "";
-const byNewest = (a: fhir4.Observation, b: fhir4.Observation) => effectiveOf(b).localeCompare(effectiveOf(a));
 
 /**
  * Builds the patient summary from the FHIR resources of one patient (Patient, Condition,
  * Observation, MedicationStatement, MedicationRequest, AllergyIntolerance; other types are only
- * listed in `sources`). Pure: no I/O
- * beyond the cached reference files.
+ * listed in `sources`). Pure: no I/O beyond the cached reference files.
+ *
+ * Besides scores, labs and history it carries the patient as a whole: what they take now (dose,
+ * route, schedule), every allergy or intolerance (with or without a medication record of the same
+ * drug) and the newest screening result per test. Screening results set flags as diagnosis codes
+ * do: a positive IGRA or TST with no latent-TB treatment recorded, a positive HBsAg or detectable
+ * HBV DNA, anti-HBc positive without active hepatitis B, a recent positive hCG.
  */
 export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: SummaryOptions = {}): PatientSummary {
   const refs: Refs = {
@@ -70,7 +76,7 @@ export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: 
   const latest = (key: string) => latestByKey(observations, refs.loinc, key);
   const weight = latest("body_weight");
   const height = latest("body_height");
-  const { age, topCoded } = ageOf(patient, asOf);
+  const { age, topCoded, known: ageKnown } = ageOf(patient, asOf);
 
   const crohns = conditions.find((c) =>
     codings(c.code).some(
@@ -102,6 +108,12 @@ export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: 
   const band = cdai.status === "computed" ? cdai.band : hbi.status === "computed" ? hbi.band : "unknown";
 
   const genotype = genotypeOf(observations, refs.loinc);
+  const screening = screeningOf(observations, refs.loinc);
+  const comorbidities = comorbiditiesOf(conditions, crohns, statements, requests, refs.drugs, {
+    screening,
+    asOf,
+    deidentified: opts.deidentified ?? false,
+  });
   const summary: PatientSummary = {
     patientId: patient.id,
     demographics: {
@@ -127,29 +139,33 @@ export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: 
       montreal: montrealOf(crohns, patient, refs.scores),
     },
     activity: { cdai, hbi, band },
-    labs: latestLabs(observations, refs.loinc),
+    labs: latestLabs(observations, refs.loinc, {
+      sex,
+      ...(ageKnown ? { age } : {}),
+      pregnant: comorbidities.pregnant,
+    }),
     genotype,
     pharmacogenomics: interpretThiopurineGenotype(
       { tpmt: genotype.tpmt, nudt15: genotype.nudt15 },
       { referenceDir: opts.referenceDir },
     ),
     treatmentHistory: treatmentHistory(statements, requests, allergies, refs.drugs),
-    currentMedications: [],
-    allergies: [],
-    screening: [],
-    comorbidities: comorbiditiesOf(conditions, crohns, statements, requests, refs.drugs),
+    currentMedications: currentMedications(statements, requests, refs.drugs),
+    allergies: allergiesOf(allergies, statements, refs.drugs),
+    screening,
+    comorbidities,
     sources: resources.filter((r) => r.id).map(ref),
     deidentified: opts.deidentified ?? false,
   };
   return PatientSummarySchema.parse(summary);
 }
 
-function ageOf(p: fhir4.Patient, asOf: Date): { age: number; topCoded: boolean } {
+function ageOf(p: fhir4.Patient, asOf: Date): { age: number; topCoded: boolean; known: boolean } {
   const ext = p.extension?.find((e) => e.url === AGE_EXTENSION)?.valueInteger;
   const top = p.extension?.find((e) => e.url === AGE_TOP_CODED_EXTENSION)?.valueBoolean ?? false;
-  if (typeof ext === "number") return { age: ext, topCoded: top };
-  if (!p.birthDate) return { age: 0, topCoded: false };
-  return { age: ageAt(p.birthDate, asOf), topCoded: false };
+  if (typeof ext === "number") return { age: ext, topCoded: top, known: true };
+  if (!p.birthDate) return { age: 0, topCoded: false, known: false };
+  return { age: ageAt(p.birthDate, asOf), topCoded: false, known: true };
 }
 
 function nameOf(p: fhir4.Patient): string | undefined {
@@ -228,18 +244,19 @@ const newest = (xs: (string | undefined)[]) =>
     .sort()
     .at(-1);
 
-function latestLabs(obs: readonly fhir4.Observation[], loinc: LoincReference): LabValue[] {
+/** The newest numeric value per loinc.json entry (screening tests excluded: they are in `screening`). */
+function latestLabs(obs: readonly fhir4.Observation[], loinc: LoincReference, patient: LabPatient): LabValue[] {
   const seen = new Map<string, fhir4.Observation>();
   for (const o of [...obs].sort(byNewest)) {
     if (typeof o.valueQuantity?.value !== "number") continue;
     const key = keyOf(o, loinc);
-    if (key && !seen.has(key)) seen.set(key, o);
+    if (key && !seen.has(key) && !loinc.byKey(key).screening) seen.set(key, o);
   }
   return [...seen].map(([key, o]) => {
     const e = loinc.byKey(key);
     const unit = o.valueQuantity!.code ?? o.valueQuantity!.unit ?? "";
     const value = o.valueQuantity!.value!;
-    const { interpretation, meaning } = interpretLab(e, value, unit);
+    const { interpretation, meaning } = interpretLab(e, value, unit, patient);
     return {
       key,
       loinc: e.loinc ?? key,
@@ -284,10 +301,6 @@ const RESPONSES = new Set<TreatmentResponse>([
   "unknown",
 ]);
 
-function drugCodeOf(cc: fhir4.CodeableConcept | undefined): string | undefined {
-  return codings(cc).find((c) => c.system === SYSTEMS.drug)?.code ?? cc?.text ?? codings(cc)[0]?.display;
-}
-
 function treatmentHistory(
   statements: fhir4.MedicationStatement[],
   requests: fhir4.MedicationRequest[],
@@ -310,10 +323,7 @@ function treatmentHistory(
     if (!drug) continue;
     const resp = s.extension?.find((e) => e.url === EXT.treatmentResponse)?.valueCode as TreatmentResponse | undefined;
     const status = s.status === "active" || s.status === "completed" || s.status === "stopped" ? s.status : "unknown";
-    const adverse = [
-      ...(s.extension ?? []).filter((e) => e.url === EXT.adverseEvent && e.valueString).map((e) => e.valueString!),
-      ...reactions(drug.id),
-    ];
+    const adverse = [...adverseEventsOf(s, EXT.adverseEvent).map((e) => e.text), ...reactions(drug.id)];
     items.push({
       drug: drug.id,
       drugClass: drug.class,
@@ -354,6 +364,7 @@ function comorbiditiesOf(
   statements: fhir4.MedicationStatement[],
   requests: fhir4.MedicationRequest[],
   drugs: DrugCatalog,
+  labs: { screening: readonly ScreeningResult[]; asOf: Date; deidentified: boolean },
 ): Comorbidities {
   const others = conditions.filter(
     (c) =>
@@ -374,9 +385,14 @@ function comorbiditiesOf(
       .filter((r) => r.status === "active" && r.intent !== "proposal")
       .map((r) => drugCodeOf(r.medicationCodeableConcept)),
   ].filter((x): x is string => !!x);
-  const everMeds = [...statements, ...requests].map(
-    (m) => drugCodeOf(m.medicationCodeableConcept)?.toLowerCase() ?? "",
-  );
+  // Any record of a drug counts (see LATENT_TB_TREATMENTS), but not an error, a "not taken" or a draft.
+  const everMeds = [
+    ...statements.filter((s) => s.status !== "entered-in-error" && s.status !== "not-taken"),
+    ...requests.filter((r) => r.status !== "entered-in-error" && r.intent !== "proposal"),
+  ].map((m) => drugCodeOf(m.medicationCodeableConcept)?.toLowerCase() ?? "");
+  const tbTreated = everMeds.some((m) => LATENT_TB_TREATMENTS.includes(m));
+  const lab = screeningFlags(labs.screening, labs.asOf, labs.deidentified);
+  const hepatitisBActive = any(FLAG_CODES.hepatitisBActive, true) || lab.hepatitisBActive;
   const hf = others.find((c) => matches(icd(c), FLAG_CODES.heartFailure) && isActive(c));
   return {
     conditions: others.map((c) => {
@@ -393,13 +409,14 @@ function comorbiditiesOf(
       };
     }),
     activeSeriousInfection: any(FLAG_CODES.activeSeriousInfection, true),
-    latentTbUntreated: any(FLAG_CODES.latentTb, true) && !everMeds.some((m) => LATENT_TB_TREATMENTS.includes(m)),
+    latentTbUntreated: (any(FLAG_CODES.latentTb, true) || lab.tbInfection) && !tbTreated,
     heartFailureNyha: hf ? nyhaOf(hf) : null,
     demyelinatingDisease: any(FLAG_CODES.demyelinatingDisease, false),
-    pregnant: any(FLAG_CODES.pregnant, true),
-    lactating: false,
-    hepatitisBPast: false,
-    hepatitisBActive: any(FLAG_CODES.hepatitisBActive, true),
+    pregnant: any(FLAG_CODES.pregnant, true) || lab.pregnant,
+    lactating: any(FLAG_CODES.lactating, true),
+    // Anti-HBc positive without active infection: HBsAg negative or not recorded (the reactivation risk stands either way).
+    hepatitisBPast: lab.antiHbcPositive && !hepatitisBActive,
+    hepatitisBActive,
     vteHistory: any(FLAG_CODES.vteHistory, false),
     cardiovascularRisk: any(FLAG_CODES.cardiovascularRisk, true),
     malignancyHistory: any(FLAG_CODES.malignancyHistory, false),
@@ -416,7 +433,8 @@ function nyhaOf(c: fhir4.Condition): number | null {
     const code = codings(s.summary).find((x) => x.system === SYSTEMS.nyha)?.code;
     if (code && /^[1-4]$/.test(code)) return Number(code);
     const m = /NYHA\s+(?:class\s+)?(IV|III|II|I|[1-4])\b/i.exec(s.summary?.text ?? "");
-    if (m) return ROMAN[m[1].toUpperCase()] ?? Number(m[1]);
+    const cls = m?.[1];
+    if (cls) return ROMAN[cls.toUpperCase()] ?? Number(cls);
   }
   return null;
 }
