@@ -9,6 +9,7 @@ import type {
 } from "../../protocol/clinical/plan.js";
 import { loadLoinc } from "../reference/loinc.js";
 import { PHASE_LEN } from "./fitness.js";
+import { itemConstraints } from "./item-constraints.js";
 import { THIOPURINES, allowedThiopurineFractions, effectiveFractionLevel, gaConstraints } from "./rules.js";
 import {
   COURSE_WEEKS,
@@ -445,7 +446,9 @@ export function buildProblem(
     c.decisionShare.value,
     monitoringPerTest / c.weeks,
   ]);
-  const { forbiddenValues, forbiddenPairs, blocked } = gaConstraints(p, space, mode, constraints);
+  const { forbiddenValues, forbiddenPairs: rulePairs, blocked } = gaConstraints(p, space, mode, constraints);
+  // Dose, route, schedule, course and indication of each gene choice, from the same rule table.
+  const forbiddenPairs = [...rulePairs, ...itemConstraints(p, space, mode).forbiddenPairs];
   const full = mode === "full";
   const init: [number, number, number] = p.activity.band === "remission" ? [1, 0, 0] : [0, 0, 1];
   const problem: GaProblem = {

@@ -10,7 +10,8 @@ import type {
 } from "../../protocol/clinical/plan.js";
 import { cpicThiopurineRow } from "../pgx.js";
 import { drugRef } from "../reference/drugs.js";
-import { getPath } from "./reference-path.js";
+import { currentDrugNames, drugConcerns, type DrugConcern } from "./rules-patient.js";
+import { regimenFindings, thiopurineFraction } from "./rules-regimen.js";
 import { COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
 
 /**
@@ -34,11 +35,7 @@ export interface Rule {
 export const THIOPURINES = ["azathioprine", "mercaptopurine"];
 const isAdvanced = (space: PlanSpace, drug: string) => space.advanced.some((a) => a.id === drug);
 
-interface DrugBlock {
-  ruleId: string;
-  reference: string;
-  message: string;
-}
+type DrugBlock = DrugConcern;
 
 function entryRef(
   space: PlanSpace,
@@ -51,9 +48,8 @@ function entryRef(
   return i < 0 ? null : drugRef(drug, `${field}[${i}]`);
 }
 
-function jakRiskFactors(p: PatientSummary, space: PlanSpace): string[] {
-  const entry = space.drugs.byId("upadacitinib").contraindications.find((c) => /aged >=\s*(\d+)/.test(c.text));
-  const ageLimit = entry ? Number(/aged >=\s*(\d+)/.exec(entry.text)![1]) : Infinity;
+function jakRiskFactors(p: PatientSummary, space: PlanSpace, drug: string): string[] {
+  const ageLimit = space.drugs.safety(drug).age?.caution_from_age ?? Infinity;
   const out: string[] = [];
   if (p.demographics.age >= ageLimit) out.push(`age ${p.demographics.age} >= ${ageLimit}`);
   if (p.comorbidities.cardiovascularRisk) out.push("cardiovascular risk");
@@ -62,38 +58,27 @@ function jakRiskFactors(p: PatientSummary, space: PlanSpace): string[] {
   return out;
 }
 
-const hasMed = (p: PatientSummary, re: RegExp) => p.comorbidities.currentInteractingMedications.some((m) => re.test(m));
-
 /**
  * Why `drug` must not be given to this patient at any dose (error findings), from the
  * contraindication, interaction and pharmacogenomic rules. Empty when it may be given.
  */
 export function drugBlocks(p: PatientSummary, drug: string, space: PlanSpace): DrugBlock[] {
-  const out: DrugBlock[] = [];
+  return drugFindingsFor(p, drug, space).filter((c) => c.severity === "error");
+}
+
+/**
+ * Every concern (errors and warnings) for giving `drug` to this patient at any dose: the label
+ * facts of rules-patient.ts (infections, pregnancy, lactation, reactions, interactions, location)
+ * plus heart failure, demyelination, the JAK-inhibitor risk group, severe disease for budesonide
+ * and CPIC poor metabolizers.
+ */
+export function drugFindingsFor(p: PatientSummary, drug: string, space: PlanSpace): DrugConcern[] {
+  const out: DrugConcern[] = drugConcerns(p, drug, space);
   const c = p.comorbidities;
   const cls = space.drugs.has(drug) ? space.drugs.byId(drug).class : "";
   const add = (ruleId: string, reference: string | null, message: string) => {
-    if (reference) out.push({ ruleId, reference, message });
+    if (reference) out.push({ ruleId, severity: "error", reference, message });
   };
-  if (c.activeSeriousInfection)
-    add(
-      "ci-active-infection",
-      entryRef(
-        space,
-        drug,
-        "contraindications",
-        /active (serious |severe )?infection|clinically important active infection|untreated infection/i,
-      ),
-      `${drug}: active serious infection`,
-    );
-  if (c.latentTbUntreated)
-    add(
-      "ci-latent-tb",
-      entryRef(space, drug, "contraindications", /latent TB|tuberculosis|active TB/i),
-      `${drug}: untreated latent tuberculosis`,
-    );
-  if (c.hepatitisBActive)
-    add("ci-hepatitis-b", entryRef(space, drug, "contraindications", /hepatitis B/i), `${drug}: active hepatitis B`);
   if (cls === "anti-TNF" && (c.heartFailureNyha ?? 0) >= 3)
     add(
       "ci-heart-failure",
@@ -106,19 +91,13 @@ export function drugBlocks(p: PatientSummary, drug: string, space: PlanSpace): D
       entryRef(space, "infliximab", "contraindications", /demyelinating/i),
       `${drug}: anti-TNF with demyelinating disease`,
     );
-  if (drug === "methotrexate" && c.pregnant)
-    add(
-      "ci-pregnancy-methotrexate",
-      entryRef(space, drug, "contraindications", /pregnan/i),
-      "methotrexate in pregnancy (teratogenic)",
-    );
-  if (drug === "upadacitinib") {
-    const risks = jakRiskFactors(p, space);
+  if (space.drugs.has(drug) && space.drugs.safety(drug).age) {
+    const risks = jakRiskFactors(p, space, drug);
     if (risks.length > 0)
       add(
         "ci-jak-risk",
-        entryRef(space, drug, "contraindications", /aged >=/i),
-        `upadacitinib in a JAK-inhibitor risk group (${risks.join(", ")}): only if no suitable alternative`,
+        space.drugs.safety(drug).age?.ref ?? null,
+        `${drug} in a JAK-inhibitor risk group (${risks.join(", ")}): only if no suitable alternative`,
       );
   }
   if (drug === "budesonide" && p.activity.band === "severe")
@@ -127,30 +106,19 @@ export function drugBlocks(p: PatientSummary, drug: string, space: PlanSpace): D
       entryRef(space, drug, "contraindications", /severe/i),
       "budesonide is not for severe disease",
     );
-  if (THIOPURINES.includes(drug)) {
-    if (p.pharmacogenomics.tpmtPhenotype === "poor" || p.pharmacogenomics.nudt15Phenotype === "poor") {
-      const row = cpicThiopurineRow(drug, p.pharmacogenomics.tpmtPhenotype, p.pharmacogenomics.nudt15Phenotype, {
-        referenceDir: space.referenceDir,
-      });
-      add(
-        "ci-pgx-poor",
-        row ? `pharmacogenomics.json#cpic_thiopurines.recommendations[${row.index}]` : null,
-        `${drug}: TPMT/NUDT15 poor metabolizer — CPIC advises a non-thiopurine alternative`,
-      );
-    }
-    if (hasMed(p, /allopurinol/i))
-      add(
-        "ix-allopurinol-thiopurine",
-        entryRef(space, drug, "interactions", /allopurinol/i),
-        `${drug} with allopurinol: markedly raised 6-MP exposure and myelotoxicity`,
-      );
-  }
-  if (drug === "methotrexate" && hasMed(p, /trimethoprim|co-trimoxazole|sulfamethoxazole/i))
+  if (
+    THIOPURINES.includes(drug) &&
+    (p.pharmacogenomics.tpmtPhenotype === "poor" || p.pharmacogenomics.nudt15Phenotype === "poor")
+  ) {
+    const row = cpicThiopurineRow(drug, p.pharmacogenomics.tpmtPhenotype, p.pharmacogenomics.nudt15Phenotype, {
+      referenceDir: space.referenceDir,
+    });
     add(
-      "ix-methotrexate-trimethoprim",
-      entryRef(space, drug, "interactions", /trimethoprim/i),
-      "methotrexate with trimethoprim: bone-marrow suppression; avoid",
+      "ci-pgx-poor",
+      row ? `pharmacogenomics.json#cpic_thiopurines.recommendations[${row.index}]` : null,
+      `${drug}: TPMT/NUDT15 poor metabolizer — CPIC advises a non-thiopurine alternative`,
     );
+  }
   return out;
 }
 
@@ -162,21 +130,36 @@ export function allowedThiopurineFractions(
   p: PatientSummary,
   drug: string,
   space: PlanSpace,
-): { range: [number, number]; reference: string } {
+): { range: [number, number]; reference: string; reducedBy?: { with: string; text: string; reference: string } } {
   const row = cpicThiopurineRow(drug, p.pharmacogenomics.tpmtPhenotype, p.pharmacogenomics.nudt15Phenotype, {
     referenceDir: space.referenceDir,
   });
   const r = row?.row.starting_dose_percent_of_normal;
-  if (!row || !r)
-    return {
-      range: [1, 1],
-      reference: row
-        ? `pharmacogenomics.json#cpic_thiopurines.recommendations[${row.index}]`
-        : "pharmacogenomics.json#cpic_thiopurines.clinical_notes[0]",
-    };
+  const cpic: { range: [number, number]; reference: string } =
+    !row || !r
+      ? {
+          range: [1, 1],
+          reference: row
+            ? `pharmacogenomics.json#cpic_thiopurines.recommendations[${row.index}]`
+            : "pharmacogenomics.json#cpic_thiopurines.clinical_notes[0]",
+        }
+      : {
+          range: [r[0] / 100, r[1] / 100],
+          reference: `pharmacogenomics.json#cpic_thiopurines.recommendations[${row.index}]`,
+        };
+  // A co-medication whose label asks for a reduced thiopurine dose (allopurinol: 25-33 %) scales the range.
+  const names = currentDrugNames(p);
+  const ix = space.drugs.has(drug)
+    ? space.drugs
+        .interactionRules(drug)
+        .find((x) => x.action === "reduce-dose" && x.dose_fraction && names.some((n) => x.with.includes(n)))
+    : undefined;
+  if (!ix?.dose_fraction) return cpic;
+  const hit = names.find((n) => ix.with.includes(n)) ?? ix.with[0]!;
   return {
-    range: [r[0] / 100, r[1] / 100],
-    reference: `pharmacogenomics.json#cpic_thiopurines.recommendations[${row.index}]`,
+    range: [cpic.range[0] * ix.dose_fraction[0], cpic.range[1] * ix.dose_fraction[1]],
+    reference: cpic.reference,
+    reducedBy: { with: hit, text: ix.text, reference: ix.ref },
   };
 }
 
@@ -256,167 +239,97 @@ const f = (
 const overlaps = (a: RegimenItem, b: RegimenItem) =>
   a.startWeek < (b.endWeek ?? Infinity) && b.startWeek < (a.endWeek ?? Infinity);
 
-/** Label check of one item's dose: the dose must be one of drugs.json's doses for the drug (mg/kg within the label range). */
-function doseFindings(p: PatientSummary, it: RegimenItem, i: number, space: PlanSpace): Finding[] {
-  if (!space.drugs.has(it.drug))
-    return [f("dose-range", "error", `${it.drug} is not in drugs.json`, "drugs.json", itemRef(i))];
+/**
+ * Label check of one item: route, frequency, dose and unit, course length and indication against
+ * drugs.json `regimens` (rules-regimen.ts); then the limits that depend on the patient (infliximab
+ * above 5 mg/kg in NYHA III/IV heart failure), the daily maximum, and a thiopurine dose that does
+ * not match its own dose fraction.
+ */
+function doseFindings(
+  p: PatientSummary,
+  it: RegimenItem,
+  i: number,
+  horizonWeeks: number,
+  space: PlanSpace,
+): Finding[] {
+  if (!space.drugs.has(it.drug)) return [];
   const entry = space.drugs.byId(it.drug);
-  const out: Finding[] = [];
+  const out = regimenFindings(p, it, i, horizonWeeks, space);
   const w = p.demographics.weightKg;
-  if (IMMUNOMODULATORS.includes(it.drug as never) && it.drug !== "methotrexate") {
-    const range = getPath(entry, "maintenance.dose_range") as [number, number] | undefined;
-    if (!range) return out;
-    const frac = it.doseFraction ?? 1;
-    let perKg = it.unit === "mg/kg/day" ? it.dose : it.unit === "mg/day" && w ? it.dose / w : null;
-    if (perKg === null)
-      return [
-        f(
-          "dose-weight-unknown",
-          "warning",
-          `${it.drug}: no body weight, mg/kg/day cannot be checked`,
-          drugRef(it.drug, "maintenance.dose_range"),
-          itemRef(i),
-        ),
-      ];
-    if (perKg > range[1] * frac + EPS)
-      out.push(
-        f(
-          "dose-max",
-          "error",
-          `${it.drug} ${perKg.toFixed(2)} mg/kg/day is above ${range[1]} x ${frac} mg/kg/day`,
-          drugRef(it.drug, "maintenance.dose_range"),
-          itemRef(i),
-        ),
-      );
-    perKg = perKg / (frac || 1);
-    if (perKg < range[0] * 0.5 - EPS)
-      out.push(
-        f(
-          "dose-range",
-          "warning",
-          `${it.drug} below the label range`,
-          drugRef(it.drug, "maintenance.dose_range"),
-          itemRef(i),
-        ),
-      );
-    return out;
-  }
-  if (it.drug === "methotrexate") {
-    const ok =
-      [getPath(entry, "induction.dose"), getPath(entry, "maintenance.dose")].includes(it.dose) &&
-      (it.doseFraction ?? 1) === 1;
-    if (!ok)
-      out.push(
-        f(
-          "dose-range",
-          "error",
-          `methotrexate ${it.dose} ${it.unit} is not a label dose`,
-          drugRef("methotrexate", it.phase === "induction" ? "induction" : "maintenance"),
-          itemRef(i),
-        ),
-      );
-    return out;
-  }
-  if (it.role === "steroid") {
-    const range = (getPath(entry, "induction.dose_range") as number[] | undefined) ?? [
-      getPath(entry, "induction.dose") as number,
-    ];
-    if (it.phase === "induction" && (it.dose < Math.min(...range) - EPS || it.dose > Math.max(...range) + EPS))
-      out.push(
-        f(
-          "dose-range",
-          "error",
-          `${it.drug} ${it.dose} ${it.unit} outside ${range.join("-")}`,
-          drugRef(it.drug, "induction"),
-          itemRef(i),
-        ),
-      );
-    return out;
-  }
-  const adv = space.advanced.find((a) => a.id === it.drug);
-  if (!adv) return out;
-  const perKg = it.unit === "mg/kg" ? it.dose : null;
-  if (entry.weight_based && adv.regimens[0].unit === "mg/kg") {
-    const d = perKg ?? (w ? it.dose / w : null);
-    if (d === null)
-      return [
-        f(
-          "dose-weight-unknown",
-          "warning",
-          `${it.drug}: no body weight, mg/kg cannot be checked`,
-          drugRef(it.drug, "maintenance"),
-          itemRef(i),
-        ),
-      ];
-    const max = entry.dose_escalation?.max_dose ?? adv.regimens[adv.regimens.length - 1].dose;
-    const min = adv.regimens[0].dose;
-    if (d > max + EPS)
-      out.push(
-        f(
-          "dose-max",
-          "error",
-          `${it.drug} ${d.toFixed(2)} mg/kg is above the maximum ${max} mg/kg`,
-          drugRef(it.drug, "dose_escalation"),
-          itemRef(i),
-        ),
-      );
-    else if (d < min - EPS)
-      out.push(
-        f(
-          "dose-range",
-          "error",
-          `${it.drug} ${d.toFixed(2)} mg/kg is below ${min} mg/kg`,
-          drugRef(it.drug, "maintenance"),
-          itemRef(i),
-        ),
-      );
-    if ((p.comorbidities.heartFailureNyha ?? 0) >= 3 && d > min + EPS)
+  const perKg = it.unit === "mg/kg" ? it.dose : it.unit === "mg" && w ? it.dose / w : null;
+  const labelPerKg = space.drugs
+    .regimens(it.drug)
+    .filter((r) => r.unit === "mg/kg")
+    .map((r) => r.dose);
+  if (
+    entry.class === "anti-TNF" &&
+    (p.comorbidities.heartFailureNyha ?? 0) >= 3 &&
+    perKg !== null &&
+    labelPerKg.length > 0
+  ) {
+    const min = Math.min(...labelPerKg);
+    if (perKg > min + EPS)
       out.push(
         f(
           "ci-heart-failure",
           "error",
-          `${it.drug} above ${min} mg/kg with NYHA III/IV heart failure`,
+          `${it.drug} ${perKg.toFixed(1)} mg/kg, above ${min} mg/kg, with NYHA class ${p.comorbidities.heartFailureNyha} heart failure`,
           entryRef(space, it.drug, "contraindications", /heart failure/i) ?? drugRef(it.drug, "contraindications"),
           itemRef(i),
         ),
       );
-    return out;
   }
-  if (it.phase === "maintenance") {
-    const interval = it.schedule.kind === "every" ? it.schedule.weeks : it.schedule.kind === "daily" ? null : -1;
-    const ok = adv.regimens.some((r) => r.dose === it.dose && r.intervalWeeks === interval);
-    if (!ok)
+  // A co-medication whose label lowers this drug's dose (upadacitinib with a strong CYP3A4 inhibitor).
+  const names = currentDrugNames(p);
+  for (const ix of space.drugs.interactionRules(it.drug)) {
+    if (ix.action !== "reduce-dose" || !ix.regimen_doses) continue;
+    const hit = names.find((n) => ix.with.includes(n));
+    if (!hit) continue;
+    const limits = Object.entries(ix.regimen_doses)
+      .filter(([id]) => {
+        const r = space.drugs.regimen(it.drug, id);
+        return r !== undefined && (r.phase === it.phase || (it.phase === "maintenance" && r.phase === "escalation"));
+      })
+      .map(([, dose]) => dose);
+    if (limits.length > 0 && it.dose > Math.max(...limits) + EPS)
       out.push(
         f(
-          "dose-range",
+          "ix-dose-reduction",
           "error",
-          `${it.drug} ${it.dose} ${it.unit} ${interval === null ? "daily" : `every ${interval} weeks`} is not a label regimen`,
-          drugRef(it.drug, "maintenance"),
+          `${it.drug} ${it.dose} ${it.unit} with ${hit}: at most ${Math.max(...limits)} ${it.unit} (${ix.text})`,
+          ix.ref,
           itemRef(i),
         ),
       );
-    const maxDaily = entry.max_daily_dose;
-    if (maxDaily && interval === null && it.dose > maxDaily.maintenance_mg)
+  }
+  const maxDaily = entry.max_daily_dose;
+  if (maxDaily && it.schedule.kind === "daily" && it.unit === "mg") {
+    const limit = it.phase === "induction" ? maxDaily.induction_mg : maxDaily.maintenance_mg;
+    if (it.dose > limit + EPS)
       out.push(
         f(
           "dose-max",
           "error",
-          `${it.drug} ${it.dose} mg above ${maxDaily.maintenance_mg} mg/day`,
+          `${it.drug} ${it.dose} mg daily is above ${limit} mg/day (${it.phase})`,
           drugRef(it.drug, "max_daily_dose"),
           itemRef(i),
         ),
       );
   }
-  if (it.phase === "induction" && entry.max_daily_dose && it.dose > entry.max_daily_dose.induction_mg)
-    out.push(
-      f(
-        "dose-max",
-        "error",
-        `${it.drug} induction ${it.dose} mg above ${entry.max_daily_dose.induction_mg} mg/day`,
-        drugRef(it.drug, "max_daily_dose"),
-        itemRef(i),
-      ),
-    );
+  if (THIOPURINES.includes(it.drug) && it.doseFraction !== undefined) {
+    const range = space.drugs.regimens(it.drug).find((r) => r.dose_range && r.unit === "mg/kg/day")?.dose_range;
+    const given = it.unit === "mg/kg/day" ? it.dose : it.unit === "mg/day" && w ? it.dose / w : null;
+    if (range && given !== null && given > range[1] * it.doseFraction + EPS)
+      out.push(
+        f(
+          "dose-max",
+          "error",
+          `${it.drug} ${given.toFixed(2)} mg/kg/day is above ${range[1]} mg/kg/day x its dose fraction ${it.doseFraction}`,
+          drugRef(it.drug, "regimens"),
+          itemRef(i),
+        ),
+      );
+  }
   return out;
 }
 
@@ -427,7 +340,9 @@ export const RULES: Rule[] = [
     title: "Contraindications, interactions and pharmacogenomic exclusions per drug",
     check: ({ patient, plan, space }) =>
       plan.items.flatMap((it, i) =>
-        drugBlocks(patient, it.drug, space).map((b) => f(b.ruleId, "error", b.message, b.reference, itemRef(i))),
+        drugFindingsFor(patient, it.drug, space).map((b) =>
+          f(b.ruleId, b.severity, b.message, b.reference, itemRef(i)),
+        ),
       ),
   },
   {
@@ -459,31 +374,43 @@ export const RULES: Rule[] = [
       ),
   },
   {
-    id: "ix-thiopurine-trimethoprim",
-    severity: "warning",
-    title: "Thiopurine with trimethoprim",
+    id: "ix-current-therapy",
+    severity: "error",
+    title: "A drug the label says not to combine with one the patient takes now, which the plan does not stop",
     check: ({ patient, plan, space }) =>
-      hasMed(patient, /trimethoprim|co-trimoxazole/i)
-        ? plan.items.flatMap((it, i) =>
-            THIOPURINES.includes(it.drug)
-              ? [
+      plan.items.flatMap((it, i) =>
+        patient.currentMedications
+          .filter(
+            (m) => m.status === "active" && m.drug !== it.drug && space.drugs.has(m.drug) && space.drugs.has(it.drug),
+          )
+          .flatMap((m) => {
+            const rule = [
+              ...space.drugs.interactionRules(it.drug).filter((r) => r.with.includes(m.drug)),
+              ...space.drugs.interactionRules(m.drug).filter((r) => r.with.includes(it.drug)),
+            ].find((r) => r.action === "contraindicated" || r.action === "avoid");
+            if (!rule) return [];
+            const fate = plan.currentTherapy.find((c) => c.drug === m.drug);
+            const ended = fate && fate.action !== "continue" && (fate.stopWeek ?? 0) <= it.startWeek;
+            return ended
+              ? []
+              : [
                   f(
-                    "ix-thiopurine-trimethoprim",
-                    "warning",
-                    `${it.drug} with trimethoprim: additive myelosuppression; monitor CBC`,
-                    entryRef(space, it.drug, "interactions", /trimethoprim/i) ?? drugRef(it.drug, "interactions"),
+                    "ix-current-therapy",
+                    "error",
+                    `${it.drug} with ${m.drug}, which the patient takes now and the plan does not stop before week ${it.startWeek}: ${rule.text}`,
+                    rule.ref,
                     itemRef(i),
                   ),
-                ]
-              : [],
-          )
-        : [],
+                ];
+          }),
+      ),
   },
   {
     id: "dose",
     severity: "error",
     title: "Label dose range and maximum (weight-based where the label is)",
-    check: ({ patient, plan, space }) => plan.items.flatMap((it, i) => doseFindings(patient, it, i, space)),
+    check: ({ patient, plan, space }) =>
+      plan.items.flatMap((it, i) => doseFindings(patient, it, i, plan.horizonWeeks, space)),
   },
   {
     id: "pgx-dose",
@@ -494,14 +421,26 @@ export const RULES: Rule[] = [
         if (!THIOPURINES.includes(it.drug)) return [];
         if (patient.pharmacogenomics.tpmtPhenotype === "poor" || patient.pharmacogenomics.nudt15Phenotype === "poor")
           return [];
-        const { range, reference } = allowedThiopurineFractions(patient, it.drug, space);
-        const frac = it.doseFraction ?? 1;
-        if (inRange(frac, range)) return [];
+        const { range, reference, reducedBy } = allowedThiopurineFractions(patient, it.drug, space);
+        // The fraction the caller gave, or the one its mg/kg (or mg) dose amounts to.
+        const frac = thiopurineFraction(patient, it, space);
+        if (frac === null || inRange(frac, range)) return [];
+        const pct = (x: number) => `${Math.round(x * 100)}%`;
+        if (reducedBy && frac > range[1])
+          return [
+            f(
+              "ix-dose-reduction",
+              "error",
+              `${it.drug} at ${pct(frac)} of standard with ${reducedBy.with}: at most ${pct(range[1])} (${reducedBy.text})`,
+              reducedBy.reference,
+              itemRef(i),
+            ),
+          ];
         return [
           f(
             "pgx-dose",
             "error",
-            `${it.drug} at ${Math.round(frac * 100)}% of standard; CPIC starting dose for TPMT ${patient.pharmacogenomics.tpmtPhenotype} / NUDT15 ${patient.pharmacogenomics.nudt15Phenotype} is ${Math.round(range[0] * 100)}-${Math.round(range[1] * 100)}%`,
+            `${it.drug} at ${pct(frac)} of standard; the starting dose for TPMT ${patient.pharmacogenomics.tpmtPhenotype} / NUDT15 ${patient.pharmacogenomics.nudt15Phenotype}${reducedBy ? ` with ${reducedBy.with}` : ""} is ${pct(range[0])}-${pct(range[1])}`,
             reference,
             itemRef(i),
           ),
