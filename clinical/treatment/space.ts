@@ -206,6 +206,40 @@ export interface Efficacy {
   antiDrugAntibodyRRWithImmunomodulator: Record<string, NumberWithSource>;
 }
 
+/** A fact of decision-facts.json: its text, source and confidence (plus the numbers it gives). */
+export interface DecisionFact {
+  text: string;
+  source: string;
+  confidence: string;
+}
+
+/** decision-facts.json beside this file: what the decision, monitoring and taper rules rest on beyond drugs.json. */
+export interface DecisionFacts {
+  treatToTarget: DecisionFact;
+  objectiveMeasureWindow: DecisionFact & { weeks: number };
+  measureLeadWeeks: DecisionFact & { weeks: number };
+  steroidWithdrawal: DecisionFact & { abruptStopMaxWeeks: number; physiologicalPrednisoloneMg: number };
+  prednisoneLabelTaper: DecisionFact;
+  prednisoneTaperStep: DecisionFact & { mgPerWeek: number };
+  budesonideTaper: DecisionFact & { doseMg: number; weeks: number };
+  upadacitinibLabs: DecisionFact & { lipidWeek: number };
+  methotrexateLabs: DecisionFact;
+  medicationReconciliation: DecisionFact;
+  pregnancyContinue: DecisionFact;
+}
+
+/** How findings cite a decision fact. */
+export const factRef = (key: keyof DecisionFacts): string => `decision-facts.json#${key}`;
+
+let factsCache: DecisionFacts | undefined;
+/** decision-facts.json beside this file. */
+export function loadDecisionFacts(): DecisionFacts {
+  factsCache ??= JSON.parse(
+    readFileSync(join(dirname(fileURLToPath(import.meta.url)), "decision-facts.json"), "utf8"),
+  ) as DecisionFacts;
+  return factsCache;
+}
+
 let efficacyCache: Efficacy | undefined;
 /** efficacy.json beside this file. */
 export function loadEfficacy(): Efficacy {
@@ -230,6 +264,8 @@ export interface PlanSpace {
   fractions: number[];
   /** Longest steroid course in weeks per steroid (drugs.json), with the reference. */
   steroidLimit: Record<string, { weeks: number; reference: string }>;
+  /** decision-facts.json: sources of the decision-point, monitoring and taper rules. */
+  facts: DecisionFacts;
   referenceDir?: string;
 }
 
@@ -274,7 +310,15 @@ export function loadPlanSpace(referenceDir?: string): PlanSpace {
       reference: "drugs.json#prednisone.induction.taper",
     },
   };
-  const space: PlanSpace = { drugs, efficacy: loadEfficacy(), advanced, fractions, steroidLimit, referenceDir };
+  const space: PlanSpace = {
+    drugs,
+    efficacy: loadEfficacy(),
+    advanced,
+    fractions,
+    steroidLimit,
+    facts: loadDecisionFacts(),
+    referenceDir,
+  };
   spaceCache.set(key, space);
   return space;
 }
