@@ -1,6 +1,6 @@
 import type { Allergy, PatientSummary } from "../../protocol/clinical/patient.js";
 import type { FindingSeverity } from "../../protocol/clinical/plan.js";
-import type { SafetyAction } from "../reference/drugs.js";
+import type { DrugSafetyWithRefs, SafetyAction } from "../reference/drugs.js";
 import type { PlanSpace } from "./space.js";
 
 /**
@@ -126,8 +126,12 @@ export function drugConcerns(p: PatientSummary, drug: string, space: PlanSpace):
       reference: s.hepatitis_b.ref,
       message: `${drug}: past hepatitis B (anti-HBc positive) — reactivation risk; monitor HBV DNA or give prophylaxis as the hepatologist advises`,
     });
-  if (c.pregnant) fact("ci-pregnancy", s.pregnancy, "pregnancy");
-  if (c.lactating) fact("ci-lactation", s.lactation, "breastfeeding");
+  // A drug the patient already takes is judged by the label's word on continuing it (ECCO: an
+  // anti-TNF that controls the disease is continued in pregnancy), a new one by starting it.
+  const takes = p.currentMedications.some((m) => m.status === "active" && m.drug === drug);
+  const phase = (f: DrugSafetyWithRefs["pregnancy"]) => (takes && f.continuing ? { ...f, action: f.continuing } : f);
+  if (c.pregnant) fact("ci-pregnancy", phase(s.pregnancy), takes ? "pregnancy (continuing)" : "pregnancy");
+  if (c.lactating) fact("ci-lactation", phase(s.lactation), takes ? "breastfeeding (continuing)" : "breastfeeding");
   if (s.disease_location) {
     const loc = p.diagnosis.montreal.location;
     if (loc !== null && !s.disease_location.montreal_allowed.includes(loc))
