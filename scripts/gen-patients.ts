@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HMS_CODES, HMS_OBSERVATION_SYSTEM, loadLoinc } from "../clinical/reference/loinc.js";
 import { loadScores } from "../clinical/reference/scores.js";
-import { EXT, SYSTEMS } from "../agents/ehr/fhir-codes.js";
+import { EXT, RESULT_CODINGS, SYSTEMS } from "../agents/ehr/fhir-codes.js";
 import { mulberry32 } from "../runtime/index.js";
 
 export const DEFAULT_SEED = 20260115;
@@ -22,6 +22,22 @@ export const AS_OF = "2026-01-15";
 type Band = "remission" | "mild" | "moderate" | "severe";
 type Sex = "male" | "female";
 type Comorbidity = keyof typeof COMORBIDITIES;
+type Severity = "mild" | "moderate" | "severe";
+
+/**
+ * How a drug is taken, written as MedicationStatement.dosage[0]: dose (UCUM unit), route (SNOMED CT),
+ * timing (daily, or every N weeks) and the phase extension. Doses follow the label regimens in
+ * clinical/reference/data/drugs.json; these are invented records, not reference facts.
+ */
+interface DosageSpec {
+  dose: number;
+  /** UCUM code as a record carries it. */
+  unit: "mg" | "mg/kg" | "mg/kg/d" | "mg/d";
+  route: keyof typeof ROUTES;
+  /** "daily", or every N weeks. */
+  every: "daily" | number;
+  phase?: "induction" | "maintenance" | "taper";
+}
 
 interface MedSpec {
   drug: string;
@@ -38,7 +54,29 @@ interface MedSpec {
     | "intolerance"
     | "adverse-event"
     | "ongoing";
-  adverseEvents?: string[];
+  /** What happened; with a severity it is written as the complex adverse-event extension. */
+  adverseEvents?: (string | { event: string; severity: Severity })[];
+  /** Required for an active drug: what the patient takes now. */
+  dosage?: DosageSpec;
+}
+
+/** A pre-treatment screening result (loinc.json key with `screening`), months before AS_OF. */
+interface ScreeningSpec {
+  key: "igra" | "tst" | "hbsag" | "anti_hbc" | "hbv_dna" | "hcg_urine" | "hcg_serum";
+  result: "positive" | "negative";
+  monthsAgo: number;
+  /** HBV DNA in IU/mL; with "<" it is below the assay's limit. */
+  value?: number;
+  comparator?: "<";
+}
+
+interface AllergySpec {
+  substance: string;
+  manifestation: string;
+  type?: "allergy" | "intolerance";
+  severity?: Severity;
+  criticality?: "low" | "high";
+  recordedMonthsAgo?: number;
 }
 
 interface Spec {
@@ -58,14 +96,25 @@ interface Spec {
   nod2?: string[] | null;
   meds: MedSpec[];
   comorbidities?: Comorbidity[];
-  coMeds?: { code: string; name: string }[];
+  coMeds?: { code: string; name: string; dosage?: DosageSpec }[];
   zip?: string;
   device?: boolean;
   /** No calprotectin, hematocrit or CDAI panel: CDAI must come out "missing". */
   missingLabs?: boolean;
   ssn?: boolean;
-  allergy?: { substance: string; manifestation: string };
+  allergy?: AllergySpec;
+  screening?: ScreeningSpec[];
+  /** Latest-visit lab values that differ from the band's template (e.g. haemoglobin). */
+  labOverrides?: Record<string, number>;
 }
+
+/** SNOMED CT route qualifier values (FHIR R4 SNOMED CT Route Codes). */
+const ROUTES = {
+  IV: { code: "47625008", display: "Intravenous route" },
+  SC: { code: "34206005", display: "Subcutaneous route" },
+  PO: { code: "26643006", display: "Oral route" },
+  IM: { code: "78421000", display: "Intramuscular route" },
+} as const;
 
 /** ICD-10-CM codes (2024 code set) for the comorbidities the rules read. */
 export const COMORBIDITIES = {
@@ -82,6 +131,7 @@ export const COMORBIDITIES = {
   gout: { code: "M10.9", display: "Gout, unspecified" },
   hepatitisB: { code: "B18.1", display: "Chronic viral hepatitis B without delta-agent" },
   malignancyHistory: { code: "Z85.038", display: "Personal history of other malignant neoplasm of large intestine" },
+  lactating: { code: "Z39.1", display: "Encounter for care and examination of lactating mother" },
 } as const;
 
 const IFX = "infliximab",
@@ -96,7 +146,7 @@ const med = (
   status: MedSpec["status"],
   response: MedSpec["response"],
   endMonthsAgo?: number,
-  adverseEvents?: string[],
+  adverseEvents?: MedSpec["adverseEvents"],
 ): MedSpec => ({
   drug,
   name,
@@ -106,6 +156,23 @@ const med = (
   ...(endMonthsAgo !== undefined ? { endMonthsAgo } : {}),
   ...(adverseEvents ? { adverseEvents } : {}),
 });
+/** An active drug with its dosage. */
+const taking = (
+  drug: string,
+  name: string,
+  startMonthsAgo: number,
+  response: MedSpec["response"],
+  dosage: DosageSpec,
+): MedSpec => ({ ...med(drug, name, startMonthsAgo, "active", response), dosage });
+/** Label maintenance and induction regimens (drugs.json) as the records write them. */
+const DOSE = {
+  adalimumab: { dose: 40, unit: "mg", route: "SC", every: 2, phase: "maintenance" },
+  ustekinumab: { dose: 90, unit: "mg", route: "SC", every: 8, phase: "maintenance" },
+  budesonideInduction: { dose: 9, unit: "mg", route: "PO", every: "daily", phase: "induction" },
+  budesonideMaintenance: { dose: 6, unit: "mg", route: "PO", every: "daily", phase: "maintenance" },
+  prednisone: { dose: 40, unit: "mg/d", route: "PO", every: "daily", phase: "induction" },
+  azathioprine: { dose: 2.5, unit: "mg/kg/d", route: "PO", every: "daily", phase: "maintenance" },
+} as const satisfies Record<string, DosageSpec>;
 const NM = "*1/*1";
 
 export const SPECS: Spec[] = [
@@ -121,7 +188,7 @@ export const SPECS: Spec[] = [
     tpmt: NM,
     nudt15: NM,
     hla: false,
-    meds: [med(ADA, "Adalimumab", 30, "active", "remission")],
+    meds: [taking(ADA, "Adalimumab", 30, "remission", DOSE.adalimumab)],
   },
   {
     id: "pt-mild-colonic",
@@ -136,7 +203,7 @@ export const SPECS: Spec[] = [
     nudt15: NM,
     hla: null,
     meds: [
-      med("budesonide", "Budesonide", 2, "active", "ongoing"),
+      taking("budesonide", "Budesonide", 2, "ongoing", DOSE.budesonideInduction),
       med("mesalamine", "Mesalamine", 40, "stopped", "primary-non-response", 20),
     ],
   },
@@ -153,7 +220,7 @@ export const SPECS: Spec[] = [
     nudt15: NM,
     hla: false,
     nod2: ["R702W"],
-    meds: [med("prednisone", "Prednisone", 1, "active", "ongoing")],
+    meds: [taking("prednisone", "Prednisone", 1, "ongoing", DOSE.prednisone)],
     device: true,
   },
   {
@@ -171,7 +238,7 @@ export const SPECS: Spec[] = [
     hla: true,
     meds: [
       med(IFX, "Infliximab", 36, "stopped", "loss-of-response", 6, ["anti-drug antibodies"]),
-      med(UST, "Ustekinumab", 5, "active", "ongoing"),
+      taking(UST, "Ustekinumab", 5, "ongoing", DOSE.ustekinumab),
     ],
     ssn: true,
   },
@@ -317,7 +384,7 @@ export const SPECS: Spec[] = [
     tpmt: NM,
     nudt15: NM,
     hla: false,
-    meds: [med(ADA, "Adalimumab", 18, "active", "response")],
+    meds: [taking(ADA, "Adalimumab", 18, "response", DOSE.adalimumab)],
     comorbidities: ["pregnancy"],
   },
   {
@@ -365,7 +432,9 @@ export const SPECS: Spec[] = [
     hla: false,
     meds: [],
     comorbidities: ["gout"],
-    coMeds: [{ code: "allopurinol", name: "Allopurinol" }],
+    coMeds: [
+      { code: "allopurinol", name: "Allopurinol", dosage: { dose: 300, unit: "mg", route: "PO", every: "daily" } },
+    ],
   },
   {
     id: "pt-multiple-sclerosis",
@@ -410,7 +479,7 @@ export const SPECS: Spec[] = [
     tpmt: NM,
     nudt15: NM,
     hla: false,
-    meds: [med("budesonide", "Budesonide", 3, "active", "ongoing")],
+    meds: [taking("budesonide", "Budesonide", 3, "ongoing", DOSE.budesonideMaintenance)],
     comorbidities: ["hypertension"],
   },
   {
@@ -425,7 +494,7 @@ export const SPECS: Spec[] = [
     tpmt: NM,
     nudt15: NM,
     hla: false,
-    meds: [med(UST, "Ustekinumab", 16, "active", "remission")],
+    meds: [taking(UST, "Ustekinumab", 16, "remission", DOSE.ustekinumab)],
     zip: "03601",
   },
   {
@@ -487,7 +556,7 @@ export const SPECS: Spec[] = [
     tpmt: NM,
     nudt15: NM,
     hla: false,
-    meds: [med(AZA, "Azathioprine", 50, "active", "remission")],
+    meds: [taking(AZA, "Azathioprine", 50, "remission", DOSE.azathioprine)],
     comorbidities: ["malignancyHistory"],
   },
   {
@@ -504,9 +573,264 @@ export const SPECS: Spec[] = [
     hla: true,
     meds: [
       med(IFX, "Infliximab", 60, "stopped", "adverse-event", 48, ["infusion reaction"]),
-      med(ADA, "Adalimumab", 46, "active", "loss-of-response"),
+      taking(ADA, "Adalimumab", 46, "loss-of-response", DOSE.adalimumab),
     ],
     device: true,
+  },
+  // Patients for the whole-patient rules of issue #12 (appended, so the seeded PRNG leaves the ones above unchanged).
+  {
+    id: "pt-remission-adalimumab",
+    tests: "in remission on adalimumab 40 mg SC every 2 weeks (maintenance): a new biologic must stop or switch it",
+    sex: "male",
+    age: 41,
+    ageAtDx: 29,
+    location: "L3",
+    behaviour: "B1",
+    band: "remission",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [taking(ADA, "Adalimumab", 28, "remission", DOSE.adalimumab)],
+    screening: [
+      { key: "igra", result: "negative", monthsAgo: 29 },
+      { key: "hbsag", result: "negative", monthsAgo: 29 },
+    ],
+  },
+  {
+    id: "pt-remission-ustekinumab",
+    tests: "in remission on ustekinumab 90 mg SC every 8 weeks after infliximab loss of response",
+    sex: "female",
+    age: 36,
+    ageAtDx: 24,
+    location: "L1",
+    behaviour: "B2",
+    band: "remission",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [
+      med(IFX, "Infliximab", 60, "stopped", "loss-of-response", 26),
+      taking(UST, "Ustekinumab", 25, "remission", DOSE.ustekinumab),
+    ],
+  },
+  {
+    id: "pt-pregnant-adalimumab",
+    tests: "pregnant by urine hCG (no diagnosis code), responding to adalimumab: keep the drug, no new induction",
+    sex: "female",
+    age: 32,
+    ageAtDx: 25,
+    location: "L3",
+    behaviour: "B1",
+    band: "mild",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [taking(ADA, "Adalimumab", 20, "response", DOSE.adalimumab)],
+    screening: [
+      { key: "hcg_serum", result: "negative", monthsAgo: 14 },
+      { key: "hcg_urine", result: "positive", monthsAgo: 2 },
+    ],
+  },
+  {
+    id: "pt-thiopurine-pancreatitis",
+    tests: "azathioprine-induced pancreatitis (severe intolerance): no thiopurine, mercaptopurine included",
+    sex: "male",
+    age: 27,
+    ageAtDx: 25,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [med(AZA, "Azathioprine", 14, "stopped", "intolerance", 13, [{ event: "pancreatitis", severity: "severe" }])],
+    allergy: {
+      substance: "azathioprine",
+      manifestation: "pancreatitis",
+      type: "intolerance",
+      severity: "severe",
+      criticality: "high",
+      recordedMonthsAgo: 13,
+    },
+  },
+  {
+    id: "pt-infliximab-infusion-reaction",
+    tests: "anaphylaxis during an infliximab infusion (criticality high), active disease: no infliximab re-challenge",
+    sex: "female",
+    age: 34,
+    ageAtDx: 28,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: true,
+    meds: [med(IFX, "Infliximab", 10, "stopped", "adverse-event", 9, [{ event: "anaphylaxis", severity: "severe" }])],
+    allergy: {
+      substance: "infliximab",
+      manifestation: "anaphylaxis",
+      type: "allergy",
+      severity: "severe",
+      criticality: "high",
+      recordedMonthsAgo: 9,
+    },
+  },
+  {
+    id: "pt-hbsag-positive",
+    tests: "HBsAg positive with detectable HBV DNA by lab only (no diagnosis code): active hepatitis B",
+    sex: "male",
+    age: 44,
+    ageAtDx: 38,
+    location: "L1",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    screening: [
+      { key: "hbsag", result: "positive", monthsAgo: 1 },
+      { key: "anti_hbc", result: "positive", monthsAgo: 1 },
+      { key: "hbv_dna", result: "positive", monthsAgo: 1, value: 2400 },
+      { key: "igra", result: "negative", monthsAgo: 1 },
+    ],
+  },
+  {
+    id: "pt-igra-positive",
+    tests: "positive IGRA (QuantiFERON), no diagnosis code, no latent-TB treatment: treat before any advanced therapy",
+    sex: "female",
+    age: 29,
+    ageAtDx: 26,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    screening: [
+      { key: "igra", result: "positive", monthsAgo: 1 },
+      { key: "hbsag", result: "negative", monthsAgo: 1 },
+      { key: "anti_hbc", result: "negative", monthsAgo: 1 },
+    ],
+  },
+  {
+    id: "pt-hbv-past",
+    tests: "resolved hepatitis B (anti-HBc positive, HBsAg negative, HBV DNA undetectable): reactivation risk",
+    sex: "male",
+    age: 57,
+    ageAtDx: 49,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    screening: [
+      { key: "hbsag", result: "negative", monthsAgo: 1 },
+      { key: "anti_hbc", result: "positive", monthsAgo: 1 },
+      { key: "hbv_dna", result: "negative", monthsAgo: 1, value: 10, comparator: "<" },
+    ],
+  },
+  {
+    id: "pt-lactating",
+    tests: "breastfeeding (ICD-10-CM Z39.1) with moderate disease: lactation per label",
+    sex: "female",
+    age: 31,
+    ageAtDx: 27,
+    location: "L1",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    comorbidities: ["lactating"],
+  },
+  {
+    id: "pt-colonic-only-mild",
+    tests: "mild colonic-only disease (Montreal L2), treatment-naive: budesonide (ileal/right colon) not appropriate",
+    sex: "female",
+    age: 47,
+    ageAtDx: 46,
+    location: "L2",
+    behaviour: "B1",
+    band: "mild",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+  },
+  {
+    id: "pt-male-anaemia",
+    tests: "man in remission with haemoglobin 12.6 g/dL: low for a man (WHO <13.0), normal for a woman",
+    sex: "male",
+    age: 38,
+    ageAtDx: 30,
+    location: "L3",
+    behaviour: "B1",
+    band: "remission",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [taking(AZA, "Azathioprine", 40, "remission", { ...DOSE.azathioprine, unit: "mg", dose: 150 })],
+    labOverrides: { hemoglobin: 12.6 },
+  },
+  {
+    id: "pt-febuxostat",
+    tests: "gout on febuxostat, moderate disease: thiopurine interaction (xanthine oxidase inhibitor)",
+    sex: "male",
+    age: 52,
+    ageAtDx: 43,
+    location: "L3",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    comorbidities: ["gout"],
+    coMeds: [{ code: "febuxostat", name: "Febuxostat", dosage: { dose: 80, unit: "mg", route: "PO", every: "daily" } }],
+  },
+  {
+    id: "pt-jak-over-65",
+    tests: "age 68, moderate-to-severe disease after anti-TNF failure: JAK inhibitor age warning (65 and over)",
+    sex: "male",
+    age: 68,
+    ageAtDx: 55,
+    location: "L3",
+    behaviour: "B2",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [
+      med(IFX, "Infliximab", 40, "stopped", "loss-of-response", 22),
+      med(ADA, "Adalimumab", 20, "stopped", "primary-non-response", 14),
+    ],
+  },
+  {
+    id: "pt-allergy-only-mercaptopurine",
+    tests: "mercaptopurine pancreatitis recorded as an AllergyIntolerance only (no medication record of it)",
+    sex: "female",
+    age: 45,
+    ageAtDx: 33,
+    location: "L1",
+    behaviour: "B1",
+    band: "moderate",
+    tpmt: NM,
+    nudt15: NM,
+    hla: false,
+    meds: [],
+    allergy: {
+      substance: "mercaptopurine",
+      manifestation: "pancreatitis",
+      type: "intolerance",
+      severity: "severe",
+      criticality: "high",
+      recordedMonthsAgo: 60,
+    },
   },
 ];
 
@@ -678,7 +1002,11 @@ export function buildBundle(
 ): { resourceType: "Bundle"; type: "transaction"; entry: unknown[] } {
   const loinc = loadLoinc();
   const scores = loadScores();
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const pick = <T>(xs: readonly T[]): T => {
+    const x = xs[Math.floor(rand() * xs.length)];
+    if (x === undefined) throw new Error("pick from an empty list");
+    return x;
+  };
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 10)).join("");
   const pid = spec.id;
   const subject = { reference: `Patient/${pid}` };
@@ -789,7 +1117,7 @@ export function buildBundle(
 
   // Observations at three visits: 12 and 6 months ago (jittered) and AS_OF (exact template values).
   const visits = [12, 6, 0].map((m) => at(monthsAgo(m)));
-  const latest = visits[2];
+  const [first, , latest] = visits as [string, string, string];
   const obs = (id: string, key: string, value: number, effective: string) => {
     const e = loinc.byKey(key);
     if (!e.ucum) throw new Error(`loinc.json ${key} has no UCUM unit`);
@@ -820,7 +1148,7 @@ export function buildBundle(
   visits.forEach((when, v) => {
     const drift = v === 2 ? 0 : (2 - v) * 0.15;
     for (const key of labKeys) {
-      const base = LABS[spec.band][key];
+      const base = spec.labOverrides?.[key] ?? LABS[spec.band][key] ?? 0;
       const value = v === 2 ? base : round1(base * (1 + drift * (rand() - 0.3)));
       obs(`${pid}-${key.replace(/_/g, "-")}-${v}`, key, value, when);
     }
@@ -842,7 +1170,7 @@ export function buildBundle(
     `${pid}-body-height`,
     "body_height",
     Math.round(spec.sex === "male" ? 170 + rand() * 15 : 158 + rand() * 14),
-    visits[0],
+    first,
   );
 
   const panel = (
@@ -922,7 +1250,41 @@ export function buildBundle(
       { valueCodeableConcept: { text: nod2.length ? nod2.join(", ") : "none detected" } },
     );
 
-  // Medication history with response and adverse events.
+  // Pre-treatment screening: qualitative results as SNOMED CT qualifier values, HBV DNA in IU/mL.
+  (spec.screening ?? []).forEach((t, i) => {
+    const e = loinc.byKey(t.key);
+    const value =
+      e.result_type === "qualitative"
+        ? {
+            valueCodeableConcept: {
+              coding: [RESULT_CODINGS[t.result]],
+              text: t.result === "positive" ? "Positive" : "Negative",
+            },
+          }
+        : {
+            valueQuantity: {
+              ...(t.comparator ? { comparator: t.comparator } : {}),
+              value: t.value,
+              unit: "IU/mL",
+              system: loinc.ucumSystem,
+              code: e.ucum,
+            },
+          };
+    resources.push({
+      resourceType: "Observation",
+      id: `${pid}-${t.key.replace(/_/g, "-")}-${i}`,
+      status: "final",
+      category: [
+        { coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] },
+      ],
+      code: { coding: [loinc.codingFor(t.key)], text: e.display },
+      subject,
+      effectiveDateTime: at(monthsAgo(t.monthsAgo)),
+      ...value,
+    });
+  });
+
+  // Medication history with response and adverse events; active drugs with their dosage.
   spec.meds.forEach((m, i) => {
     resources.push({
       resourceType: "MedicationStatement",
@@ -936,9 +1298,21 @@ export function buildBundle(
       },
       dateAsserted: AS_OF,
       reasonCode: [{ coding: [pickCoding(snomed)], text: "Crohn's disease" }],
+      ...(m.dosage ? { dosage: [dosageOf(m.dosage)] } : {}),
       extension: [
         { url: EXT.treatmentResponse, valueCode: m.response },
-        ...(m.adverseEvents ?? []).map((a) => ({ url: EXT.adverseEvent, valueString: a })),
+        ...(m.dosage?.phase ? [{ url: EXT.treatmentPhase, valueCode: m.dosage.phase }] : []),
+        ...(m.adverseEvents ?? []).map((a) =>
+          typeof a === "string"
+            ? { url: EXT.adverseEvent, valueString: a }
+            : {
+                url: EXT.adverseEvent,
+                extension: [
+                  { url: "event", valueString: a.event },
+                  { url: "severity", valueCode: a.severity },
+                ],
+              },
+        ),
       ],
     });
   });
@@ -951,9 +1325,11 @@ export function buildBundle(
       subject,
       effectivePeriod: { start: monthsAgo(30) },
       dateAsserted: AS_OF,
+      ...(m.dosage ? { dosage: [dosageOf(m.dosage)] } : {}),
     });
   });
   if (spec.allergy) {
+    const a = spec.allergy;
     resources.push({
       resourceType: "AllergyIntolerance",
       id: `${pid}-allergy-0`,
@@ -965,11 +1341,13 @@ export function buildBundle(
           { system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", code: "confirmed" },
         ],
       },
-      type: "intolerance",
+      type: a.type ?? "intolerance",
       category: ["medication"],
-      code: { coding: [{ system: SYSTEMS.drug, code: spec.allergy.substance }], text: spec.allergy.substance },
+      ...(a.criticality ? { criticality: a.criticality } : {}),
+      code: { coding: [{ system: SYSTEMS.drug, code: a.substance }], text: a.substance },
       patient: subject,
-      reaction: [{ manifestation: [{ text: spec.allergy.manifestation }] }],
+      ...(a.recordedMonthsAgo !== undefined ? { recordedDate: monthsAgo(a.recordedMonthsAgo) } : {}),
+      reaction: [{ manifestation: [{ text: a.manifestation }], ...(a.severity ? { severity: a.severity } : {}) }],
     });
   }
   if (spec.device) {
@@ -992,6 +1370,23 @@ export function buildBundle(
       resource: r,
       request: { method: "PUT", url: `${r.resourceType}/${r.id}` },
     })),
+  };
+}
+
+/** MedicationStatement.dosage[0] for a DosageSpec (UCUM dose, SNOMED CT route, timing). */
+function dosageOf(d: DosageSpec) {
+  const route = ROUTES[d.route];
+  const when = d.every === "daily" ? "daily" : `every ${d.every} week${d.every === 1 ? "" : "s"}`;
+  return {
+    text: `${d.dose} ${d.unit} ${d.route} ${when}${d.phase ? ` (${d.phase})` : ""}`,
+    timing: {
+      repeat:
+        d.every === "daily"
+          ? { frequency: 1, period: 1, periodUnit: "d" }
+          : { frequency: 1, period: d.every, periodUnit: "wk" },
+    },
+    route: { coding: [{ system: "http://snomed.info/sct", ...route }], text: route.display },
+    doseAndRate: [{ doseQuantity: { value: d.dose, unit: d.unit, system: "http://unitsofmeasure.org", code: d.unit } }],
   };
 }
 
@@ -1034,6 +1429,18 @@ function readme(): string {
       SPECS.filter((s) => s.device)
         .map((s) => `\`${s.id}\``)
         .join(", ") +
+      ".",
+    "",
+    "Every active drug carries its dosage (`dosage[0]`: UCUM dose, SNOMED CT route, timing, and the treatment-phase",
+    "extension), following the label regimens in `drugs.json`. Screening results (LOINC codes from `loinc.json`;",
+    "qualitative values as SNOMED CT 10828004 Positive / 260385009 Negative, HBV DNA in IU/mL) are recorded for: " +
+      SPECS.filter((s) => s.screening?.length)
+        .map((s) => `\`${s.id}\` (${s.screening!.map((t) => `${t.key} ${t.result}`).join(", ")})`)
+        .join("; ") +
+      ". AllergyIntolerance resources: " +
+      SPECS.filter((s) => s.allergy)
+        .map((s) => `\`${s.id}\` (${s.allergy!.substance}: ${s.allergy!.manifestation})`)
+        .join("; ") +
       ".",
     "",
   ].join("\n");

@@ -514,3 +514,103 @@ describe("screening results and the flags they set", () => {
     expect(summarise([condition("c1", "Z39.2")], "female").comorbidities.lactating).toBe(false);
   });
 });
+
+describe("the synthetic patients added for the whole-patient rules", () => {
+  it("reads the active biologic of a patient in remission with its dose and schedule", () => {
+    expect(summaryOf("pt-remission-adalimumab").currentMedications).toEqual([
+      expect.objectContaining({
+        drug: "adalimumab",
+        dose: 40,
+        unit: "mg",
+        route: "SC",
+        schedule: { kind: "every", weeks: 2 },
+        phase: "maintenance",
+        response: "remission",
+      }),
+    ]);
+    expect(summaryOf("pt-remission-ustekinumab").currentMedications).toEqual([
+      expect.objectContaining({ drug: "ustekinumab", dose: 90, schedule: { kind: "every", weeks: 8 } }),
+    ]);
+    // Dosage was added to the first 26 patients' active drugs too.
+    expect(summaryOf("pt-remission-azathioprine").currentMedications[0]).toMatchObject({
+      drug: "azathioprine",
+      dose: 2.5,
+      unit: "mg/kg/day",
+      schedule: { kind: "daily" },
+    });
+  });
+
+  it("flags pregnancy from a urine hCG alone while the patient keeps responding to adalimumab", () => {
+    const s = summaryOf("pt-pregnant-adalimumab");
+    expect(s.comorbidities.pregnant).toBe(true);
+    expect(s.comorbidities.conditions).toEqual([]);
+    expect(s.currentMedications[0]).toMatchObject({ drug: "adalimumab", response: "response" });
+  });
+
+  it("keeps documented reactions with their severity and criticality", () => {
+    const pancreatitis = summaryOf("pt-thiopurine-pancreatitis");
+    expect(pancreatitis.allergies).toEqual([
+      expect.objectContaining({
+        substance: "azathioprine",
+        type: "intolerance",
+        criticality: "high",
+        reactions: [{ manifestation: "pancreatitis", severity: "severe" }],
+      }),
+    ]);
+    expect(summaryOf("pt-infliximab-infusion-reaction").allergies).toEqual([
+      expect.objectContaining({
+        substance: "infliximab",
+        type: "allergy",
+        criticality: "high",
+        reactions: [{ manifestation: "anaphylaxis", severity: "severe" }],
+      }),
+    ]);
+    const only = summaryOf("pt-allergy-only-mercaptopurine");
+    expect(only.treatmentHistory).toEqual([]);
+    expect(only.allergies).toEqual([
+      expect.objectContaining({ substance: "mercaptopurine", drugClass: "immunomodulator (thiopurine)" }),
+    ]);
+  });
+
+  it("sets the screening flags from labs alone", () => {
+    expect(summaryOf("pt-hbsag-positive").comorbidities).toMatchObject({
+      hepatitisBActive: true,
+      hepatitisBPast: false,
+      latentTbUntreated: false,
+      conditions: [],
+    });
+    expect(summaryOf("pt-igra-positive").comorbidities).toMatchObject({
+      latentTbUntreated: true,
+      hepatitisBActive: false,
+      hepatitisBPast: false,
+    });
+    const past = summaryOf("pt-hbv-past");
+    expect(past.comorbidities).toMatchObject({ hepatitisBActive: false, hepatitisBPast: true });
+    expect(past.screening.map((t) => [t.test, t.result]).sort()).toEqual([
+      ["anti-hbc", "positive"],
+      ["hbsag", "negative"],
+      ["hbv-dna", "negative"],
+    ]);
+    expect(summaryOf("pt-remission-adalimumab").comorbidities).toMatchObject({
+      latentTbUntreated: false,
+      hepatitisBActive: false,
+    });
+  });
+
+  it("flags lactation, reads colonic-only disease, and lists febuxostat among current drugs", () => {
+    expect(summaryOf("pt-lactating").comorbidities.lactating).toBe(true);
+    expect(summaryOf("pt-pregnant").comorbidities.lactating).toBe(false);
+    expect(summaryOf("pt-colonic-only-mild").diagnosis.montreal).toMatchObject({ location: "L2", upperGi: false });
+    expect(summaryOf("pt-colonic-only-mild").activity.band).toBe("mild");
+    expect(summaryOf("pt-febuxostat").currentMedications).toEqual([
+      expect.objectContaining({ drug: "febuxostat", drugClass: null, dose: 80, route: "PO" }),
+    ]);
+    expect(summaryOf("pt-jak-over-65").demographics.age).toBe(68);
+  });
+
+  it("reads a man's haemoglobin of 12.6 g/dL as low", () => {
+    expect(lab(summaryOf("pt-male-anaemia"), "hemoglobin")).toMatchObject({ value: 12.6, interpretation: "low" });
+    // Near miss: a woman in the mild band has the same 12.6 g/dL, normal for her.
+    expect(lab(summaryOf("pt-upper-gi-l4"), "hemoglobin")).toMatchObject({ value: 12.6, interpretation: "normal" });
+  });
+});

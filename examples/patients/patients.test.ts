@@ -8,6 +8,18 @@ const files = readdirSync(DIR)
   .filter((f) => f.startsWith("pt-") && f.endsWith(".json"))
   .sort();
 
+/** The parts of a MedicationStatement the dosage test reads. */
+interface Statement {
+  resourceType: string;
+  id: string;
+  status?: string;
+  dosage?: {
+    doseAndRate?: { doseQuantity?: { value?: number } }[];
+    route?: { coding?: { code?: string }[] };
+    timing?: { repeat?: { periodUnit?: string } };
+  }[];
+}
+
 describe("synthetic patients", () => {
   it("has at least 24 bundles, one per spec, each listed in the README", () => {
     expect(files.length).toBeGreaterThanOrEqual(24);
@@ -21,6 +33,19 @@ describe("synthetic patients", () => {
     for (const spec of SPECS) {
       const expected = `${JSON.stringify(buildBundle(spec, rand), null, 1)}\n`;
       expect(readFileSync(join(DIR, `${spec.id}.json`), "utf8"), spec.id).toBe(expected);
+    }
+  });
+
+  it("writes a dose, route and timing for every drug a patient takes now", () => {
+    for (const f of files) {
+      const b = JSON.parse(readFileSync(join(DIR, f), "utf8")) as { entry: { resource: Statement }[] };
+      for (const { resource: r } of b.entry)
+        if (r.resourceType === "MedicationStatement" && r.status === "active") {
+          const d = r.dosage?.[0];
+          expect(d?.doseAndRate?.[0]?.doseQuantity?.value, r.id).toBeGreaterThan(0);
+          expect(d?.route?.coding?.[0]?.code, r.id).toBeTruthy();
+          expect(d?.timing?.repeat?.periodUnit, r.id).toMatch(/^(d|wk)$/);
+        }
     }
   });
 
