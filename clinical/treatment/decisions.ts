@@ -151,3 +151,23 @@ function dedupe<T extends number[]>(xs: T[]): T[] {
     return true;
   });
 }
+
+/**
+ * `gaConstraints`' per-gene forbidden values and pairs with the decision constraints added (new
+ * arrays; the inputs are not changed). What gaConstraints returns once it merges them.
+ */
+export function mergeDecisionConstraints(
+  ga: { forbiddenValues: number[][]; forbiddenPairs: [number, number, number, number][] },
+  dc: DecisionConstraints,
+): { forbiddenValues: number[][]; forbiddenPairs: [number, number, number, number][] } {
+  const forbiddenValues = ga.forbiddenValues.map((v) => [...v]);
+  for (const [g, v] of dc.forbiddenValues)
+    if (g < forbiddenValues.length && !forbiddenValues[g].includes(v)) forbiddenValues[g].push(v);
+  const n = forbiddenValues.length;
+  const seen = new Set(ga.forbiddenPairs.map((q) => q.join(",")));
+  const forbiddenPairs = [
+    ...ga.forbiddenPairs,
+    ...dc.forbiddenPairs.filter((q) => q[0] < n && q[2] < n && !seen.has(q.join(","))),
+  ];
+  return { forbiddenValues, forbiddenPairs };
+}

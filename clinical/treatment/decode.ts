@@ -1,19 +1,40 @@
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { DecisionAction, MonitoringItem, RegimenItem, TreatmentPlan } from "../../protocol/clinical/plan.js";
+import type {
+  DecisionAction,
+  DecisionPoint,
+  MonitoringItem,
+  MonitoringTest,
+  RegimenItem,
+  TreatmentPlan,
+} from "../../protocol/clinical/plan.js";
 import { drugRef } from "../reference/drugs.js";
+import { advancedRequirements, decideCurrentTherapy } from "./current-therapy.js";
+import { labelRegimenFor } from "./decision-points.js";
+import { labelMonitoring, labelWeeks } from "./label-monitoring.js";
 import { getPath } from "./reference-path.js";
+import { tdmReference } from "./rules-monitoring.js";
 import { effectiveFractionLevel, requiredScreening } from "./rules.js";
 import { ACTIONS, COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";
+import { steroidCourseItems } from "./steroid-course.js";
 
-/** Turns a genome into a TreatmentPlan (doses from drugs.json) with its monitoring schedule. */
+/**
+ * Turns a genome into a TreatmentPlan (doses from drugs.json): the items, the decision points
+ * (none without an advanced therapy: the model has nothing to escalate or switch from), what
+ * happens to each current drug, and the monitoring the plan's drugs and decisions need. The same
+ * genome always gives the same plan.
+ */
 export function decodePlan(genome: readonly number[], p: PatientSummary, space: PlanSpace): TreatmentPlan {
   const full = genome.length > 6;
   const items: RegimenItem[] = [];
   const horizon = 52;
   const advI = genome[G.adv];
   const adv = advI > 0 ? space.advanced[advI - 1] : null;
+  const level = adv ? Math.min(genome[G.reg], adv.regimens.length - 1) : 0;
+  // A current advanced therapy that is kept or escalated continues at week 0: no new induction.
+  const continued =
+    adv !== null && advancedRequirements(p, space).some((r) => r.current.drug === adv.id && r.kind !== "switch-out");
   if (adv) {
-    const reg = adv.regimens[Math.min(genome[G.reg], adv.regimens.length - 1)];
+    const reg = adv.regimens[level];
     const e = adv.entry;
     const ind = (getPath(e, "induction.doses[0]") ?? getPath(e, "induction.options[0]") ?? getPath(e, "induction")) as
       Record<string, unknown> | undefined;
@@ -36,14 +57,15 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
     const firstMaint = Number(
       getPath(e, "maintenance.first_week") ?? weeks[weeks.length - 1] + (reg.intervalWeeks ?? 1),
     );
-    if (indDose !== undefined) {
+    const induce = indDose !== undefined && !continued;
+    if (induce) {
       items.push({
         role: "advanced",
         drug: adv.id,
         drugClass: e.class,
         route: asRoute(indRoute),
         phase: "induction",
-        dose: indDose,
+        dose: indDose!,
         unit: asUnit(indUnit),
         schedule:
           reg.intervalWeeks === null && getPath(e, "induction.frequency")
@@ -54,6 +76,7 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
         reference: drugRef(adv.id, "induction"),
       });
     }
+    const regimenId = labelRegimenFor(space, adv.id, reg.dose, reg.intervalWeeks) as { id?: string } | undefined;
     items.push({
       role: "advanced",
       drug: adv.id,
@@ -63,9 +86,10 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
       dose: reg.dose,
       unit: asUnit(reg.unit),
       schedule: reg.intervalWeeks === null ? { kind: "daily" } : { kind: "every", weeks: reg.intervalWeeks },
-      startWeek: indDose !== undefined ? Math.min(firstMaint, horizon - 1) : 0,
+      startWeek: induce ? Math.min(firstMaint, horizon - 1) : 0,
       endWeek: null,
       reference: reg.reference,
+      ...(regimenId?.id ? { regimenId: regimenId.id } : {}),
     });
   }
   const immI = genome[G.imm];
@@ -121,91 +145,176 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
     }
   }
   const stI = genome[G.steroid];
-  if (stI > 0) {
-    const id = STEROIDS[stI - 1];
-    const e = space.drugs.byId(id);
-    const dose = Number(getPath(e, "induction.dose") ?? (getPath(e, "induction.dose_range") as number[])[0]);
-    items.push({
-      role: "steroid",
-      drug: id,
-      drugClass: e.class,
-      route: "PO",
-      phase: "induction",
-      dose,
-      unit: "mg/day",
-      schedule: { kind: "daily" },
-      startWeek: 0,
-      endWeek: COURSE_WEEKS[genome[G.course]],
-      reference: drugRef(id, "induction"),
-    });
-  }
-  const decisionPoints = full
-    ? DECISION_WEEKS.map((week, k) => {
-        const base = k === 0 ? G.dp0 : G.dp1;
-        const act = (v: number): DecisionAction => {
-          const a = ACTIONS[v];
-          return a === "switch" ? { kind: "switch", drug: space.advanced[genome[G.switchTarget]].id } : { kind: a };
-        };
-        return {
-          week,
-          onRemission: act(genome[base]),
-          onPartialResponse: act(genome[base + 1]),
-          onNoResponse: act(genome[base + 2]),
-        };
-      })
-    : [];
-  const monitoring: MonitoringItem[] = [];
-  const addM = (m: MonitoringItem) => {
-    const ex = monitoring.find((x) => x.test === m.test);
-    if (ex) ex.weeks = [...new Set([...ex.weeks, ...m.weeks])].sort((a, b) => a - b);
-    else monitoring.push(m);
-  };
-  const drugsInPlan = new Set(items.map((i) => i.drug));
-  for (const dp of decisionPoints)
-    for (const a of [dp.onRemission, dp.onPartialResponse, dp.onNoResponse])
-      if (a.kind === "switch") drugsInPlan.add(a.drug);
-  for (const d of drugsInPlan)
-    for (const r of requiredScreening(p, d, space))
-      addM({ test: r.test, weeks: [0], reason: `before ${d}`, reference: r.reference });
-  const calWeeks = full
-    ? space.efficacy.monitoring.calprotectinIntervals[genome[G.calpro]].weeks
-    : space.efficacy.monitoring.calprotectinIntervals[1].weeks;
-  addM({
-    test: "calprotectin",
-    weeks: everyN(calWeeks, horizon),
-    reason: "objective response at decision points",
-    reference: "scores.json#biomarkers.rules[5]",
+  if (stI > 0) items.push(...steroidCourseItems(space, STEROIDS[stI - 1], COURSE_WEEKS[genome[G.course]]));
+
+  const decisionPoints: DecisionPoint[] =
+    full && adv
+      ? DECISION_WEEKS.map((week, k) => {
+          const base = k === 0 ? G.dp0 : G.dp1;
+          const act = (v: number): DecisionAction => {
+            const a = ACTIONS[v];
+            return a === "switch" ? { kind: "switch", drug: space.advanced[genome[G.switchTarget]].id } : { kind: a };
+          };
+          return {
+            week,
+            onRemission: act(genome[base]),
+            onPartialResponse: act(genome[base + 1]),
+            onNoResponse: act(genome[base + 2]),
+          };
+        })
+      : [];
+  const currentTherapy = decideCurrentTherapy(p, space, {
+    advanced: adv?.id ?? null,
+    advancedLevel: level,
+    immunomodulator: immI > 0 ? IMMUNOMODULATORS[immI - 1] : null,
+    steroid: stI > 0 ? STEROIDS[stI - 1] : null,
   });
-  if (items.some((i) => i.role === "immunomodulator" || i.drug === "upadacitinib"))
-    addM({
-      test: "cbc",
-      weeks: [2, 4, 8, 12, ...everyN(12, horizon).filter((w) => w > 12)],
-      reason: "myelosuppression",
-      reference: immI > 0 ? drugRef(IMMUNOMODULATORS[immI - 1], "monitoring") : drugRef("upadacitinib", "monitoring"),
-    });
-  if (items.some((i) => i.role === "immunomodulator"))
-    addM({
-      test: "lft",
-      weeks: [4, 12, ...everyN(12, horizon).filter((w) => w > 12)],
-      reason: "hepatotoxicity",
-      reference: drugRef(IMMUNOMODULATORS[immI - 1], "monitoring"),
-    });
-  if (adv && full && genome[G.tdm] === 1)
-    addM({
-      test: "drug-level",
-      weeks: everyN(space.efficacy.monitoring.tdmIntervalWeeks.value, horizon).filter((w) => w >= 14),
-      reason: "proactive drug levels",
-      reference: drugRef(adv.id, "monitoring"),
-    });
-  return {
+  const plan: TreatmentPlan = {
     patientId: p.patientId,
     horizonWeeks: horizon,
     items,
     decisionPoints,
-    monitoring,
-    currentTherapy: [],
+    monitoring: [],
+    currentTherapy,
     genome: [...genome],
   };
+  plan.monitoring = planMonitoring(plan, p, space, {
+    calproIntervalWeeks: space.efficacy.monitoring.calprotectinIntervals[full ? genome[G.calpro] : 1].weeks,
+    proactiveTdm: adv !== null && full && genome[G.tdm] === 1,
+    escalatedCurrent:
+      continued &&
+      advancedRequirements(p, space).some((r) => r.current.drug === adv!.id && r.kind === "escalate-or-switch"),
+  });
+  return plan;
+}
+
+/** Starts of the drugs a plan may give: its items (week of the first item) and each switch. */
+function starts(plan: TreatmentPlan): { drug: string; week: number; switched: boolean; continued: boolean }[] {
+  const out: { drug: string; week: number; switched: boolean; continued: boolean }[] = [];
+  for (const it of plan.items)
+    if (!out.some((o) => o.drug === it.drug)) {
+      const continued =
+        plan.currentTherapy.some((c) => c.drug === it.drug && c.action === "continue") &&
+        !plan.items.some((x) => x.drug === it.drug && x.phase === "induction");
+      out.push({
+        drug: it.drug,
+        week: Math.min(...plan.items.filter((x) => x.drug === it.drug).map((x) => x.startWeek)),
+        switched: false,
+        continued,
+      });
+    }
+  for (const dp of plan.decisionPoints)
+    for (const a of [dp.onRemission, dp.onPartialResponse, dp.onNoResponse])
+      if (a.kind === "switch" && !out.some((o) => o.drug === a.drug && o.week === dp.week))
+        out.push({ drug: a.drug, week: dp.week, switched: true, continued: false });
+  return out;
+}
+
+const weeksText = (ws: number[]) => (ws.length === 1 ? `week ${ws[0]}` : `weeks ${ws.join(" or ")}`);
+
+/** The plan's monitoring: screening before each drug, label monitoring of each drug, objective measures and drug levels. */
+function planMonitoring(
+  plan: TreatmentPlan,
+  p: PatientSummary,
+  space: PlanSpace,
+  opts: { calproIntervalWeeks: number; proactiveTdm: boolean; escalatedCurrent: boolean },
+): MonitoringItem[] {
+  const horizon = plan.horizonWeeks;
+  const lead = space.facts.measureLeadWeeks.weeks;
+  const out: MonitoringItem[] = [];
+  const list = starts(plan);
+  // Screening: once at baseline for every drug (a pregnancy test also just before a switch).
+  const screening = new Map<MonitoringTest, { weeks: Set<number>; reasons: string[]; reference: string }>();
+  for (const s of list) {
+    for (const r of requiredScreening(p, s.drug, space)) {
+      const week = s.switched && r.test === "pregnancy-test" ? Math.max(0, s.week - lead) : 0;
+      const e = screening.get(r.test) ?? { weeks: new Set<number>(), reasons: [], reference: r.reference };
+      e.weeks.add(week);
+      const why = s.switched
+        ? `before ${s.drug} if switched at week ${s.week}`
+        : s.continued
+          ? `${s.drug} (continued): confirm a result on record`
+          : `before ${s.drug}`;
+      if (!e.reasons.includes(why)) e.reasons.push(why);
+      screening.set(r.test, e);
+    }
+  }
+  for (const [test, e] of screening)
+    out.push({ test, weeks: [...e.weeks].sort((a, b) => a - b), reason: e.reasons.join("; "), reference: e.reference });
+
+  // Objective measure: calprotectin at the chosen interval and before every decision.
+  const dpWeeks = plan.decisionPoints.map((d) => d.week);
+  out.push({
+    test: "calprotectin",
+    weeks: [
+      ...new Set([...everyN(opts.calproIntervalWeeks, horizon), ...dpWeeks.map((w) => Math.max(0, w - lead))]),
+    ].sort((a, b) => a - b),
+    reason:
+      dpWeeks.length > 0
+        ? `objective response before the decisions at ${weeksText(dpWeeks)}, then every ${opts.calproIntervalWeeks} weeks`
+        : `disease activity every ${opts.calproIntervalWeeks} weeks`,
+    reference: dpWeeks.length > 0 ? "scores.json#biomarkers.rules[3]" : "scores.json#biomarkers.rules[5]",
+  });
+
+  // Label monitoring of every drug given, one item per drug and test.
+  const label = new Map<string, MonitoringItem & { drug: string; switchWeeks: number[]; given: boolean }>();
+  for (const s of list)
+    for (const m of labelMonitoring(space, s.drug))
+      for (const test of m.tests) {
+        const key = `${s.drug}\u0000${test}`;
+        const e = label.get(key) ?? {
+          drug: s.drug,
+          test,
+          weeks: [],
+          reason: "",
+          reference: m.reference,
+          switchWeeks: [],
+          given: false,
+        };
+        e.weeks = [...new Set([...e.weeks, ...labelWeeks(m, s.week, horizon, s.continued)])].sort((a, b) => a - b);
+        if (s.switched) e.switchWeeks.push(s.week);
+        else e.given = true;
+        e.reason = `${m.what} (${s.drug} label)`;
+        label.set(key, e);
+      }
+  for (const e of label.values()) {
+    if (e.weeks.length === 0) continue;
+    const cond =
+      !e.given && e.switchWeeks.length > 0 ? `; if switched to ${e.drug} at ${weeksText(e.switchWeeks)}` : "";
+    out.push({ test: e.test, weeks: e.weeks, reason: `${e.reason}${cond}`, reference: e.reference });
+  }
+
+  // Drug levels: proactive when chosen; reactive before escalating an anti-TNF.
+  const adv = plan.items.find((i) => i.role === "advanced");
+  if (adv) {
+    const antiTnf = space.drugs.byId(adv.drug).class === "anti-TNF";
+    const weeks = new Set<number>();
+    const reasons: string[] = [];
+    if (opts.proactiveTdm) {
+      for (const w of everyN(space.efficacy.monitoring.tdmIntervalWeeks.value, horizon)) if (w >= 14) weeks.add(w);
+      reasons.push(`proactive ${adv.drug} drug levels`);
+    }
+    const escWeeks = plan.decisionPoints
+      .filter((d) => [d.onRemission, d.onPartialResponse, d.onNoResponse].some((a) => a.kind === "escalate"))
+      .map((d) => d.week);
+    if (antiTnf && escWeeks.length > 0) {
+      for (const w of escWeeks) weeks.add(Math.max(0, w - lead));
+      reasons.push(`${adv.drug} trough and antibodies before a possible escalation at ${weeksText(escWeeks)}`);
+    }
+    if (antiTnf && opts.escalatedCurrent) {
+      weeks.add(0);
+      reasons.push(`${adv.drug} trough and antibodies to confirm the escalation for loss of response`);
+    }
+    if (weeks.size > 0) {
+      out.push({
+        test: "drug-level",
+        weeks: [...weeks].sort((a, b) => a - b),
+        reason: reasons.join("; "),
+        reference: tdmReference(space, adv.drug),
+      });
+    }
+  }
+  return out;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -221,13 +330,18 @@ function asUnit(u: string): RegimenItem["unit"] {
   return (["mg", "mg/kg", "mg/kg/day", "mg/day"].includes(u) ? u : "mg") as RegimenItem["unit"];
 }
 
-/** Canonical key: genes that do not change the plan are zeroed, so equal plans share a key. */
+/**
+ * Canonical key: genes that do not change the decoded plan are zeroed, so equal plans share a key
+ * (the optimizer's top-k are distinct plans). Without an advanced therapy the plan has no regimen
+ * level, decision points, switch target or drug levels; without a switch, no switch target.
+ */
 export function canonicalKey(g: readonly number[]): string {
   const c = [...g];
   if (c[G.adv] === 0) c[G.reg] = 0;
   if (c[G.imm] === 0 || c[G.imm] === 3) c[G.frac] = 0;
   if (c[G.steroid] === 0) c[G.course] = 0;
   if (c.length > 6) {
+    if (c[G.adv] === 0) for (const k of [0, 1, 2, 3, 4, 5]) c[G.dp0 + k] = 0;
     const usesSwitch = [0, 1, 2, 3, 4, 5].some((k) => c[G.dp0 + k] === 2);
     if (!usesSwitch) c[G.switchTarget] = 0;
     if (c[G.adv] === 0) c[G.tdm] = 0;

@@ -151,3 +151,115 @@ export function randomPatient(seed: number): PatientSummary {
     },
   };
 }
+
+type CurrentMedication = PatientSummary["currentMedications"][number];
+
+/** A current medication as the EHR summary carries it (label maintenance doses by default). */
+export function currentMed(
+  drug: string,
+  response: CurrentMedication["response"],
+  over: Partial<CurrentMedication> = {},
+): CurrentMedication {
+  const known: Record<string, Partial<CurrentMedication>> = {
+    adalimumab: { drugClass: "anti-TNF", dose: 40, unit: "mg", route: "SC", schedule: { kind: "every", weeks: 2 } },
+    infliximab: { drugClass: "anti-TNF", dose: 5, unit: "mg/kg", route: "IV", schedule: { kind: "every", weeks: 8 } },
+    ustekinumab: {
+      drugClass: "anti-IL-12/23 (p40)",
+      dose: 90,
+      unit: "mg",
+      route: "SC",
+      schedule: { kind: "every", weeks: 8 },
+    },
+    vedolizumab: {
+      drugClass: "anti-integrin (alpha4beta7)",
+      dose: 300,
+      unit: "mg",
+      route: "IV",
+      schedule: { kind: "every", weeks: 8 },
+    },
+    azathioprine: {
+      drugClass: "immunomodulator (thiopurine)",
+      dose: 2.5,
+      unit: "mg/kg/day",
+      route: "PO",
+      schedule: { kind: "daily" },
+    },
+    prednisone: {
+      drugClass: "corticosteroid (systemic)",
+      dose: 40,
+      unit: "mg/day",
+      route: "PO",
+      schedule: { kind: "daily" },
+    },
+  };
+  return {
+    drug,
+    drugClass: null,
+    status: "active",
+    dose: null,
+    unit: null,
+    route: null,
+    schedule: null,
+    phase: "maintenance",
+    response,
+    ref: `MedicationStatement/current-${drug}`,
+    ...known[drug],
+    ...over,
+  };
+}
+
+/**
+ * A reproducible random patient with what the decision rules read: current Crohn's drugs (a
+ * biologic responding, lost or failed; an immunomodulator; a steroid), past failures, reactions
+ * and pregnancy, on top of `randomPatient`.
+ */
+export function randomTherapyPatient(seed: number): PatientSummary {
+  const base = randomPatient(seed);
+  const r = new Xoshiro128(seed ^ 0x5eed);
+  const meds: CurrentMedication[] = [];
+  if (r.nextFloat() < 0.6)
+    meds.push(
+      currentMed(
+        pick(r, ["adalimumab", "infliximab", "ustekinumab", "vedolizumab"]),
+        pick(r, [
+          "remission",
+          "response",
+          "loss-of-response",
+          "primary-non-response",
+          "intolerance",
+          "ongoing",
+        ] as const),
+        r.nextFloat() < 0.2 ? { dose: null, schedule: null } : {},
+      ),
+    );
+  if (r.nextFloat() < 0.3)
+    meds.push(currentMed("azathioprine", pick(r, ["response", "ongoing", "intolerance"] as const)));
+  if (r.nextFloat() < 0.3) meds.push(currentMed("prednisone", "ongoing", { phase: null, dose: pick(r, [10, 20, 40]) }));
+  const allergies: PatientSummary["allergies"] =
+    r.nextFloat() < 0.2
+      ? [
+          {
+            substance: pick(r, ["infliximab", "azathioprine", "vedolizumab"]),
+            drugClass: null,
+            type: "allergy",
+            category: "medication",
+            criticality: pick(r, ["low", "high"] as const),
+            clinicalStatus: "active",
+            reactions: [{ manifestation: pick(r, ["infusion reaction", "pancreatitis", "rash"]), severity: "severe" }],
+            ref: "AllergyIntolerance/1",
+          },
+        ]
+      : [];
+  const female = base.demographics.sex === "female";
+  return {
+    ...base,
+    patientId: `gen-therapy-${seed}`,
+    currentMedications: meds,
+    allergies,
+    comorbidities: {
+      ...base.comorbidities,
+      pregnant: female && r.nextFloat() < 0.2,
+      lactating: female && r.nextFloat() < 0.1,
+    },
+  };
+}

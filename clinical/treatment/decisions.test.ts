@@ -1,0 +1,487 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { PatientSummary } from "../../protocol/clinical/patient.js";
+import {
+  FitnessWeightsSchema,
+  type DecisionAction,
+  type GaProblem,
+  type MonitoringItem,
+  type RegimenItem,
+  type TreatmentPlan,
+} from "../../protocol/clinical/plan.js";
+import { canonicalKey, decodePlan } from "./decode.js";
+import { DECISION_RULES, decisionConstraints, mergeDecisionConstraints } from "./decisions.js";
+import { violations } from "./fitness.js";
+import { runGa } from "./ga.js";
+import { buildProblem } from "./model.js";
+import { Xoshiro128 } from "./rng.js";
+import { G, loadPlanSpace } from "./space.js";
+import { basePatient, currentMed, randomTherapyPatient } from "./testing/patients.js";
+import { item, planWith } from "./testing/plans.js";
+
+const space = loadPlanSpace();
+const weights = FitnessWeightsSchema.parse({});
+const none = { excludedDrugs: [], excludedClasses: [] };
+const base = basePatient();
+
+const findings = (p: PatientSummary, plan: TreatmentPlan) =>
+  DECISION_RULES.flatMap((r) => r.check({ patient: p, plan, space }));
+const ids = (p: PatientSummary, plan: TreatmentPlan) => findings(p, plan).map((f) => f.ruleId);
+const errors = (p: PatientSummary, plan: TreatmentPlan) => findings(p, plan).filter((f) => f.severity === "error");
+
+/** Genome: [adv, reg, imm, frac, steroid, course, dp12 R/P/N, dp26 R/P/N, switch target, calprotectin, tdm]. */
+const ADV = { infliximab: 1, adalimumab: 2, certolizumab: 3, vedolizumab: 4, ustekinumab: 5, risankizumab: 6 };
+const TARGET = { ustekinumab: 4, adalimumab: 1, upadacitinib: 8, infliximab: 0 };
+const genome = (over: Partial<Record<keyof typeof G, number>> & { dp?: number[] } = {}): number[] => {
+  const g = [ADV.infliximab, 0, 0, 0, 0, 0, 0, 1, 2, 0, 1, 2, TARGET.ustekinumab, 1, 0];
+  for (const [k, v] of Object.entries(over)) if (k !== "dp") g[G[k as keyof typeof G]] = v as number;
+  if (over.dp) over.dp.forEach((v, i) => (g[G.dp0 + i] = v));
+  return g;
+};
+const decoded = (p: PatientSummary = base, over: Parameters<typeof genome>[0] = {}) =>
+  decodePlan(genome(over), p, space);
+
+const C: DecisionAction = { kind: "continue" };
+const E: DecisionAction = { kind: "escalate" };
+const S = (drug: string): DecisionAction => ({ kind: "switch", drug });
+const withDp = (plan: TreatmentPlan, week: number, r: DecisionAction, pa: DecisionAction, n: DecisionAction) => ({
+  ...plan,
+  decisionPoints: plan.decisionPoints.map((d) =>
+    d.week === week ? { week, onRemission: r, onPartialResponse: pa, onNoResponse: n } : d,
+  ),
+});
+const withMonitoring = (plan: TreatmentPlan, f: (m: MonitoringItem[]) => MonitoringItem[]) => ({
+  ...plan,
+  monitoring: f(plan.monitoring),
+});
+const withItems = (plan: TreatmentPlan, f: (items: RegimenItem[]) => RegimenItem[]) => ({
+  ...plan,
+  items: f(plan.items),
+});
+type HistoryItem = PatientSummary["treatmentHistory"][number];
+const history = (drug: string, response: HistoryItem["response"]): HistoryItem => ({
+  drug,
+  drugClass: space.drugs.byId(drug).class,
+  status: "stopped",
+  response,
+  adverseEvents: [],
+  ref: `MedicationStatement/past-${drug}`,
+});
+const on = (...meds: PatientSummary["currentMedications"]): PatientSummary => ({ ...base, currentMedications: meds });
+const steroid = (
+  drug: "prednisone" | "budesonide",
+  dose: number,
+  start: number,
+  end: number,
+  phase: RegimenItem["phase"],
+) => ({
+  ...(drug === "prednisone" ? item.prednisone(end, dose) : item.budesonide(end)),
+  dose,
+  startWeek: start,
+  endWeek: end,
+  phase,
+});
+
+interface Case {
+  rule: string;
+  severity?: "error" | "warning";
+  fires: [PatientSummary, TreatmentPlan];
+  nearMiss: [PatientSummary, TreatmentPlan];
+}
+
+const adalimumabRemission = on(currentMed("adalimumab", "remission"));
+const infliximabLost = on(currentMed("infliximab", "loss-of-response"));
+const adalimumabPnr = on(currentMed("adalimumab", "primary-non-response"));
+const onPrednisone = on(currentMed("prednisone", "ongoing"));
+
+const cases: Case[] = [
+  {
+    rule: "dp-incoherent",
+    fires: [base, withDp(decoded(), 12, C, S("ustekinumab"), C)],
+    nearMiss: [base, withDp(decoded(), 12, C, E, S("ustekinumab"))],
+  },
+  {
+    rule: "dp-escalate-no-step",
+    fires: [base, decoded(base, { reg: 1 })],
+    nearMiss: [base, decoded(base, { reg: 0 })],
+  },
+  {
+    rule: "dp-primary-non-response",
+    fires: [base, withDp(decoded(), 12, C, C, C)],
+    nearMiss: [base, withDp(decoded(), 12, C, C, S("ustekinumab"))],
+  },
+  {
+    rule: "dp-no-response-continue",
+    severity: "warning",
+    fires: [base, decoded(base, { adv: ADV.ustekinumab, dp: [0, 0, 0, 0, 0, 2], switchTarget: TARGET.adalimumab })],
+    nearMiss: [base, decoded(base, { adv: ADV.ustekinumab, dp: [0, 0, 2, 0, 0, 2], switchTarget: TARGET.adalimumab })],
+  },
+  {
+    rule: "switch-target-unknown",
+    fires: [base, withDp(decoded(), 12, C, E, S("unobtainium"))],
+    nearMiss: [base, withDp(decoded(), 12, C, E, S("ustekinumab"))],
+  },
+  {
+    rule: "switch-target-same-drug",
+    fires: [base, withDp(decoded(), 26, C, E, S("infliximab"))],
+    nearMiss: [base, withDp(decoded(), 26, C, E, S("ustekinumab"))],
+  },
+  {
+    rule: "switch-target-prior-failure",
+    fires: [{ ...base, treatmentHistory: [history("ustekinumab", "primary-non-response")] }, decoded()],
+    nearMiss: [{ ...base, treatmentHistory: [history("ustekinumab", "response")] }, decoded()],
+  },
+  {
+    rule: "switch-target-contraindicated",
+    fires: [
+      { ...base, comorbidities: { ...base.comorbidities, heartFailureNyha: 3 } },
+      decoded(base, { adv: ADV.ustekinumab, switchTarget: TARGET.adalimumab }),
+    ],
+    nearMiss: [
+      { ...base, comorbidities: { ...base.comorbidities, heartFailureNyha: 2 } },
+      decoded(base, { adv: ADV.ustekinumab, switchTarget: TARGET.adalimumab }),
+    ],
+  },
+  {
+    rule: "switch-target-jak-immunomodulator",
+    fires: [base, decoded(base, { imm: 1, switchTarget: TARGET.upadacitinib })],
+    nearMiss: [base, decoded(base, { imm: 0, switchTarget: TARGET.upadacitinib })],
+  },
+  {
+    rule: "switch-target-screening",
+    fires: [
+      base,
+      withMonitoring(decoded(base, { adv: ADV.risankizumab, switchTarget: TARGET.ustekinumab }), (m) =>
+        m.filter((x) => x.test !== "tb-screening"),
+      ),
+    ],
+    nearMiss: [base, decoded(base, { adv: ADV.risankizumab, switchTarget: TARGET.ustekinumab })],
+  },
+  {
+    rule: "prior-failure",
+    fires: [{ ...base, treatmentHistory: [history("infliximab", "loss-of-response")] }, decoded()],
+    nearMiss: [
+      { ...base, treatmentHistory: [history("infliximab", "loss-of-response")] },
+      decoded(base, { adv: ADV.ustekinumab, switchTarget: TARGET.adalimumab }),
+    ],
+  },
+  {
+    rule: "current-therapy-missing",
+    fires: [adalimumabRemission, { ...decoded(adalimumabRemission, { adv: ADV.adalimumab }), currentTherapy: [] }],
+    nearMiss: [adalimumabRemission, decoded(adalimumabRemission, { adv: ADV.adalimumab })],
+  },
+  {
+    rule: "current-therapy-inconsistent",
+    fires: [
+      adalimumabRemission,
+      {
+        ...decoded(adalimumabRemission, { adv: ADV.adalimumab }),
+        currentTherapy: [{ drug: "adalimumab", action: "stop", stopWeek: 0, reason: "x", reference: "x" }],
+      },
+    ],
+    nearMiss: [adalimumabRemission, decoded(adalimumabRemission, { adv: ADV.adalimumab })],
+  },
+  {
+    rule: "current-second-advanced",
+    fires: [
+      infliximabLost,
+      {
+        ...decoded(infliximabLost, { adv: ADV.ustekinumab, switchTarget: TARGET.adalimumab }),
+        currentTherapy: [{ drug: "infliximab", action: "continue", reason: "x", reference: "x" }],
+      },
+    ],
+    nearMiss: [infliximabLost, decoded(infliximabLost, { adv: ADV.ustekinumab, switchTarget: TARGET.adalimumab })],
+  },
+  {
+    rule: "current-responding-changed",
+    fires: [
+      adalimumabRemission,
+      decoded(adalimumabRemission, { adv: ADV.ustekinumab, switchTarget: TARGET.infliximab }),
+    ],
+    nearMiss: [adalimumabRemission, decoded(adalimumabRemission, { adv: ADV.adalimumab })],
+  },
+  {
+    rule: "current-loss-of-response",
+    fires: [infliximabLost, decoded(infliximabLost, { adv: ADV.infliximab, reg: 0 })],
+    nearMiss: [infliximabLost, decoded(infliximabLost, { adv: ADV.infliximab, reg: 1, dp: [0, 2, 2, 0, 2, 2] })],
+  },
+  {
+    rule: "current-failed-continued",
+    fires: [adalimumabPnr, decoded(adalimumabPnr, { adv: ADV.adalimumab, reg: 0 })],
+    nearMiss: [adalimumabPnr, decoded(adalimumabPnr, { adv: ADV.ustekinumab, switchTarget: TARGET.infliximab })],
+  },
+  {
+    rule: "current-steroid-abrupt",
+    fires: [
+      onPrednisone,
+      {
+        ...decoded(onPrednisone),
+        currentTherapy: [{ drug: "prednisone", action: "stop", stopWeek: 0, reason: "x", reference: "x" }],
+      },
+    ],
+    nearMiss: [onPrednisone, decoded(onPrednisone)],
+  },
+  {
+    rule: "dp-objective-measure",
+    fires: [base, withMonitoring(decoded(), (m) => m.filter((x) => !["calprotectin", "drug-level"].includes(x.test)))],
+    nearMiss: [base, decoded()],
+  },
+  {
+    rule: "tdm-before-escalation",
+    severity: "warning",
+    fires: [base, withMonitoring(decoded(), (m) => m.filter((x) => x.test !== "drug-level"))],
+    nearMiss: [base, decoded()],
+  },
+  {
+    rule: "monitoring-unrelated-drug",
+    severity: "warning",
+    fires: [
+      base,
+      withMonitoring(decoded(base, { adv: 7 }), (m) => [
+        ...m,
+        { test: "hepatitis-b-serology", weeks: [0], reason: "before infliximab", reference: "x" },
+      ]),
+    ],
+    nearMiss: [base, decoded(base, { adv: 7 })],
+  },
+  {
+    rule: "monitoring-label-missing",
+    severity: "warning",
+    fires: [base, withMonitoring(decoded(base, { adv: ADV.risankizumab }), (m) => m.filter((x) => x.test !== "lft"))],
+    nearMiss: [base, decoded(base, { adv: ADV.risankizumab })],
+  },
+  {
+    rule: "steroid-abrupt-stop",
+    fires: [base, planWith([item.prednisone(8)])],
+    nearMiss: [base, decoded(base, { steroid: 2, course: 1 })],
+  },
+  {
+    rule: "steroid-taper-fast",
+    severity: "warning",
+    fires: [
+      base,
+      planWith([
+        steroid("prednisone", 40, 0, 2, "induction"),
+        steroid("prednisone", 20, 2, 3, "taper"),
+        steroid("prednisone", 5, 3, 4, "taper"),
+      ]),
+    ],
+    nearMiss: [base, decoded(base, { steroid: 2, course: 1 })],
+  },
+  {
+    rule: "steroid-course-total",
+    fires: [
+      base,
+      withItems(decoded(base, { steroid: 2, course: 2 }), (items) =>
+        items.map((it) =>
+          it.role !== "steroid"
+            ? it
+            : it.phase === "induction"
+              ? { ...it, endWeek: 9 }
+              : { ...it, startWeek: it.startWeek + 4, endWeek: (it.endWeek ?? 0) + 4 },
+        ),
+      ),
+    ],
+    nearMiss: [base, decoded(base, { steroid: 2, course: 2 })],
+  },
+];
+
+describe("decision rules", () => {
+  it.each(cases)("$rule fires on its case", ({ rule, fires, severity }) => {
+    const f = findings(...fires).filter((x) => x.ruleId === rule);
+    expect(f.length, JSON.stringify(findings(...fires), null, 1)).toBeGreaterThan(0);
+    expect(f[0].severity).toBe(severity ?? "error");
+    expect(f[0].reference).toMatch(/^(drugs|scores|decision-facts)\.json(#|$)/);
+  });
+  it.each(cases)("$rule stays quiet on its near miss", ({ rule, nearMiss }) => {
+    expect(ids(...nearMiss)).not.toContain(rule);
+  });
+
+  it("names every rule in the table once, each with a case", () => {
+    const table = DECISION_RULES.map((r) => r.id);
+    expect(new Set(table).size).toBe(table.length);
+    expect(table.filter((id) => !cases.some((c) => c.rule === id))).toEqual([]);
+  });
+
+  it("calls a budesonide course that stops without a taper a warning, prednisone an error", () => {
+    const bud = findings(base, planWith([item.budesonide(8)])).find((f) => f.ruleId === "steroid-abrupt-stop");
+    expect(bud?.severity).toBe("warning");
+    expect(findings(base, planWith([item.prednisone(3)])).map((f) => f.ruleId)).not.toContain("steroid-abrupt-stop");
+  });
+
+  it("escalation for primary non-response is an error where the label reserves it for lost response", () => {
+    const plan = decoded(base, { adv: ADV.adalimumab, dp: [0, 0, 1, 0, 1, 2] });
+    const f = findings(base, plan).find((x) => x.ruleId === "dp-primary-non-response");
+    expect(f?.reference).toMatch(/^drugs\.json#adalimumab\.(dose_escalation|regimens\[\d+\])$/);
+    expect(ids(base, decoded(base, { adv: ADV.adalimumab, dp: [0, 1, 2, 0, 1, 2] }))).not.toContain(
+      "dp-primary-non-response",
+    );
+  });
+});
+
+describe("decoded plans", () => {
+  it("continue a biologic that keeps the patient in remission at its regimen, from week 0, without induction", () => {
+    const plan = decoded(adalimumabRemission, { adv: ADV.adalimumab, switchTarget: TARGET.ustekinumab });
+    const ada = plan.items.filter((i) => i.drug === "adalimumab");
+    expect(ada.map((i) => [i.phase, i.dose, i.startWeek])).toEqual([["maintenance", 40, 0]]);
+    expect(plan.currentTherapy).toEqual([expect.objectContaining({ drug: "adalimumab", action: "continue" })]);
+    expect(errors(adalimumabRemission, plan)).toEqual([]);
+  });
+
+  it("say what happens to every current drug: a lost biologic switched, azathioprine stopped beside upadacitinib, prednisone tapered", () => {
+    const p = on(
+      currentMed("infliximab", "loss-of-response"),
+      currentMed("azathioprine", "ongoing"),
+      currentMed("prednisone", "ongoing", { dose: 20 }),
+    );
+    const plan = decodePlan(genome({ adv: 9, reg: 0, switchTarget: TARGET.ustekinumab }), p, space);
+    const by = Object.fromEntries(plan.currentTherapy.map((c) => [c.drug, c]));
+    expect(by.infliximab).toMatchObject({ action: "switch", replacedBy: "upadacitinib", stopWeek: 0 });
+    expect(by.azathioprine).toMatchObject({
+      action: "stop",
+      reference: expect.stringMatching(/upadacitinib\.interactions/),
+    });
+    expect(by.prednisone).toMatchObject({ action: "taper", stopWeek: 3 });
+    expect(errors(p, plan)).toEqual([]);
+  });
+
+  it("name the drug each monitoring item is for, and only drugs the plan gives", () => {
+    const plan = decoded(base, { adv: 7, imm: 1, switchTarget: TARGET.ustekinumab });
+    const named = /guselkumab|azathioprine|ustekinumab/;
+    for (const m of plan.monitoring.filter((x) => x.test !== "calprotectin")) expect(m.reason).toMatch(named);
+    expect(plan.monitoring.map((m) => m.reason).join(" ")).not.toMatch(/infliximab/);
+    expect(plan.monitoring.some((m) => m.test === "lft" && /guselkumab/.test(m.reason))).toBe(true);
+  });
+
+  it("schedule upadacitinib's lipids at week 12 and a calprotectin before each decision", () => {
+    const plan = decoded(base, { adv: 9, calpro: 2, switchTarget: TARGET.ustekinumab });
+    expect(plan.monitoring.find((m) => m.test === "lipids")?.weeks).toEqual([12]);
+    expect(plan.monitoring.find((m) => m.test === "calprotectin")?.weeks).toEqual([10, 24, 26]);
+  });
+
+  it("taper prednisone by 5 mg a week to 5 mg and budesonide to 6 mg, within the course the gene gives", () => {
+    const pred = decoded(base, { steroid: 2, course: 2 }).items.filter((i) => i.role === "steroid");
+    expect(pred.map((i) => [i.dose, i.startWeek, i.endWeek])).toEqual([
+      [40, 0, 5],
+      [35, 5, 6],
+      [30, 6, 7],
+      [25, 7, 8],
+      [20, 8, 9],
+      [15, 9, 10],
+      [10, 10, 11],
+      [5, 11, 12],
+    ]);
+    const bud = decoded(base, { steroid: 1, course: 1 }).items.filter((i) => i.role === "steroid");
+    expect(bud.map((i) => [i.phase, i.dose, i.startWeek, i.endWeek])).toEqual([
+      ["induction", 9, 0, 6],
+      ["taper", 6, 6, 8],
+    ]);
+  });
+
+  it("have no decision points without an advanced therapy, and the same plan for every ignored gene", () => {
+    const a = decoded(base, { adv: 0, imm: 1, dp: [0, 1, 2, 0, 0, 2], switchTarget: 3, tdm: 1 });
+    const b = decoded(base, { adv: 0, imm: 1, dp: [0, 0, 0, 0, 0, 0], switchTarget: 0, tdm: 0 });
+    expect(a.decisionPoints).toEqual([]);
+    expect({ ...a, genome: [] }).toEqual({ ...b, genome: [] });
+    expect(canonicalKey(a.genome!)).toBe(canonicalKey(b.genome!));
+  });
+
+  it("are the same plan whenever two genomes share a canonical key, and the same for the same genome", () => {
+    const p = randomTherapyPatient(3);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: 30, maxLength: 30 }), (xs) => {
+        const domains = [10, 3, 4, space.fractions.length, 3, 4, 3, 3, 3, 3, 3, 3, 9, 3, 2];
+        const g1 = domains.map((d, i) => xs[i] % d);
+        const g2 = domains.map((d, i) => (canonicalKey(g1).split(",")[i] === "0" ? xs[15 + i] % d : g1[i]));
+        if (canonicalKey(g1) !== canonicalKey(g2)) return;
+        if (g1[G.imm] !== g2[G.imm] || g1[G.frac] !== g2[G.frac]) return;
+        const [a, b] = [decodePlan(g1, p, space), decodePlan(g2, p, space)];
+        expect({ ...a, genome: [] }).toEqual({ ...b, genome: [] });
+        expect(decodePlan(g1, p, space)).toEqual(a);
+      }),
+      { numRuns: 300, seed: 12 },
+    );
+  });
+});
+
+/** The GA problem with the decision constraints merged, as gaConstraints will give it. */
+function problemFor(p: PatientSummary, mode: "full" | "reduced" = "full"): GaProblem {
+  const { problem } = buildProblem(p, space, { mode, weights, constraints: none });
+  return { ...problem, ...mergeDecisionConstraints(problem, decisionConstraints(p, space, mode)) };
+}
+
+/** A uniformly drawn genome that no forbidden value or pair rules out (null after 500 tries). */
+function feasibleGenome(problem: GaProblem, r: Xoshiro128): number[] | null {
+  for (let t = 0; t < 500; t++) {
+    const g = problem.domains.map((d, i) => {
+      const ok = [...Array(d).keys()].filter((v) => !problem.forbiddenValues[i].includes(v));
+      return ok.length === 0 ? -1 : ok[r.nextInt(ok.length)];
+    });
+    if (g.includes(-1)) return null;
+    if (violations(problem, g) === 0) return g;
+  }
+  return null;
+}
+
+describe("the optimizer with the decision constraints", () => {
+  const gaCfg = {
+    populationSize: 40,
+    generations: 25,
+    mutationRate: 0.1,
+    crossoverRate: 0.9,
+    elitismCount: 2,
+    tournamentSize: 3,
+    seed: 7,
+    topK: 3,
+    progressEvery: 10,
+  };
+
+  it("keeps a patient in remission on adalimumab on adalimumab, also in pregnancy", () => {
+    for (const pregnant of [false, true]) {
+      const p: PatientSummary = {
+        ...adalimumabRemission,
+        demographics: { ...base.demographics, sex: "female" },
+        activity: { ...base.activity, band: "remission" },
+        comorbidities: { ...base.comorbidities, pregnant },
+      };
+      const best = runGa(problemFor(p), gaCfg).best;
+      const plan = decodePlan(best.genome, p, space);
+      expect(plan.items.filter((i) => i.role === "advanced").map((i) => [i.drug, i.phase, i.startWeek])).toEqual([
+        ["adalimumab", "maintenance", 0],
+      ]);
+      expect(plan.currentTherapy.find((c) => c.drug === "adalimumab")?.action).toBe("continue");
+      expect(errors(p, plan)).toEqual([]);
+    }
+  });
+
+  it("escalates or switches a biologic whose response was lost, and switches out one that never worked", () => {
+    const lost = runGa(problemFor(infliximabLost), gaCfg).best;
+    const lostPlan = decodePlan(lost.genome, infliximabLost, space);
+    const ifx = lostPlan.items.find((i) => i.drug === "infliximab");
+    if (ifx) expect(ifx.dose).toBe(10);
+    expect(lostPlan.currentTherapy.map((c) => c.drug)).toEqual(["infliximab"]);
+    const pnr = decodePlan(runGa(problemFor(adalimumabPnr), gaCfg).best.genome, adalimumabPnr, space);
+    expect(pnr.items.map((i) => i.drug)).not.toContain("adalimumab");
+    for (const dp of pnr.decisionPoints)
+      for (const a of [dp.onRemission, dp.onPartialResponse, dp.onNoResponse])
+        if (a.kind === "switch") expect(a.drug).not.toBe("adalimumab");
+  });
+
+  it("never decodes a feasible genome into a plan with an error from the decision rules (generated patients)", () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 0xffffffff }), (seed, gSeed) => {
+        const p = randomTherapyPatient(seed);
+        for (const mode of ["full", "reduced"] as const) {
+          const g = feasibleGenome(problemFor(p, mode), new Xoshiro128(gSeed));
+          if (!g) continue;
+          checked++;
+          const plan = decodePlan(g, p, space);
+          expect(errors(p, plan), `seed ${seed}, genome ${g}`).toEqual([]);
+        }
+      }),
+      { numRuns: 150, seed: 2024 },
+    );
+    expect(checked).toBeGreaterThan(200);
+  });
+});
