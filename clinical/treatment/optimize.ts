@@ -12,13 +12,12 @@ import {
   type TreatmentPlan,
 } from "../../protocol/clinical/plan.js";
 import { PatientSummarySchema } from "../../protocol/clinical/patient.js";
-import { canonicalKey, decodePlan } from "./decode.js";
+import { decodePlan } from "./decode.js";
 import { evaluate } from "./fitness.js";
 import type { GaProgress } from "./ga.js";
 import type { OptimizerImpl } from "./loader.js";
 import { cachedProblem } from "./model.js";
-import { drugEfficacy, G, IMMUNOMODULATORS, loadPlanSpace, spaceSize, type PlanSpace } from "./space.js";
-import { effectiveFractionLevel } from "./rules.js";
+import { drugEfficacy, G, loadPlanSpace, spaceSize, type PlanSpace } from "./space.js";
 import { encodePlan } from "./encode.js";
 
 /** Options shared by the optimizer's and the verifier's entry points. */
@@ -160,14 +159,14 @@ export async function optimizeTreatment(
   const seen = new Set<string>();
   for (const t of run.top) {
     if (plans.length >= config.topK) break;
-    const norm = [...t.genome];
-    if (norm[G.imm] > 0)
-      norm[G.frac] = effectiveFractionLevel(patient, IMMUNOMODULATORS[norm[G.imm] - 1], space, norm[G.frac]);
-    const key = canonicalKey(norm);
+    // Distinct regimens, not distinct genomes: genes that do not change the decoded plan (a dose
+    // level the CPIC range clamps, a switch target no branch uses) must not fill the top k with copies.
+    const plan = decodePlan(t.genome, patient, space);
+    const { genome: _genome, ...content } = plan;
+    const key = JSON.stringify(content);
     if (seen.has(key)) continue;
     seen.add(key);
     const b = evaluate(problem, t.genome);
-    const plan = decodePlan(t.genome, patient, space);
     const explanations = [
       `expected ${b.remissionWeeks.toFixed(1)} of 52 weeks in remission; P(remission) week 12 ${(b.pRemission12 * 100).toFixed(0)}%, week 52 ${(b.pRemission52 * 100).toFixed(0)}%`,
       `expected adverse events leading to a stop ${b.adverseEvents.toFixed(2)}; P(surgery) ${(b.pSurgery * 100).toFixed(1)}%; steroid weeks ${b.steroidWeeks}`,
