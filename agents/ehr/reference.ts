@@ -5,7 +5,7 @@ import { loadDrugs } from "../../clinical/reference/drugs.js";
 export interface DrugCatalog {
   /** Finds a drugs.json drug by id, name or alias (case-insensitive). */
   match(codeOrName: string): { id: string; name: string; class: string } | undefined;
-  /** True when a drug name appears in any drugs.json interaction text (e.g. "allopurinol"). */
+  /** True when a drug name appears in any drugs.json interaction text or interaction rule (e.g. "allopurinol", "febuxostat"). */
   interacts(name: string): boolean;
 }
 
@@ -16,7 +16,11 @@ export function loadDrugCatalog(dir: string = defaultReferenceDir()): DrugCatalo
   const hit = cache.get(dir);
   if (hit) return hit;
   const drugs = loadDrugs(dir).drugs;
-  const texts = drugs.flatMap((d) => d.interactions.map((i) => i.text.toLowerCase()));
+  // Free-text interactions and the names in the structured interaction rules (`interaction_rules[].with`).
+  const texts = drugs.flatMap((d) => [
+    ...d.interactions.map((i) => i.text.toLowerCase()),
+    ...d.interaction_rules.flatMap((r) => r.with.map((w) => w.toLowerCase())),
+  ]);
   const cat: DrugCatalog = {
     match: (s) => {
       const q = s.trim().toLowerCase();

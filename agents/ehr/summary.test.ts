@@ -605,6 +605,8 @@ describe("the synthetic patients added for the whole-patient rules", () => {
     expect(summaryOf("pt-febuxostat").currentMedications).toEqual([
       expect.objectContaining({ drug: "febuxostat", drugClass: null, dose: 80, route: "PO" }),
     ]);
+    // Febuxostat is named in drugs.json's structured interaction rules (thiopurines), not in free text.
+    expect(summaryOf("pt-febuxostat").comorbidities.currentInteractingMedications).toEqual(["febuxostat"]);
     expect(summaryOf("pt-jak-over-65").demographics.age).toBe(68);
   });
 
