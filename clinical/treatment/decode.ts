@@ -242,19 +242,22 @@ function planMonitoring(
   for (const [test, e] of screening)
     out.push({ test, weeks: [...e.weeks].sort((a, b) => a - b), reason: e.reasons.join("; "), reference: e.reference });
 
-  // Objective measure: calprotectin at the chosen interval and before every decision.
+  // Objective measure: calprotectin at the chosen interval (the first calprotectin item, which
+  // encodePlan reads back), and before every decision.
   const dpWeeks = plan.decisionPoints.map((d) => d.week);
   out.push({
     test: "calprotectin",
-    weeks: [
-      ...new Set([...everyN(opts.calproIntervalWeeks, horizon), ...dpWeeks.map((w) => Math.max(0, w - lead))]),
-    ].sort((a, b) => a - b),
-    reason:
-      dpWeeks.length > 0
-        ? `objective response before the decisions at ${weeksText(dpWeeks)}, then every ${opts.calproIntervalWeeks} weeks`
-        : `disease activity every ${opts.calproIntervalWeeks} weeks`,
-    reference: dpWeeks.length > 0 ? "scores.json#biomarkers.rules[3]" : "scores.json#biomarkers.rules[5]",
+    weeks: everyN(opts.calproIntervalWeeks, horizon),
+    reason: `disease activity every ${opts.calproIntervalWeeks} weeks`,
+    reference: "scores.json#biomarkers.rules[5]",
   });
+  if (dpWeeks.length > 0)
+    out.push({
+      test: "calprotectin",
+      weeks: [...new Set(dpWeeks.map((w) => Math.max(0, w - lead)))].sort((a, b) => a - b),
+      reason: `objective response before the decisions at weeks ${dpWeeks.join(" and ")}`,
+      reference: "scores.json#biomarkers.rules[3]",
+    });
 
   // Label monitoring of every drug given, one item per drug and test.
   const label = new Map<string, MonitoringItem & { drug: string; switchWeeks: number[]; given: boolean }>();
@@ -284,35 +287,36 @@ function planMonitoring(
     out.push({ test: e.test, weeks: e.weeks, reason: `${e.reason}${cond}`, reference: e.reference });
   }
 
-  // Drug levels: proactive when chosen; reactive before escalating an anti-TNF.
+  // Drug levels: proactive when chosen (one item, every interval); reactive before escalating an
+  // anti-TNF, one single-week item per decision (a multi-week drug-level item means proactive TDM
+  // to encodePlan and to the HLA-DQA1*05 rule).
   const adv = plan.items.find((i) => i.role === "advanced");
   if (adv) {
     const antiTnf = space.drugs.byId(adv.drug).class === "anti-TNF";
-    const weeks = new Set<number>();
-    const reasons: string[] = [];
-    if (opts.proactiveTdm) {
-      for (const w of everyN(space.efficacy.monitoring.tdmIntervalWeeks.value, horizon)) if (w >= 14) weeks.add(w);
-      reasons.push(`proactive ${adv.drug} drug levels`);
-    }
-    const escWeeks = plan.decisionPoints
-      .filter((d) => [d.onRemission, d.onPartialResponse, d.onNoResponse].some((a) => a.kind === "escalate"))
-      .map((d) => d.week);
-    if (antiTnf && escWeeks.length > 0) {
-      for (const w of escWeeks) weeks.add(Math.max(0, w - lead));
-      reasons.push(`${adv.drug} trough and antibodies before a possible escalation at ${weeksText(escWeeks)}`);
-    }
-    if (antiTnf && opts.escalatedCurrent) {
-      weeks.add(0);
-      reasons.push(`${adv.drug} trough and antibodies to confirm the escalation for loss of response`);
-    }
-    if (weeks.size > 0) {
+    const reference = tdmReference(space, adv.drug);
+    if (opts.proactiveTdm)
       out.push({
         test: "drug-level",
-        weeks: [...weeks].sort((a, b) => a - b),
-        reason: reasons.join("; "),
-        reference: tdmReference(space, adv.drug),
+        weeks: everyN(space.efficacy.monitoring.tdmIntervalWeeks.value, horizon).filter((w) => w >= 14),
+        reason: `proactive ${adv.drug} drug levels`,
+        reference,
       });
-    }
+    if (antiTnf && opts.escalatedCurrent)
+      out.push({
+        test: "drug-level",
+        weeks: [0],
+        reason: `${adv.drug} trough and antibodies to confirm the escalation for loss of response`,
+        reference,
+      });
+    if (antiTnf)
+      for (const d of plan.decisionPoints)
+        if ([d.onRemission, d.onPartialResponse, d.onNoResponse].some((a) => a.kind === "escalate"))
+          out.push({
+            test: "drug-level",
+            weeks: [Math.max(0, d.week - lead)],
+            reason: `${adv.drug} trough and antibodies before a possible escalation at week ${d.week}`,
+            reference,
+          });
   }
   return out;
 }

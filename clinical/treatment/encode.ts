@@ -40,7 +40,10 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
     const k = STEROIDS.indexOf(st.drug as (typeof STEROIDS)[number]);
     if (k >= 0) {
       g[G.steroid] = k + 1;
-      const len = (st.endWeek ?? plan.horizonWeeks) - st.startWeek;
+      // The course is the drug's items together: full dose plus taper (decodePlan's steroid course).
+      const course = plan.items.filter((i) => i.role === "steroid" && i.drug === st.drug);
+      const len =
+        Math.max(...course.map((i) => i.endWeek ?? plan.horizonWeeks)) - Math.min(...course.map((i) => i.startWeek));
       let best = 0;
       COURSE_WEEKS.forEach((w, c) => {
         if (Math.abs(w - len) < Math.abs(COURSE_WEEKS[best] - len)) best = c;
