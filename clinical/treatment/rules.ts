@@ -12,7 +12,7 @@ import { cpicThiopurineRow } from "../pgx.js";
 import { drugRef } from "../reference/drugs.js";
 import { currentDrugNames, drugConcerns, type DrugConcern } from "./rules-patient.js";
 import { regimenFindings, thiopurineFraction } from "./rules-regimen.js";
-import { COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
+import { ACTIONS, COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
 
 /**
  * The verifier's rule table, used by both agents: the verifier runs `RULES` over a plan; the
@@ -621,6 +621,9 @@ export function runRules(ctx: RuleContext): Finding[] {
 }
 
 /** Hard constraints for the GA, from the same predicates as the rules above. */
+/** Value of a decision-point branch gene that switches (ACTIONS in space.ts). */
+const SWITCH = ACTIONS.indexOf("switch");
+
 export function gaConstraints(
   p: PatientSummary,
   space: PlanSpace,
@@ -646,7 +649,10 @@ export function gaConstraints(
   space.advanced.forEach((a, i) => {
     if (isBlocked(a.id)) {
       fv[G.adv].push(i + 1);
-      if (mode === "full") fv[G.switchTarget].push(i);
+      // A blocked drug is no switch target: forbidden together with any branch that switches (not
+      // as a value of the target gene, which must keep a value when every advanced drug is blocked).
+      if (mode === "full")
+        for (const dp of [G.dp0, G.dp1]) for (let b = 0; b < 3; b++) fp.push([dp + b, SWITCH, G.switchTarget, i]);
     }
     for (let r = a.regimens.length; r < N_REG; r++) {
       fp.push([G.adv, i + 1, G.reg, r]);
