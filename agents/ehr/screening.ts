@@ -1,5 +1,4 @@
 import type * as fhir4 from "fhir/r4.js";
-import { MAX_DATE_SHIFT_DAYS } from "../../clinical/deid/index.js";
 import type { LoincEntry, LoincReference } from "../../clinical/reference/loinc.js";
 import type { ScreeningResult, ScreeningTest } from "../../protocol/clinical/patient.js";
 import { RESULT_CODES, SYSTEMS } from "./fhir-codes.js";
@@ -84,27 +83,27 @@ function textResult(s: string | undefined): Result | undefined {
 }
 
 /**
- * A pregnancy lasts at most about 42 weeks (post-term), so a positive hCG older than that no
- * longer says the patient is pregnant now (source: obstetric definition of post-term pregnancy,
- * general knowledge, unverified). De-identified records have every date moved by up to
- * MAX_DATE_SHIFT_DAYS, so the window widens by that much there (erring towards "pregnant").
+ * A pregnancy lasts at most about 42 weeks (post-term), so a positive hCG followed by more than
+ * that much recorded care no longer says the patient is pregnant (source: obstetric definition of
+ * post-term pregnancy, general knowledge, unverified). The window is measured against the newest
+ * Observation in the record, not the clock: a record that goes on for 42 weeks after the test shows
+ * the pregnancy has ended; a record that stops does not (erring towards "pregnant"). Intervals
+ * survive de-identification, which moves every date of a patient by the same offset.
  */
 export const HCG_WINDOW_DAYS = 42 * 7;
 
 /** The screening-derived flags the comorbidities carry (each also has a diagnosis-code path). */
 export function screeningFlags(
   screening: readonly ScreeningResult[],
-  asOf: Date,
-  deidentified: boolean,
+  newestRecord: string | undefined,
 ): { tbInfection: boolean; hepatitisBActive: boolean; antiHbcPositive: boolean; pregnant: boolean } {
   const is = (test: ScreeningTest, result: Result) => screening.some((s) => s.test === test && s.result === result);
   const hcg = screening.find((s) => s.test === "hcg" && s.result === "positive");
-  const window = (HCG_WINDOW_DAYS + (deidentified ? MAX_DATE_SHIFT_DAYS : 0)) * 86_400_000;
-  const recent = !!hcg && asOf.getTime() - Date.parse(hcg.effective) <= window;
+  const since = hcg && newestRecord ? Date.parse(newestRecord) - Date.parse(hcg.effective) : 0;
   return {
     tbInfection: is("igra", "positive") || is("tst", "positive"),
     hepatitisBActive: is("hbsag", "positive") || is("hbv-dna", "positive"),
     antiHbcPositive: is("anti-hbc", "positive"),
-    pregnant: recent,
+    pregnant: !!hcg && !(since > HCG_WINDOW_DAYS * 86_400_000),
   };
 }

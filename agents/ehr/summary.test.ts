@@ -489,8 +489,20 @@ describe("screening results and the flags they set", () => {
       "female",
     );
     expect(neg.comorbidities.pregnant).toBe(false);
-    const old = summarise([qual("o1", "2106-3", "positive", "2023-08-01")], "female");
+    // More than 42 weeks of recorded care after the positive test: that pregnancy has ended.
+    const later: R = {
+      resourceType: "Observation",
+      id: "crp",
+      status: "final",
+      code: { coding: [{ system: LOINC, code: "1988-5" }] },
+      subject,
+      effectiveDateTime: "2024-09-01",
+      valueQuantity: { value: 3, unit: "mg/L", code: "mg/L" },
+    };
+    const old = summarise([qual("o1", "2106-3", "positive", "2023-08-01"), later], "female");
     expect(old.comorbidities.pregnant).toBe(false);
+    // A record that stops after the test still says pregnant, whatever today's date.
+    expect(summarise([qual("o1", "2106-3", "positive", "2023-08-01")], "female").comorbidities.pregnant).toBe(true);
   });
 
   it("reads haemoglobin against the pregnant range when a positive hCG says the patient is pregnant", () => {
@@ -545,6 +557,17 @@ describe("the synthetic patients added for the whole-patient rules", () => {
     expect(s.comorbidities.pregnant).toBe(true);
     expect(s.comorbidities.conditions).toEqual([]);
     expect(s.currentMedications[0]).toMatchObject({ drug: "adalimumab", response: "response" });
+    // Still pregnant a year on (the record has nothing newer), and after de-identification moved every date.
+    expect(
+      buildPatientSummary(load("pt-pregnant-adalimumab"), { asOf: new Date("2027-01-15") }).comorbidities.pregnant,
+    ).toBe(true);
+    const deid = deidentifyResources(load("pt-pregnant-adalimumab"), {
+      pseudonym: "anon-00000000000000bb",
+      safeHarbor: loadSafeHarbor(),
+      asOf,
+      dateOffsetDays: -180,
+    }).resources as fhir4.Resource[];
+    expect(buildPatientSummary(deid, { asOf, deidentified: true }).comorbidities.pregnant).toBe(true);
   });
 
   it("keeps documented reactions with their severity and criticality", () => {

@@ -50,7 +50,8 @@ const CROHNS_SNOMED = "34000006";
  * route, schedule), every allergy or intolerance (with or without a medication record of the same
  * drug) and the newest screening result per test. Screening results set flags as diagnosis codes
  * do: a positive IGRA or TST with no latent-TB treatment recorded, a positive HBsAg or detectable
- * HBV DNA, anti-HBc positive without active hepatitis B, a recent positive hCG.
+ * HBV DNA, anti-HBc positive without active hepatitis B, a positive hCG not followed by 42 weeks
+ * of recorded care.
  */
 export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: SummaryOptions = {}): PatientSummary {
   const refs: Refs = {
@@ -111,8 +112,7 @@ export function buildPatientSummary(resources: readonly fhir4.Resource[], opts: 
   const screening = screeningOf(observations, refs.loinc);
   const comorbidities = comorbiditiesOf(conditions, crohns, statements, requests, refs.drugs, {
     screening,
-    asOf,
-    deidentified: opts.deidentified ?? false,
+    newestRecord: newest(observations.map(effectiveOf)),
   });
   const summary: PatientSummary = {
     patientId: patient.id,
@@ -364,7 +364,7 @@ function comorbiditiesOf(
   statements: fhir4.MedicationStatement[],
   requests: fhir4.MedicationRequest[],
   drugs: DrugCatalog,
-  labs: { screening: readonly ScreeningResult[]; asOf: Date; deidentified: boolean },
+  labs: { screening: readonly ScreeningResult[]; newestRecord: string | undefined },
 ): Comorbidities {
   const others = conditions.filter(
     (c) =>
@@ -391,7 +391,7 @@ function comorbiditiesOf(
     ...requests.filter((r) => r.status !== "entered-in-error" && r.intent !== "proposal"),
   ].map((m) => drugCodeOf(m.medicationCodeableConcept)?.toLowerCase() ?? "");
   const tbTreated = everMeds.some((m) => LATENT_TB_TREATMENTS.includes(m));
-  const lab = screeningFlags(labs.screening, labs.asOf, labs.deidentified);
+  const lab = screeningFlags(labs.screening, labs.newestRecord);
   const hepatitisBActive = any(FLAG_CODES.hepatitisBActive, true) || lab.hepatitisBActive;
   const hf = others.find((c) => matches(icd(c), FLAG_CODES.heartFailure) && isActive(c));
   return {
