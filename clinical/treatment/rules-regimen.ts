@@ -123,9 +123,20 @@ export function regimenFindings(
   const routes = [...new Set(regs.map((r) => r.route))];
   if (!routes.includes(it.route))
     return [f("route", `${it.drug} is given ${routes.join(" or ")}, not ${it.route}`, first.ref, item)];
-  let phased = regs.filter((r) => PHASES[it.phase].includes(r.phase) && r.route === it.route);
   // Drugs with no induction regimen on the label (thiopurines) start on their maintenance dose.
-  if (phased.length === 0) phased = regs.filter((r) => r.route === it.route);
+  const inPhase = regs.filter((r) => PHASES[it.phase].includes(r.phase));
+  const candidates = inPhase.length > 0 ? inPhase : regs;
+  const phaseRoutes = [...new Set(candidates.map((r) => r.route))];
+  if (!phaseRoutes.includes(it.route))
+    return [
+      f(
+        "route",
+        `${it.drug} ${it.phase} is given ${phaseRoutes.join(" or ")}, not ${it.route}`,
+        candidates[0]!.ref,
+        item,
+      ),
+    ];
+  const phased = candidates.filter((r) => r.route === it.route);
   const timed = phased.filter((r) => sameSchedule(it.schedule, r.frequency));
   if (timed.length === 0) {
     const label = [...new Set(phased.map((r) => scheduleText(r.frequency)))].join(" or ");
