@@ -10,7 +10,8 @@ import type {
 import { loadLoinc } from "../reference/loinc.js";
 import { PHASE_LEN } from "./fitness.js";
 import { itemConstraints } from "./item-constraints.js";
-import { THIOPURINES, allowedThiopurineFractions, effectiveFractionLevel, gaConstraints } from "./rules.js";
+import { gaConstraints } from "./rule-table.js";
+import { THIOPURINES, allowedThiopurineFractions, effectiveFractionLevel } from "./rules.js";
 import {
   COURSE_WEEKS,
   DECISION_WEEKS,

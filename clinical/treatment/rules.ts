@@ -16,7 +16,7 @@ import { ACTIONS, COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanS
 
 /**
  * The verifier's rule table, used by both agents: the verifier runs `RULES` over a plan; the
- * optimizer turns the same predicates into hard constraints (`gaConstraints`) so it never
+ * optimizer turns the same predicates into hard constraints (`labelConstraints`, merged in rule-table.ts) so it never
  * proposes a plan with an error finding. Every rule cites the reference entry it rests on.
  */
 
@@ -602,12 +602,12 @@ export const RULES: Rule[] = [
 const SEVERITY_RANK: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
 
 /**
- * Runs every rule; one finding per rule id and plan part (the most severe, its distinct messages
- * joined), so a reader sees each problem once however many predicates found it.
+ * One finding per rule id and plan part (the most severe, its distinct messages joined), so a
+ * reader sees each problem once however many predicates found it.
  */
-export function runRules(ctx: RuleContext): Finding[] {
+export function dedupeFindings(findings: readonly Finding[]): Finding[] {
   const byKey = new Map<string, Finding>();
-  for (const f of RULES.flatMap((r) => r.check(ctx))) {
+  for (const f of findings) {
     const key = `${f.ruleId}\u0000${f.item ?? ""}`;
     const seen = byKey.get(key);
     if (!seen) byKey.set(key, { ...f });
@@ -624,7 +624,7 @@ export function runRules(ctx: RuleContext): Finding[] {
 /** Value of a decision-point branch gene that switches (ACTIONS in space.ts). */
 const SWITCH = ACTIONS.indexOf("switch");
 
-export function gaConstraints(
+export function labelConstraints(
   p: PatientSummary,
   space: PlanSpace,
   mode: OptimizerMode,
@@ -673,6 +673,9 @@ export function gaConstraints(
       if (w > space.steroidLimit[drug].weeks) fp.push([G.steroid, v, G.course, c]);
     });
   });
+  // A plan is a maintenance plan: an advanced therapy or an immunomodulator (a steroid course alone
+  // maintains nothing, and an empty plan is no plan: the verifier refuses it as INVALID_INPUT).
+  fp.push([G.adv, 0, G.imm, 0]);
   // change-in-remission: the remission branch of every decision point is "continue".
   if (mode === "full") for (const g of [G.dp0, G.dp1]) fv[g].push(1, 2);
   // A switch target that is upadacitinib with an immunomodulator would break ix-jak-immunosuppressant.

@@ -59,7 +59,10 @@ const primaryNonResponse = basePatient({
 
 describe.each(impls.map((impl) => [impl.name, impl] as const))("optimizer scenarios (%s)", (_name, impl) => {
   it("gives a TPMT intermediate metabolizer on infliximab a thiopurine at a CPIC-reduced dose (SONIC combination)", async () => {
-    const others = ADVANCED_DRUGS.filter((d) => d !== "infliximab");
+    // Vedolizumab stays available as the switch target for a primary non-response at week 12: with
+    // no target left, every infliximab plan would have to "continue" a non-responder (its label's
+    // stopping rule), and the optimizer rightly proposes none.
+    const others = ADVANCED_DRUGS.filter((d) => d !== "infliximab" && d !== "vedolizumab");
     const r = await optimizeTreatment({ patient: tpmtIntermediate, constraints: { excludedDrugs: others } }, { impl });
     const items = r.plans[0].plan.items;
     expect(items.some((i) => i.drug === "infliximab")).toBe(true);

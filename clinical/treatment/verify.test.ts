@@ -37,7 +37,15 @@ describe("verifier rules", () => {
   });
 
   it("passes a clean standard plan", () => {
-    const r = verifyPlan(base, planWith([item.infliximab(), item.azathioprine()]));
+    // With the monitoring the azathioprine label asks for (blood count, liver and renal function).
+    const labs = (["cbc", "lft", "renal-function"] as const).map((test) => ({
+      test,
+      weeks: [2, 4, 8, 12, 24, 36, 48],
+      reason: "azathioprine label",
+      reference: "drugs.json#azathioprine.monitoring",
+    }));
+    const plan = planWith([item.infliximab(), item.azathioprine()]);
+    const r = verifyPlan(base, { ...plan, monitoring: [...plan.monitoring, ...labs] });
     expect(r.findings.filter((f) => f.severity === "error")).toEqual([]);
     expect(r.isValid).toBe(true);
     expect(r.safetyScore).toBe(1);

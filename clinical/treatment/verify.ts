@@ -4,7 +4,7 @@ import type { OptimizerImpl } from "./loader.js";
 import { optimizeTreatment, simulateOutcome, type TreatmentOptions } from "./optimize.js";
 import { invalidInput } from "../../protocol/errors.js";
 import { planInputIssues } from "./plan-input.js";
-import { runRules } from "./rules.js";
+import { runRules } from "./rule-table.js";
 import { loadPlanSpace } from "./space.js";
 
 /** Checks a plan against the rule table and scores it with the outcome model. */
