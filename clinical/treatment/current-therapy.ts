@@ -3,7 +3,7 @@ import type { CurrentDrugAction, RegimenItem } from "../../protocol/clinical/pla
 import { drugRef } from "../reference/drugs.js";
 import { drugBlocks } from "./rules.js";
 import { factRef, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";
-import { taperSpec, taperWeeksFrom } from "./steroid-course.js";
+import { taperDosesFrom, taperSpec } from "./steroid-course.js";
 
 /**
  * What the patient takes now and what a plan may do with it. A current Crohn's drug is a
@@ -125,13 +125,19 @@ export function advancedRequirements(p: PatientSummary, space: PlanSpace): Advan
           current,
           level,
           reference: p.comorbidities.pregnant
-            ? factRef("pregnancyContinue")
+            ? pregnancyReference(space, current.drug)
             : drugRef(current.drug, "guideline_positioning[0]"),
         };
       if (current.status === "inadequate")
         return { kind: "escalate-or-switch", current, level, reference: escalationReference(space, current.drug) };
       return { kind: "switch-out", current, reference: factRef("treatToTarget") };
     });
+}
+
+/** The label's word on continuing a drug in pregnancy (drugs.json safety.pregnancy), else the guideline fact. */
+function pregnancyReference(space: PlanSpace, drug: string): string {
+  const f = space.drugs.safety(drug).pregnancy;
+  return f.continuing === "compatible" || f.continuing === "use-if-needed" ? f.ref : factRef("pregnancyContinue");
 }
 
 /** The label entry an escalation of `drug` rests on (its dose_escalation text when it has one). */
@@ -157,9 +163,8 @@ const scheduleWords = (space: PlanSpace, drug: string, level: number) => {
 
 /** The washout the label asks for before `drug` when switching from another advanced therapy (0 = none). */
 export function washoutWeeks(space: PlanSpace, drug: string): { weeks: number; reference: string } | null {
-  const d = space.drugs as { safety?: (id: string) => { washout_weeks?: { weeks: number; ref: string } } };
-  if (typeof d.safety !== "function" || !space.drugs.has(drug)) return null;
-  const w = d.safety(drug).washout_weeks;
+  if (!space.drugs.has(drug)) return null;
+  const w = space.drugs.safety(drug).washout_weeks;
   return w ? { weeks: w.weeks, reference: w.ref } : null;
 }
 
@@ -231,12 +236,23 @@ export function decideCurrentTherapy(p: PatientSummary, space: PlanSpace, choice
         reason: `${c.why}: continued as the plan's course, then tapered`,
         reference: spec?.taperReference ?? drugRef(c.drug, "induction"),
       };
-    const weeks = taperWeeksFrom(space, c.drug, c.med.dose);
+    // Onto a systemic steroid: it covers the adrenal axis, so the current one is simply replaced.
+    // Otherwise (none, or budesonide after prednisone) the current steroid is tapered off.
+    if (choice.steroid && taperSpec(space, choice.steroid)?.systemic)
+      return {
+        drug: c.drug,
+        action: "switch",
+        replacedBy: choice.steroid,
+        stopWeek: 0,
+        reason: `${c.why}: replaced by ${choice.steroid}, which is then tapered`,
+        reference: spec?.withdrawalReference ?? factRef("steroidWithdrawal"),
+      };
+    const weeks = taperDosesFrom(space, c.drug, c.med.dose).length;
     return {
       drug: c.drug,
       action: "taper",
       stopWeek: weeks,
-      reason: `${c.why}: tapered off over ${weeks} week${weeks === 1 ? "" : "s"}, never stopped abruptly`,
+      reason: `${c.why}: tapered off over ${weeks} week${weeks === 1 ? "" : "s"} (plan items from week 0), never stopped abruptly`,
       reference: spec?.withdrawalReference ?? factRef("steroidWithdrawal"),
     };
   });

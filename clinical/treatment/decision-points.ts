@@ -7,7 +7,7 @@ import type {
   RegimenItem,
   TreatmentPlan,
 } from "../../protocol/clinical/plan.js";
-import { drugRef } from "../reference/drugs.js";
+import { drugRef, type LabelRegimen, type WithRef } from "../reference/drugs.js";
 import { currentCrohnsDrugs, itemLevel } from "./current-therapy.js";
 import type { PlanSpace } from "./space.js";
 
@@ -86,7 +86,7 @@ export function switchTargets(plan: TreatmentPlan): SwitchUse[] {
   return out;
 }
 
-export type AppliesWhen = "always" | "loss-of-response" | "inadequate-response";
+export type AppliesWhen = LabelRegimen["applies_when"];
 
 /** The escalation step above `level` for a drug: the next plan-space regimen and when its label allows it. */
 export function escalationStep(
@@ -108,26 +108,19 @@ export function escalationStep(
   };
 }
 
-interface LabelRegimenLike {
-  dose: number;
-  frequency: { kind: string; weeks?: number | number[] };
-  applies_when: AppliesWhen;
-  ref: string;
-}
-
-/** The drugs.json label regimen with this dose and interval (once drugs.json carries `regimens`). */
+/** The drugs.json label regimen (maintenance or escalation) with this dose and interval. */
 export function labelRegimenFor(
   space: PlanSpace,
   drug: string,
   dose: number,
   intervalWeeks: number | null,
-): LabelRegimenLike | undefined {
-  const d = space.drugs as { regimens?: (id: string) => LabelRegimenLike[] };
-  if (typeof d.regimens !== "function" || !space.drugs.has(drug)) return undefined;
-  return d
+): WithRef<LabelRegimen> | undefined {
+  if (!space.drugs.has(drug)) return undefined;
+  return space.drugs
     .regimens(drug)
     .find(
       (r) =>
+        (r.phase === "maintenance" || r.phase === "escalation") &&
         r.dose === dose &&
         (intervalWeeks === null
           ? r.frequency.kind === "daily"

@@ -344,7 +344,23 @@ describe("decoded plans", () => {
       reference: expect.stringMatching(/upadacitinib\.interactions/),
     });
     expect(by.prednisone).toMatchObject({ action: "taper", stopWeek: 3 });
+    expect(plan.items.filter((i) => i.drug === "prednisone").map((i) => [i.phase, i.dose, i.startWeek])).toEqual([
+      ["taper", 15, 0],
+      ["taper", 10, 1],
+      ["taper", 5, 2],
+    ]);
     expect(errors(p, plan)).toEqual([]);
+    // Onto prednisone from budesonide: replaced (prednisone covers the adrenal axis), not tapered.
+    const bud = on(currentMed("budesonide", "ongoing", { dose: 9, unit: "mg/day", schedule: { kind: "daily" } }));
+    const onto = decodePlan(
+      genome({ adv: ADV.ustekinumab, steroid: 2, course: 1, switchTarget: TARGET.adalimumab }),
+      bud,
+      space,
+    );
+    expect(onto.currentTherapy).toEqual([
+      expect.objectContaining({ drug: "budesonide", action: "switch", replacedBy: "prednisone" }),
+    ]);
+    expect(errors(bud, onto)).toEqual([]);
   });
 
   it("name the drug each monitoring item is for, and only drugs the plan gives", () => {
@@ -361,17 +377,17 @@ describe("decoded plans", () => {
     expect(plan.monitoring.filter((m) => m.test === "calprotectin").map((m) => m.weeks)).toEqual([[26], [10, 24]]);
   });
 
-  it("taper prednisone by 5 mg a week to 5 mg and budesonide to 6 mg, within the course the gene gives", () => {
+  it("taper prednisone 5 mg a week (lower steps held longer) and budesonide to 6 mg, within the course the gene gives", () => {
     const pred = decoded(base, { steroid: 2, course: 2 }).items.filter((i) => i.role === "steroid");
     expect(pred.map((i) => [i.dose, i.startWeek, i.endWeek])).toEqual([
-      [40, 0, 5],
-      [35, 5, 6],
-      [30, 6, 7],
-      [25, 7, 8],
-      [20, 8, 9],
-      [15, 9, 10],
-      [10, 10, 11],
-      [5, 11, 12],
+      [40, 0, 2],
+      [35, 2, 3],
+      [30, 3, 4],
+      [25, 4, 5],
+      [20, 5, 6],
+      [15, 6, 8],
+      [10, 8, 10],
+      [5, 10, 12],
     ]);
     const bud = decoded(base, { steroid: 1, course: 1 }).items.filter((i) => i.role === "steroid");
     expect(bud.map((i) => [i.phase, i.dose, i.startWeek, i.endWeek])).toEqual([

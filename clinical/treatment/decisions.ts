@@ -7,7 +7,7 @@ import { CURRENT_THERAPY_RULES } from "./rules-current.js";
 import { DECISION_POINT_RULES, stoppingDecision } from "./rules-decisions.js";
 import { MONITORING_RULES } from "./rules-monitoring.js";
 import { COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
-import { taperSpec } from "./steroid-course.js";
+import { courseFeasible } from "./steroid-course.js";
 
 /**
  * Decision points, current therapy, monitoring and steroid tapers: the rules (DECISION_RULES, run
@@ -130,12 +130,11 @@ export function decisionConstraints(p: PatientSummary, space: PlanSpace, mode: O
     });
   }
 
-  // steroid-abrupt-stop: a course too short for its taper is not in the plan space.
+  // steroid-abrupt-stop / steroid-course-total: a course length the label's full dose and taper
+  // cannot fill is not in the plan space (gaConstraints already forbids the ones past the limit).
   STEROIDS.forEach((drug, s) => {
-    const spec = taperSpec(space, drug);
-    if (!spec) return;
     COURSE_WEEKS.forEach((w, c) => {
-      if (w < spec.minCourseWeeks) fp.push([G.steroid, s + 1, G.course, c]);
+      if (!courseFeasible(space, drug, w)) fp.push([G.steroid, s + 1, G.course, c]);
     });
   });
 

@@ -15,7 +15,7 @@ import { getPath } from "./reference-path.js";
 import { tdmReference } from "./rules-monitoring.js";
 import { effectiveFractionLevel, requiredScreening } from "./rules.js";
 import { ACTIONS, COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";
-import { steroidCourseItems } from "./steroid-course.js";
+import { currentTaperItems, steroidCourseItems } from "./steroid-course.js";
 
 /**
  * Turns a genome into a TreatmentPlan (doses from drugs.json): the items, the decision points
@@ -76,7 +76,7 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
         reference: drugRef(adv.id, "induction"),
       });
     }
-    const regimenId = labelRegimenFor(space, adv.id, reg.dose, reg.intervalWeeks) as { id?: string } | undefined;
+    const regimenId = labelRegimenFor(space, adv.id, reg.dose, reg.intervalWeeks);
     items.push({
       role: "advanced",
       drug: adv.id,
@@ -169,6 +169,12 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
     immunomodulator: immI > 0 ? IMMUNOMODULATORS[immI - 1] : null,
     steroid: stI > 0 ? STEROIDS[stI - 1] : null,
   });
+  // A current steroid the plan tapers off is prescribed as taper items from week 0.
+  for (const c of currentTherapy)
+    if (c.action === "taper") {
+      const med = p.currentMedications.find((m) => m.drug === c.drug);
+      items.push(...currentTaperItems(space, c.drug, med?.dose ?? null));
+    }
   const plan: TreatmentPlan = {
     patientId: p.patientId,
     horizonWeeks: horizon,

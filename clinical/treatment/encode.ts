@@ -35,7 +35,8 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
       g[G.frac] = best;
     }
   }
-  const st = plan.items.find((i) => i.role === "steroid");
+  // The steroid bridge is a course with a full dose; taper-only items wean a current steroid off.
+  const st = plan.items.find((i) => i.role === "steroid" && i.phase !== "taper");
   if (st) {
     const k = STEROIDS.indexOf(st.drug as (typeof STEROIDS)[number]);
     if (k >= 0) {

@@ -42,10 +42,13 @@ export const CURRENT_THERAPY_RULES: Rule[] = [
         const given = plan.items.some((it) => it.drug === e.drug);
         const role = current.find((c) => c.drug === e.drug)?.role;
         let why: string | null = null;
+        const tapering = plan.items.filter((it) => it.drug === e.drug).every((it) => it.phase === "taper");
         if (e.action === "continue" && !given) why = "continued, but the plan has no item for it";
-        else if (e.action !== "continue" && given) why = `${e.action}, but the plan still gives it`;
         else if (e.action === "taper" && role !== undefined && role !== "steroid")
           why = "tapered, but only steroids are tapered";
+        else if (e.action === "taper" && given && !tapering) why = "tapered, but the plan gives it at full dose";
+        else if (e.action !== "continue" && e.action !== "taper" && given)
+          why = `${e.action}, but the plan still gives it`;
         return why
           ? [
               finding(
@@ -164,7 +167,11 @@ export const CURRENT_THERAPY_RULES: Rule[] = [
           const e = plan.currentTherapy.find((x) => x.drug === c.drug);
           const spec = taperSpec(space, c.drug);
           if (!e || !spec) return [];
-          const abrupt = e.action === "stop" || e.action === "switch" || (e.action === "taper" && !e.stopWeek);
+          // Replaced by a systemic steroid, the adrenal axis stays covered; anything else needs a taper.
+          const covered =
+            e.action === "switch" && e.replacedBy !== undefined && taperSpec(space, e.replacedBy)?.systemic;
+          const abrupt =
+            e.action === "stop" || (e.action === "switch" && !covered) || (e.action === "taper" && !e.stopWeek);
           if (!abrupt) return [];
           return [
             finding(

@@ -197,6 +197,8 @@ export const MONITORING_RULES: Rule[] = [
         if (!spec?.systemic || c.end === null) return [];
         const len = c.end - c.start;
         const tapered = c.items.some((x) => x.item.phase === "taper");
+        // A course that opens with its taper continues one begun before the plan: its length here is not the course's.
+        if (c.items[0].item.phase === "taper") return [];
         if (!tapered || len <= space.facts.steroidWithdrawal.abruptStopMaxWeeks || len >= spec.minCourseWeeks)
           return [];
         return [

@@ -220,7 +220,6 @@ export interface DecisionFacts {
   measureLeadWeeks: DecisionFact & { weeks: number };
   steroidWithdrawal: DecisionFact & { abruptStopMaxWeeks: number; physiologicalPrednisoloneMg: number };
   prednisoneLabelTaper: DecisionFact;
-  prednisoneTaperStep: DecisionFact & { mgPerWeek: number };
   budesonideTaper: DecisionFact & { doseMg: number; weeks: number };
   upadacitinibLabs: DecisionFact & { lipidWeek: number };
   methotrexateLabs: DecisionFact;
