@@ -128,3 +128,112 @@ describe("coordinator_plan_treatment", () => {
     expect((view.structuredContent as AssembledPlan).status).toBe("rejected-by-clinician");
   });
 });
+
+/** The plan the coordinator proposes for a synthetic patient (the task waits for approval). */
+async function proposed(patientId: string): Promise<AssembledPlan> {
+  const r = await call("coordinator_plan_treatment", { patientId });
+  expect(r.isError, errorText(r)).toBeFalsy();
+  const view = r.structuredContent as AssembledPlan;
+  expect(view.status, view.reason).toBe("awaiting-approval");
+  expect(view.findings.filter((f) => f.severity === "error")).toEqual([]);
+  return view;
+}
+const drugsOf = (v: AssembledPlan) => new Set(v.plan!.items.map((i) => i.drug));
+const switchTargets = (v: AssembledPlan) =>
+  v.plan!.decisionPoints.flatMap((d) =>
+    [d.onRemission, d.onPartialResponse, d.onNoResponse].flatMap((a) => (a.kind === "switch" ? [a.drug] : [])),
+  );
+
+describe("the clinician's findings of issue #12, replayed through the tools", () => {
+  it.each(["pt-remission-adalimumab", "pt-pregnant-adalimumab", "pt-remission-ustekinumab"])(
+    "%s: the biologic that works is continued, with no new induction and no second biologic",
+    async (patientId) => {
+      const v = await proposed(patientId);
+      const current = patientId.includes("ustekinumab") ? "ustekinumab" : "adalimumab";
+      const advanced = v.plan!.items.filter((i) => i.role === "advanced");
+      expect(advanced.length).toBeGreaterThan(0);
+      expect(advanced.every((i) => i.drug === current && i.phase !== "induction")).toBe(true);
+      expect(v.plan!.currentTherapy).toContainEqual(expect.objectContaining({ drug: current, action: "continue" }));
+    },
+  );
+
+  it("untreated latent TB (a positive IGRA, no diagnosis code): no advanced therapy the labels say to hold until TB is treated", async () => {
+    const v = await proposed("pt-igra-positive");
+    expect(v.plan!.items.filter((i) => i.role === "advanced")).toEqual([]);
+    expect(switchTargets(v)).toEqual([]);
+  });
+
+  it("HBsAg positive on the lab only: no anti-TNF and no JAK inhibitor", async () => {
+    const v = await proposed("pt-hbsag-positive");
+    for (const d of ["infliximab", "adalimumab", "certolizumab_pegol", "upadacitinib"]) {
+      expect(drugsOf(v).has(d)).toBe(false);
+      expect(switchTargets(v)).not.toContain(d);
+    }
+  });
+
+  it("azathioprine pancreatitis: neither thiopurine is proposed, not even as a later switch", async () => {
+    const v = await proposed("pt-thiopurine-pancreatitis");
+    expect(drugsOf(v).has("azathioprine") || drugsOf(v).has("mercaptopurine")).toBe(false);
+  });
+
+  it("anaphylaxis to infliximab: never infliximab again, not even as a switch target", async () => {
+    const v = await proposed("pt-infliximab-infusion-reaction");
+    expect(drugsOf(v).has("infliximab")).toBe(false);
+    expect(switchTargets(v)).not.toContain("infliximab");
+  });
+
+  it("decision points make sense: a worse response never gets a milder action, a switch never returns to the drug that failed, an objective measure comes before each decision", async () => {
+    const v = await proposed("pt-antitnf-loss-of-response");
+    const rank = { continue: 0, escalate: 1, switch: 2 } as const;
+    const advanced = new Set(v.plan!.items.filter((i) => i.role === "advanced").map((i) => i.drug));
+    expect(v.plan!.decisionPoints.length).toBeGreaterThan(0);
+    for (const d of v.plan!.decisionPoints) {
+      expect(rank[d.onRemission.kind]).toBeLessThanOrEqual(rank[d.onPartialResponse.kind]);
+      expect(rank[d.onPartialResponse.kind]).toBeLessThanOrEqual(rank[d.onNoResponse.kind]);
+      for (const a of [d.onPartialResponse, d.onNoResponse])
+        if (a.kind === "switch") expect(advanced.has(a.drug)).toBe(false);
+      const measured = v.plan!.monitoring.some(
+        (m) =>
+          ["calprotectin", "crp", "drug-level"].includes(m.test) && m.weeks.some((w) => w < d.week && w >= d.week - 4),
+      );
+      expect(measured, `week ${d.week}`).toBe(true);
+    }
+  });
+
+  it("no coordinator plan starts infliximab at 10 mg/kg in an anti-TNF-naive patient", async () => {
+    const v = await proposed("pt-moderate-hla-dqa1-05");
+    for (const i of v.plan!.items) if (i.drug === "infliximab") expect(i.dose).toBeLessThanOrEqual(5);
+  });
+
+  it("the summary carries screening results, current doses, allergies without a medication record, and a sex-specific haemoglobin range", async () => {
+    const summaryOf = async (patientId: string) => {
+      const r = await call("ehr_get_patient_summary", { patientId });
+      expect(r.isError, errorText(r)).toBeFalsy();
+      return (r.structuredContent as { summary: PatientSummary }).summary;
+    };
+    const igra = await summaryOf("pt-igra-positive");
+    expect(igra.screening).toContainEqual(expect.objectContaining({ test: "igra", result: "positive" }));
+    expect(igra.comorbidities.latentTbUntreated).toBe(true);
+    const hbv = await summaryOf("pt-hbsag-positive");
+    expect(hbv.comorbidities.hepatitisBActive).toBe(true);
+    const pregnant = await summaryOf("pt-pregnant-adalimumab");
+    expect(pregnant.screening).toContainEqual(expect.objectContaining({ test: "hcg", result: "positive" }));
+    expect(pregnant.currentMedications).toContainEqual(
+      expect.objectContaining({
+        drug: "adalimumab",
+        dose: 40,
+        unit: "mg",
+        route: "SC",
+        schedule: { kind: "every", weeks: 2 },
+      }),
+    );
+    const allergy = await summaryOf("pt-allergy-only-mercaptopurine");
+    expect(allergy.allergies).toContainEqual(expect.objectContaining({ substance: "mercaptopurine" }));
+    const anaemia = await call("ehr_get_observations", { patientId: "pt-male-anaemia", code: "hemoglobin" });
+    expect(anaemia.isError, errorText(anaemia)).toBeFalsy();
+    const hb = (anaemia.structuredContent as { observations: { value?: number; interpretation?: string }[] })
+      .observations;
+    expect(hb.length).toBeGreaterThan(0);
+    expect(hb[0]).toMatchObject({ value: 12.6, interpretation: "low" });
+  });
+});
