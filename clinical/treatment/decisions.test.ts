@@ -341,7 +341,7 @@ describe("decoded plans", () => {
     expect(by.infliximab).toMatchObject({ action: "switch", replacedBy: "upadacitinib", stopWeek: 0 });
     expect(by.azathioprine).toMatchObject({
       action: "stop",
-      reference: expect.stringMatching(/upadacitinib\.interactions/),
+      reference: expect.stringMatching(/upadacitinib\.interactions/) as unknown,
     });
     expect(by.prednisone).toMatchObject({ action: "taper", stopWeek: 3 });
     expect(plan.items.filter((i) => i.drug === "prednisone").map((i) => [i.phase, i.dose, i.startWeek])).toEqual([
@@ -495,14 +495,14 @@ describe("the optimizer with the decision constraints", () => {
           if (!g) continue;
           checked++;
           const plan = decodePlan(g, p, space);
-          expect(errors(p, plan), `seed ${seed}, genome ${g}`).toEqual([]);
+          expect(errors(p, plan), `seed ${seed}, genome ${g.join()}`).toEqual([]);
           // A plan that lost its genome reads back to the same one (the model scores what it says).
           if (mode === "full") {
             const norm = [...g];
             if (norm[G.imm] > 0)
               norm[G.frac] = effectiveFractionLevel(p, IMMUNOMODULATORS[norm[G.imm] - 1], space, norm[G.frac]);
             const { genome: _g, ...bare } = plan;
-            expect(canonicalKey(encodePlan(bare, space)), `seed ${seed}, genome ${g}`).toBe(canonicalKey(norm));
+            expect(canonicalKey(encodePlan(bare, space)), `seed ${seed}, genome ${g.join()}`).toBe(canonicalKey(norm));
           }
         }
       }),

@@ -53,7 +53,8 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
       indUnit = t.unit;
     }
     const weeks = (ind?.weeks as number[] | undefined) ?? [0];
-    const indRoute = String(ind?.route ?? getPath(e, "induction.route") ?? reg.route).split(" ")[0];
+    const routeText = ind?.route ?? getPath(e, "induction.route");
+    const indRoute = (typeof routeText === "string" ? routeText : reg.route).split(" ")[0];
     const firstMaint = Number(
       getPath(e, "maintenance.first_week") ?? weeks[weeks.length - 1] + (reg.intervalWeeks ?? 1),
     );
@@ -189,7 +190,7 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
     proactiveTdm: adv !== null && full && genome[G.tdm] === 1,
     escalatedCurrent:
       continued &&
-      advancedRequirements(p, space).some((r) => r.current.drug === adv!.id && r.kind === "escalate-or-switch"),
+      advancedRequirements(p, space).some((r) => r.current.drug === adv?.id && r.kind === "escalate-or-switch"),
   });
   return plan;
 }

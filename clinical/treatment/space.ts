@@ -305,7 +305,7 @@ export function loadPlanSpace(referenceDir?: string): PlanSpace {
       reference: "drugs.json#budesonide.induction.max_duration_weeks + drugs.json#budesonide.taper",
     },
     prednisone: {
-      weeks: upperOfRange(String(getPath(pred, "induction.taper") ?? "")) ?? 12,
+      weeks: upperOfRange(stringAt(pred, "induction.taper")) ?? 12,
       reference: "drugs.json#prednisone.induction.taper",
     },
   };
@@ -320,6 +320,12 @@ export function loadPlanSpace(referenceDir?: string): PlanSpace {
   };
   spaceCache.set(key, space);
   return space;
+}
+
+/** The string at `path`, or "" (reference text read for its numbers). */
+function stringAt(obj: unknown, path: string): string {
+  const v = getPath(obj, path);
+  return typeof v === "string" ? v : "";
 }
 
 /** Gene domains for a mode. */
