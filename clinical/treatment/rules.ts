@@ -512,6 +512,57 @@ export const RULES: Rule[] = [
       ),
   },
   {
+    id: "added-in-remission",
+    severity: "error",
+    title: "A new drug added for a patient in remission on a therapy that works",
+    check: ({ patient, plan, space }) => {
+      if (patient.activity.band !== "remission") return [];
+      const working = patient.currentMedications.filter(
+        (m) =>
+          m.status === "active" && m.drugClass !== null && (m.response === "remission" || m.response === "response"),
+      );
+      if (working.length === 0) return [];
+      const current = new Set(patient.currentMedications.map((m) => m.drug));
+      return plan.items.flatMap((it, i) =>
+        current.has(it.drug)
+          ? []
+          : [
+              f(
+                "added-in-remission",
+                "error",
+                `${it.drug} added while the patient is in remission on ${working.map((m) => m.drug).join(" and ")}: a therapy that maintains remission is continued as it is (a steroid or a second immunosuppressant adds risk, not benefit)`,
+                remissionChangeReference(space),
+                itemRef(i),
+              ),
+            ],
+      );
+    },
+  },
+  {
+    id: "contraception-required",
+    severity: "warning",
+    title: "A drug contraindicated in pregnancy for a woman who could become pregnant",
+    check: ({ patient, plan, space }) => {
+      const d = patient.demographics;
+      if (d.sex !== "female" || d.age < 12 || d.age > 55 || patient.comorbidities.pregnant) return [];
+      return plan.items.flatMap((it, i) => {
+        if (!space.drugs.has(it.drug)) return [];
+        const preg = space.drugs.safety(it.drug).pregnancy;
+        return preg.action === "contraindicated" || preg.action === "avoid"
+          ? [
+              f(
+                "contraception-required",
+                "warning",
+                `${it.drug} in a woman of ${d.age}: a negative pregnancy test before the first dose and effective contraception during treatment and after it as the label says — ${preg.text}`,
+                preg.ref,
+                itemRef(i),
+              ),
+            ]
+          : [];
+      });
+    },
+  },
+  {
     id: "screening-before-start",
     severity: "error",
     title: "Screening required before the first dose",

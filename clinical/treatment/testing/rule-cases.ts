@@ -430,4 +430,36 @@ export const RULE_CASES: RuleCase[] = [
       planWith([item.infliximab(), item.azathioprine()]),
     ],
   },
+  {
+    rule: "added-in-remission",
+    severity: "error",
+    why: "no thiopurine added to the adalimumab that keeps a patient in remission",
+    fires: [
+      {
+        ...taking({ drug: "adalimumab", drugClass: "anti-TNF", response: "remission" }),
+        activity: { ...base.activity, band: "remission" },
+      },
+      planWith([item.adalimumab(), item.azathioprine()]),
+    ],
+    nearMiss: [
+      {
+        ...taking({ drug: "adalimumab", drugClass: "anti-TNF", response: "remission" }),
+        activity: { ...base.activity, band: "remission" },
+      },
+      planWith([item.adalimumab()]),
+    ],
+  },
+  {
+    rule: "contraception-required",
+    severity: "warning",
+    why: "methotrexate for a woman of 29 needs contraception",
+    fires: [
+      { ...base, demographics: { ...base.demographics, sex: "female", age: 29 } },
+      planWith([item.methotrexate()]),
+    ],
+    nearMiss: [
+      { ...base, demographics: { ...base.demographics, sex: "female", age: 29 } },
+      planWith([item.ustekinumab()]),
+    ],
+  },
 ];
