@@ -27,7 +27,7 @@ export function verifierSkills(deps: VerifierSkillDeps) {
     verb: "verify_plan",
     title: "Verify a treatment plan",
     description:
-      "Checks a plan against the rule table (contraindications, interactions, weight-based dose range and maximum, CPIC TPMT/NUDT15 dosing, duplicate advanced therapy, steroid course length, screening before start, mesalamine in Crohn's). Returns is-valid, safety and efficacy scores, findings citing the reference entry and plan item, and recommendations.",
+      "Checks a plan against the one rule table the optimizer also obeys: each drug's label facts for this patient (latent TB, hepatitis B, serious infection, pregnancy and lactation, documented reactions and their cross-reactivity, co-medication interactions, disease location, age), route, frequency, dose and unit against the label regimens (mg/kg through the weight; induction length; escalated doses only after a lost response), CPIC TPMT/NUDT15 dosing, what happens to the drugs the patient takes now, decision points (coherent actions, real escalation steps, switch targets checked like a first-line drug), an objective measure before each decision, label monitoring and screening, steroid tapers. A plan that cannot be verified (no drug, another patient, an item ending before it starts, an unknown drug or switch target) is INVALID_INPUT naming the field. Returns is-valid, safety and efficacy scores, one finding per rule and plan part citing the reference entry, and recommendations.",
     input: PlanInput,
     output: VerificationReportSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
