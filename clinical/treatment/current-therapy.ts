@@ -168,6 +168,18 @@ export function washoutWeeks(space: PlanSpace, drug: string): { weeks: number; r
   return w ? { weeks: w.weeks, reference: w.ref } : null;
 }
 
+/** "35, 30, 25 mg/day, a week each" or "6 mg/day for 2 weeks". */
+function taperText(doses: number[]): string {
+  const runs: [number, number][] = [];
+  for (const d of doses) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === d) last[1]++;
+    else runs.push([d, 1]);
+  }
+  if (runs.every(([, n]) => n === 1)) return `${doses.join(", ")} mg/day, a week each`;
+  return runs.map(([d, n]) => `${d} mg/day for ${n} week${n === 1 ? "" : "s"}`).join(", then ");
+}
+
 /** The plan's `currentTherapy`: one entry per current Crohn's drug. */
 export function decideCurrentTherapy(p: PatientSummary, space: PlanSpace, choice: PlanChoice): CurrentDrugAction[] {
   const reqs = advancedRequirements(p, space);
@@ -247,12 +259,13 @@ export function decideCurrentTherapy(p: PatientSummary, space: PlanSpace, choice
         reason: `${c.why}: replaced by ${choice.steroid}, which is then tapered`,
         reference: spec?.withdrawalReference ?? factRef("steroidWithdrawal"),
       };
-    const weeks = taperDosesFrom(space, c.drug, c.med.dose).length;
+    const doses = taperDosesFrom(space, c.drug, c.med.dose);
+    const weeks = doses.length;
     return {
       drug: c.drug,
       action: "taper",
       stopWeek: weeks,
-      reason: `${c.why}: tapered off over ${weeks} week${weeks === 1 ? "" : "s"} (plan items from week 0), never stopped abruptly`,
+      reason: `${c.why}: tapered off over ${weeks} week${weeks === 1 ? "" : "s"} (${taperText(doses)}), never stopped abruptly`,
       reference: spec?.withdrawalReference ?? factRef("steroidWithdrawal"),
     };
   });

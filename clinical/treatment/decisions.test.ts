@@ -235,6 +235,12 @@ const cases: Case[] = [
     nearMiss: [base, decoded()],
   },
   {
+    rule: "drug-level-no-target",
+    severity: "warning",
+    fires: [base, decoded(base, { adv: ADV.risankizumab, tdm: 1 })],
+    nearMiss: [base, decoded(base, { adv: ADV.ustekinumab, tdm: 1, switchTarget: TARGET.adalimumab })],
+  },
+  {
     rule: "monitoring-unrelated-drug",
     severity: "warning",
     fires: [
@@ -502,6 +508,18 @@ describe("the optimizer with the decision constraints", () => {
             checked++;
             const plan = decodePlan(g, p, space);
             expect(errors(p, plan), `seed ${seed}, genome ${g.join()}`).toEqual([]);
+            // The decoder's monitoring meets its own warnings too.
+            const own = [
+              "monitoring-unrelated-drug",
+              "monitoring-label-missing",
+              "tdm-before-escalation",
+              "drug-level-no-target",
+              "steroid-taper-fast",
+            ];
+            expect(
+              findings(p, plan).filter((f) => own.includes(f.ruleId)),
+              `seed ${seed}, genome ${g.join()}`,
+            ).toEqual([]);
             // A plan that lost its genome reads back to the same one (the model scores what it says).
             if (mode === "full") {
               const norm = [...g];

@@ -5,7 +5,7 @@ import { escalationStep, priorFailures, stoppingRule } from "./decision-points.j
 import { drugBlocks, type Rule } from "./rules.js";
 import { CURRENT_THERAPY_RULES } from "./rules-current.js";
 import { DECISION_POINT_RULES, stoppingDecision } from "./rules-decisions.js";
-import { MONITORING_RULES } from "./rules-monitoring.js";
+import { MONITORING_RULES, hasDrugLevelTarget } from "./rules-monitoring.js";
 import { COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
 import { courseFeasible } from "./steroid-course.js";
 
@@ -120,6 +120,10 @@ export function decisionConstraints(p: PatientSummary, space: PlanSpace, mode: O
       } else if (a.regimens.some((_, l) => escalationStep(space, a.id, l)?.appliesWhen === "loss-of-response"))
         fp.push([G.adv, v, G.dp0 + 2, ESC]);
     }
+    // drug-level-no-target: proactive drug levels only for a drug with a therapeutic range.
+    space.advanced.forEach((a, i) => {
+      if (!hasDrugLevelTarget(space, a.id)) fp.push([G.adv, i + 1, G.tdm, 1]);
+    });
     // Switch targets: never the plan's own drug; never a drug failed, not tolerated or blocked
     // (conditional on a switch being used, so an unused target gene never makes a plan infeasible).
     const failing = priorFailures(p, space, true);

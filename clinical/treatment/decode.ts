@@ -13,7 +13,7 @@ import { labelRegimenFor } from "./decision-points.js";
 import { labelMonitoring, labelWeeks } from "./label-monitoring.js";
 import { getPath } from "./reference-path.js";
 import { tdmReference } from "./rules-monitoring.js";
-import { effectiveFractionLevel, requiredScreening } from "./rules.js";
+import { drugBlocks, effectiveFractionLevel, requiredScreening } from "./rules.js";
 import { ACTIONS, COURSE_WEEKS, DECISION_WEEKS, G, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";
 import { currentTaperItems, steroidCourseItems } from "./steroid-course.js";
 
@@ -170,9 +170,11 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
     immunomodulator: immI > 0 ? IMMUNOMODULATORS[immI - 1] : null,
     steroid: stI > 0 ? STEROIDS[stI - 1] : null,
   });
-  // A current steroid the plan tapers off is prescribed as taper items from week 0.
+  // A current steroid the plan tapers off is prescribed as taper items from week 0, except one the
+  // label rules block for this patient (budesonide beyond the right colon or in severe disease):
+  // those rules judge an item as a new course, so its wean is the currentTherapy entry alone.
   for (const c of currentTherapy)
-    if (c.action === "taper") {
+    if (c.action === "taper" && drugBlocks(p, c.drug, space).length === 0) {
       const med = p.currentMedications.find((m) => m.drug === c.drug);
       items.push(...currentTaperItems(space, c.drug, med?.dose ?? null));
     }

@@ -95,7 +95,7 @@ const ROWS: Row[] = [
     drug: "mercaptopurine",
     entry: /As azathioprine/i,
     tests: ["cbc", "lft"],
-    what: "blood count and liver function as for azathioprine (weeks 2, 4, 8, 12, then every 3 months)",
+    what: "blood count and liver function at weeks 2, 4, 8, 12, then every 3 months (thiopurine monitoring)",
     baseline: false,
     early: [2, 4, 8, 12],
     everyWeeks: 12,

@@ -46,6 +46,11 @@ function drugNames(space: PlanSpace): { id: string; re: RegExp }[] {
   });
 }
 
+/** Whether drugs.json gives the drug a therapeutic range (a trough target or drug-level monitoring). */
+export function hasDrugLevelTarget(space: PlanSpace, drug: string): boolean {
+  return space.drugs.has(drug) && space.drugs.findEntry(drug, "monitoring", /therapeutic drug monitoring|trough/i) >= 0;
+}
+
 /** The drug's own drug-level entry, else the AGA reactive-TDM entry (drugs.json#infliximab.monitoring). */
 export function tdmReference(space: PlanSpace, drug: string): string {
   const own = space.drugs.findEntry(drug, "monitoring", /therapeutic drug monitoring|trough/i);
@@ -111,6 +116,28 @@ export const MONITORING_RULES: Rule[] = [
           ),
         );
       return out;
+    },
+  },
+  {
+    id: "drug-level-no-target",
+    severity: "warning",
+    title: "Drug levels for a drug with no therapeutic range",
+    check: ({ plan, space }) => {
+      const adv = planAdvanced(plan, space);
+      if (!adv || hasDrugLevelTarget(space, adv.drug)) return [];
+      return plan.monitoring.flatMap((m, i): Finding[] =>
+        m.test === "drug-level"
+          ? [
+              finding(
+                "drug-level-no-target",
+                "warning",
+                `drug levels for ${adv.drug}: drugs.json gives no trough target for it, so a level cannot guide a decision`,
+                drugRef(adv.drug, "monitoring"),
+                `monitoring[${i}]`,
+              ),
+            ]
+          : [],
+      );
     },
   },
   {
