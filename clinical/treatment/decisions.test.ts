@@ -317,6 +317,29 @@ describe("decision rules", () => {
     expect(findings(base, planWith([item.prednisone(3)])).map((f) => f.ruleId)).not.toContain("steroid-abrupt-stop");
   });
 
+  it("rejects a switch to a drug the patient had anaphylaxis to, citing the label's hypersensitivity fact", () => {
+    const p: PatientSummary = {
+      ...base,
+      allergies: [
+        {
+          substance: "infliximab",
+          drugClass: "anti-TNF",
+          type: "allergy",
+          category: "medication",
+          criticality: "high",
+          clinicalStatus: "active",
+          reactions: [{ manifestation: "anaphylaxis", severity: "severe" }],
+          ref: "AllergyIntolerance/ifx",
+        },
+      ],
+    };
+    const plan = decoded(p, { adv: ADV.ustekinumab, switchTarget: TARGET.infliximab });
+    const f = findings(p, plan).find((x) => x.ruleId === "switch-target-contraindicated");
+    expect(f?.reference).toBe("drugs.json#infliximab.safety.hypersensitivity");
+    const { forbiddenPairs } = decisionConstraints(p, space, "full");
+    expect(forbiddenPairs).toContainEqual([G.switchTarget, TARGET.infliximab, G.dp0 + 2, 2]);
+  });
+
   it("escalation for primary non-response is an error where the label reserves it for lost response", () => {
     const plan = decoded(base, { adv: ADV.adalimumab, dp: [0, 0, 1, 0, 1, 2] });
     const f = findings(base, plan).find((x) => x.ruleId === "dp-primary-non-response");
