@@ -1,7 +1,7 @@
 import { pino, type Logger } from "pino";
-import { appendEntry, verifyChain } from "../clinical/audit/index.js";
+import { appendEntry, verifyChain } from "../clinical/index.js";
 import { connectBus, DEFAULT_TENANT, JetStreamAuditLog, auditSubject, AUDIT_STREAM } from "../runtime/index.js";
-import type { AuditChainStatus } from "../protocol/clinical/consent.js";
+import type { AuditChainStatus } from "../protocol/index.js";
 import { green, out, red } from "./output.js";
 
 export interface AuditVerifyOptions {

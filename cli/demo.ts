@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
-import { AssembledPlanSchema, type AssembledPlan } from "../protocol/clinical/coordinator.js";
-import type { Principal } from "../protocol/index.js";
+import { AssembledPlanSchema, type AssembledPlan, type Principal } from "../protocol/index.js";
 import type { Config } from "./config.js";
 import { bold, cyan, dim, elapsedStamp, green, out, red, yellow } from "./output.js";
 import { startSystem } from "./system.js";

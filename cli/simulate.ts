@@ -2,18 +2,18 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import type { Logger } from "pino";
 import {
   frameMllp,
+  getValue,
   interpretValue,
   isCritical,
   loadLoincTable,
   MLLP_STATE_KEY,
+  MllpFramer,
+  parseHl7,
   simulateVitals,
   toOruR01,
   type MllpEndpoint,
 } from "../agents/device/index.js";
-import { getValue, parseHl7 } from "../agents/device/hl7/parser.js";
-import { MllpFramer } from "../agents/device/mllp/framer.js";
-import type { DeviceReading } from "../protocol/clinical/device.js";
-import { HmsError, subjects } from "../protocol/index.js";
+import { HmsError, subjects, type DeviceReading } from "../protocol/index.js";
 import { BusClient, connectBus, DEFAULT_TENANT } from "../runtime/index.js";
 
 /**

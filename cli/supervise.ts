@@ -2,8 +2,16 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { healerAgent, type HealerAgentOptions } from "../agents/healer/index.js";
-import { startAgent, startEmbeddedNats, type EmbeddedNats, type RunningAgent } from "../runtime/index.js";
-import { createSupervisor, type RestartPolicy, type SpawnFn, type Supervisor } from "../runtime/supervisor/index.js";
+import {
+  createSupervisor,
+  startAgent,
+  startEmbeddedNats,
+  type EmbeddedNats,
+  type RestartPolicy,
+  type RunningAgent,
+  type SpawnFn,
+  type Supervisor,
+} from "../runtime/index.js";
 import { REPO_ROOT } from "./config.js";
 import { startEmbeddedFhir } from "./fhir.js";
 

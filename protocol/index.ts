@@ -1,6 +1,7 @@
 /**
  * protocol: wire schemas (A2A 1.0, clinical), subjects, headers and errors. Imports nothing from
- * the project.
+ * the project. Every export is named; other layers import protocol only from here (eslint.config.js,
+ * test/architecture.test.ts).
  */
 export {
   TASK_STATES,
@@ -66,3 +67,89 @@ export type { Principal, RoleName, PurposeOfUse } from "./principal.js";
 export { newTraceparent, traceIdOf, childTraceparent } from "./trace.js";
 export { SkillCallSchema, SkillErrorSchema, SKILL_CALL_MEDIA_TYPE, RESULT_ARTIFACT_NAME } from "./skill-call.js";
 export type { SkillCall, SkillError } from "./skill-call.js";
+export {
+  AccessRequestSchema,
+  AuditChainStatusSchema,
+  AuditEntrySchema,
+  AuditRecordSchema,
+  ConsentDecisionSchema,
+  ConsentRecordSchema,
+  matchesQuery,
+} from "./clinical/consent.js";
+export type {
+  AccessAction,
+  AccessRequest,
+  AuditChainStatus,
+  AuditEntry,
+  AuditIncident,
+  AuditQuery,
+  AuditRecord,
+  ConsentDecision,
+  ConsentRecord,
+  DataCategory,
+  Obligation,
+} from "./clinical/consent.js";
+export { AssembledPlanSchema } from "./clinical/coordinator.js";
+export type { AssembledPlan } from "./clinical/coordinator.js";
+export {
+  AlarmPrioritySchema,
+  AlarmSchema,
+  AlertEventSchema,
+  AlertSchema,
+  AlertStateSchema,
+  CdsCardSchema,
+  DeviceReadingSchema,
+  DeviceRegistrationSchema,
+  DeviceSchema,
+  DeviceStatusSchema,
+  HealingActionSchema,
+  HealingStrategySchema,
+  HealthStatusSchema,
+} from "./clinical/device.js";
+export type {
+  Alarm,
+  AlarmPriority,
+  Alert,
+  AlertCategory,
+  AlertEvent,
+  AlertState,
+  AlertSuggestion,
+  CdsCard,
+  CircuitState,
+  Device,
+  DeviceReading,
+  DeviceRegistration,
+  DeviceStatus,
+  HealingAction,
+  HealingStrategy,
+  HealthStatus,
+} from "./clinical/device.js";
+export {
+  CarePlanWriteResultSchema,
+  CarePlanWriteSchema,
+  DEFAULT_OBSERVATION_COUNT,
+  DEFAULT_PATIENT_SEARCH_COUNT,
+  MAX_OBSERVATION_COUNT,
+  ObservationQuerySchema,
+  ObservationsOutputSchema,
+  PatientSearchInputSchema,
+  PatientSearchOutputSchema,
+  SummaryInputSchema,
+  SummaryOutputSchema,
+  SyncInputSchema,
+  SyncOutputSchema,
+} from "./clinical/ehr.js";
+export type {
+  CarePlanWrite,
+  CarePlanWriteResult,
+  EhrChange,
+  ObservationQuery,
+  ObservationsOutput,
+  PatientHit,
+  PatientSearchInput,
+  PatientSearchOutput,
+  SyncInput,
+  SyncOutput,
+} from "./clinical/ehr.js";
+export { FhirIdSchema, InterpretationSchema } from "./clinical/patient.js";
+export type { ActivityBand, PatientSummary, ScoreResult } from "./clinical/patient.js";

@@ -1,4 +1,4 @@
-import { CdsCardSchema, type Alert, type CdsCard } from "../../protocol/clinical/device.js";
+import { CdsCardSchema, type Alert, type CdsCard } from "../../protocol/index.js";
 
 /**
  * Alerts as CDS Hooks 2.0 cards (cds-hooks.hl7.org, "Card Attributes"): summary under 140

@@ -1,5 +1,5 @@
 import { assign, createActor, emit, fromCallback, setup, type EventObject, type Snapshot } from "xstate";
-import type { AlarmPriority } from "../../protocol/clinical/device.js";
+import type { AlarmPriority } from "../../protocol/index.js";
 import type { Clock } from "../../runtime/index.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { AlarmPriority, AlertCategory, AlertEvent, AlertSuggestion } from "../../protocol/clinical/device.js";
+import type { AlarmPriority, AlertCategory, AlertEvent, AlertSuggestion } from "../../protocol/index.js";
 
 /**
  * What an incoming event means as an alert: who, which condition (the deduplication key within a

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { AlarmPriority, Alert, AlertCategory } from "../../protocol/clinical/device.js";
+import type { AlarmPriority, Alert, AlertCategory } from "../../protocol/index.js";
 import { postWebhook, type WebhookOptions } from "./webhook.js";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AlarmPrioritySchema, AlertSchema, AlertStateSchema, CdsCardSchema } from "../../protocol/clinical/device.js";
+import { AlarmPrioritySchema, AlertSchema, AlertStateSchema, CdsCardSchema } from "../../protocol/index.js";
 import { defineSkill } from "../../runtime/index.js";
 import type { AlertService } from "./service.js";
 

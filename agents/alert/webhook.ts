@@ -1,4 +1,4 @@
-import { HmsError } from "../../protocol/errors.js";
+import { HmsError } from "../../protocol/index.js";
 
 /**
  * POSTs JSON to a webhook with exponential back-off: retries network errors, timeouts, 408, 429

@@ -4,12 +4,12 @@ import {
   verifyChain,
   type AuditLog,
   type AuditQuery,
+  type DecideOptions,
   type IncidentOptions,
-} from "../../clinical/audit/index.js";
-import type { DecideOptions } from "../../clinical/consent/index.js";
-import { type PseudonymStore } from "../../clinical/deid/index.js";
+  type PseudonymStore,
+} from "../../clinical/index.js";
 import { defineAgent, JetStreamAuditLog, type AgentContext, type AgentState } from "../../runtime/index.js";
-import type { AuditChainStatus, AuditEntry, AuditRecord } from "../../protocol/clinical/consent.js";
+import type { AuditChainStatus, AuditEntry, AuditRecord } from "../../protocol/index.js";
 import { FhirClient } from "../../runtime/index.js";
 import { ConsentService } from "./service.js";
 import { consentSkills } from "./skills.js";

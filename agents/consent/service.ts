@@ -1,22 +1,32 @@
 import type { Logger } from "pino";
 import { z } from "zod";
-import { IncidentDetector, type AuditLog, type AuditQuery, type IncidentOptions } from "../../clinical/audit/index.js";
-import { decideAccess, fromFhirConsent, toFhirConsent, type DecideOptions } from "../../clinical/consent/index.js";
-import { deidentifyResources, pseudonymFor, type PseudonymStore } from "../../clinical/deid/index.js";
-import { loadSafeHarbor } from "../../clinical/reference/safe-harbor.js";
+import {
+  decideAccess,
+  deidentifyResources,
+  fromFhirConsent,
+  IncidentDetector,
+  loadSafeHarbor,
+  pseudonymFor,
+  toFhirConsent,
+  type AuditLog,
+  type AuditQuery,
+  type DecideOptions,
+  type IncidentOptions,
+  type PseudonymStore,
+} from "../../clinical/index.js";
 import {
   AuditChainStatusSchema,
   AuditEntrySchema,
+  FhirIdSchema,
+  HmsError,
   type AccessRequest,
   type AuditEntry,
   type AuditIncident,
   type AuditRecord,
   type ConsentDecision,
   type ConsentRecord,
-} from "../../protocol/clinical/consent.js";
-import { FhirIdSchema } from "../../protocol/clinical/patient.js";
-import { HmsError } from "../../protocol/errors.js";
-import type { Principal } from "../../protocol/principal.js";
+  type Principal,
+} from "../../protocol/index.js";
 import type { FhirClient, FhirJson } from "../../runtime/index.js";
 import { AuditMirror } from "./audit-mirror.js";
 

@@ -1,8 +1,12 @@
 import { z } from "zod";
-import { AccessRequestSchema, ConsentDecisionSchema, ConsentRecordSchema } from "../../protocol/clinical/consent.js";
-import { FhirIdSchema } from "../../protocol/clinical/patient.js";
-import { HmsError } from "../../protocol/errors.js";
-import type { Principal } from "../../protocol/principal.js";
+import {
+  AccessRequestSchema,
+  ConsentDecisionSchema,
+  ConsentRecordSchema,
+  FhirIdSchema,
+  HmsError,
+  type Principal,
+} from "../../protocol/index.js";
 import { defineSkill, type SkillContext } from "../../runtime/index.js";
 import {
   AuditQueryInputSchema,

@@ -1,4 +1,4 @@
-import type { Alarm, AlarmPriority, Device } from "../../protocol/clinical/device.js";
+import type { Alarm, AlarmPriority, Device } from "../../protocol/index.js";
 import type { InterpretedReading } from "./observation.js";
 import { isCritical } from "./ranges.js";
 

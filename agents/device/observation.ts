@@ -1,5 +1,5 @@
 import type { Observation } from "fhir/r4.js";
-import type { DeviceReading } from "../../protocol/clinical/device.js";
+import type { DeviceReading } from "../../protocol/index.js";
 import {
   INTERPRETATION_CODES,
   interpretValue,

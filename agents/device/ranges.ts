@@ -1,10 +1,5 @@
-import { HmsError } from "../../protocol/errors.js";
-import {
-  defaultReferenceDir,
-  loadLoinc,
-  type LoincReference,
-  type ReferenceBound,
-} from "../../clinical/reference/loinc.js";
+import { HmsError } from "../../protocol/index.js";
+import { defaultReferenceDir, loadLoinc, type LoincReference, type ReferenceBound } from "../../clinical/index.js";
 
 /**
  * The device agent's view of loinc.json (through the one loader, clinical/reference/loinc.ts): the

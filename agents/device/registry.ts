@@ -1,10 +1,11 @@
 import {
   DeviceRegistrationSchema,
+  HmsError,
+  invalidInput,
   type Device,
   type DeviceRegistration,
   type DeviceStatus,
-} from "../../protocol/clinical/device.js";
-import { HmsError, invalidInput } from "../../protocol/errors.js";
+} from "../../protocol/index.js";
 
 /**
  * In-memory device registry. The clock is injected so status and heartbeat times are reproducible.

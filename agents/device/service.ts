@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Observation } from "fhir/r4.js";
 import type { Logger } from "pino";
-import { DeviceReadingSchema, type Alarm, type Device } from "../../protocol/clinical/device.js";
-import { HmsError } from "../../protocol/errors.js";
+import { DeviceReadingSchema, HmsError, type Alarm, type Device } from "../../protocol/index.js";
 import { realClock, type Clock } from "../../runtime/index.js";
 import {
   alarmForReading,

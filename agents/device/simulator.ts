@@ -1,6 +1,5 @@
-import type { DeviceReading, DeviceRegistration } from "../../protocol/clinical/device.js";
+import { HmsError, type DeviceReading, type DeviceRegistration } from "../../protocol/index.js";
 import type { LoincEntry, LoincTable } from "./ranges.js";
-import { HmsError } from "../../protocol/index.js";
 import { mulberry32 } from "../../runtime/index.js";
 
 /**

@@ -5,8 +5,8 @@ import {
   DeviceRegistrationSchema,
   DeviceSchema,
   DeviceStatusSchema,
-} from "../../protocol/clinical/device.js";
-import { InterpretationSchema } from "../../protocol/clinical/patient.js";
+  InterpretationSchema,
+} from "../../protocol/index.js";
 import { defineSkill } from "../../runtime/index.js";
 import type { AgentState } from "../../runtime/index.js";
 import type { DeviceService } from "./service.js";

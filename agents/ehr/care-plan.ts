@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { CarePlanWrite, CarePlanWriteResult } from "../../protocol/clinical/ehr.js";
-import { PRINCIPAL_SYSTEM } from "../../clinical/consent/index.js";
+import type { CarePlanWrite, CarePlanWriteResult } from "../../protocol/index.js";
+import { PRINCIPAL_SYSTEM } from "../../clinical/index.js";
 import { SYSTEMS } from "./fhir-codes.js";
 
 /**
@@ -15,7 +15,7 @@ export {
   CarePlanWriteResultSchema,
   type CarePlanWrite,
   type CarePlanWriteResult,
-} from "../../protocol/clinical/ehr.js";
+} from "../../protocol/index.js";
 
 /** Stable key for a task's writes: short, token-safe, and the same on every retry. */
 export function writeKey(taskId: string): string {

@@ -30,7 +30,7 @@ export interface EhrAgentOptions {
 export { EhrService, type Caller } from "./service.js";
 export { buildPatientSummary } from "./summary.js";
 export { buildCarePlanTransaction } from "./care-plan.js";
-export { CarePlanWriteSchema, CarePlanWriteResultSchema } from "../../protocol/clinical/ehr.js";
+export { CarePlanWriteSchema, CarePlanWriteResultSchema } from "../../protocol/index.js";
 
 export function ehrAgent(opts: EhrAgentOptions) {
   const logger = opts.logger.child({ agentId: "ehr" });

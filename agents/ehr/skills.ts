@@ -9,7 +9,7 @@ import {
   SummaryOutputSchema,
   SyncInputSchema,
   SyncOutputSchema,
-} from "../../protocol/clinical/ehr.js";
+} from "../../protocol/index.js";
 import { defineSkill, type SkillContext } from "../../runtime/index.js";
 import type { Caller, EhrService } from "./service.js";
 

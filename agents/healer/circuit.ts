@@ -1,4 +1,4 @@
-import type { CircuitState } from "../../protocol/clinical/device.js";
+import type { CircuitState } from "../../protocol/index.js";
 
 /**
  * A circuit breaker as pure functions over a small state: closed → open after `failureThreshold`

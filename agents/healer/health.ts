@@ -1,4 +1,4 @@
-import type { HealthStatus } from "../../protocol/clinical/device.js";
+import type { HealthStatus } from "../../protocol/index.js";
 import {
   CLOSED,
   circuitAfterCall,

@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { AlertEvent, HealingAction, HealingStrategy, HealthStatus } from "../../protocol/clinical/device.js";
-import { HmsError } from "../../protocol/errors.js";
+import {
+  HmsError,
+  type AlertEvent,
+  type HealingAction,
+  type HealingStrategy,
+  type HealthStatus,
+} from "../../protocol/index.js";
 import {
   decideRestart,
   DEFAULT_RESTART_POLICY,

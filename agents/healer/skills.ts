@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HealingActionSchema, HealingStrategySchema, HealthStatusSchema } from "../../protocol/clinical/device.js";
+import { HealingActionSchema, HealingStrategySchema, HealthStatusSchema } from "../../protocol/index.js";
 import { defineSkill } from "../../runtime/index.js";
 import type { Healer } from "./service.js";
 

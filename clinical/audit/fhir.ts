@@ -1,4 +1,4 @@
-import type { AuditEntry } from "../../protocol/clinical/consent.js";
+import type { AuditEntry } from "../../protocol/index.js";
 import { PRINCIPAL_SYSTEM, PURPOSE_SYSTEM, ROLE_SYSTEM } from "../consent/fhir.js";
 
 /** An audit entry as a FHIR R4 AuditEvent (plain JSON), for mirroring onto the FHIR server. */

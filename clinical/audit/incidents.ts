@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditIncident } from "../../protocol/clinical/consent.js";
+import type { AuditEntry, AuditIncident } from "../../protocol/index.js";
 
 /** Denied attempts by one requester, within the window, that raise an incident. */
 export const DEFAULT_DENIAL_THRESHOLD = 5;

@@ -4,7 +4,7 @@ import {
   type AuditEntry,
   type AuditQuery,
   type AuditRecord,
-} from "../../protocol/clinical/consent.js";
+} from "../../protocol/index.js";
 import { appendEntry, verifyChain } from "./chain.js";
 
 export { matchesQuery, type AuditQuery };

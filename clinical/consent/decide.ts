@@ -1,4 +1,4 @@
-import type { AccessRequest, ConsentDecision, ConsentRecord, Obligation } from "../../protocol/clinical/consent.js";
+import type { AccessRequest, ConsentDecision, ConsentRecord, Obligation } from "../../protocol/index.js";
 import { DEFAULT_ROLE_POLICY, mustDeidentify, uncoveredCategories, type RolePolicy } from "./policy.js";
 
 export interface DecideOptions {

@@ -1,5 +1,4 @@
-import type { AccessAction, DataCategory } from "../../protocol/clinical/consent.js";
-import type { PurposeOfUse, RoleName } from "../../protocol/principal.js";
+import type { AccessAction, DataCategory, PurposeOfUse, RoleName } from "../../protocol/index.js";
 
 /**
  * Minimum necessary per role (HIPAA 164.502(b)): which data classes each role may read or write,

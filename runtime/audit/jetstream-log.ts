@@ -11,13 +11,14 @@ import {
 import type { Logger } from "pino";
 import {
   AuditEntrySchema,
+  HmsError,
   matchesQuery,
+  token,
   type AuditChainStatus,
   type AuditEntry,
   type AuditQuery,
   type AuditRecord,
-} from "../../protocol/clinical/consent.js";
-import { HmsError, token } from "../../protocol/index.js";
+} from "../../protocol/index.js";
 import { ensureStream } from "../bus/connect.js";
 
 /**

@@ -1,5 +1,5 @@
-import { mdcForKey, mdcUnitForUcum } from "../../../clinical/reference/loinc-vitals.js";
-import type { DeviceReading } from "../../../protocol/clinical/device.js";
+import { mdcForKey, mdcUnitForUcum } from "../../../clinical/index.js";
+import type { DeviceReading } from "../../../protocol/index.js";
 import type { LoincTable } from "../ranges.js";
 import { isoToHl7Time } from "./oru.js";
 import { escapeHl7 } from "./parser.js";

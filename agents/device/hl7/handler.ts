@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { HmsError } from "../../../protocol/errors.js";
+import { HmsError } from "../../../protocol/index.js";
 import type { LoincTable } from "../ranges.js";
 import { buildAck } from "./ack.js";
 import { HL7_ERROR, mapOruR01, type MappedReading } from "./oru.js";

@@ -1,5 +1,5 @@
-import { mdcObservation, toUcum } from "../../../clinical/reference/loinc-vitals.js";
-import type { DeviceReading } from "../../../protocol/clinical/device.js";
+import { mdcObservation, toUcum } from "../../../clinical/index.js";
+import type { DeviceReading } from "../../../protocol/index.js";
 import type { LoincEntry, LoincTable } from "../ranges.js";
 import { findSegments, getValue, type Hl7Message, type Hl7Segment } from "./parser.js";
 
