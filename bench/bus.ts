@@ -132,7 +132,7 @@ const httpCard = AgentCard.fromJSON({
   defaultInputModes: ["application/json"],
   defaultOutputModes: ["application/json"],
   skills: [],
-} as never);
+});
 app.use(
   "/a2a",
   jsonRpcHandler({
@@ -146,7 +146,7 @@ const msg = () =>
     messageId: randomUUID(),
     role: "ROLE_USER",
     parts: [{ data: { skill: "echo_text", input: { text: TEXT } }, mediaType: "application/json" }],
-  } as never);
+  });
 
 const rows: Record<string, { seq: Figures; par: Figures }> = {};
 process.stderr.write(`bus benchmark: ${N} requests each, 1 KB payload, sequential and ${C} in flight\n`);
@@ -171,7 +171,7 @@ for (const [key, label, op] of [
         message: msg(),
         configuration: undefined,
         metadata: {},
-      } as never)),
+      })),
   ],
 ] as const) {
   rows[key] = {

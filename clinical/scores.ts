@@ -1,4 +1,4 @@
-import type { ActivityBand, ScoreResult } from "../protocol/clinical/patient.js";
+import type { ScoreResult } from "../protocol/index.js";
 import { bandFor, type ScoreDefinition, type ScoresReference } from "./reference/scores.js";
 
 /**
@@ -85,7 +85,7 @@ export function computeHbi(inputs: HbiInputs, ref: ScoresReference, asOf?: strin
 function banded(def: ScoreDefinition, value: number, source: string, asOf?: string): ScoreResult {
   const b = bandFor(def.bands, value);
   if (!b) throw new Error(`${def.name} ${value} falls in no band of scores.json`);
-  return { status: "computed", value, band: b.band as ActivityBand, source, ...(asOf ? { asOf } : {}) };
+  return { status: "computed", value, band: b.band, source, ...(asOf ? { asOf } : {}) };
 }
 
 /** Montreal age-at-diagnosis code (A1/A2/A3) from the age in years, by the scores.json rules. */

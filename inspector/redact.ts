@@ -153,7 +153,5 @@ export function findPatient(value: unknown, policy: RedactionPolicy): string | u
 /** Top-level keys of an object, for one-line summaries that must not show values. */
 export const keysOf = (v: unknown): string =>
   v !== null && typeof v === "object" && !Array.isArray(v)
-    ? `{${Object.keys(v as object)
-        .slice(0, 6)
-        .join(", ")}${Object.keys(v as object).length > 6 ? ", …" : ""}}`
+    ? `{${Object.keys(v).slice(0, 6).join(", ")}${Object.keys(v).length > 6 ? ", …" : ""}}`
     : "";

@@ -69,7 +69,7 @@ export function mountInspector(app: Express, opts: InspectorRoutesOptions): void
     if (e.code === "INTERNAL") opts.logger.error({ err }, "inspector request failed");
     if (!res.headersSent) res.status(ERROR_TABLE[e.code]?.http ?? 500).json({ error: e.message, code: e.code });
   };
-  const filterOf = (req: Request) => parseFilter(req.query as Record<string, unknown>);
+  const filterOf = (req: Request) => parseFilter(req.query);
 
   const sse = (req: Request, res: Response) => {
     res.writeHead(200, {

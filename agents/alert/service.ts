@@ -3,12 +3,13 @@ import type { Logger } from "pino";
 import { createActor, type Actor, type Snapshot } from "xstate";
 import {
   AlertEventSchema,
+  HmsError,
+  invalidInput,
   type AlarmPriority,
   type Alert,
   type AlertState,
   type CdsCard,
-} from "../../protocol/clinical/device.js";
-import { HmsError, invalidInput } from "../../protocol/errors.js";
+} from "../../protocol/index.js";
 import type { Clock } from "../../runtime/index.js";
 import { alertToCard } from "./cards.js";
 import {
@@ -171,7 +172,7 @@ export class AlertService {
       version: 1,
       alerts: [...this.records.values()].map((record) => ({
         record: structuredClone(record),
-        snapshot: this.actors.get(record.alertId)!.getPersistedSnapshot() as Snapshot<unknown>,
+        snapshot: this.actors.get(record.alertId)!.getPersistedSnapshot(),
       })),
     };
   }

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import { toFhirAuditEvent } from "../../clinical/audit/index.js";
-import type { AuditEntry } from "../../protocol/clinical/consent.js";
-import type { FhirBundle, FhirClient, FhirJson } from "../../runtime/index.js";
+import { toFhirAuditEvent } from "../../clinical/index.js";
+import type { AuditEntry } from "../../protocol/index.js";
+import type { FhirClient, FhirJson } from "../../runtime/index.js";
 
 /** Most AuditEvents written in one batch request. */
 export const MAX_MIRROR_BATCH = 100;
@@ -44,7 +44,7 @@ export class AuditMirror {
           entry: batch.map((e) => ({
             resource: toFhirAuditEvent(e) as FhirJson,
             request: { method: "POST", url: "AuditEvent" },
-          })) as FhirBundle["entry"],
+          })),
         });
         const failed = (res.entry ?? [])
           .map((e, i) => [seqs[i], e.response?.status ?? ""] as const)

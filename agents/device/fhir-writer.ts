@@ -35,7 +35,7 @@ export function observationTransaction(observations: readonly Observation[]): Fh
         },
       };
     }),
-  } as FhirBundle;
+  };
 }
 
 export function fhirObservationWriter(

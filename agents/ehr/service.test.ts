@@ -37,7 +37,7 @@ const pseudonyms = new MapPseudonymStore();
 
 const consent = {
   async record(r: Omit<ConsentRecord, "id">, _by: Principal) {
-    await consentFhir.create(toFhirConsent(ConsentRecordSchema.parse(r)) as FhirJson);
+    await consentFhir.create(toFhirConsent(ConsentRecordSchema.parse(r)));
   },
   async checkAccess(req: ReturnType<typeof AccessRequestSchema.parse>): Promise<ConsentDecision> {
     const consents = (await consentFhir.searchAll("Consent", { patient: `Patient/${req.patientId}` }, 100)).map(

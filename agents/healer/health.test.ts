@@ -37,9 +37,7 @@ describe("health tracker", () => {
   });
 
   it("opens the circuit after repeated failures, half-opens after the timeout, and closes on a success", () => {
-    let book = run(
-      [0, 1, 2, 3].map((i) => ({ type: "call", component: "fhir", at: i, ok: false, ms: 1 }) as HealthEvent),
-    );
+    let book = run([0, 1, 2, 3].map((i) => ({ type: "call", component: "fhir", at: i, ok: false, ms: 1 })));
     expect(at(book, 10, "fhir").circuit).toBe("open");
     expect(at(book, 30_003, "fhir").circuit).toBe("half-open");
     book = reduceHealth(book, { type: "call", component: "fhir", at: 30_004, ok: true, ms: 1 }, policy);

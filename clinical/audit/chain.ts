@@ -1,10 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  AuditRecordSchema,
-  type AuditChainStatus,
-  type AuditEntry,
-  type AuditRecord,
-} from "../../protocol/clinical/consent.js";
+import { AuditRecordSchema, type AuditChainStatus, type AuditEntry, type AuditRecord } from "../../protocol/index.js";
 
 /**
  * The audit hash chain: entry n stores hash(n) = sha256(hash(n-1) + canonical JSON of record n).
@@ -18,7 +13,7 @@ export const GENESIS_HASH = "0".repeat(64);
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
   if (v && typeof v === "object") {
-    return `{${Object.keys(v as object)
+    return `{${Object.keys(v)
       .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)

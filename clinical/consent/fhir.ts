@@ -3,8 +3,9 @@ import {
   type AccessAction,
   type ConsentRecord,
   type DataCategory,
-} from "../../protocol/clinical/consent.js";
-import type { PurposeOfUse, RoleName } from "../../protocol/principal.js";
+  type PurposeOfUse,
+  type RoleName,
+} from "../../protocol/index.js";
 
 /** FHIR R4 Consent ↔ ConsentRecord. Plain JSON in and out, so this stays free of FHIR type packages. */
 
@@ -16,9 +17,42 @@ const ACTION_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentaction";
 /** consentaction codes: reading is "access", writing is "correct". */
 const ACTION_CODE: Record<AccessAction, string> = { read: "access", write: "correct" };
 
-type Obj = Record<string, any>;
+interface Coding {
+  system?: string;
+  code?: string;
+  display?: string;
+}
+interface CodeableConcept {
+  coding?: Coding[];
+}
+interface Identifier {
+  system?: string;
+  value?: string;
+}
 
-export function toFhirConsent(r: ConsentRecord): Obj {
+/** The fields of a FHIR R4 Consent that this mapping writes and reads. */
+export interface FhirConsentJson {
+  resourceType: "Consent";
+  id?: string;
+  status?: string;
+  scope?: CodeableConcept;
+  category?: CodeableConcept[];
+  patient?: { reference?: string };
+  dateTime?: string;
+  policyRule?: CodeableConcept;
+  provision?: {
+    type?: string;
+    period?: { start?: string; end?: string };
+    actor?: { role?: CodeableConcept; reference?: { identifier?: Identifier; display?: string } }[];
+    action?: CodeableConcept[];
+    purpose?: Coding[];
+    class?: Coding[];
+  };
+  performer?: { identifier?: Identifier }[];
+  [k: string]: unknown;
+}
+
+export function toFhirConsent(r: ConsentRecord): FhirConsentJson {
   const actor = [
     ...r.actorRoles.map((role) => ({
       role: { coding: [{ system: ROLE_SYSTEM, code: role }] },
@@ -66,18 +100,21 @@ export function toFhirConsent(r: ConsentRecord): Obj {
   };
 }
 
-export function fromFhirConsent(c: Obj): ConsentRecord {
-  const p = (c.provision ?? {}) as Obj;
-  const actors = (p.actor ?? []) as Obj[];
+export function fromFhirConsent(json: Readonly<Record<string, unknown>>): ConsentRecord {
+  // Read as a Consent; ConsentRecordSchema checks what the fields make.
+  const c = json as FhirConsentJson;
+  const p = c.provision ?? {};
+  const actors = p.actor ?? [];
   const roleCodes = actors.flatMap((a) =>
-    ((a.role?.coding ?? []) as Obj[]).filter((x) => x.system === ROLE_SYSTEM).map((x) => x.code as RoleName),
+    (a.role?.coding ?? []).filter((x) => x.system === ROLE_SYSTEM).map((x) => x.code as RoleName),
   );
-  const subjects = actors
-    .map((a) => a.reference?.identifier)
-    .filter((i) => i?.system === PRINCIPAL_SYSTEM)
-    .map((i) => String(i.value));
-  const actionOf = (code: string): AccessAction | undefined =>
+  const subjects = actors.flatMap((a) => {
+    const i = a.reference?.identifier;
+    return i?.system === PRINCIPAL_SYSTEM ? [String(i.value)] : [];
+  });
+  const actionOf = (code: string | undefined): AccessAction | undefined =>
     Object.entries(ACTION_CODE).find(([, v]) => v === code)?.[0] as AccessAction | undefined;
+  const recordedBy = c.performer?.[0]?.identifier?.value;
   return ConsentRecordSchema.parse({
     id: c.id,
     patientId: String(c.patient?.reference ?? "").replace(/^Patient\//, ""),
@@ -85,17 +122,13 @@ export function fromFhirConsent(c: Obj): ConsentRecord {
     decision: p.type === "deny" ? "deny" : "permit",
     actorRoles: roleCodes,
     actorSubjects: subjects,
-    purposes: ((p.purpose ?? []) as Obj[])
-      .filter((x) => x.system === PURPOSE_SYSTEM)
-      .map((x) => x.code as PurposeOfUse),
-    categories: ((p.class ?? []) as Obj[])
-      .filter((x) => x.system === DATA_CLASS_SYSTEM)
-      .map((x) => x.code as DataCategory),
-    actions: ((p.action ?? []) as Obj[]).flatMap((a) =>
-      ((a.coding ?? []) as Obj[]).map((x) => actionOf(x.code)).filter((x): x is AccessAction => !!x),
+    purposes: (p.purpose ?? []).filter((x) => x.system === PURPOSE_SYSTEM).map((x) => x.code as PurposeOfUse),
+    categories: (p.class ?? []).filter((x) => x.system === DATA_CLASS_SYSTEM).map((x) => x.code as DataCategory),
+    actions: (p.action ?? []).flatMap((a) =>
+      (a.coding ?? []).map((x) => actionOf(x.code)).filter((x): x is AccessAction => !!x),
     ),
     ...(p.period ? { period: p.period } : {}),
     ...(c.dateTime ? { recordedAt: c.dateTime } : {}),
-    ...(c.performer?.[0]?.identifier?.value ? { recordedBy: c.performer[0].identifier.value } : {}),
+    ...(recordedBy ? { recordedBy } : {}),
   });
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import type * as fhir4 from "fhir/r4.js";
 import { assert, describe, expect, it } from "vitest";
 import { loadSafeHarbor } from "../reference/safe-harbor.js";
 import {
@@ -19,34 +20,40 @@ import {
 const PATIENTS = join(import.meta.dirname, "..", "..", "examples", "patients");
 const safeHarbor = loadSafeHarbor();
 const asOf = new Date("2026-01-15T12:00:00Z");
-type Obj = Record<string, any>;
+type Resource = fhir4.FhirResource;
+type Bundle = { entry: { resource: Resource }[] };
 const bundles = readdirSync(PATIENTS)
   .filter((f) => f.endsWith(".json"))
-  .map((f) => JSON.parse(readFileSync(join(PATIENTS, f), "utf8")) as { entry: { resource: Obj }[] });
-const resourcesOf = (b: { entry: { resource: Obj }[] }) => b.entry.map((e) => e.resource);
+  .map((f) => JSON.parse(readFileSync(join(PATIENTS, f), "utf8")) as Bundle);
+const resourcesOf = (b: Bundle) => b.entry.map((e) => e.resource);
+/** deidentifyResources answers plain FHIR JSON; read it as FHIR resources. */
+const asResources = (rs: readonly object[]) => rs as readonly Resource[];
+const isPatient = (r: Resource): r is fhir4.Patient => r.resourceType === "Patient";
 
 /** Every identifying string of the synthetic patient (names, MRN, phone, email, street, city, ZIP, dates, serials). */
-function identifiersOf(resources: Obj[]): string[] {
-  const p = resources.find((r) => r.resourceType === "Patient")!;
-  const ids: string[] = [
+function identifiersOf(resources: Resource[]): string[] {
+  const p = resources.find(isPatient);
+  assert(p?.identifier && p.telecom && p.name && p.address);
+  const ids: (string | undefined)[] = [
     p.id,
     p.birthDate,
-    ...p.identifier.map((i: Obj) => i.value),
-    ...p.telecom.map((t: Obj) => t.value),
+    ...p.identifier.map((i) => i.value),
+    ...p.telecom.map((t) => t.value),
   ];
-  for (const n of p.name) ids.push(n.family, ...n.given);
-  for (const a of p.address) ids.push(...a.line, a.city, a.postalCode);
-  for (const d of resources.filter((r) => r.resourceType === "Device"))
+  for (const n of p.name) ids.push(n.family, ...(n.given ?? []));
+  for (const a of p.address) ids.push(...(a.line ?? []), a.city, a.postalCode);
+  for (const d of resources.filter((r): r is fhir4.Device => r.resourceType === "Device"))
     ids.push(
       d.serialNumber,
-      ...d.udiCarrier.flatMap((u: Obj) => [u.deviceIdentifier, u.carrierHRF]),
-      ...d.deviceName.map((n: Obj) => n.name),
+      ...(d.udiCarrier ?? []).flatMap((u) => [u.deviceIdentifier, u.carrierHRF]),
+      ...(d.deviceName ?? []).map((n) => n.name),
     );
   for (const r of resources) {
-    for (const k of ["effectiveDateTime", "onsetDateTime"]) if (r[k]) ids.push(r[k]);
-    if (r.effectivePeriod?.start) ids.push(r.effectivePeriod.start);
+    if ("effectiveDateTime" in r) ids.push(r.effectiveDateTime);
+    if ("onsetDateTime" in r) ids.push(r.onsetDateTime);
+    if ("effectivePeriod" in r) ids.push(r.effectivePeriod?.start);
   }
-  return ids.filter(Boolean);
+  return ids.filter((x): x is string => !!x);
 }
 
 describe("Safe Harbor de-identification", () => {
@@ -58,14 +65,14 @@ describe("Safe Harbor de-identification", () => {
       const { resources } = deidentifyResources(input, { pseudonym: "anon-0123456789abcdef", safeHarbor, asOf });
       const text = JSON.stringify(resources);
       for (const id of identifiersOf(input)) expect(text, `${input[0]?.id}: leaked "${id}"`).not.toContain(id);
-      const values = (rs: Obj[]) =>
+      const values = (rs: readonly Resource[]) =>
         rs
-          .filter((r) => r.resourceType === "Observation")
+          .filter((r): r is fhir4.Observation => r.resourceType === "Observation")
           .map((o) => [
-            o.code.coding[0].code,
+            o.code.coding?.[0]?.code,
             o.valueQuantity?.value ?? o.valueCodeableConcept?.text ?? o.valueBoolean ?? o.component?.length,
           ]);
-      expect(values(resources)).toEqual(values(input));
+      expect(values(asResources(resources))).toEqual(values(input));
       expect(resources.length).toBe(input.length);
     }
   });
@@ -76,17 +83,17 @@ describe("Safe Harbor de-identification", () => {
     const input = resourcesOf(bundle);
     const { resources, dateOffsetDays } = deidentifyResources(input, { pseudonym: "anon-aaaa", safeHarbor, asOf });
     expect(dateOffsetDays).not.toBe(0);
-    const days = (s: string) => Date.parse(s.slice(0, 10)) / 86_400_000;
-    const obsIn = input.filter((r) => r.effectiveDateTime);
-    const obsOut = resources.filter((r) => r.effectiveDateTime);
-    expect(obsOut).toHaveLength(obsIn.length);
-    obsIn.forEach((o, i) =>
-      expect(days(obsOut[i]?.effectiveDateTime) - days(o.effectiveDateTime)).toBe(dateOffsetDays),
-    );
+    const days = (s: string | undefined) => Date.parse(s?.slice(0, 10) ?? "") / 86_400_000;
+    const effective = (rs: readonly Resource[]) =>
+      rs.flatMap((r) => ("effectiveDateTime" in r && r.effectiveDateTime ? [r.effectiveDateTime] : []));
+    const datesIn = effective(input);
+    const datesOut = effective(asResources(resources));
+    expect(datesOut).toHaveLength(datesIn.length);
+    datesIn.forEach((d, i) => expect(days(datesOut[i]) - days(d)).toBe(dateOffsetDays));
   });
 
   it("redacts identifier shapes in free text and drops relatives", () => {
-    const input: Obj[] = [
+    const input: Record<string, unknown>[] = [
       { resourceType: "Patient", id: "p1", gender: "female" },
       {
         resourceType: "Observation",
@@ -109,9 +116,10 @@ describe("Safe Harbor de-identification", () => {
 
   it("reports a patient over 89 as 90 or older with no birth date", () => {
     const input = resourcesOf(bundles.find((b) => b.entry[0]?.resource.id === "pt-age-over-89")!);
-    const p = deidentifyResources(input, { pseudonym: "anon-old", safeHarbor, asOf }).resources.find(
-      (r) => r.resourceType === "Patient",
-    )!;
+    const p = asResources(deidentifyResources(input, { pseudonym: "anon-old", safeHarbor, asOf }).resources).find(
+      isPatient,
+    );
+    assert(p);
     expect(p.birthDate).toBeUndefined();
     expect(p.extension).toEqual([
       { url: AGE_EXTENSION, valueInteger: 90 },
@@ -121,10 +129,10 @@ describe("Safe Harbor de-identification", () => {
 
   it("turns a ZIP on the restricted list into 000 and keeps other ZIP3s", () => {
     const input = resourcesOf(bundles.find((b) => b.entry[0]?.resource.id === "pt-restricted-zip")!);
-    const p = deidentifyResources(input, { pseudonym: "anon-zip", safeHarbor, asOf }).resources.find(
-      (r) => r.resourceType === "Patient",
-    )!;
-    expect(p.address[0].postalCode).toBe("000");
+    const p = asResources(deidentifyResources(input, { pseudonym: "anon-zip", safeHarbor, asOf }).resources).find(
+      isPatient,
+    );
+    expect(p?.address?.[0]?.postalCode).toBe("000");
     expect(zip3("62704", safeHarbor)).toBe("627");
     expect(zip3("82301", safeHarbor)).toBe("000");
   });

@@ -124,7 +124,7 @@ export function ageAt(birthDate: string, asOf: Date): number {
 /** Every identifying string in the input, so a final pass can redact stray copies in any field. */
 function collectIdentifiers(resources: readonly Obj[]): Set<string> {
   const out = new Set<string>();
-  const add = (v: Json | undefined) => {
+  const add = (v: unknown) => {
     if (typeof v === "string" && v.trim().length >= 3) out.add(v.trim());
   };
   for (const r of resources) {
@@ -219,7 +219,7 @@ export function deidentifyResources(input: readonly Obj[], opts: DeidOptions): D
           else applied.add("R"); // a reference to a resource outside the set names a record: drop it
           continue;
         }
-        if (k === "display" && key !== "coding" && (v as Obj).reference !== undefined) continue; // reference displays hold names
+        if (k === "display" && key !== "coding" && v.reference !== undefined) continue; // reference displays hold names
         o[k] = walk(x, k);
       }
       return o;
@@ -242,7 +242,7 @@ export function deidentifyResources(input: readonly Obj[], opts: DeidOptions): D
       continue;
     }
     const copy: Obj = {};
-    for (const [k, v] of Object.entries(r)) {
+    for (const [k, v] of Object.entries<unknown>(r)) {
       if (DROP_EVERYWHERE.has(k)) {
         if (k === "identifier") applied.add("H");
         continue;

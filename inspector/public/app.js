@@ -6,7 +6,10 @@ const api = (p) => new URL(`api/${p}`, location.href.replace(/[#?].*$/, "").repl
 const $ = (s) => document.querySelector(s);
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) k === "class" ? (e.className = v) : e.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else e.setAttribute(k, v);
+  }
   for (const k of kids) e.append(k);
   return e;
 };

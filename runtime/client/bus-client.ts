@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
-import { AgentCard, Message, Task, StreamResponse, TaskState } from "@a2a-js/sdk";
+import { AgentCard, Message, Task, type StreamResponse, TaskState } from "@a2a-js/sdk";
 import { ClientFactory, ClientFactoryOptions, type Client } from "@a2a-js/sdk/client";
 import {
   AgentCardSchema,
@@ -101,7 +101,7 @@ export class BusClient {
       throw new HmsError("AGENT_UNAVAILABLE", `agent ${agentId} is not registered on tenant ${this.tenant}`, {
         data: { agentId },
       });
-    const client = await this.factory.createFromAgentCard(AgentCard.fromJSON(card as never));
+    const client = await this.factory.createFromAgentCard(AgentCard.fromJSON(card));
     this.clients.set(agentId, { client, at: Date.now() });
     return client;
   }
@@ -129,7 +129,7 @@ export class BusClient {
       ...(opts.contextId ? { contextId: opts.contextId } : {}),
       ...(opts.referenceTaskIds ? { referenceTaskIds: opts.referenceTaskIds } : {}),
       parts: [{ data: { skill: verb, input }, mediaType: SKILL_CALL_MEDIA_TYPE }],
-    } as never);
+    });
   }
 
   /**
@@ -201,11 +201,11 @@ export class BusClient {
     let task: Task | undefined;
     try {
       if (opts.onProgress) {
-        for await (const ev of client.sendMessageStream(params as never, reqOpts)) {
+        for await (const ev of client.sendMessageStream(params, reqOpts)) {
           task = foldStream(task, ev, opts.onProgress);
         }
       } else {
-        const r = await client.sendMessage(params as never, reqOpts);
+        const r = await client.sendMessage(params, reqOpts);
         if (!("id" in r))
           return {
             output: messageOutcome<T>(agentId, verb, MessageSchema.parse(Message.toJSON(r))),
@@ -239,7 +239,7 @@ function skillError(data: unknown, where: Record<string, unknown>): HmsError | u
 
 /** Reads a stateless answer: its data part, or the error it carries. */
 function messageOutcome<T>(agentId: string, verb: string, m: WireMessage): T {
-  const data = (m.parts.find((p) => "data" in p) as { data: unknown } | undefined)?.data;
+  const data = m.parts.find((p) => "data" in p)?.data;
   if (m.metadata?.["hms/outcome"] === "failed") {
     throw (
       skillError(data, { agentId, skill: verb }) ??
@@ -309,7 +309,7 @@ export function outcome<T>(agentId: string, verb: string, task: WireTask): T | u
   const state = task.status.state;
   if (state === "TASK_STATE_COMPLETED") {
     const art = task.artifacts?.find((a) => a.name === RESULT_ARTIFACT_NAME);
-    const part = art?.parts.find((p) => "data" in p) as { data: unknown } | undefined;
+    const part = art?.parts.find((p) => "data" in p);
     return part?.data as T;
   }
   const parts = task.status.message?.parts ?? [];
@@ -317,10 +317,10 @@ export function outcome<T>(agentId: string, verb: string, task: WireTask): T | u
     // The agent says what it waits for in the status message's data part (ctx.inputRequired).
     return (parts.find((p) => "data" in p) as { data: T } | undefined)?.data;
   }
-  const dataPart = parts.find((p) => "data" in p) as { data: unknown } | undefined;
+  const dataPart = parts.find((p) => "data" in p);
   const err = skillError(dataPart?.data, { agentId, skill: verb, taskId: task.id });
   if (err) throw err;
-  const text = (parts.find((p) => "text" in p) as { text: string } | undefined)?.text;
+  const text = parts.find((p) => "text" in p)?.text;
   if (state === "TASK_STATE_REJECTED")
     throw new HmsError("CONSENT_DENIED", text ?? `${agentId}.${verb} rejected the request`, {
       data: { agentId, taskId: task.id },

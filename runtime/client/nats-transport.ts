@@ -1,6 +1,6 @@
 import { createInbox, headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core";
 import {
-  AgentCard,
+  type AgentCard,
   CancelTaskRequest,
   GetTaskRequest,
   ListTasksRequest,
@@ -131,7 +131,7 @@ export class NatsTransport implements Transport {
         }
         const env = JSON.parse(dec.decode(m.data)) as JsonRpcEnvelope;
         if (env.error) throw fromJsonRpcErrorResponse(env as never);
-        yield StreamResponse.fromJSON(env.result as never);
+        yield StreamResponse.fromJSON(env.result);
       }
       options?.signal?.throwIfAborted();
       if (!ended)
@@ -153,8 +153,8 @@ export class NatsTransport implements Transport {
       task?: unknown;
       message?: unknown;
     };
-    if (result.task) return Task.fromJSON(result.task as never);
-    if (result.message) return Message.fromJSON(result.message as never);
+    if (result.task) return Task.fromJSON(result.task);
+    if (result.message) return Message.fromJSON(result.message);
     throw new HmsError("INTERNAL", "SendMessage result has neither task nor message");
   }
   sendMessageStream(
@@ -164,13 +164,13 @@ export class NatsTransport implements Transport {
     return this.stream("SendStreamingMessage", SendMessageRequest.toJSON(params), options);
   }
   async getTask(params: GetTaskRequest, options?: RequestOptions): Promise<Task> {
-    return Task.fromJSON((await this.rpc("GetTask", GetTaskRequest.toJSON(params), options)) as never);
+    return Task.fromJSON(await this.rpc("GetTask", GetTaskRequest.toJSON(params), options));
   }
   async cancelTask(params: CancelTaskRequest, options?: RequestOptions): Promise<Task> {
-    return Task.fromJSON((await this.rpc("CancelTask", CancelTaskRequest.toJSON(params), options)) as never);
+    return Task.fromJSON(await this.rpc("CancelTask", CancelTaskRequest.toJSON(params), options));
   }
   async listTasks(params: ListTasksRequest, options?: RequestOptions): Promise<ListTasksResponse> {
-    return ListTasksResponse.fromJSON((await this.rpc("ListTasks", ListTasksRequest.toJSON(params), options)) as never);
+    return ListTasksResponse.fromJSON(await this.rpc("ListTasks", ListTasksRequest.toJSON(params), options));
   }
   resubscribeTask(
     params: SubscribeToTaskRequest,

@@ -101,7 +101,7 @@ export async function startAgent(def: AgentDef, opts: StartAgentOptions): Promis
   const logger = opts.logger.child({ agentId: def.id, instanceId });
   const bus = await connectBus({ url: opts.natsUrl, name: instanceId, logger, ...opts.natsAuth });
   const card = agentCard(def, tenant);
-  const sdkCard = AgentCard.fromJSON(card as never);
+  const sdkCard = AgentCard.fromJSON(card);
   const skills = new Map(def.skills.map((s) => [s.verb, s]));
   const store = new KvTaskStore(bus.kv.tasks, tenant, bus.js);
   const client = new BusClient(bus.nc, bus.kv.cards, tenant);

@@ -145,7 +145,8 @@ export interface AgentContext {
   logger: Logger;
   /** Calls another agent's skill as this agent. */
   call<T = unknown>(agentId: string, verb: string, input: unknown, opts?: CallOptions): Promise<T>;
-  publish(topicType: string, data: unknown): Promise<void>;
+  /** Publishes a fact on `a2a.v1.<tenant>.topic.<type>.<agentId>`. A plain function: agents may keep it. */
+  publish: (topicType: string, data: unknown) => Promise<void>;
   /** Durable state shared by the agent's instances. */
   state: AgentState;
   /** Subscribes to topic facts (`a2a.v1.<tenant>.topic.<type>.<source|*>`); returns an unsubscribe. */

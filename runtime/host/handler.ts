@@ -2,8 +2,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import {
-  AgentCard,
-  Message,
+  type AgentCard,
+  type Message,
   SendMessageRequest,
   Task,
   ListTasksResponse,
@@ -37,7 +37,7 @@ import {
   type WireTask,
 } from "../../protocol/index.js";
 import { appendEvent, liveEvents, storedEvents, type SequencedEvent } from "./event-log.js";
-import { KvTaskStore, applyEvent, newTask, stateOf, withHistoryLength, type StoredTask } from "./task-store.js";
+import { type KvTaskStore, applyEvent, newTask, stateOf, withHistoryLength, type StoredTask } from "./task-store.js";
 
 /** Per-request values the NATS adapter puts in ServerCallContext.state. */
 export interface CallState {
@@ -217,7 +217,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
     }
     if (!task) task = (await this.d.store.load(taskId))?.task;
     if (!task) throw new TaskNotFoundError(`Task not found: ${taskId}`);
-    return Task.fromJSON(withHistoryLength(task, params.configuration?.historyLength) as never);
+    return Task.fromJSON(withHistoryLength(task, params.configuration?.historyLength));
   }
 
   async *sendMessageStream(
@@ -313,7 +313,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
 
   async getTask(params: GetTaskRequest, ctx: ServerCallContext): Promise<Task> {
     const stored = await this.readable(params.id, ctx);
-    return Task.fromJSON(withHistoryLength(stored.task, params.historyLength) as never);
+    return Task.fromJSON(withHistoryLength(stored.task, params.historyLength));
   }
 
   /** Loads a task the caller may see; another owner's task is reported as not found (no existence leak). */
@@ -342,13 +342,13 @@ export class DurableRequestHandler implements A2ARequestHandler {
       return params.includeArtifacts ? t : { ...t, artifacts: [] };
     });
     const next = start + pageSize < all.length ? Buffer.from(String(start + pageSize)).toString("base64url") : "";
-    return ListTasksResponse.fromJSON({ tasks: page, nextPageToken: next, pageSize, totalSize: all.length } as never);
+    return ListTasksResponse.fromJSON({ tasks: page, nextPageToken: next, pageSize, totalSize: all.length });
   }
 
   async cancelTask(params: CancelTaskRequest, ctx: ServerCallContext): Promise<Task> {
     const stored = await this.readable(params.id, ctx);
     const state = stored.task.status.state;
-    if (state === "TASK_STATE_CANCELED") return Task.fromJSON(stored.task as never);
+    if (state === "TASK_STATE_CANCELED") return Task.fromJSON(stored.task);
     if (isTerminal(state)) throw new TaskNotCancelableError(`Task not cancelable: ${params.id} is ${state}`);
     const ev: WireStreamResponse = {
       statusUpdate: {
@@ -375,7 +375,7 @@ export class DurableRequestHandler implements A2ARequestHandler {
     );
     if (!after || after.task.status.state !== "TASK_STATE_CANCELED")
       throw new TaskNotCancelableError(`Task not cancelable: ${params.id} finished first`);
-    return Task.fromJSON(after.task as never);
+    return Task.fromJSON(after.task);
   }
 
   async createTaskPushNotificationConfig(): Promise<TaskPushNotificationConfig> {
@@ -401,7 +401,7 @@ function withSeq(ev: WireStreamResponse, seq: number): StreamResponse {
   else if ("artifactUpdate" in ev)
     out = { artifactUpdate: { ...ev.artifactUpdate, metadata: tag(ev.artifactUpdate.metadata) } };
   else out = ev;
-  return StreamResponse.fromJSON(out as never);
+  return StreamResponse.fromJSON(out);
 }
 
 /**

@@ -103,7 +103,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
     const fail = (id: unknown, code: number, message: string, data?: unknown) => {
       reply({
         jsonrpc: "2.0",
-        id: (typeof id === "string" || typeof id === "number" ? id : null) as string | number | null,
+        id: typeof id === "string" || typeof id === "number" ? id : null,
         error: { code, message, ...(data === undefined ? {} : { data }) },
       });
       d.journal?.({ method: "?", id, ms: Date.now() - started, ok: false, code });
@@ -232,7 +232,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
       }
       return;
     }
-    const result = await transport.handle(env.data as Record<string, unknown>, ctx);
+    const result = await transport.handle(env.data, ctx);
     if (Symbol.asyncIterator in (result as object)) {
       let n = 0;
       try {

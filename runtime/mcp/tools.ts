@@ -60,7 +60,7 @@ export function buildMcpServer(opts: {
         annotations: { title: skill.title, ...skill.annotations },
       },
       async (args: unknown, extra) => {
-        const principal = opts.principalOf(extra as never);
+        const principal = opts.principalOf(extra);
         if (!roleAllows(skill, principal)) {
           return errorResult(new HmsError("FORBIDDEN", `role ${principal.roles.join(",")} may not call ${name}`));
         }

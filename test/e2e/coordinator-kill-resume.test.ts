@@ -23,7 +23,7 @@ function statesOnTheWayToApproval(): string[] {
     input: {
       planId: "p",
       request: { patientId: "x", goals: { excludedDrugs: [], excludedClasses: [] }, maxRounds: 3 },
-    } as never,
+    },
   });
   const toApproved = paths.find((p) => p.state.value === "approved")!;
   return [...new Set([...toApproved.steps.map((s) => String(s.state.value)), "approved"])];

@@ -46,35 +46,35 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
     await expect
       .poll(
         async () => {
-          const r = (await sys.host.client.call(
+          const r = await sys.host.client.call<{ alerts: Array<{ category: string }> }>(
             "alert",
             "list",
             { patientId: "pt-moderate-ileal-tpmt-im" },
             { principal: clinician },
-          )) as { alerts: Array<{ category: string }> };
+          );
           return r.alerts.map((a) => a.category);
         },
         { timeout: 10_000 },
       )
       .toContain("plan-ready");
     // The EHR's change feed turns the new MedicationRequests into medication-change alerts.
-    const sync = (await sys.host.client.call(
+    const sync = await sys.host.client.call<{ changes: Array<{ ref: string }> }>(
       "ehr",
       "sync_changes",
       { since: "2026-01-01T00:00:00Z", types: ["MedicationRequest"] },
       { principal: clinician },
-    )) as { changes: Array<{ ref: string }> };
+    );
     expect(sync.changes.map((c) => c.ref)).toEqual(expect.arrayContaining(result.plan.written!.medicationRequestRefs));
     await expect
       .poll(
         async () =>
           (
-            (await sys.host.client.call(
+            await sys.host.client.call<{ alerts: Array<{ category: string }> }>(
               "alert",
               "list",
               { patientId: "pt-moderate-ileal-tpmt-im" },
               { principal: clinician },
-            )) as { alerts: Array<{ category: string }> }
+            )
           ).alerts.map((a) => a.category),
         { timeout: 10_000 },
       )
@@ -164,9 +164,9 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
       .poll(
         async () =>
           (
-            (await sys.host.client.call("alert", "list", { priority: "high" }, { principal: admin })) as {
+            await sys.host.client.call<{
               alerts: Array<{ category: string; summary: string }>;
-            }
+            }>("alert", "list", { priority: "high" }, { principal: admin })
           ).alerts
             .filter((a) => a.category === "system")
             .map((a) => a.summary)
@@ -178,12 +178,12 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
 
   it("turns a verifier's blocking finding into a critical-finding alert", async () => {
     const patientId = "pt-heart-failure-nyha3";
-    const { summary } = (await sys.host.client.call(
+    const { summary } = await sys.host.client.call<{ summary: unknown }>(
       "ehr",
       "get_patient_summary",
       { patientId },
       { principal: clinician },
-    )) as { summary: unknown };
+    );
     const plan = {
       patientId,
       horizonWeeks: 52,
@@ -205,12 +205,10 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
         },
       ],
     };
-    const report = (await sys.host.client.call(
-      "verifier",
-      "verify_plan",
-      { patient: summary, plan },
-      { principal: clinician },
-    )) as { isValid: boolean; findings: Array<{ ruleId: string; severity: string }> };
+    const report = await sys.host.client.call<{
+      isValid: boolean;
+      findings: Array<{ ruleId: string; severity: string }>;
+    }>("verifier", "verify_plan", { patient: summary, plan }, { principal: clinician });
     expect(report.isValid).toBe(false);
     const blocking = report.findings.filter((f) => f.severity === "error").map((f) => f.ruleId);
     expect(blocking.length).toBeGreaterThan(0);
@@ -218,9 +216,9 @@ describe("scenario scripts, end to end on the embedded defaults", () => {
       .poll(
         async () =>
           (
-            (await sys.host.client.call("alert", "list", { patientId }, { principal: clinician })) as {
+            await sys.host.client.call<{
               alerts: Array<{ category: string }>;
-            }
+            }>("alert", "list", { patientId }, { principal: clinician })
           ).alerts.filter((a) => a.category === "critical-finding").length,
         { timeout: 10_000 },
       )

@@ -30,7 +30,7 @@ const skillMessage = (skill: string, input: unknown, messageId: string = randomU
     messageId,
     role: "ROLE_USER",
     parts: [{ data: { skill, input }, mediaType: "application/json" }],
-  } as never);
+  });
 const send = (skill: string, input: unknown, extra: { messageId?: string; returnImmediately?: boolean } = {}) =>
   client.sendMessage(
     {
@@ -55,7 +55,7 @@ beforeAll(async () => {
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new NatsTransportFactory(bus.nc)] }),
   );
-  client = await factory.createFromAgentCard(AgentCard.fromJSON(card as never));
+  client = await factory.createFromAgentCard(AgentCard.fromJSON(card));
 });
 
 afterAll(async () => {
@@ -208,7 +208,7 @@ describe("A2A over NATS with the stock @a2a-js/sdk client", () => {
       pageSize: 5,
       pageToken: "",
       statusTimestampAfter: undefined,
-    } as never);
+    });
     expect(r.tasks.length).toBeGreaterThan(0);
     expect(r.tasks.every((t) => t.status?.state === TaskState.TASK_STATE_COMPLETED)).toBe(true);
   });
@@ -322,6 +322,6 @@ describe("bad input on the rpc subject", () => {
       new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "GetTask", params: { id: "x" } })),
       { timeout: 5_000 },
     );
-    expect(JSON.parse(new TextDecoder().decode(m.data)).error.code).toBe(-32009);
+    expect((JSON.parse(new TextDecoder().decode(m.data)) as { error: { code: number } }).error.code).toBe(-32009);
   });
 });

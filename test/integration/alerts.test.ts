@@ -59,10 +59,10 @@ async function spawnAlertAgent(env: Record<string, string>): Promise<ChildProces
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+  child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`alert agent not ready: ${err}`)), 20_000);
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       if (d.toString().includes("ready")) {
         clearTimeout(t);
         resolve();

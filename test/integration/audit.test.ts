@@ -72,9 +72,9 @@ describe("audit chain in JetStream", () => {
     const victim = await bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: log.subject, seq: 1 } as never);
     // Walk to entry 3 of this tenant's chain.
     let m = victim!;
-    while ((m.json() as { seq: number }).seq !== 3)
+    while (m.json<{ seq: number }>().seq !== 3)
       m = (await bus.jsm.streams.getMessage(AUDIT_STREAM, { next_by_subj: log.subject, seq: m.seq + 1 } as never))!;
-    const forged = { ...(m.json() as object), requester: "mallory" };
+    const forged = { ...m.json<object>(), requester: "mallory" };
     await bus.jsm.streams.deleteMessage(AUDIT_STREAM, m.seq);
     await bus.js.publish(log.subject, JSON.stringify(forged));
     expect(await log.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });

@@ -57,7 +57,8 @@ function collect<T>(topic: string): { items: T[]; sub: Subscription } {
   return { items, sub };
 }
 
-function sendMllp(port: number, bytes: Buffer): Promise<string | "closed"> {
+/** Sends a frame and answers the first frame back, or "closed" when the listener drops the connection. */
+function sendMllp(port: number, bytes: Buffer): Promise<string> {
   return new Promise((resolvePromise) => {
     const framer = new MllpFramer();
     const s = tcpConnect(port, "127.0.0.1", () => s.write(bytes));

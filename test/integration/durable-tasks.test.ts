@@ -69,7 +69,7 @@ describe("durable tasks", () => {
     // Every run of a task shows in the agent's XState inspection feed (what the inspector watches).
     const ran = new Set<string>();
     const feed = bus.nc.subscribe(subjects.xstate("default", "testbed"), {
-      callback: (_e, m) => void ran.add((m.json() as { taskId: string }).taskId),
+      callback: (_e, m) => void ran.add(m.json<{ taskId: string }>().taskId),
     });
     try {
       const sdk = await client.client("testbed");

@@ -362,7 +362,7 @@ describe("the audit trail", () => {
     expect(r.entries.length).toBe(5);
     expect(r.entries.every((e) => e.requester === "dr.lee")).toBe(true);
     expect(r.chain.ok).toBe(true);
-    const info = await host.bus.jsm.streams.info(AUDIT_STREAM, { subjects_filter: auditSubject(host.tenant) } as never);
+    const info = await host.bus.jsm.streams.info(AUDIT_STREAM, { subjects_filter: auditSubject(host.tenant) });
     expect(r.chain.checked).toBe(info.state.messages);
   });
 

@@ -34,11 +34,11 @@ describe("hms up on the embedded defaults (agents supervised as child processes)
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stdout = "";
-      child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       const nats = await new Promise<{ pid: number; storeDir: string }>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error("hms up did not start its nats-server in time")), 30_000);
         let buf = "";
-        child.stderr!.on("data", (d: Buffer) => {
+        child.stderr.on("data", (d: Buffer) => {
           buf += d.toString();
           for (const line of buf.split("\n")) {
             if (!line.includes("embedded nats-server ready")) continue;
@@ -70,8 +70,8 @@ describe("hms up on the embedded defaults (agents supervised as child processes)
     const child = spawn(process.execPath, ["bin/hms.mjs", "up"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     await expect.poll(() => stdout, { timeout: 30_000 }).toContain("HMS-A2A is up");
     const agents = agentPids(child.pid!);
     expect(agents.length).toBe(7);

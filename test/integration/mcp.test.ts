@@ -13,6 +13,11 @@ import { quietLogger } from "../support/nats.js";
 import { REPO } from "../support/spawn.js";
 import { testAgent } from "../support/test-agent.js";
 
+/** The result of the MCP Inspector CLI's answer (JSON on stdout). */
+const inspectorResult = (stdout: string) =>
+  (JSON.parse(stdout) as { result: { tools?: { name: string }[]; structuredContent?: Record<string, unknown> } })
+    .result;
+
 const run = promisify(execFile);
 const INSPECTOR = `${REPO}/node_modules/.bin/mcp-inspector`;
 const inspectorEnv = { ...process.env, MCP_INSPECTOR_SECRET_STORE: "memory" };
@@ -108,7 +113,7 @@ describe("MCP over stdio", () => {
       ],
       { cwd: REPO, env: inspectorEnv },
     );
-    expect(JSON.parse(list.stdout).result.tools).toHaveLength(6);
+    expect(inspectorResult(list.stdout).tools).toHaveLength(6);
     const call = await run(
       INSPECTOR,
       [
@@ -129,7 +134,7 @@ describe("MCP over stdio", () => {
       ],
       { cwd: REPO, env: inspectorEnv },
     );
-    expect(JSON.parse(call.stdout).result.structuredContent).toEqual({ text: "inspector", by: "testbed" });
+    expect(inspectorResult(call.stdout).structuredContent).toEqual({ text: "inspector", by: "testbed" });
   });
 });
 
@@ -236,7 +241,7 @@ describe("MCP over Streamable HTTP (gateway)", () => {
       "json",
     ];
     const list = await run(INSPECTOR, [...base, "--method", "tools/list"], { cwd: REPO, env: inspectorEnv });
-    expect(JSON.parse(list.stdout).result.tools.map((t: { name: string }) => t.name)).toContain("testbed_count_slowly");
+    expect(inspectorResult(list.stdout).tools?.map((t) => t.name)).toContain("testbed_count_slowly");
     const call = await run(
       INSPECTOR,
       [
@@ -250,7 +255,7 @@ describe("MCP over Streamable HTTP (gateway)", () => {
       ],
       { cwd: REPO, env: inspectorEnv },
     );
-    expect(JSON.parse(call.stdout).result.structuredContent.text).toBe("via http");
+    expect(inspectorResult(call.stdout).structuredContent?.text).toBe("via http");
   });
 });
 

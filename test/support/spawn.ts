@@ -15,11 +15,11 @@ export async function spawnReady(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+  child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
   const line = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${script} not ready in ${timeoutMs} ms: ${err}`)), timeoutMs);
     let buf = "";
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       buf += d.toString();
       const l = buf.split("\n").find((x) => x.startsWith("ready"));
       if (l) {

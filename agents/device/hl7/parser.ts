@@ -59,6 +59,7 @@ function splitSegments(text: string): string[] {
 
 /** Parses an ER7-encoded HL7 v2 message. */
 export function parseHl7(text: string): Hl7ParseResult {
+  // eslint-disable-next-line no-control-regex -- MLLP senders pad with NUL bytes before MSH
   const lines = splitSegments(text.replace(/^[\s\u0000]+/, ""));
   const first = lines[0];
   if (!first || !first.startsWith("MSH") || first.length < 8) {

@@ -82,7 +82,6 @@ export class MllpFramer {
       // FS
       if (j + 1 >= chunk.length) {
         this.pendingEnd = true;
-        i = j + 1;
         break;
       }
       if (chunk[j + 1] === MLLP_CR) {

@@ -163,7 +163,7 @@ export class FhirEngine {
       params: {},
       query: {},
       body,
-      headers: headers as FhirRequest["headers"],
+      headers: headers,
     };
     const [outcome, resource] = await this.router.handleRequest(req, this.repo);
     const status = getStatus(outcome);
@@ -213,9 +213,7 @@ export class FhirEngine {
     if (failed) {
       restore();
       const outcome =
-        failed.resourceType === "OperationOutcome"
-          ? (failed as OperationOutcome)
-          : operationOutcome("processing", "transaction failed");
+        failed.resourceType === "OperationOutcome" ? failed : operationOutcome("processing", "transaction failed");
       return { status: res.status >= 400 ? res.status : 400, body: outcome };
     }
     return res;
@@ -318,8 +316,8 @@ export class FhirEngine {
  * R4 §3.1.1.4 paging asks; Medplum's in-memory repository reports the total but adds no links.
  */
 function withPagingLinks(resource: Resource, baseUrl: string, path: string, query: string): void {
-  if (resource.resourceType !== "Bundle" || (resource as Bundle).type !== "searchset" || !baseUrl) return;
-  const bundle = resource as Bundle;
+  if (resource.resourceType !== "Bundle" || resource.type !== "searchset" || !baseUrl) return;
+  const bundle = resource;
   const params = new URLSearchParams(query);
   const offset = Number(params.get("_offset") ?? 0) || 0;
   const count = Number(params.get("_count") ?? DEFAULT_PAGE_SIZE);

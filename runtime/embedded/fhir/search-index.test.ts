@@ -62,7 +62,7 @@ describe("embedded FHIR searches by patient", () => {
     expect(before.length).toBeGreaterThan(2);
     // Move the oldest observation to the future: it must now come first, in both engines.
     const oldest = (await engine.handle("GET", `Observation/${before.at(-1)}`, "", undefined, {}))
-      .body as unknown as Record<string, unknown>;
+      .body as unknown as Record<string, unknown> & { id: string };
     const moved = { ...oldest, effectiveDateTime: "2099-01-01T00:00:00Z", effectivePeriod: undefined };
     expect((await engine.handle("PUT", `Observation/${oldest.id}`, "", moved, {})).status).toBe(200);
     await plain.repo.updateResource(moved as never);

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type * as fhir4 from "fhir/r4.js";
 import { Client } from "fhir-kit-client";
 import pino from "pino";
 import { afterAll, assert, beforeAll, describe, expect, it, vi } from "vitest";
@@ -7,10 +8,10 @@ import { DEFAULT_PAGE_SIZE, runFhirCli, startFhirServer, type FhirServer } from 
 
 const SEED = join(import.meta.dirname, "..", "..", "..", "examples", "patients");
 const LOINC = "http://loinc.org";
-type Bundle = {
+type Bundle<R extends fhir4.FhirResource = fhir4.FhirResource> = {
   resourceType: string;
   total?: number;
-  entry?: { resource: any; response?: { status: string; location?: string } }[];
+  entry?: { resource: R; response?: { status: string; location?: string } }[];
 };
 
 let server: FhirServer;
@@ -22,26 +23,32 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const search = async (resourceType: string, searchParams: Record<string, any>) =>
-  (await fhir.search({ resourceType, searchParams })) as unknown as Bundle;
+const search = async <R extends fhir4.FhirResource = fhir4.FhirResource>(
+  resourceType: string,
+  searchParams: Record<string, string | number | boolean | (string | number | boolean)[]>,
+) => (await fhir.search({ resourceType, searchParams })) as unknown as Bundle<R>;
 const ids = (b: Bundle) => (b.entry ?? []).map((e) => e.resource.id as string);
-async function httpError(p: Promise<unknown>): Promise<{ status: number; data: any }> {
+/** The status and OperationOutcome of a request that must fail. */
+async function httpError(p: Promise<unknown>): Promise<{ status: number; data: fhir4.OperationOutcome }> {
   try {
     await p;
   } catch (err) {
     const r = (err as { response: { status: number; data: unknown } }).response;
-    return { status: r.status, data: typeof r.data === "string" ? JSON.parse(r.data) : r.data };
+    const data = (typeof r.data === "string" ? JSON.parse(r.data) : r.data) as fhir4.OperationOutcome;
+    return { status: r.status, data };
   }
   throw new Error("expected the request to fail");
 }
 
 describe("embedded FHIR server", () => {
   it("serves the seeded synthetic patients by id, MRN, name and birth date", async () => {
-    const p = (await fhir.read({ resourceType: "Patient", id: "pt-moderate-ileal-tpmt-im" })) as any;
+    const p = (await fhir.read({ resourceType: "Patient", id: "pt-moderate-ileal-tpmt-im" })) as fhir4.Patient;
     expect(p.resourceType).toBe("Patient");
-    const mrn = p.identifier[0];
+    const mrn = p.identifier?.[0];
+    const family = p.name?.[0]?.family;
+    assert(mrn?.system && mrn.value && family && p.birthDate);
     expect(ids(await search("Patient", { identifier: `${mrn.system}|${mrn.value}` }))).toEqual([p.id]);
-    expect(ids(await search("Patient", { name: p.name[0].family }))).toContain(p.id);
+    expect(ids(await search("Patient", { name: family }))).toContain(p.id);
     expect(ids(await search("Patient", { birthdate: p.birthDate }))).toContain(p.id);
   });
 
@@ -52,7 +59,7 @@ describe("embedded FHIR server", () => {
   });
 
   it("searches observations by subject, LOINC code, date range, sort and count", async () => {
-    const calpro = await search("Observation", {
+    const calpro = await search<fhir4.Observation>("Observation", {
       subject: "Patient/pt-moderate-ileal-tpmt-im",
       code: `${LOINC}|38445-3`,
       _sort: "-date",
@@ -60,15 +67,17 @@ describe("embedded FHIR server", () => {
     });
     expect(calpro.entry).toHaveLength(2);
     const [newest, older] = calpro.entry!.map((e) => e.resource);
+    assert(newest?.effectiveDateTime && older?.effectiveDateTime);
     expect(newest.effectiveDateTime > older.effectiveDateTime).toBe(true);
     expect(newest.valueQuantity).toMatchObject({ value: 620, code: "ug/g" });
-    const recent = await search("Observation", {
+    const recent = await search<fhir4.Observation>("Observation", {
       subject: "Patient/pt-moderate-ileal-tpmt-im",
       date: ["ge2025-12-01", "le2026-02-01"],
       _count: 100,
     });
     expect(recent.entry!.length).toBeGreaterThan(5);
-    for (const e of recent.entry!) expect(e.resource.effectiveDateTime >= "2025-12-01").toBe(true);
+    for (const e of recent.entry!)
+      expect(e.resource.effectiveDateTime).toSatisfy((d?: string) => !!d && d >= "2025-12-01");
   });
 
   it("treats subject=<bare id> as Patient/<id> instead of silently returning nothing", async () => {
@@ -218,8 +227,8 @@ describe("embedded FHIR server", () => {
   it("creates once when the same conditional create is sent twice", async () => {
     const body = { resourceType: "Patient", identifier: [{ system: "urn:test", value: "cond-1" }] };
     const options = { headers: { "If-None-Exist": "identifier=urn:test|cond-1" } };
-    const a = (await fhir.create({ resourceType: "Patient", body, options })) as any;
-    const b = (await fhir.create({ resourceType: "Patient", body, options })) as any;
+    const a = (await fhir.create({ resourceType: "Patient", body, options })) as fhir4.Patient;
+    const b = (await fhir.create({ resourceType: "Patient", body, options })) as fhir4.Patient;
     expect(b.id).toBe(a.id);
     expect(ids(await search("Patient", { identifier: "urn:test|cond-1" }))).toEqual([a.id]);
   });
@@ -229,12 +238,12 @@ describe("embedded FHIR server", () => {
       fhir.create({ resourceType: "Patient", body: { resourceType: "Patient", birthDate: "15/01/2026" } }),
     );
     expect(invalid.status).toBe(400);
-    expect(invalid.data.issue[0].details.text).toContain("birthDate");
+    expect(invalid.data.issue[0]?.details?.text).toContain("birthDate");
     const unknownParam = await httpError(
       fhir.search({ resourceType: "Observation", searchParams: { colour: "blue" } }),
     );
     expect(unknownParam).toMatchObject({ status: 400, data: { resourceType: "OperationOutcome" } });
-    expect(unknownParam.data.issue[0].details.text).toContain("colour");
+    expect(unknownParam.data.issue[0]?.details?.text).toContain("colour");
     const missing = await httpError(fhir.read({ resourceType: "Patient", id: "does-not-exist" }));
     expect(missing).toMatchObject({ status: 404, data: { resourceType: "OperationOutcome" } });
     const res = await fetch(`${server.baseUrl}/Patient`, {
@@ -243,7 +252,7 @@ describe("embedded FHIR server", () => {
       body: "{not json",
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).resourceType).toBe("OperationOutcome");
+    expect(((await res.json()) as fhir4.Resource).resourceType).toBe("OperationOutcome");
   });
 
   it("loads a seed bundle idempotently", async () => {
@@ -253,9 +262,9 @@ describe("embedded FHIR server", () => {
     const bundle = JSON.parse(readFileSync(join(SEED, "pt-allopurinol.json"), "utf8"));
     await fhir.transaction({ body: bundle });
     expect(await count()).toBe(before);
-    const patients = await search("Patient", { _count: 1000 });
+    const patients = await search<fhir4.Patient>("Patient", { _count: 1000 });
     expect(
-      patients.entry!.filter((e) => e.resource.id.startsWith("pt-") && e.resource.identifier?.[0]?.type).length,
+      patients.entry!.filter((e) => e.resource.id?.startsWith("pt-") && e.resource.identifier?.[0]?.type).length,
     ).toBeGreaterThanOrEqual(24);
   });
 
