@@ -126,7 +126,7 @@ export class Correlator {
         history?: Array<{ parts?: Array<Record<string, unknown>> }>;
         status?: { state?: string };
       };
-      const agentId = String(t.metadata?.agentId ?? "?");
+      const agentId = text(t.metadata?.agentId ?? "?");
       const call = (t.history?.[0]?.parts ?? []).find((x) => "data" in x)?.data as
         { skill?: string; input?: unknown } | undefined;
       const skill = call?.skill ?? (t.metadata?.skill as string | undefined);
@@ -216,7 +216,7 @@ export class Correlator {
           artifact?: { name?: string; parts?: Array<Record<string, unknown>>; metadata?: { calledTaskIds?: unknown } };
         }
       ).artifact;
-      const called = Array.isArray(a?.metadata?.calledTaskIds) ? (a!.metadata!.calledTaskIds as string[]) : [];
+      const called = Array.isArray(a?.metadata?.calledTaskIds) ? (a.metadata.calledTaskIds as string[]) : [];
       for (const c of called) {
         const child = this.tasks.get(c);
         if (child && info) child.caller = info.agentId;
@@ -242,7 +242,7 @@ export class Correlator {
   private journal(base: Base, agentId: string, e: Record<string, unknown>): InspectorRecord {
     const taskId = typeof e.taskId === "string" ? e.taskId : undefined;
     const info = taskId ? this.tasks.get(taskId) : undefined;
-    const method = String(e.method ?? "?");
+    const method = text(e.method ?? "?");
     const ok = e.ok === true;
     const ms = typeof e.ms === "number" ? e.ms : undefined;
     const r = redact({ method, ok, ms, code: e.code, instanceId: e.instanceId }, this.policy);
@@ -259,7 +259,7 @@ export class Correlator {
       patient: info?.patient,
       ok,
       ms,
-      summary: `${method} ${ok ? "ok" : `error ${String(e.code ?? "")}`.trim()}${ms === undefined ? "" : ` ${ms}ms`}`,
+      summary: `${method} ${ok ? "ok" : `error ${text(e.code ?? "")}`.trim()}${ms === undefined ? "" : ` ${ms}ms`}`,
       payload: r.value,
       redacted: r.count,
     };
@@ -296,7 +296,7 @@ export class Correlator {
     const taskId = typeof e.taskId === "string" ? e.taskId : undefined;
     const info = taskId ? this.tasks.get(taskId) : undefined;
     const state = e.state === undefined ? undefined : typeof e.state === "string" ? e.state : JSON.stringify(e.state);
-    const type = String(e.type ?? "").replace(/^@xstate\./, "");
+    const type = text(e.type ?? "").replace(/^@xstate\./, "");
     const at = typeof e.at === "number" ? new Date(e.at).toISOString() : base.at;
     return {
       ...base,
@@ -311,11 +311,18 @@ export class Correlator {
       patient: info?.patient,
       method: info?.skill,
       state,
-      summary: `${state ?? ""}${e.event ? ` ← ${String(e.event)}` : ""}`.trim() || type,
+      summary: `${state ?? ""}${e.event ? ` ← ${text(e.event)}` : ""}`.trim() || type,
       payload: { type: e.type, state, event: e.event },
       redacted: 0,
     };
   }
+}
+
+/** A journal or task field as text: a string as it is, anything else as JSON (never "[object Object]"). */
+function text(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  return JSON.stringify(v) ?? "";
 }
 
 type Base = Pick<InspectorRecord, "id" | "src" | "streamSeq" | "at" | "revealable">;

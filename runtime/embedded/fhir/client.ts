@@ -165,7 +165,7 @@ export class FhirClient {
           ? `no answer within ${this.timeoutMs} ms`
           : status
             ? `HTTP ${status}${detail ? `: ${detail}` : ""}`
-            : String((err as Error)?.cause ?? (err as Error)?.message ?? err);
+            : describeFailure(err);
     return new HmsError("DEPENDENCY_FAILED", `${what}: FHIR server ${this.baseUrl} unavailable (${why})`, {
       cause: err,
       data,
@@ -293,4 +293,13 @@ export class FhirClient {
   transaction(bundle: FhirBundle, signal?: AbortSignal): Promise<FhirBundle> {
     return this.call("transaction", (s) => this.client.transaction({ body: bundle, options: { signal: s } }), signal);
   }
+}
+
+/** The most telling text of a failure: its cause, else its message, else the value itself. */
+function describeFailure(err: unknown): string {
+  const e = err as { cause?: unknown; message?: unknown } | null | undefined;
+  const reason: unknown = e?.cause ?? e?.message ?? err;
+  return typeof reason === "object" && reason !== null && !(reason instanceof Error)
+    ? JSON.stringify(reason)
+    : String(reason);
 }
