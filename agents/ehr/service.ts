@@ -1,33 +1,30 @@
 import type * as fhir4 from "fhir/r4.js";
 import type { Logger } from "pino";
 import {
+  AlertEventSchema,
   ConsentDecisionSchema,
+  HmsError,
   type AccessAction,
+  type CarePlanWrite,
+  type CarePlanWriteResult,
   type ConsentDecision,
   type DataCategory,
-} from "../../protocol/clinical/consent.js";
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type {
-  CarePlanWrite,
-  CarePlanWriteResult,
-  EhrChange,
-  ObservationQuery,
-  ObservationsOutput,
-  PatientHit,
-  PatientSearchInput,
-  PatientSearchOutput,
-  SyncInput,
-  SyncOutput,
-} from "../../protocol/clinical/ehr.js";
-import { HmsError } from "../../protocol/errors.js";
-import type { Principal } from "../../protocol/principal.js";
-import { searchUrl, type FhirBundle, type FhirClient, type FhirJson, type SearchParams } from "../../runtime/index.js";
-import { AlertEventSchema } from "../../protocol/clinical/device.js";
+  type EhrChange,
+  type ObservationQuery,
+  type ObservationsOutput,
+  type PatientHit,
+  type PatientSearchInput,
+  type PatientSearchOutput,
+  type PatientSummary,
+  type Principal,
+  type SyncInput,
+  type SyncOutput,
+} from "../../protocol/index.js";
+import { searchUrl, type FhirClient, type FhirJson, type SearchParams } from "../../runtime/index.js";
 import { buildCarePlanTransaction, readCarePlanResponse } from "./care-plan.js";
 import { SYSTEMS } from "./fhir-codes.js";
 import { buildPatientSummary } from "./summary.js";
-import { interpretLab } from "../../clinical/labs.js";
-import { loadLoinc } from "../../clinical/reference/loinc.js";
+import { interpretLab, loadLoinc } from "../../clinical/index.js";
 
 /**
  * The EHR agent's core, free of the A2A runtime: every PHI read or write first asks the consent
@@ -39,7 +36,7 @@ export {
   DEFAULT_OBSERVATION_COUNT,
   MAX_OBSERVATION_COUNT,
   DEFAULT_PATIENT_SEARCH_COUNT,
-} from "../../protocol/clinical/ehr.js";
+} from "../../protocol/index.js";
 /** Upper bound on resources read for one summary. */
 export const MAX_RECORD_RESOURCES = 2_000;
 
@@ -183,7 +180,7 @@ export class EhrService {
         const b = bundles[i];
         if (b instanceof HmsError) throw b;
         if (b === undefined) throw missing(`the ${type} search`);
-        return this.fhir.collect(type, b as FhirBundle, max, signal);
+        return this.fhir.collect(type, b, max, signal);
       }),
     );
     return [patient, ...lists.flat()];
@@ -330,6 +327,7 @@ export class EhrService {
         signal,
       );
       for (const e of bundle.entry ?? []) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- false positive on an index-signature type (typescript-eslint#12856): tsc needs this cast for the fields read below
         const r = e.resource as
           | (FhirJson & {
               meta?: { lastUpdated?: string };
