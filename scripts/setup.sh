@@ -12,7 +12,10 @@ die() { echo "setup: $*" >&2; exit 1; }
 node_ok=$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 20 || (a === 20 && b >= 4) ? 1 : 0' 2>/dev/null || echo 0)
 [ "$node_ok" = 1 ] || die "Node.js 20.4 or newer is required: install it (e.g. apt-get install -y nodejs) and run again"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ -L node_modules ]; then
+  # A checkout borrowing another's packages (a link): npm ci would empty the folder it points to.
+  echo "setup: node_modules is a link to $(readlink node_modules): not reinstalling npm packages there" >&2
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
