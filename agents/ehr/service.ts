@@ -24,7 +24,7 @@ import { searchUrl, type FhirClient, type FhirJson, type SearchParams } from "..
 import { buildCarePlanTransaction, readCarePlanResponse } from "./care-plan.js";
 import { SYSTEMS } from "./fhir-codes.js";
 import { buildPatientSummary } from "./summary.js";
-import { interpretLab, loadLoinc } from "../../clinical/index.js";
+import { ageAt, interpretLab, loadLoinc } from "../../clinical/index.js";
 
 /**
  * The EHR agent's core, free of the A2A runtime: every PHI read or write first asks the consent
@@ -264,7 +264,17 @@ export class EhrService {
     }
     const dates = [...(q.since ? [`ge${q.since}`] : []), ...(q.until ? [`le${q.until}`] : [])];
     if (dates.length) params.date = dates;
-    const bundle = await this.fhir.search("Observation", params, caller.signal);
+    // The patient's sex and age choose the reference range (a man's haemoglobin of 12.6 g/dL is low).
+    const [bundle, patient] = await Promise.all([
+      this.fhir.search("Observation", params, caller.signal),
+      this.fhir.read("Patient", q.patientId, caller.signal).catch(() => undefined) as Promise<
+        fhir4.Patient | undefined
+      >,
+    ]);
+    const labPatient = {
+      ...(patient?.gender ? { sex: patient.gender } : {}),
+      ...(patient?.birthDate ? { age: ageAt(patient.birthDate, new Date()) } : {}),
+    };
     let obs = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is FhirJson => !!r);
     const deid = decision.obligations.includes("de-identify");
     if (deid) obs = (await this.deidentify(caller, q.patientId, obs, decision)) as unknown as FhirJson[];
@@ -273,7 +283,8 @@ export class EhrService {
       const entry = coding?.code ? loinc.byCode(coding.system, coding.code) : undefined;
       const v = o.valueQuantity;
       const unit = v?.code ?? v?.unit;
-      const interp = entry && typeof v?.value === "number" && unit ? interpretLab(entry, v.value, unit) : undefined;
+      const interp =
+        entry && typeof v?.value === "number" && unit ? interpretLab(entry, v.value, unit, labPatient) : undefined;
       return {
         ...(entry ? { key: entry.key } : {}),
         loinc: coding?.code ?? "",
