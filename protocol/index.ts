@@ -153,3 +153,30 @@ export type {
 } from "./clinical/ehr.js";
 export { FhirIdSchema, InterpretationSchema } from "./clinical/patient.js";
 export type { ActivityBand, PatientSummary, ScoreResult } from "./clinical/patient.js";
+export { ApprovalSchema, PlanRequestSchema } from "./clinical/coordinator.js";
+export type { PlanRequest, PlanStatus } from "./clinical/coordinator.js";
+export { GenotypeSchema, PatientSummarySchema, PharmacogenomicsSchema } from "./clinical/patient.js";
+export type {
+  Allergy,
+  Comorbidities,
+  CurrentMedication,
+  Genotype,
+  LabValue,
+  Montreal,
+  ScreeningResult,
+  ScreeningTest,
+  TreatmentHistoryItem,
+  TreatmentResponse,
+} from "./clinical/patient.js";
+export type { DoseUnit, Route, Schedule } from "./clinical/regimen.js";
+export {
+  BiomarkerInfluenceSchema,
+  OptimizerConfigSchema,
+  OptimizerConstraintsSchema,
+  OptimizerResultSchema,
+  RankedPlanSchema,
+  SimulatedOutcomeSchema,
+  TreatmentPlanSchema,
+  VerificationReportSchema,
+} from "./clinical/plan.js";
+export type { Finding, OptimizerResult, RankedPlan, VerificationReport } from "./clinical/plan.js";
