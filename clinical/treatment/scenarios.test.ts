@@ -59,16 +59,25 @@ const primaryNonResponse = basePatient({
 
 describe.each(impls.map((impl) => [impl.name, impl] as const))("optimizer scenarios (%s)", (_name, impl) => {
   it("gives a TPMT intermediate metabolizer on infliximab a thiopurine at a CPIC-reduced dose (SONIC combination)", async () => {
-    // Vedolizumab stays available as the switch target for a primary non-response at week 12: with
-    // no target left, every infliximab plan would have to "continue" a non-responder (its label's
-    // stopping rule), and the optimizer rightly proposes none.
-    const others = ADVANCED_DRUGS.filter((d) => d !== "infliximab" && d !== "vedolizumab");
-    const r = await optimizeTreatment({ patient: tpmtIntermediate, constraints: { excludedDrugs: others } }, { impl });
-    const items = r.plans[0].plan.items;
-    expect(items.some((i) => i.drug === "infliximab")).toBe(true);
-    const thio = items.find((i) => i.drug === "azathioprine" || i.drug === "mercaptopurine");
-    expect(thio?.doseFraction).toBeGreaterThanOrEqual(0.3);
-    expect(thio?.doseFraction).toBeLessThanOrEqual(0.8);
+    // Reduced mode (one stage, no decision points): with every other advanced drug excluded there
+    // is no switch target for a week-12 non-responder, so full-mode infliximab plans would all have
+    // to "continue" a non-responder against the label's stopping rule, and none is feasible.
+    const others = ADVANCED_DRUGS.filter((d) => d !== "infliximab");
+    const r = await optimizeTreatment(
+      { patient: tpmtIntermediate, constraints: { excludedDrugs: others }, config: { mode: "reduced" } },
+      { impl },
+    );
+    const combos = r.plans
+      .slice(0, 1)
+      .map((p) => p.plan.items)
+      .filter((items) => items.some((i) => i.drug === "infliximab"))
+      .map((items) => items.find((i) => i.drug === "azathioprine" || i.drug === "mercaptopurine"))
+      .filter((i) => i !== undefined);
+    expect(combos.length).toBeGreaterThan(0);
+    for (const thio of combos) {
+      expect(thio.doseFraction).toBeGreaterThanOrEqual(0.3);
+      expect(thio.doseFraction).toBeLessThanOrEqual(0.8);
+    }
   });
 
   it("never gives a TPMT intermediate metabolizer a full thiopurine dose, nor changes therapy in remission", async () => {

@@ -131,7 +131,7 @@ export type OptimizerMode = z.infer<typeof OptimizerModeSchema>;
 
 export const OptimizerConfigSchema = z
   .object({
-    populationSize: z.number().int().min(4).max(5000).default(60),
+    populationSize: z.number().int().min(4).max(5000).default(80),
     generations: z.number().int().min(1).max(10000).default(60),
     mutationRate: z.number().min(0).max(1).default(0.08),
     crossoverRate: z.number().min(0).max(1).default(0.9),
