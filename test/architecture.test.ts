@@ -34,23 +34,7 @@ const ENTRIES: Record<string, readonly string[]> = {
  * Files still importing another layer by a deep path while they are being rewritten (issue #11);
  * remove a prefix once its files import through the entries. Never add one.
  */
-const DEEP_IMPORTS_PENDING = [
-  "clinical/treatment/",
-  "clinical/reference/",
-  "clinical/labs.ts",
-  "clinical/pgx.ts",
-  "agents/ehr/summary.ts",
-  "agents/ehr/comorbidities.ts",
-  "agents/ehr/reference.ts",
-  "agents/ehr/fhir-codes.ts",
-  "agents/ehr/allergies.ts",
-  "agents/ehr/medications.ts",
-  "agents/ehr/screening.ts",
-  "agents/ehr/fhir-read.ts",
-  "agents/verifier/",
-  "agents/coordinator/",
-  "agents/optimizer/",
-];
+const DEEP_IMPORTS_PENDING: readonly string[] = [];
 
 function sources(dir: string): string[] {
   const out: string[] = [];

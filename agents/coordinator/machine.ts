@@ -1,8 +1,13 @@
 import { assign, fromPromise, setup } from "xstate";
-import type { ConsentDecision } from "../../protocol/clinical/consent.js";
-import type { PlanRequest } from "../../protocol/clinical/coordinator.js";
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { Finding, OptimizerResult, RankedPlan, VerificationReport } from "../../protocol/clinical/plan.js";
+import type {
+  ConsentDecision,
+  Finding,
+  OptimizerResult,
+  PatientSummary,
+  PlanRequest,
+  RankedPlan,
+  VerificationReport,
+} from "../../protocol/index.js";
 
 /**
  * One plan request as a state machine (design.md §5, "Plan assembly"):
@@ -80,7 +85,7 @@ export function blockedDrugs(plan: RankedPlan, findings: Finding[]): string[] {
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const errorCode = (e: unknown): string | undefined =>
-  e && typeof e === "object" && "code" in e ? String((e as { code: unknown }).code) : undefined;
+  e && typeof e === "object" && "code" in e ? String(e.code) : undefined;
 
 export const planMachine = setup({
   types: {

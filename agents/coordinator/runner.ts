@@ -1,10 +1,17 @@
 import { createActor, fromPromise, waitFor, type SnapshotFrom } from "xstate";
-import { HmsError, agentPrincipal, type Principal } from "../../protocol/index.js";
-import type { ConsentDecision } from "../../protocol/clinical/consent.js";
-import type { AssembledPlan, PlanRequest, PlanStatus } from "../../protocol/clinical/coordinator.js";
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import { AlertEventSchema } from "../../protocol/clinical/device.js";
-import type { OptimizerResult, VerificationReport } from "../../protocol/clinical/plan.js";
+import {
+  AlertEventSchema,
+  HmsError,
+  agentPrincipal,
+  type AssembledPlan,
+  type ConsentDecision,
+  type OptimizerResult,
+  type PatientSummary,
+  type PlanRequest,
+  type PlanStatus,
+  type Principal,
+  type VerificationReport,
+} from "../../protocol/index.js";
 import type { CallRecord, SkillContext } from "../../runtime/index.js";
 import {
   STEP_LABELS,
@@ -70,11 +77,11 @@ export async function runPlan(
     if (!record.agents[agentId]) record.agents[agentId] = (await ctx.agentCard(agentId))?.version ?? "unknown";
     return out;
   };
-  let actorRef: ReturnType<typeof createActor<typeof machine>> | undefined;
   const persist = async () => {
     // Let the transition that started this step finish, so the snapshot shows the step.
     await new Promise((r) => setImmediate(r));
-    record.snapshot = actorRef!.getPersistedSnapshot();
+    // `actor` is created below; a step runs only once it has started.
+    record.snapshot = actor.getPersistedSnapshot();
     record.updatedAt = new Date().toISOString();
     await ctx.state.save(planKey(planId), record);
     const state = String((record.snapshot as { value?: unknown }).value);
@@ -191,7 +198,6 @@ export async function runPlan(
       ? { snapshot, input: { planId, request: record.request } }
       : { input: { planId, request: record.request } },
   );
-  actorRef = actor;
   // A resumed machine starts in the state it was saved in: that step was already reported.
   let last = snapshot ? String((snapshot as { value?: unknown }).value) : "";
   actor.subscribe({

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { HmsError } from "../../protocol/index.js";
-import { ApprovalSchema, AssembledPlanSchema, PlanRequestSchema } from "../../protocol/clinical/coordinator.js";
+import { ApprovalSchema, AssembledPlanSchema, HmsError, PlanRequestSchema } from "../../protocol/index.js";
 import { defineSkill, type SkillContext } from "../../runtime/index.js";
 import { planKey, runPlan, viewOf, type PlanRecord, type RunnerOptions } from "./runner.js";
 

@@ -1,5 +1,5 @@
 import type * as fhir4 from "fhir/r4.js";
-import type { Allergy } from "../../protocol/clinical/patient.js";
+import type { Allergy } from "../../protocol/index.js";
 import { EXT } from "./fhir-codes.js";
 import { adverseEventsOf, drugOf, ref } from "./fhir-read.js";
 import type { DrugCatalog } from "./reference.js";

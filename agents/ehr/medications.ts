@@ -1,6 +1,5 @@
 import type * as fhir4 from "fhir/r4.js";
-import type { CurrentMedication, TreatmentResponse } from "../../protocol/clinical/patient.js";
-import type { DoseUnit, Route, Schedule } from "../../protocol/clinical/regimen.js";
+import type { CurrentMedication, DoseUnit, Route, Schedule, TreatmentResponse } from "../../protocol/index.js";
 import { EXT, ROUTE_CODES, SYSTEMS } from "./fhir-codes.js";
 import { codings, drugOf, ref } from "./fhir-read.js";
 import type { DrugCatalog } from "./reference.js";

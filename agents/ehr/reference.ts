@@ -1,5 +1,4 @@
-import { defaultReferenceDir } from "../../clinical/reference/loinc.js";
-import { loadDrugs } from "../../clinical/reference/drugs.js";
+import { defaultReferenceDir, loadDrugs } from "../../clinical/index.js";
 
 /** What the EHR agent needs of drugs.json: matching medication codes/names, classes, interactions. */
 export interface DrugCatalog {

@@ -1,6 +1,6 @@
 import type * as fhir4 from "fhir/r4.js";
-import type { LoincEntry, LoincReference } from "../../clinical/reference/loinc.js";
-import type { ScreeningResult, ScreeningTest } from "../../protocol/clinical/patient.js";
+import type { ScreeningResult, ScreeningTest } from "../../protocol/index.js";
+import type { LoincEntry, LoincReference } from "../../clinical/index.js";
 import { RESULT_CODES, SYSTEMS } from "./fhir-codes.js";
 import { byNewest, codings, effectiveOf, ref } from "./fhir-read.js";
 

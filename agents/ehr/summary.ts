@@ -1,12 +1,23 @@
 import type * as fhir4 from "fhir/r4.js";
-import { AGE_EXTENSION, AGE_TOP_CODED_EXTENSION, ageAt } from "../../clinical/deid/index.js";
-import { interpretLab, type LabPatient } from "../../clinical/labs.js";
-import { interpretThiopurineGenotype } from "../../clinical/pgx.js";
-import { HMS_CODES, HMS_OBSERVATION_SYSTEM, loadLoinc, type LoincReference } from "../../clinical/reference/loinc.js";
-import { loadScores, type ScoresReference } from "../../clinical/reference/scores.js";
-import { computeCdai, computeHbi, montrealAgeCode } from "../../clinical/scores.js";
-import { HmsError } from "../../protocol/errors.js";
 import {
+  AGE_EXTENSION,
+  AGE_TOP_CODED_EXTENSION,
+  HMS_CODES,
+  HMS_OBSERVATION_SYSTEM,
+  ageAt,
+  computeCdai,
+  computeHbi,
+  interpretLab,
+  interpretThiopurineGenotype,
+  loadLoinc,
+  loadScores,
+  montrealAgeCode,
+  type LabPatient,
+  type LoincReference,
+  type ScoresReference,
+} from "../../clinical/index.js";
+import {
+  HmsError,
   PatientSummarySchema,
   type Comorbidities,
   type Genotype,
@@ -16,7 +27,7 @@ import {
   type ScreeningResult,
   type TreatmentHistoryItem,
   type TreatmentResponse,
-} from "../../protocol/clinical/patient.js";
+} from "../../protocol/index.js";
 import { allergiesOf } from "./allergies.js";
 import { FLAG_CODES, LATENT_TB_TREATMENTS, matches } from "./comorbidities.js";
 import { EXT, SYSTEMS } from "./fhir-codes.js";

@@ -1,17 +1,23 @@
 import { z } from "zod";
-import { GenotypeSchema, PatientSummarySchema, PharmacogenomicsSchema } from "../../protocol/clinical/patient.js";
 import {
   BiomarkerInfluenceSchema,
+  GenotypeSchema,
   OptimizerConfigSchema,
   OptimizerConstraintsSchema,
   OptimizerResultSchema,
-} from "../../protocol/clinical/plan.js";
-import { genotypeFromVcf, interpretThiopurineGenotype } from "../../clinical/pgx.js";
-import { loadPgx } from "../../clinical/reference/pgx.js";
-import { evaluateBiomarkers, patientFactors } from "../../clinical/treatment/model.js";
-import { optimizeTreatment } from "../../clinical/treatment/optimize.js";
-import { loadPlanSpace } from "../../clinical/treatment/space.js";
-import type { OptimizerImpl } from "../../clinical/treatment/loader.js";
+  PatientSummarySchema,
+  PharmacogenomicsSchema,
+} from "../../protocol/index.js";
+import {
+  evaluateBiomarkers,
+  genotypeFromVcf,
+  interpretThiopurineGenotype,
+  loadPgx,
+  loadPlanSpace,
+  optimizeTreatment,
+  patientFactors,
+  type OptimizerImpl,
+} from "../../clinical/index.js";
 import { defineSkill } from "../../runtime/index.js";
 
 /** What the optimizer's skills need from the agent. */

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { loadOptimizerImpl, type ImplName, type OptimizerImpl } from "../../clinical/treatment/loader.js";
+import { loadOptimizerImpl, type ImplName, type OptimizerImpl } from "../../clinical/index.js";
 import { defineAgent } from "../../runtime/index.js";
 import { verifierSkills } from "./skills.js";
 

@@ -1,15 +1,13 @@
 import { z } from "zod";
-import { PatientSummarySchema } from "../../protocol/clinical/patient.js";
-import { AlertEventSchema } from "../../protocol/clinical/device.js";
 import {
+  AlertEventSchema,
+  PatientSummarySchema,
   RankedPlanSchema,
   SimulatedOutcomeSchema,
   TreatmentPlanSchema,
   VerificationReportSchema,
-} from "../../protocol/clinical/plan.js";
-import type { OptimizerImpl } from "../../clinical/treatment/loader.js";
-import { simulateOutcome } from "../../clinical/treatment/optimize.js";
-import { suggestAlternatives, verifyPlan } from "../../clinical/treatment/verify.js";
+} from "../../protocol/index.js";
+import { simulateOutcome, suggestAlternatives, verifyPlan, type OptimizerImpl } from "../../clinical/index.js";
 import { defineSkill } from "../../runtime/index.js";
 
 /** What the verifier's skills need from the agent. */
