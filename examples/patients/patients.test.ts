@@ -20,6 +20,20 @@ interface Statement {
   }[];
 }
 
+/** The parts of a bundle entry the identifier test reads (the Patient's fields are on the first entry). */
+interface Entry {
+  request?: unknown;
+  resource: {
+    resourceType: string;
+    id: string;
+    name?: { family?: string }[];
+    birthDate?: string;
+    identifier?: { value?: string }[];
+    address?: { postalCode?: string }[];
+    telecom?: { system: string }[];
+  };
+}
+
 describe("synthetic patients", () => {
   it("has at least 24 bundles, one per spec, each listed in the README", () => {
     expect(files.length).toBeGreaterThanOrEqual(24);
@@ -51,12 +65,14 @@ describe("synthetic patients", () => {
 
   it("gives every patient the identifiers de-identification must remove, with PUTs on stable ids", () => {
     for (const f of files) {
-      const b = JSON.parse(readFileSync(join(DIR, f), "utf8"));
+      const b = JSON.parse(readFileSync(join(DIR, f), "utf8")) as { entry: Entry[] };
       expect(b).toMatchObject({ resourceType: "Bundle", type: "transaction" });
-      const p = b.entry[0].resource;
+      const p = b.entry[0]?.resource;
       expect(p).toMatchObject({ resourceType: "Patient", id: f.replace(".json", "") });
-      expect(p.name[0].family && p.birthDate && p.identifier[0].value && p.address[0].postalCode).toBeTruthy();
-      expect(p.telecom.map((t: { system: string }) => t.system).sort()).toEqual(["email", "phone"]);
+      expect(
+        p?.name?.[0]?.family && p.birthDate && p.identifier?.[0]?.value && p.address?.[0]?.postalCode,
+      ).toBeTruthy();
+      expect(p?.telecom?.map((t) => t.system).sort()).toEqual(["email", "phone"]);
       for (const e of b.entry)
         expect(e.request).toEqual({ method: "PUT", url: `${e.resource.resourceType}/${e.resource.id}` });
     }

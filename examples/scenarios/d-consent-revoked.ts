@@ -18,7 +18,7 @@ export const consentRevoked: Scenario = {
     ctx.story(
       `Plan ${plan.planId} awaits review when the patient withdraws consent to data use for treatment planning.`,
     );
-    const withdrawn = (await client.call(
+    const withdrawn = await client.call<{ id?: string; consent?: { id?: string } }>(
       "consent",
       "record",
       {
@@ -29,18 +29,15 @@ export const consentRevoked: Scenario = {
         recordedBy: CONSENT_DESK.subject,
       },
       { principal: CONSENT_DESK },
-    )) as { id?: string; consent?: { id?: string } };
+    );
     ctx.story(`A deny Consent is recorded (${JSON.stringify(withdrawn).match(/"id":"([^"]+)"/)?.[1] ?? "stored"}).`);
     const after = await decide(ctx, plan.planId, true);
     ctx.story(`The clinician approves, but the EHR refuses the write: plan ${after.status} — ${after.reason}.`);
     const carePlans = await carePlansOf(ctx, PATIENT);
     ctx.story(`CarePlans on record for the patient: ${carePlans.length}.`);
-    const audit = (await client.call(
-      "consent",
-      "query_audit",
-      { patientId: PATIENT, outcome: "denied", limit: 20 },
-      { principal: CONSENT_DESK },
-    )) as { entries: Array<{ requester: string; action: string; reason?: string; outcome: string }> };
+    const audit = await client.call<{
+      entries: Array<{ requester: string; action: string; reason?: string; outcome: string }>;
+    }>("consent", "query_audit", { patientId: PATIENT, outcome: "denied", limit: 20 }, { principal: CONSENT_DESK });
     for (const e of audit.entries.slice(-2))
       ctx.story(`Audit: ${e.requester} ${e.action} → ${e.outcome}${e.reason ? ` (${e.reason})` : ""}`);
     return { plan: after, carePlans, audit: audit.entries };

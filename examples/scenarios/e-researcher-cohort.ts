@@ -26,9 +26,12 @@ export const researcherCohort: Scenario = {
     ctx.story(`${COHORT.length} patients have opted in to research; ${NOT_OPTED_IN} has not.`);
     const summaries: Array<Record<string, unknown>> = [];
     for (const p of COHORT) {
-      const r = (await client.call("ehr", "get_patient_summary", { patientId: p }, { principal: RESEARCHER })) as {
-        summary: Record<string, unknown>;
-      };
+      const r = await client.call<{ summary: Record<string, unknown> }>(
+        "ehr",
+        "get_patient_summary",
+        { patientId: p },
+        { principal: RESEARCHER },
+      );
       summaries.push(r.summary);
     }
     const rows = summaries.map((s) => {

@@ -122,7 +122,7 @@ export async function spawnAgent(
   });
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`agent ${id} did not start in time`)), 30_000);
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       if (d.toString().includes("serving as")) {
         clearTimeout(t);
         resolve();
