@@ -1,4 +1,4 @@
-import type { LabValue } from "../protocol/clinical/patient.js";
+import type { LabValue } from "../protocol/index.js";
 import type { LoincEntry, PopulationBound, ReferenceBound } from "./reference/loinc.js";
 
 export type Interpretation = LabValue["interpretation"];

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Pharmacogenomics, PgxPhenotype } from "../protocol/clinical/patient.js";
+import type { PgxPhenotype, Pharmacogenomics } from "../protocol/index.js";
 import { loadPgx, type CpicRecommendation, type PgxReference } from "./reference/pgx.js";
 
 /**

@@ -155,7 +155,12 @@ export { FhirIdSchema, InterpretationSchema } from "./clinical/patient.js";
 export type { ActivityBand, PatientSummary, ScoreResult } from "./clinical/patient.js";
 export { ApprovalSchema, PlanRequestSchema } from "./clinical/coordinator.js";
 export type { PlanRequest, PlanStatus } from "./clinical/coordinator.js";
-export { GenotypeSchema, PatientSummarySchema, PharmacogenomicsSchema } from "./clinical/patient.js";
+export {
+  GenotypeSchema,
+  PatientSummarySchema,
+  PharmacogenomicsSchema,
+  TreatmentResponseSchema,
+} from "./clinical/patient.js";
 export type {
   Allergy,
   Comorbidities,
@@ -180,3 +185,26 @@ export {
   VerificationReportSchema,
 } from "./clinical/plan.js";
 export type { Finding, OptimizerResult, RankedPlan, VerificationReport } from "./clinical/plan.js";
+export type { Pharmacogenomics, PgxPhenotype } from "./clinical/patient.js";
+export { DoseUnitSchema, RouteSchema, ScheduleSchema } from "./clinical/regimen.js";
+export { GaRunResultSchema } from "./clinical/plan.js";
+export type {
+  BiomarkerInfluence,
+  ConvergencePoint,
+  CurrentDrugAction,
+  DecisionAction,
+  DecisionPoint,
+  FindingSeverity,
+  FitnessWeights,
+  GaConfig,
+  GaProblem,
+  GaRunResult,
+  MonitoringItem,
+  MonitoringTest,
+  OptimizerConfig,
+  OptimizerConstraints,
+  OptimizerMode,
+  RegimenItem,
+  SimulatedOutcome,
+  TreatmentPlan,
+} from "./clinical/plan.js";

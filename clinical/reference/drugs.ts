@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { DoseUnitSchema, RouteSchema, ScheduleSchema } from "../../protocol/clinical/regimen.js";
+import { DoseUnitSchema, RouteSchema, ScheduleSchema } from "../../protocol/index.js";
 import { defaultReferenceDir } from "./loinc.js";
 
 /**

@@ -1,5 +1,4 @@
-import type { CurrentMedication, PatientSummary } from "../../protocol/clinical/patient.js";
-import type { CurrentDrugAction, RegimenItem } from "../../protocol/clinical/plan.js";
+import type { CurrentDrugAction, CurrentMedication, PatientSummary, RegimenItem } from "../../protocol/index.js";
 import { drugRef } from "../reference/drugs.js";
 import { drugBlocks } from "./rules.js";
 import { factRef, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";

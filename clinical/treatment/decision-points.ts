@@ -1,12 +1,12 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type {
   DecisionAction,
   DecisionPoint,
   Finding,
   FindingSeverity,
+  PatientSummary,
   RegimenItem,
   TreatmentPlan,
-} from "../../protocol/clinical/plan.js";
+} from "../../protocol/index.js";
 import { drugRef, type LabelRegimen, type WithRef } from "../reference/drugs.js";
 import { currentCrohnsDrugs, itemLevel } from "./current-therapy.js";
 import type { PlanSpace } from "./space.js";

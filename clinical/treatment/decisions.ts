@@ -1,5 +1,4 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { OptimizerMode } from "../../protocol/clinical/plan.js";
+import type { OptimizerMode, PatientSummary } from "../../protocol/index.js";
 import { advancedRequirements, currentCrohnsDrugs } from "./current-therapy.js";
 import { escalationStep, priorFailures, stoppingRule } from "./decision-points.js";
 import { drugBlocks, type Rule } from "./rules.js";

@@ -1,12 +1,12 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type {
   DecisionAction,
   DecisionPoint,
   MonitoringItem,
   MonitoringTest,
+  PatientSummary,
   RegimenItem,
   TreatmentPlan,
-} from "../../protocol/clinical/plan.js";
+} from "../../protocol/index.js";
 import { drugRef } from "../reference/drugs.js";
 import { advancedRequirements, decideCurrentTherapy } from "./current-therapy.js";
 import { labelRegimenFor } from "./decision-points.js";

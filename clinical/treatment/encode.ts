@@ -1,4 +1,4 @@
-import type { TreatmentPlan } from "../../protocol/clinical/plan.js";
+import type { TreatmentPlan } from "../../protocol/index.js";
 import { ACTIONS, COURSE_WEEKS, G, IMMUNOMODULATORS, STEROIDS, type PlanSpace } from "./space.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { GaProblem } from "../../protocol/clinical/plan.js";
+import type { GaProblem } from "../../protocol/index.js";
 import { fitness, violations } from "./fitness.js";
 
 /** Best plan by enumerating every genome (reduced mode only: the full space is far too large). */

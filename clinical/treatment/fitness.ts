@@ -1,4 +1,4 @@
-import type { GaProblem } from "../../protocol/clinical/plan.js";
+import type { GaProblem } from "../../protocol/index.js";
 
 /**
  * The decision-analytic fitness: a weekly cohort (Markov) model over the horizon. This is the one

@@ -1,4 +1,4 @@
-import type { ConvergencePoint, GaConfig, GaProblem, GaRunResult } from "../../protocol/clinical/plan.js";
+import type { ConvergencePoint, GaConfig, GaProblem, GaRunResult } from "../../protocol/index.js";
 import { INFEASIBLE, fitness } from "./fitness.js";
 import { Xoshiro128 } from "./rng.js";
 

@@ -1,5 +1,4 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { OptimizerMode } from "../../protocol/clinical/plan.js";
+import type { OptimizerMode, PatientSummary } from "../../protocol/index.js";
 import { decodePlan } from "./decode.js";
 import { runRules } from "./rule-table.js";
 import { COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, domainsFor, type PlanSpace } from "./space.js";

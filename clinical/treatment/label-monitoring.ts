@@ -1,4 +1,4 @@
-import type { MonitoringTest } from "../../protocol/clinical/plan.js";
+import type { MonitoringTest } from "../../protocol/index.js";
 import { drugRef } from "../reference/drugs.js";
 import { factRef, type DecisionFacts, type PlanSpace } from "./space.js";
 

@@ -2,8 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { HmsError } from "../../protocol/errors.js";
-import { GaRunResultSchema, type GaConfig, type GaProblem, type GaRunResult } from "../../protocol/clinical/plan.js";
+import { type GaConfig, type GaProblem, type GaRunResult, GaRunResultSchema, HmsError } from "../../protocol/index.js";
 import { fitness } from "./fitness.js";
 import { runGa, type GaProgress } from "./ga.js";
 

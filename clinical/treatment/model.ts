@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type {
   BiomarkerInfluence,
   FitnessWeights,
   GaProblem,
   OptimizerConstraints,
   OptimizerMode,
-} from "../../protocol/clinical/plan.js";
+  PatientSummary,
+} from "../../protocol/index.js";
 import { loadLoinc } from "../reference/loinc.js";
 import { PHASE_LEN } from "./fitness.js";
 import { itemConstraints } from "./item-constraints.js";

@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import { invalidInput } from "../../protocol/errors.js";
 import {
-  OptimizerConfigSchema,
-  OptimizerConstraintsSchema,
+  invalidInput,
   type OptimizerConfig,
+  OptimizerConfigSchema,
   type OptimizerConstraints,
+  OptimizerConstraintsSchema,
   type OptimizerResult,
+  type PatientSummary,
+  PatientSummarySchema,
   type RankedPlan,
   type SimulatedOutcome,
   type TreatmentPlan,
-} from "../../protocol/clinical/plan.js";
-import { PatientSummarySchema } from "../../protocol/clinical/patient.js";
+} from "../../protocol/index.js";
 import { decodePlan } from "./decode.js";
 import { evaluate } from "./fitness.js";
 import type { GaProgress } from "./ga.js";

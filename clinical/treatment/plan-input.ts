@@ -1,5 +1,4 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { TreatmentPlan } from "../../protocol/clinical/plan.js";
+import type { PatientSummary, TreatmentPlan } from "../../protocol/index.js";
 import type { PlanSpace } from "./space.js";
 
 /** One problem with a plan handed to the verifier, in the shape of a zod issue (path + message). */

@@ -1,5 +1,4 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { Finding, OptimizerConstraints, OptimizerMode } from "../../protocol/clinical/plan.js";
+import type { Finding, OptimizerConstraints, OptimizerMode, PatientSummary } from "../../protocol/index.js";
 import { DECISION_RULES, decisionConstraints, mergeDecisionConstraints } from "./decisions.js";
 import { RULES, dedupeFindings, labelConstraints, type Rule, type RuleContext } from "./rules.js";
 import type { PlanSpace } from "./space.js";

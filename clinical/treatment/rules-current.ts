@@ -1,4 +1,4 @@
-import type { Finding } from "../../protocol/clinical/plan.js";
+import type { Finding } from "../../protocol/index.js";
 import { advancedRequirements, currentCrohnsDrugs } from "./current-therapy.js";
 import { finding, planAdvanced } from "./decision-points.js";
 import type { Rule } from "./rules.js";

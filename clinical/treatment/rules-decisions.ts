@@ -1,4 +1,4 @@
-import type { Finding } from "../../protocol/clinical/plan.js";
+import type { DecisionPoint, Finding, TreatmentPlan } from "../../protocol/index.js";
 import { drugRef } from "../reference/drugs.js";
 import {
   BRANCHES,
@@ -15,7 +15,6 @@ import {
 } from "./decision-points.js";
 import { drugBlocks, requiredScreening, type Rule } from "./rules.js";
 import { factRef, type PlanSpace } from "./space.js";
-import type { DecisionPoint, TreatmentPlan } from "../../protocol/clinical/plan.js";
 
 /**
  * Decision points that make sense: the actions at one decision point never get milder as the

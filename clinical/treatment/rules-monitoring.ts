@@ -1,4 +1,4 @@
-import type { Finding, MonitoringTest, TreatmentPlan } from "../../protocol/clinical/plan.js";
+import type { Finding, MonitoringTest, TreatmentPlan } from "../../protocol/index.js";
 import { drugRef } from "../reference/drugs.js";
 import { advancedRequirements } from "./current-therapy.js";
 import { BRANCHES, dpRef, finding, planAdvanced, switchUses } from "./decision-points.js";

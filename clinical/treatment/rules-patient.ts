@@ -1,5 +1,4 @@
-import type { Allergy, PatientSummary } from "../../protocol/clinical/patient.js";
-import type { FindingSeverity } from "../../protocol/clinical/plan.js";
+import type { Allergy, FindingSeverity, PatientSummary } from "../../protocol/index.js";
 import type { DrugSafetyWithRefs, SafetyAction } from "../reference/drugs.js";
 import type { PlanSpace } from "./space.js";
 

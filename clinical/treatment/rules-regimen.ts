@@ -1,6 +1,4 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { Finding, RegimenItem } from "../../protocol/clinical/plan.js";
-import type { Schedule } from "../../protocol/clinical/regimen.js";
+import type { Finding, PatientSummary, RegimenItem, Schedule } from "../../protocol/index.js";
 import type { LabelRegimen, WithRef } from "../reference/drugs.js";
 import type { PlanSpace } from "./space.js";
 

@@ -1,13 +1,13 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type {
   Finding,
   FindingSeverity,
   MonitoringTest,
   OptimizerConstraints,
   OptimizerMode,
+  PatientSummary,
   RegimenItem,
   TreatmentPlan,
-} from "../../protocol/clinical/plan.js";
+} from "../../protocol/index.js";
 import { cpicThiopurineRow } from "../pgx.js";
 import { drugRef } from "../reference/drugs.js";
 import { currentDrugNames, drugConcerns, type DrugConcern } from "./rules-patient.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { OptimizerMode } from "../../protocol/clinical/plan.js";
+import type { OptimizerMode } from "../../protocol/index.js";
 import { drugRef, loadDrugs, type DrugEntry, type DrugsReference } from "../reference/drugs.js";
 import { loadPgx } from "../reference/pgx.js";
 import { getPath, numberAt, upperOfRange } from "./reference-path.js";

@@ -1,4 +1,4 @@
-import type { RegimenItem, TreatmentPlan } from "../../protocol/clinical/plan.js";
+import type { RegimenItem, TreatmentPlan } from "../../protocol/index.js";
 import { factRef, STEROIDS, type PlanSpace } from "./space.js";
 
 /**

@@ -1,8 +1,12 @@
-import type { PatientSummary } from "../../protocol/clinical/patient.js";
-import type { OptimizerResult, TreatmentPlan, VerificationReport } from "../../protocol/clinical/plan.js";
+import {
+  invalidInput,
+  type OptimizerResult,
+  type PatientSummary,
+  type TreatmentPlan,
+  type VerificationReport,
+} from "../../protocol/index.js";
 import type { OptimizerImpl } from "./loader.js";
 import { optimizeTreatment, simulateOutcome, type TreatmentOptions } from "./optimize.js";
-import { invalidInput } from "../../protocol/errors.js";
 import { planInputIssues } from "./plan-input.js";
 import { runRules } from "./rule-table.js";
 import { loadPlanSpace } from "./space.js";

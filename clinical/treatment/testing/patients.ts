@@ -1,4 +1,4 @@
-import type { PatientSummary } from "../../../protocol/clinical/patient.js";
+import type { PatientSummary } from "../../../protocol/index.js";
 import { Xoshiro128 } from "../rng.js";
 
 /** A moderate, biologic-naive adult with normal TPMT/NUDT15 (tests and benchmarks). */

@@ -1,4 +1,4 @@
-import type { MonitoringItem, RegimenItem, TreatmentPlan } from "../../../protocol/clinical/plan.js";
+import type { MonitoringItem, RegimenItem, TreatmentPlan } from "../../../protocol/index.js";
 
 /** Hand-written regimen items for tests (doses as drugs.json gives them). */
 export const item = {

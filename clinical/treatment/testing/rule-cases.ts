@@ -1,5 +1,11 @@
-import type { Allergy, CurrentMedication, PatientSummary } from "../../../protocol/clinical/patient.js";
-import type { FindingSeverity, RegimenItem, TreatmentPlan } from "../../../protocol/clinical/plan.js";
+import type {
+  Allergy,
+  CurrentMedication,
+  FindingSeverity,
+  PatientSummary,
+  RegimenItem,
+  TreatmentPlan,
+} from "../../../protocol/index.js";
 import { basePatient } from "./patients.js";
 import { item, planWith } from "./plans.js";
 
