@@ -34,12 +34,7 @@ const ENTRIES: Record<string, readonly string[]> = {
  * Files still importing another layer by a deep path while they are being rewritten (issue #11);
  * remove a prefix once its files import through the entries. Never add one.
  */
-const DEEP_IMPORTS_PENDING = [
-  "clinical/treatment/",
-  "clinical/reference/",
-  "clinical/labs.ts",
-  "clinical/pgx.ts",
-];
+const DEEP_IMPORTS_PENDING: readonly string[] = [];
 
 function sources(dir: string): string[] {
   const out: string[] = [];
