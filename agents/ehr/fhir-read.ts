@@ -1,5 +1,6 @@
 import type * as fhir4 from "fhir/r4.js";
-import { SYSTEMS } from "./fhir-codes.js";
+import { TreatmentResponseSchema, type TreatmentResponse } from "../../protocol/index.js";
+import { EXT, SYSTEMS } from "./fhir-codes.js";
 import type { DrugCatalog } from "./reference.js";
 
 /** Small readers shared by the summary's parts. */
@@ -50,4 +51,12 @@ export function adverseEventsOf(
       const sev = e.extension?.find((x) => x.url === "severity")?.valueCode;
       return text ? [{ text, severity: sev && SEVERITIES.has(sev) ? (sev as Severity) : null }] : [];
     });
+}
+
+/** The treatment-response extension of a medication record, when it holds a known response. */
+export function treatmentResponseOf(r: { extension?: fhir4.Extension[] }): TreatmentResponse | undefined {
+  const parsed = TreatmentResponseSchema.safeParse(
+    r.extension?.find((e) => e.url === EXT.treatmentResponse)?.valueCode,
+  );
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,7 +1,7 @@
 import type * as fhir4 from "fhir/r4.js";
-import type { CurrentMedication, DoseUnit, Route, Schedule, TreatmentResponse } from "../../protocol/index.js";
+import type { CurrentMedication, DoseUnit, Route, Schedule } from "../../protocol/index.js";
 import { EXT, ROUTE_CODES, SYSTEMS } from "./fhir-codes.js";
-import { codings, drugOf, ref } from "./fhir-read.js";
+import { codings, drugOf, ref, treatmentResponseOf } from "./fhir-read.js";
 import type { DrugCatalog } from "./reference.js";
 
 /**
@@ -25,7 +25,6 @@ export function currentMedications(
   ) => {
     const drug = drugOf(cc, drugs);
     if (!drug || out.some((m) => m.drug === drug.id)) return;
-    const resp = r.extension?.find((e) => e.url === EXT.treatmentResponse)?.valueCode;
     out.push({
       drug: drug.id,
       drugClass: drug.drugClass,
@@ -34,7 +33,7 @@ export function currentMedications(
       route: routeOf(dosage?.route),
       phase: phaseOf(r, dosage),
       ...(since ? { since } : {}),
-      response: resp && RESPONSES.has(resp) ? (resp as TreatmentResponse) : "ongoing",
+      response: treatmentResponseOf(r) ?? "ongoing",
       ref: ref(r),
     });
   };
@@ -55,17 +54,6 @@ export function currentMedications(
   }
   return out;
 }
-
-const RESPONSES = new Set<string>([
-  "remission",
-  "response",
-  "primary-non-response",
-  "loss-of-response",
-  "intolerance",
-  "adverse-event",
-  "ongoing",
-  "unknown",
-]);
 
 /** UCUM codes (and the usual spellings) of the dose units plans carry; g and ug are converted to mg. */
 const UNITS: Record<string, { unit: DoseUnit; factor: number }> = {

@@ -26,12 +26,11 @@ import {
   type PatientSummary,
   type ScreeningResult,
   type TreatmentHistoryItem,
-  type TreatmentResponse,
 } from "../../protocol/index.js";
 import { allergiesOf } from "./allergies.js";
 import { FLAG_CODES, LATENT_TB_TREATMENTS, matches } from "./comorbidities.js";
 import { EXT, SYSTEMS } from "./fhir-codes.js";
-import { adverseEventsOf, byNewest, codings, drugCodeOf, effectiveOf, ref } from "./fhir-read.js";
+import { adverseEventsOf, byNewest, codings, drugCodeOf, effectiveOf, ref, treatmentResponseOf } from "./fhir-read.js";
 import { currentMedications } from "./medications.js";
 import { loadDrugCatalog, type DrugCatalog } from "./reference.js";
 import { screeningFlags, screeningOf } from "./screening.js";
@@ -301,17 +300,6 @@ function genotypeOf(obs: readonly fhir4.Observation[], loinc: LoincReference): G
   };
 }
 
-const RESPONSES = new Set<TreatmentResponse>([
-  "remission",
-  "response",
-  "primary-non-response",
-  "loss-of-response",
-  "intolerance",
-  "adverse-event",
-  "ongoing",
-  "unknown",
-]);
-
 function treatmentHistory(
   statements: fhir4.MedicationStatement[],
   requests: fhir4.MedicationRequest[],
@@ -332,7 +320,7 @@ function treatmentHistory(
     const code = drugCodeOf(s.medicationCodeableConcept);
     const drug = code ? drugs.match(code) : undefined;
     if (!drug) continue;
-    const resp = s.extension?.find((e) => e.url === EXT.treatmentResponse)?.valueCode as TreatmentResponse | undefined;
+    const resp = treatmentResponseOf(s);
     const status = s.status === "active" || s.status === "completed" || s.status === "stopped" ? s.status : "unknown";
     const adverse = [...adverseEventsOf(s, EXT.adverseEvent).map((e) => e.text), ...reactions(drug.id)];
     items.push({
@@ -345,7 +333,7 @@ function treatmentHistory(
           : {}),
       ...(s.effectivePeriod?.end ? { end: s.effectivePeriod.end } : {}),
       status,
-      response: resp && RESPONSES.has(resp) ? resp : status === "active" ? "ongoing" : "unknown",
+      response: resp ?? (status === "active" ? "ongoing" : "unknown"),
       adverseEvents: [...new Set(adverse)],
       ref: ref(s),
     });
