@@ -63,6 +63,9 @@ describe("no unsafe plan (property over generated patients)", () => {
     let checked = 0;
     await fc.assert(
       fc.asyncProperty(situation, async (s) => {
+        // The TypeScript optimizer runs synchronously: a turn of the event loop per run keeps the 60 runs
+        // (18 s under load) from being one block that a vitest worker's 60 s RPC timeout waits behind.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const patient = generated(s);
         const res = await optimizeTreatment(
           { patient, config: { seed: s.seed % 1000, populationSize: 40, generations: 25, topK: 3 } },
