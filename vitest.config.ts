@@ -11,7 +11,7 @@ export default defineConfig({
     reporters: ["default"],
     // Each worker answers the main process over RPC calls that time out after 60 s, so no test may
     // hold its event loop that long (long computations yield between steps, see
-    // clinical/treatment/ga.test.ts). HMS_LOOP_REPORT=<file> records each file's longest block.
+    // clinical/treatment/ga.test.ts). HMS_LOOP_REPORT=<file> (./run test sets it) records each file's longest block.
     setupFiles: process.env.HMS_LOOP_REPORT ? ["test/support/event-loop-probe.ts"] : [],
   },
 });

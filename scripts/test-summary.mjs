@@ -3,6 +3,7 @@
 // The second argument is vitest's exit status: vitest fails a run on an unhandled error (a worker's
 // RPC timeout, an error thrown after a test ended) that no test counts, and so does this summary.
 import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 
 const file = process.argv[2];
 const vitestStatus = Number(process.argv[3] ?? 0);
@@ -22,6 +23,31 @@ const brokenFiles = (report.testResults ?? []).filter(
 const failed = (report.numFailedTests ?? 0) + brokenFiles.length;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 const errors = failed === 0 && vitestStatus !== 0 ? 1 : 0;
+// The longest time a test file kept its worker's event loop busy (third argument, written by
+// test/support/event-loop-probe.ts): informative, printed before the closing line.
+const loopFile = process.argv[4];
+if (loopFile) {
+  let rows = [];
+  try {
+    rows = readFileSync(loopFile, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("\t"))
+      .map(([ms, name, test]) => ({ ms: Number(ms), name, test }))
+      .sort((a, b) => b.ms - a.ms);
+  } catch {
+    // no report: vitest did not get as far as running a file
+  }
+  const top = rows[0];
+  if (top) {
+    const where = `${relative(process.cwd(), top.name)} › ${top.test}`;
+    console.log(`longest event-loop block in a test worker: ${(top.ms / 1000).toFixed(1)} s (${where})`);
+    if (top.ms > 30_000)
+      console.error(
+        "test-summary: over half of the 60 s a vitest worker's RPC call waits: make that test yield (await a setImmediate) between steps",
+      );
+  }
+}
 console.log(
   `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${errors ? ", 1 run error" : ""}`,
 );
