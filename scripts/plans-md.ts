@@ -159,6 +159,8 @@ export async function renderPlans(impl: OptimizerImpl = tsImpl): Promise<string>
     const resources = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
     const summary = buildPatientSummary(resources, { asOf: new Date(`${AS_OF}T00:00:00Z`) });
     parts.push(section(await proposePlan(summary, impl)));
+    // One patient at a time: a caller's event loop (a vitest worker's RPC) stays free between them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return parts.join("\n");
 }

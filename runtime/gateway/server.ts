@@ -73,16 +73,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           { tool: entry.name, subject: principal.subject, roles: principal.roles },
           "tool call forbidden for role",
         );
-        res
-          .status(403)
-          .json({
-            jsonrpc: "2.0",
-            id: m.id ?? null,
-            error: {
-              code: JSONRPC_CODES.INVALID_REQUEST,
-              message: `forbidden: roles ${principal.roles.join(",")} may not call ${entry.name}`,
-            },
-          });
+        res.status(403).json({
+          jsonrpc: "2.0",
+          id: m.id ?? null,
+          error: {
+            code: JSONRPC_CODES.INVALID_REQUEST,
+            message: `forbidden: roles ${principal.roles.join(",")} may not call ${entry.name}`,
+          },
+        });
         return;
       }
     }
@@ -99,13 +97,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return;
       }
       if (req.method !== "POST" || !isInitializeRequest(req.body)) {
-        res
-          .status(400)
-          .json({
-            jsonrpc: "2.0",
-            id: null,
-            error: { code: JSONRPC_CODES.INVALID_REQUEST, message: "Bad Request: no session; send initialize first" },
-          });
+        res.status(400).json({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: JSONRPC_CODES.INVALID_REQUEST, message: "Bad Request: no session; send initialize first" },
+        });
         return;
       }
       const t = new StreamableHTTPServerTransport({

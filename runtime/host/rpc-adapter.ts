@@ -63,6 +63,19 @@ export interface RpcAdapterDeps {
  */
 export function serveRpc(d: RpcAdapterDeps): Subscription {
   const transport = new JsonRpcTransportHandler(d.handler);
+  // A reply after the connection began to close (a host shutting down while calls are in flight)
+  // has no one to reach: skip it rather than raise an unhandled DrainingConnectionError.
+  const publish = (subject: string, data: Uint8Array, opts?: { headers: ReturnType<typeof natsHeaders> }) => {
+    if (d.nc.isClosed() || d.nc.isDraining()) {
+      d.logger.debug({ subject }, "rpc reply dropped: connection closing");
+      return;
+    }
+    try {
+      d.nc.publish(subject, data, opts);
+    } catch (err) {
+      d.logger.debug({ err, subject }, "rpc reply not sent");
+    }
+  };
   return d.nc.subscribe(d.subject, {
     queue: d.queue,
     // A callback (not a for-await loop) so requests are served concurrently (field-notes).
@@ -83,7 +96,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
               message: `internal error: ${(e as Error)?.message ?? String(e)}`,
             },
           };
-          d.nc.publish(msg.reply, enc.encode(JSON.stringify(body)));
+          publish(msg.reply, enc.encode(JSON.stringify(body)));
         }
       });
     },
@@ -98,7 +111,7 @@ export function serveRpc(d: RpcAdapterDeps): Subscription {
     const reply = (body: JsonRpcResponse, hdr?: Record<string, string>) => {
       const h = natsHeaders();
       for (const [k, v] of Object.entries(hdr ?? {})) h.set(k, v);
-      d.nc.publish(msg.reply!, enc.encode(JSON.stringify(body)), { headers: h });
+      publish(msg.reply!, enc.encode(JSON.stringify(body)), { headers: h });
     };
     const fail = (id: unknown, code: number, message: string, data?: unknown) => {
       reply({
