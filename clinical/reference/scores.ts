@@ -53,7 +53,15 @@ const FileSchema = z.object({
   HBI: z.object({
     formula: z.string(),
     formula_source: z.string(),
-    components: z.array(z.object({ id: z.string(), source: z.string() }).loose()),
+    components: z.array(
+      z
+        .object({
+          id: z.string(),
+          source: z.string(),
+          scale: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+        })
+        .loose(),
+    ),
     thresholds: z.array(ThresholdSchema),
   }),
   Montreal: z.object({
@@ -80,9 +88,9 @@ export function parseBandRule(label: string, rule: string, source: string): Band
     };
   }
   const one = new RegExp(String.raw`^[A-Z_]+\s*(<=|<|>=|>)\s*${num}$`).exec(rule.trim());
-  if (!one) throw new Error(`scores.json: cannot parse threshold rule "${rule}"`);
+  const op = one?.[1];
+  if (!one || op === undefined) throw new Error(`scores.json: cannot parse threshold rule "${rule}"`);
   const value = Number(one[2]);
-  const op = one[1];
   return op.startsWith("<")
     ? { band, rule, source, max: { value, inclusive: op === "<=" } }
     : { band, rule, source, min: { value, inclusive: op === ">=" } };
@@ -127,7 +135,13 @@ export function loadScores(dir: string = defaultReferenceDir()): ScoresReference
       components: f.HBI.components.map((c) => ({
         id: c.id,
         weight: 1,
-        description: String((c as { scale?: unknown }).scale ?? ""),
+        // A points table ({"0": "none", "1": "mild"}) reads "0 none; 1 mild".
+        description:
+          typeof c.scale === "object"
+            ? Object.entries(c.scale)
+                .map(([points, text]) => `${points} ${text}`)
+                .join("; ")
+            : (c.scale ?? ""),
         source: c.source,
       })),
       bands: bands(f.HBI.thresholds),
