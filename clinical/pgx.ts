@@ -27,7 +27,8 @@ const PHENO_WORD: Record<string, PgxPhenotype> = {
 
 function alleles(diplotype: string): [string, string] | null {
   const m = /^\s*(\*[0-9A-Za-z]+)\s*\/\s*(\*[0-9A-Za-z]+)\s*$/.exec(diplotype);
-  return m ? [m[1].toUpperCase(), m[2].toUpperCase()] : null;
+  const [, a, b] = m ?? [];
+  return a !== undefined && b !== undefined ? [a.toUpperCase(), b.toUpperCase()] : null;
 }
 
 /**
@@ -197,14 +198,17 @@ export function genotypeFromVcf(vcf: string): VcfGenotype {
   for (const line of vcf.split(/\r?\n/)) {
     if (line === "" || line.startsWith("#")) continue;
     const cols = line.split("\t");
-    if (cols.length < 10)
+    const ids = cols[2];
+    const format = cols[8];
+    const sample = cols[9];
+    if (ids === undefined || format === undefined || sample === undefined)
       throw new Error(`VCF line has ${cols.length} columns, expected at least 10: ${line.slice(0, 60)}`);
-    const fmt = cols[8].split(":");
-    const gi = fmt.indexOf("GT");
-    if (gi < 0) throw new Error(`VCF record ${cols[2]} has no GT field`);
-    const gt = cols[9].split(":")[gi];
+    const gi = format.split(":").indexOf("GT");
+    if (gi < 0) throw new Error(`VCF record ${ids} has no GT field`);
+    const gt = sample.split(":")[gi];
+    if (gt === undefined) throw new Error(`VCF record ${ids} has no GT value`);
     const calls = gt.split(/[/|]/).filter((x) => x !== ".");
-    for (const id of cols[2].split(";")) alt.set(id, calls.filter((x) => x !== "0").length);
+    for (const id of ids.split(";")) alt.set(id, calls.filter((x) => x !== "0").length);
   }
   const defs = variantDefs();
   const count = (gene: string, allele: string): number | undefined => {

@@ -123,14 +123,14 @@ describe("drugs.json label data", () => {
   it("covers every body weight with the ustekinumab IV induction tiers (260 / 390 / 520 mg)", () => {
     const tiers = ref.regimen("ustekinumab", "induction")?.weight_tiers ?? [];
     expect(tiers.map((t) => t.dose)).toEqual([260, 390, 520]);
-    expect(tiers[0].min_kg_exclusive).toBeUndefined();
-    expect(tiers[tiers.length - 1].max_kg).toBeUndefined();
-    for (let i = 1; i < tiers.length; i++) expect(tiers[i].min_kg_exclusive).toBe(tiers[i - 1].max_kg);
+    expect(tiers.at(0)?.min_kg_exclusive).toBeUndefined();
+    expect(tiers.at(-1)?.max_kg).toBeUndefined();
+    tiers.slice(1).forEach((t, i) => expect(t.min_kg_exclusive).toBe(tiers[i]?.max_kg));
     const tierFor = (kg: number) =>
       tiers.filter((t) => (t.min_kg_exclusive ?? -Infinity) < kg && kg <= (t.max_kg ?? Infinity));
     for (const kg of [40, 55, 55.1, 85, 85.1, 150]) expect(tierFor(kg), `${kg} kg`).toHaveLength(1);
-    expect(tierFor(55)[0].dose).toBe(260);
-    expect(tierFor(85.1)[0].dose).toBe(520);
+    expect(tierFor(55)).toMatchObject([{ dose: 260 }]);
+    expect(tierFor(85.1)).toMatchObject([{ dose: 520 }]);
   });
 
   it("limits the upadacitinib 45 mg induction to 12 weeks, and its 30 mg maintenance to inadequate response", () => {
@@ -216,14 +216,16 @@ describe("drugs.ts accessors", () => {
   it("rejects a file whose `next` points outside the drug, a daily-weekly mix-up in the schema, or missing safety", () => {
     expect(
       loadCopy((f) => {
-        const regs = f.drugs.find((d) => d.id === "infliximab")!.regimens as { next?: string }[];
-        regs[1].next = "escalation-20mgkg";
+        const [, reg] = f.drugs.find((d) => d.id === "infliximab")!.regimens as { next?: string }[];
+        if (!reg) throw new Error("infliximab has a second regimen");
+        reg.next = "escalation-20mgkg";
       }),
     ).toThrow(/next/);
     expect(
       loadCopy((f) => {
-        const regs = f.drugs.find((d) => d.id === "methotrexate")!.regimens as { frequency: unknown }[];
-        regs[0].frequency = { kind: "every", weeks: 0 };
+        const [reg] = f.drugs.find((d) => d.id === "methotrexate")!.regimens as { frequency: unknown }[];
+        if (!reg) throw new Error("methotrexate has a regimen");
+        reg.frequency = { kind: "every", weeks: 0 };
       }),
     ).toThrow();
     expect(

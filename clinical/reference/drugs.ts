@@ -261,7 +261,7 @@ export function loadDrugs(dir: string = defaultReferenceDir()): DrugsReference {
     byId: get,
     has: (id) => byId.has(id),
     findEntry(id, field, re) {
-      const list = (byId.get(id)?.[field] ?? []) as SourcedText[];
+      const list = byId.get(id)?.[field] ?? [];
       return list.findIndex((e) => re.test(e.text));
     },
     regimens,

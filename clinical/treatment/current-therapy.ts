@@ -112,11 +112,12 @@ export function advancedRequirements(p: PatientSummary, space: PlanSpace): Advan
     .map((current): AdvancedRequirement => {
       const level = currentLevel(space, current.med);
       const blocks = drugBlocks(p, current.drug, space);
-      if (blocks.length > 0)
+      const [firstBlock] = blocks;
+      if (firstBlock)
         return {
           kind: "switch-out",
           current: { ...current, why: `${current.why}; now ${blocks.map((b) => b.message).join("; ")}` },
-          reference: blocks[0].reference,
+          reference: firstBlock.reference,
         };
       if (current.status === "responding")
         return {

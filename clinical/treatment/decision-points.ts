@@ -33,10 +33,13 @@ export const finding = (
 export const dpRef = (dp: DecisionPoint, branch?: Branch) =>
   `decisionPoints[week ${dp.week}]${branch ? `.${branch}` : ""}`;
 
+type PlanItem = { item: RegimenItem; index: number };
+
 /** The advanced therapy a plan starts with: its items, whether it is induced, its maintenance level. */
 export interface PlanAdvanced {
   drug: string;
-  items: { item: RegimenItem; index: number }[];
+  /** In start order (never empty). */
+  items: [PlanItem, ...PlanItem[]];
   /** The plan gives an induction of the drug (a new start, not a continued therapy). */
   induced: boolean;
   /** Plan-space regimen level of its maintenance item (-1 when it matches none). */
@@ -48,10 +51,11 @@ export function planAdvanced(plan: TreatmentPlan, space: PlanSpace): PlanAdvance
     .map((item, index) => ({ item, index }))
     .filter((x) => x.item.role === "advanced")
     .sort((a, b) => a.item.startWeek - b.item.startWeek);
-  if (adv.length === 0) return null;
-  const drug = adv[0].item.drug;
-  const items = adv.filter((x) => x.item.drug === drug);
-  const maint = items.find((x) => x.item.phase !== "induction") ?? items[0];
+  const [first, ...later] = adv;
+  if (!first) return null;
+  const drug = first.item.drug;
+  const items: PlanAdvanced["items"] = [first, ...later.filter((x) => x.item.drug === drug)];
+  const maint = items.find((x) => x.item.phase !== "induction") ?? first;
   return {
     drug,
     items,
@@ -95,8 +99,8 @@ export function escalationStep(
   level: number,
 ): { level: number; appliesWhen: AppliesWhen; reference: string } | null {
   const adv = space.advanced.find((a) => a.id === drug);
-  if (!adv || level < 0 || level + 1 >= adv.regimens.length) return null;
-  const next = adv.regimens[level + 1];
+  const next = level < 0 ? undefined : adv?.regimens[level + 1];
+  if (!next) return null;
   const labelled = labelRegimenFor(space, drug, next.dose, next.intervalWeeks);
   if (labelled) return { level: level + 1, appliesWhen: labelled.applies_when, reference: labelled.ref };
   const esc = space.drugs.byId(drug).dose_escalation;

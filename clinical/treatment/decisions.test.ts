@@ -9,6 +9,7 @@ import {
   type RegimenItem,
   type TreatmentPlan,
 } from "../../protocol/clinical/plan.js";
+import { at } from "./at.js";
 import { canonicalKey, decodePlan } from "./decode.js";
 import { encodePlan } from "./encode.js";
 import { DECISION_RULES, decisionConstraints, mergeDecisionConstraints } from "./decisions.js";
@@ -298,8 +299,8 @@ describe("decision rules", () => {
   it.each(cases)("$rule fires on its case", ({ rule, fires, severity }) => {
     const f = findings(...fires).filter((x) => x.ruleId === rule);
     expect(f.length, JSON.stringify(findings(...fires), null, 1)).toBeGreaterThan(0);
-    expect(f[0].severity).toBe(severity ?? "error");
-    expect(f[0].reference).toMatch(/^(drugs|scores|decision-facts)\.json(#|$)/);
+    expect(f[0]?.severity).toBe(severity ?? "error");
+    expect(f[0]?.reference).toMatch(/^(drugs|scores|decision-facts)\.json(#|$)/);
   });
   it.each(cases)("$rule stays quiet on its near miss", ({ rule, nearMiss }) => {
     expect(ids(...nearMiss)).not.toContain(rule);
@@ -438,8 +439,9 @@ describe("decoded plans", () => {
     fc.assert(
       fc.property(fc.array(fc.nat(), { minLength: 30, maxLength: 30 }), (xs) => {
         const domains = [10, 3, 4, space.fractions.length, 3, 4, 3, 3, 3, 3, 3, 3, 9, 3, 2];
-        const g1 = domains.map((d, i) => xs[i] % d);
-        const g2 = domains.map((d, i) => (canonicalKey(g1).split(",")[i] === "0" ? xs[15 + i] % d : g1[i]));
+        const x = (i: number) => at(xs, i, "xs");
+        const g1 = domains.map((d, i) => x(i) % d);
+        const g2 = domains.map((d, i) => (canonicalKey(g1).split(",")[i] === "0" ? x(15 + i) % d : at(g1, i, "g1")));
         if (canonicalKey(g1) !== canonicalKey(g2)) return;
         if (g1[G.imm] !== g2[G.imm] || g1[G.frac] !== g2[G.frac]) return;
         const [a, b] = [decodePlan(g1, p, space), decodePlan(g2, p, space)];
@@ -461,8 +463,9 @@ function problemFor(p: PatientSummary, mode: "full" | "reduced" = "full"): GaPro
 function feasibleGenome(problem: GaProblem, r: Xoshiro128): number[] | null {
   for (let t = 0; t < 500; t++) {
     const g = problem.domains.map((d, i) => {
-      const ok = [...Array(d).keys()].filter((v) => !problem.forbiddenValues[i].includes(v));
-      return ok.length === 0 ? -1 : ok[r.nextInt(ok.length)];
+      const forbidden = at(problem.forbiddenValues, i, "forbiddenValues");
+      const ok = [...Array(d).keys()].filter((v) => !forbidden.includes(v));
+      return ok.length === 0 ? -1 : at(ok, r.nextInt(ok.length), "ok");
     });
     if (g.includes(-1)) return null;
     if (violations(problem, g) === 0) return g;
@@ -546,8 +549,14 @@ describe("the optimizer with the decision constraints", () => {
             // A plan that lost its genome reads back to the same one (the model scores what it says).
             if (mode === "full") {
               const norm = [...g];
-              if (norm[G.imm] > 0)
-                norm[G.frac] = effectiveFractionLevel(p, IMMUNOMODULATORS[norm[G.imm] - 1], space, norm[G.frac]);
+              const imm = at(norm, G.imm, "genome");
+              if (imm > 0)
+                norm[G.frac] = effectiveFractionLevel(
+                  p,
+                  at(IMMUNOMODULATORS, imm - 1, "immunomodulator gene"),
+                  space,
+                  at(norm, G.frac, "genome"),
+                );
               const { genome: _g, ...bare } = plan;
               expect(canonicalKey(encodePlan(bare, space)), `seed ${seed}, genome ${g.join()}`).toBe(
                 canonicalKey(norm),

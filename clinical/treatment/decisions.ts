@@ -49,13 +49,15 @@ export function decisionConstraints(p: PatientSummary, space: PlanSpace, mode: O
   const advValue = (drug: string) => space.advanced.findIndex((a) => a.id === drug) + 1;
 
   // dp-incoherent: remission <= partial <= no response in intensity (continue 0 < escalate 1 < switch 2).
-  for (const g of dpGenes)
-    for (const [better, worse] of [
+  for (const g of dpGenes) {
+    const ordered: [number, number][] = [
       [g, g + 1],
       [g + 1, g + 2],
       [g, g + 2],
-    ])
+    ];
+    for (const [better, worse] of ordered)
       for (let x = 0; x < 3; x++) for (let y = 0; y < x; y++) fp.push([better, x, worse, y]);
+  }
 
   // Current advanced therapy: keep (responding), escalate or switch (lost response), switch out (failed/blocked).
   const reqs = advancedRequirements(p, space);
@@ -163,8 +165,10 @@ export function mergeDecisionConstraints(
   dc: DecisionConstraints,
 ): { forbiddenValues: number[][]; forbiddenPairs: [number, number, number, number][] } {
   const forbiddenValues = ga.forbiddenValues.map((v) => [...v]);
-  for (const [g, v] of dc.forbiddenValues)
-    if (g < forbiddenValues.length && !forbiddenValues[g].includes(v)) forbiddenValues[g].push(v);
+  for (const [g, v] of dc.forbiddenValues) {
+    const values = forbiddenValues[g];
+    if (values && !values.includes(v)) values.push(v);
+  }
   const n = forbiddenValues.length;
   const seen = new Set(ga.forbiddenPairs.map((q) => q.join(",")));
   const forbiddenPairs = [

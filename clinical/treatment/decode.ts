@@ -8,6 +8,7 @@ import type {
   TreatmentPlan,
 } from "../../protocol/index.js";
 import { drugRef } from "../reference/drugs.js";
+import { at } from "./at.js";
 import { advancedRequirements, decideCurrentTherapy } from "./current-therapy.js";
 import { labelRegimenFor } from "./decision-points.js";
 import { labelMonitoring, labelWeeks } from "./label-monitoring.js";
@@ -27,14 +28,15 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
   const full = genome.length > 6;
   const items: RegimenItem[] = [];
   const horizon = 52;
-  const advI = genome[G.adv];
-  const adv = advI > 0 ? space.advanced[advI - 1] : null;
-  const level = adv ? Math.min(genome[G.reg], adv.regimens.length - 1) : 0;
+  const gene = (i: number) => at(genome, i, "genome");
+  const advI = gene(G.adv);
+  const adv = advI > 0 ? at(space.advanced, advI - 1, "advanced therapy gene") : null;
+  const level = adv ? Math.min(gene(G.reg), adv.regimens.length - 1) : 0;
   // A current advanced therapy that is kept or escalated continues at week 0: no new induction.
   const continued =
     adv !== null && advancedRequirements(p, space).some((r) => r.current.drug === adv.id && r.kind !== "switch-out");
   if (adv) {
-    const reg = adv.regimens[level];
+    const reg = at(adv.regimens, level, `${adv.id} regimen level`);
     const e = adv.entry;
     const ind = (getPath(e, "induction.doses[0]") ?? getPath(e, "induction.options[0]") ?? getPath(e, "induction")) as
       Record<string, unknown> | undefined;
@@ -48,15 +50,16 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
         tiers.find(
           (x) =>
             (x.min_kg_exclusive === undefined || w > x.min_kg_exclusive) && (x.max_kg === undefined || w <= x.max_kg),
-        ) ?? tiers[0];
+        ) ?? at(tiers, 0, `${adv.id} induction weight tiers`);
       indDose = t.dose;
       indUnit = t.unit;
     }
     const weeks = (ind?.weeks as number[] | undefined) ?? [0];
     const routeText = ind?.route ?? getPath(e, "induction.route");
-    const indRoute = (typeof routeText === "string" ? routeText : reg.route).split(" ")[0];
+    const indRoute = at((typeof routeText === "string" ? routeText : reg.route).split(" "), 0, "route");
     const firstMaint = Number(
-      getPath(e, "maintenance.first_week") ?? weeks[weeks.length - 1] + (reg.intervalWeeks ?? 1),
+      getPath(e, "maintenance.first_week") ??
+        at(weeks, weeks.length - 1, `${adv.id} induction weeks`) + (reg.intervalWeeks ?? 1),
     );
     const induce = indDose !== undefined && !continued;
     if (induce) {
@@ -93,11 +96,12 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
       ...(regimenId?.id ? { regimenId: regimenId.id } : {}),
     });
   }
-  const immI = genome[G.imm];
-  if (immI > 0) {
-    const id = IMMUNOMODULATORS[immI - 1];
+  const immI = gene(G.imm);
+  const imm = immI > 0 ? at(IMMUNOMODULATORS, immI - 1, "immunomodulator gene") : null;
+  if (imm !== null) {
+    const id = imm;
     const e = space.drugs.byId(id);
-    const frac = space.fractions[effectiveFractionLevel(p, id, space, genome[G.frac])];
+    const frac = at(space.fractions, effectiveFractionLevel(p, id, space, gene(G.frac)), "dose fraction level");
     if (id === "methotrexate") {
       items.push({
         role: "immunomodulator",
@@ -135,7 +139,7 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
         drugClass: e.class,
         route: "PO",
         phase: "maintenance",
-        dose: round2(range[1] * frac),
+        dose: round2(at(range, 1, `${id} maintenance.dose_range`) * frac),
         unit: "mg/kg/day",
         schedule: { kind: "daily" },
         startWeek: 0,
@@ -145,30 +149,34 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
       });
     }
   }
-  const stI = genome[G.steroid];
-  if (stI > 0) items.push(...steroidCourseItems(space, STEROIDS[stI - 1], COURSE_WEEKS[genome[G.course]]));
+  const stI = gene(G.steroid);
+  const steroid = stI > 0 ? at(STEROIDS, stI - 1, "steroid gene") : null;
+  if (steroid !== null)
+    items.push(...steroidCourseItems(space, steroid, at(COURSE_WEEKS, gene(G.course), "course gene")));
 
   const decisionPoints: DecisionPoint[] =
     full && adv
       ? DECISION_WEEKS.map((week, k) => {
           const base = k === 0 ? G.dp0 : G.dp1;
-          const act = (v: number): DecisionAction => {
-            const a = ACTIONS[v];
-            return a === "switch" ? { kind: "switch", drug: space.advanced[genome[G.switchTarget]].id } : { kind: a };
+          const act = (i: number): DecisionAction => {
+            const a = at(ACTIONS, gene(i), "decision gene");
+            return a === "switch"
+              ? { kind: "switch", drug: at(space.advanced, gene(G.switchTarget), "switch target gene").id }
+              : { kind: a };
           };
           return {
             week,
-            onRemission: act(genome[base]),
-            onPartialResponse: act(genome[base + 1]),
-            onNoResponse: act(genome[base + 2]),
+            onRemission: act(base),
+            onPartialResponse: act(base + 1),
+            onNoResponse: act(base + 2),
           };
         })
       : [];
   const currentTherapy = decideCurrentTherapy(p, space, {
     advanced: adv?.id ?? null,
     advancedLevel: level,
-    immunomodulator: immI > 0 ? IMMUNOMODULATORS[immI - 1] : null,
-    steroid: stI > 0 ? STEROIDS[stI - 1] : null,
+    immunomodulator: imm,
+    steroid,
   });
   // A current steroid the plan tapers off is prescribed as taper items from week 0, except one the
   // label rules block for this patient (budesonide beyond the right colon or in severe disease):
@@ -188,7 +196,11 @@ export function decodePlan(genome: readonly number[], p: PatientSummary, space: 
     genome: [...genome],
   };
   plan.monitoring = planMonitoring(plan, p, space, {
-    calproIntervalWeeks: space.efficacy.monitoring.calprotectinIntervals[full ? genome[G.calpro] : 1].weeks,
+    calproIntervalWeeks: at(
+      space.efficacy.monitoring.calprotectinIntervals,
+      full ? gene(G.calpro) : 1,
+      "calprotectin gene",
+    ).weeks,
     proactiveTdm: adv !== null && full && genome[G.tdm] === 1,
     escalatedCurrent:
       continued &&

@@ -15,10 +15,11 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
     plan.items.find((i) => i.role === "advanced");
   if (adv) {
     const a = space.advanced.findIndex((x) => x.id === adv.drug);
-    if (a >= 0) {
+    const entry = space.advanced[a];
+    if (entry) {
       g[G.adv] = a + 1;
       const interval = adv.schedule.kind === "every" ? adv.schedule.weeks : null;
-      const r = space.advanced[a].regimens.findIndex((x) => x.dose === adv.dose && x.intervalWeeks === interval);
+      const r = entry.regimens.findIndex((x) => x.dose === adv.dose && x.intervalWeeks === interval);
       g[G.reg] = Math.max(0, r);
     }
   }
@@ -27,12 +28,7 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
     const k = IMMUNOMODULATORS.indexOf(imm.drug as (typeof IMMUNOMODULATORS)[number]);
     if (k >= 0) {
       g[G.imm] = k + 1;
-      const fr = imm.doseFraction ?? 1;
-      let best = 0;
-      space.fractions.forEach((x, l) => {
-        if (Math.abs(x - fr) < Math.abs(space.fractions[best] - fr)) best = l;
-      });
-      g[G.frac] = best;
+      g[G.frac] = nearestIndex(space.fractions, imm.doseFraction ?? 1);
     }
   }
   // The steroid bridge is a course with a full dose; taper-only items wean a current steroid off.
@@ -45,11 +41,7 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
       const course = plan.items.filter((i) => i.role === "steroid" && i.drug === st.drug);
       const len =
         Math.max(...course.map((i) => i.endWeek ?? plan.horizonWeeks)) - Math.min(...course.map((i) => i.startWeek));
-      let best = 0;
-      COURSE_WEEKS.forEach((w, c) => {
-        if (Math.abs(w - len) < Math.abs(COURSE_WEEKS[best] - len)) best = c;
-      });
-      g[G.course] = best;
+      g[G.course] = nearestIndex(COURSE_WEEKS, len);
     }
   }
   plan.decisionPoints.slice(0, 2).forEach((dp, k) => {
@@ -64,14 +56,27 @@ export function encodePlan(plan: TreatmentPlan, space: PlanSpace): number[] {
   });
   if (plan.monitoring.some((m) => m.test === "drug-level" && m.weeks.length > 1)) g[G.tdm] = 1;
   const cal = plan.monitoring.find((m) => m.test === "calprotectin");
-  if (cal && cal.weeks.length > 0) {
-    const iv = space.efficacy.monitoring.calprotectinIntervals;
-    const gap = cal.weeks.length > 1 ? cal.weeks[1] - cal.weeks[0] : cal.weeks[0];
-    let best = 0;
-    iv.forEach((x, c) => {
-      if (Math.abs(x.weeks - gap) < Math.abs(iv[best].weeks - gap)) best = c;
-    });
-    g[G.calpro] = best;
+  const [first, second] = cal?.weeks ?? [];
+  if (first !== undefined) {
+    const gap = second !== undefined ? second - first : first;
+    g[G.calpro] = nearestIndex(
+      space.efficacy.monitoring.calprotectinIntervals.map((x) => x.weeks),
+      gap,
+    );
   }
   return g;
+}
+
+/** Index of the value nearest `target`, the first on a tie (0 for an empty list). */
+function nearestIndex(values: readonly number[], target: number): number {
+  let best = 0;
+  let bestGap = Infinity;
+  values.forEach((v, i) => {
+    const gap = Math.abs(v - target);
+    if (gap < bestGap) {
+      best = i;
+      bestGap = gap;
+    }
+  });
+  return best;
 }

@@ -12,8 +12,10 @@ export function exhaustiveBest(problem: GaProblem): { genome: number[]; fitness:
   for (let i = 0; i < size; i++) {
     let x = i;
     for (let j = d.length - 1; j >= 0; j--) {
-      g[j] = x % d[j];
-      x = Math.floor(x / d[j]);
+      const dj = d[j];
+      if (dj === undefined) throw new Error(`no domain for gene ${j}`); // j < d.length by the loop bounds
+      g[j] = x % dj;
+      x = Math.floor(x / dj);
     }
     if (violations(problem, g) > 0 && best.fitness > -Infinity) continue;
     const f = fitness(problem, g);

@@ -120,16 +120,26 @@ function nativeImpl(mod: NativeModule): OptimizerImpl {
       // Plain loops: several times faster than TypedArray#set and Array.from on these sizes.
       const genes = new Int32Array(genomes.length * n);
       let o = 0;
+      // The undefined checks cannot fire for a dense array (i, j are in range by the loop bounds and
+      // the length check); V8 folds them away, and a sparse genome fails instead of reading as 0.
       for (let i = 0; i < genomes.length; i++) {
         const g = genomes[i];
-        if (g.length !== n)
-          throw new HmsError("INVALID_INPUT", `native optimizer: genomes[${i}] has ${g.length} genes, expected ${n}`);
-        for (let j = 0; j < n; j++) genes[o++] = g[j];
+        if (g === undefined || g.length !== n)
+          throw new HmsError("INVALID_INPUT", `native optimizer: genomes[${i}] has ${g?.length} genes, expected ${n}`);
+        for (let j = 0; j < n; j++) {
+          const v = g[j];
+          if (v === undefined) throw new HmsError("INVALID_INPUT", `native optimizer: genomes[${i}] has no gene ${j}`);
+          genes[o++] = v;
+        }
       }
       try {
         const fit = mod.evaluateHandle(h, genes);
         const out = new Array<number>(fit.length);
-        for (let i = 0; i < fit.length; i++) out[i] = fit[i];
+        for (let i = 0; i < fit.length; i++) {
+          const v = fit[i];
+          if (v === undefined) throw new RangeError(`no fitness ${i}`); // i < fit.length by the loop bound
+          out[i] = v;
+        }
         return out;
       } catch (err) {
         throw new HmsError("INVALID_INPUT", `native optimizer: ${(err as Error).message}`, { cause: err });

@@ -520,7 +520,7 @@ export function cachedProblem(
   opts: Parameters<typeof buildProblem>[2],
 ): BuiltProblem {
   let cache = problemCaches.get(space);
-  if (!cache) problemCaches.set(space, (cache = new Map()));
+  if (!cache) problemCaches.set(space, (cache = new Map<string, BuiltProblem>()));
   const key = createHash("sha1")
     .update(JSON.stringify([p, opts.mode, opts.weights, opts.constraints, opts.scale ?? 1]))
     .digest("base64");

@@ -12,6 +12,7 @@ import {
   type SimulatedOutcome,
   type TreatmentPlan,
 } from "../../protocol/index.js";
+import { at } from "./at.js";
 import { decodePlan } from "./decode.js";
 import { evaluate } from "./fitness.js";
 import type { GaProgress } from "./ga.js";
@@ -39,7 +40,7 @@ function evidenceConfidence(space: PlanSpace, plan: TreatmentPlan): number {
     for (const n of [e.remissionInduction?.naive, e.responseInduction?.naive, ...(e.maintenanceRemission ?? [])])
       if (n) vals.push(CONF_WEIGHT[n.confidence] ?? 0.4);
   }
-  if (vals.length === 0) vals.push(CONF_WEIGHT[space.efficacy.placebo.remissionInduction.confidence]);
+  if (vals.length === 0) vals.push(CONF_WEIGHT[space.efficacy.placebo.remissionInduction.confidence] ?? 0.4);
   return vals.reduce((a, b) => a + b, 0) / vals.length;
 }
 
@@ -56,7 +57,7 @@ export function simulateOutcome(
   const space = loadPlanSpace(opts.referenceDir);
   // Pure in (patient, plan, reference data): remembered per plan space, returned as a copy.
   let memo = outcomeMemo.get(space);
-  if (!memo) outcomeMemo.set(space, (memo = new Map()));
+  if (!memo) outcomeMemo.set(space, (memo = new Map<string, SimulatedOutcome>()));
   const key = createHash("sha1")
     .update(JSON.stringify([patient, plan]))
     .digest("base64");
@@ -173,7 +174,7 @@ export async function optimizeTreatment(
       ...factors.notes,
       ...[...blocked].map(([d, r]) => `${d} excluded: ${[...new Set(r)].join(", ")}`),
     ];
-    if (t.genome[G.imm] > 0 && patient.pharmacogenomics.tpmtPhenotype !== "unknown")
+    if (at(t.genome, G.imm, "genome") > 0 && patient.pharmacogenomics.tpmtPhenotype !== "unknown")
       explanations.push(
         `immunomodulator dose fraction limited by CPIC for TPMT ${patient.pharmacogenomics.tpmtPhenotype} / NUDT15 ${patient.pharmacogenomics.nudt15Phenotype}`,
       );

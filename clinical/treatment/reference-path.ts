@@ -3,8 +3,9 @@ export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const part of path.split(".")) {
     const m = /^([A-Za-z0-9_]+)(?:\[(\d+)\])?$/.exec(part);
-    if (!m || cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[m[1]];
+    const key = m?.[1];
+    if (!m || key === undefined || cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[key];
     if (m[2] !== undefined) {
       if (!Array.isArray(cur)) return undefined;
       cur = cur[Number(m[2])];

@@ -35,7 +35,10 @@ const BRANCH_WORDS: Record<Branch, string> = {
  */
 export function stoppingDecision(weeks: readonly number[], stopWeek: number): number | null {
   const sorted = [...weeks].sort((a, b) => a - b);
-  for (let k = 0; k < sorted.length; k++) if (k + 1 >= sorted.length || sorted[k + 1] > stopWeek) return sorted[k];
+  for (const [k, week] of sorted.entries()) {
+    const next = sorted[k + 1];
+    if (next === undefined || next > stopWeek) return week;
+  }
   return null;
 }
 
@@ -103,11 +106,12 @@ export function switchTargetProblems(
       reference: factRef("treatToTarget"),
     });
   const blocks = drugBlocks(patient, target, space);
-  if (blocks.length > 0)
+  const [firstBlock] = blocks;
+  if (firstBlock)
     out.push({
       ruleId: "switch-target-contraindicated",
       message: `switch to ${target}: ${blocks.map((b) => b.message).join("; ")}`,
-      reference: blocks[0].reference,
+      reference: firstBlock.reference,
     });
   if (target === "upadacitinib") {
     const imm = plan.items.find(
@@ -140,12 +144,12 @@ export const DECISION_POINT_RULES: Rule[] = [
     check: ({ plan }) =>
       plan.decisionPoints.flatMap((dp) => {
         const bad: string[] = [];
-        for (let a = 0; a < BRANCHES.length; a++)
-          for (let b = a + 1; b < BRANCHES.length; b++) {
-            const better = dp[BRANCHES[a]].kind;
-            const worse = dp[BRANCHES[b]].kind;
+        for (const [a, betterBranch] of BRANCHES.entries())
+          for (const worseBranch of BRANCHES.slice(a + 1)) {
+            const better = dp[betterBranch].kind;
+            const worse = dp[worseBranch].kind;
             if (INTENSITY[worse] < INTENSITY[better])
-              bad.push(`${BRANCH_WORDS[BRANCHES[b]]} → ${worse} but ${BRANCH_WORDS[BRANCHES[a]]} → ${better}`);
+              bad.push(`${BRANCH_WORDS[worseBranch]} → ${worse} but ${BRANCH_WORDS[betterBranch]} → ${better}`);
           }
         return bad.length === 0
           ? []

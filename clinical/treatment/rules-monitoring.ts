@@ -1,5 +1,6 @@
 import type { Finding, MonitoringTest, TreatmentPlan } from "../../protocol/index.js";
 import { drugRef } from "../reference/drugs.js";
+import { at } from "./at.js";
 import { advancedRequirements } from "./current-therapy.js";
 import { BRANCHES, dpRef, finding, planAdvanced, switchUses } from "./decision-points.js";
 import { labelMonitoring, labelWindows } from "./label-monitoring.js";
@@ -40,7 +41,7 @@ export function drugsGiven(plan: TreatmentPlan): { drug: string; start: number; 
 function drugNames(space: PlanSpace): { id: string; re: RegExp }[] {
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return space.drugs.drugs.map((d) => {
-    const names = new Set([d.id, d.id.replace(/_/g, " "), d.name.split(/[ /(]/)[0]]);
+    const names = new Set([d.id, d.id.replace(/_/g, " "), at(d.name.split(/[ /(]/), 0, "drug name")]);
     for (const a of d.aliases) if (/^[A-Za-z][A-Za-z0-9-]+$/.test(a)) names.add(a);
     return { id: d.id, re: new RegExp(`\\b(${[...names].map(esc).join("|")})\\b`, "i") };
   });
@@ -150,14 +151,15 @@ export const MONITORING_RULES: Rule[] = [
       return plan.monitoring.flatMap((m, i): Finding[] => {
         const named = names.filter((n) => n.re.test(m.reason)).map((n) => n.id);
         const absent = named.filter((d) => !given.has(d));
-        return absent.length === 0
+        const [firstAbsent] = absent;
+        return firstAbsent === undefined
           ? []
           : [
               finding(
                 "monitoring-unrelated-drug",
                 "warning",
                 `${m.test}: reason "${m.reason}" names ${absent.join(", ")}, which the plan does not give`,
-                absent.map((d) => drugRef(d, "monitoring"))[0],
+                drugRef(firstAbsent, "monitoring"),
                 `monitoring[${i}]`,
               ),
             ];
@@ -197,7 +199,7 @@ export const MONITORING_RULES: Rule[] = [
       return steroidCourses(plan).flatMap((c): Finding[] => {
         const spec = taperSpec(space, c.drug);
         if (!spec || c.end === null || c.end >= plan.horizonWeeks || c.end - c.start <= maxAbrupt) return [];
-        const last = c.items[c.items.length - 1];
+        const last = c.last;
         const tapered =
           last.item.phase === "taper" &&
           (spec.systemic ? last.item.dose <= physiological + 1e-9 : last.item.dose < spec.fullDose);
@@ -234,7 +236,7 @@ export const MONITORING_RULES: Rule[] = [
             "warning",
             `${c.drug} from ${spec.fullDose} mg/day to off in ${len} weeks; the guideline tapers over at least ${spec.minCourseWeeks} weeks`,
             spec.taperReference,
-            `items[${c.items[c.items.length - 1].index}]`,
+            `items[${c.last.index}]`,
           ),
         ];
       }),

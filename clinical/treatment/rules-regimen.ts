@@ -115,9 +115,9 @@ export function regimenFindings(
 ): Finding[] {
   if (!space.drugs.has(it.drug)) return [];
   const regs = space.drugs.regimens(it.drug);
-  if (regs.length === 0) return [];
+  const [first] = regs;
+  if (!first) return [];
   const item = `items[${i}]`;
-  const first = regs[0]!;
   const routes = [...new Set(regs.map((r) => r.route))];
   if (!routes.includes(it.route))
     return [f("route", `${it.drug} is given ${routes.join(" or ")}, not ${it.route}`, first.ref, item)];
@@ -130,13 +130,14 @@ export function regimenFindings(
       f(
         "route",
         `${it.drug} ${it.phase} is given ${phaseRoutes.join(" or ")}, not ${it.route}`,
-        candidates[0]!.ref,
+        (candidates[0] ?? first).ref,
         item,
       ),
     ];
   const phased = candidates.filter((r) => r.route === it.route);
   const timed = phased.filter((r) => sameSchedule(it.schedule, r.frequency));
-  if (timed.length === 0) {
+  const [firstTimed] = timed;
+  if (!firstTimed) {
     const label = [...new Set(phased.map((r) => scheduleText(r.frequency)))].join(" or ");
     const fatal =
       phased.every((r) => r.frequency.kind === "every" && r.frequency.weeks === 1) && it.schedule.kind === "daily";
@@ -159,7 +160,7 @@ export function regimenFindings(
         f(
           "dose-weight-unknown",
           `${it.drug}: no body weight recorded, so ${it.dose} ${it.unit} cannot be checked against the label`,
-          timed[0]!.ref,
+          firstTimed.ref,
           item,
           "warning",
         ),
@@ -175,7 +176,7 @@ export function regimenFindings(
       f(
         "dose-range",
         `${it.drug} ${it.dose} ${it.unit} ${scheduleText(it.schedule)} is not a label ${it.phase} dose (label: ${label})`,
-        timed[0]!.ref,
+        firstTimed.ref,
         item,
       ),
     ];

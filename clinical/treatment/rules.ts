@@ -10,6 +10,7 @@ import type {
 } from "../../protocol/index.js";
 import { cpicThiopurineRow } from "../pgx.js";
 import { drugRef } from "../reference/drugs.js";
+import { at } from "./at.js";
 import { currentDrugNames, drugConcerns, type DrugConcern } from "./rules-patient.js";
 import { regimenFindings, thiopurineFraction } from "./rules-regimen.js";
 import { ACTIONS, COURSE_WEEKS, G, IMMUNOMODULATORS, N_REG, STEROIDS, type PlanSpace } from "./space.js";
@@ -154,8 +155,8 @@ export function allowedThiopurineFractions(
         .interactionRules(drug)
         .find((x) => x.action === "reduce-dose" && x.dose_fraction && names.some((n) => x.with.includes(n)))
     : undefined;
-  if (!ix?.dose_fraction) return cpic;
-  const hit = names.find((n) => ix.with.includes(n)) ?? ix.with[0]!;
+  const hit = ix && names.find((n) => ix.with.includes(n));
+  if (!ix?.dose_fraction || hit === undefined) return cpic;
   return {
     range: [cpic.range[0] * ix.dose_fraction[0], cpic.range[1] * ix.dose_fraction[1]],
     reference: cpic.reference,
@@ -454,16 +455,16 @@ export const RULES: Rule[] = [
     check: ({ plan }) => {
       const adv = plan.items.map((it, i) => ({ it, i })).filter((x) => x.it.role === "advanced");
       const out: Finding[] = [];
-      for (let a = 0; a < adv.length; a++)
-        for (let b = a + 1; b < adv.length; b++) {
-          if (adv[a].it.drug !== adv[b].it.drug && overlaps(adv[a].it, adv[b].it))
+      for (const [k, a] of adv.entries())
+        for (const b of adv.slice(k + 1)) {
+          if (a.it.drug !== b.it.drug && overlaps(a.it, b.it))
             out.push(
               f(
                 "dup-advanced",
                 "error",
-                `${adv[a].it.drug} and ${adv[b].it.drug} overlap`,
+                `${a.it.drug} and ${b.it.drug} overlap`,
                 "drugs.json#upadacitinib.interactions[0]",
-                itemRef(adv[b].i),
+                itemRef(b.i),
               ),
             );
         }
@@ -687,6 +688,9 @@ export function labelConstraints(
 } {
   const nGenes = mode === "reduced" ? 6 : 15;
   const fv: number[][] = Array.from({ length: nGenes }, () => []);
+  const forbid = (gene: number, ...values: number[]) => {
+    at(fv, gene, "forbidden values").push(...values);
+  };
   const fp: [number, number, number, number][] = [];
   const blocked = new Map<string, string[]>();
   const isBlocked = (drug: string): boolean => {
@@ -699,7 +703,7 @@ export function labelConstraints(
   };
   space.advanced.forEach((a, i) => {
     if (isBlocked(a.id)) {
-      fv[G.adv].push(i + 1);
+      forbid(G.adv, i + 1);
       // A blocked drug is no switch target: forbidden together with any branch that switches (not
       // as a value of the target gene, which must keep a value when every advanced drug is blocked).
       if (mode === "full")
@@ -712,23 +716,24 @@ export function labelConstraints(
   const upa = space.advanced.findIndex((a) => a.id === "upadacitinib") + 1;
   IMMUNOMODULATORS.forEach((drug, k) => {
     const v = k + 1;
-    if (isBlocked(drug)) fv[G.imm].push(v);
+    if (isBlocked(drug)) forbid(G.imm, v);
     if (upa > 0) fp.push([G.adv, upa, G.imm, v]);
     // The dose-fraction gene is a requested level; effectiveFractionLevel clamps it into the CPIC
     // range (a decoder, not a constraint), so every level is feasible.
   });
   STEROIDS.forEach((drug, k) => {
     const v = k + 1;
-    if (isBlocked(drug)) fv[G.steroid].push(v);
+    if (isBlocked(drug)) forbid(G.steroid, v);
+    const limit = space.steroidLimit[drug];
     COURSE_WEEKS.forEach((w, c) => {
-      if (w > space.steroidLimit[drug].weeks) fp.push([G.steroid, v, G.course, c]);
+      if (limit && w > limit.weeks) fp.push([G.steroid, v, G.course, c]);
     });
   });
   // A plan is a maintenance plan: an advanced therapy or an immunomodulator (a steroid course alone
   // maintains nothing, and an empty plan is no plan: the verifier refuses it as INVALID_INPUT).
   fp.push([G.adv, 0, G.imm, 0]);
   // change-in-remission: the remission branch of every decision point is "continue".
-  if (mode === "full") for (const g of [G.dp0, G.dp1]) fv[g].push(1, 2);
+  if (mode === "full") for (const g of [G.dp0, G.dp1]) forbid(g, 1, 2);
   // A switch target that is upadacitinib with an immunomodulator would break ix-jak-immunosuppressant.
   if (mode === "full" && upa > 0) IMMUNOMODULATORS.forEach((_, k) => fp.push([G.switchTarget, upa - 1, G.imm, k + 1]));
   return { forbiddenValues: fv, forbiddenPairs: fp, blocked };

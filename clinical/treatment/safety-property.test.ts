@@ -43,7 +43,7 @@ function generated(s: Situation): PatientSummary {
     diagnosis:
       s.location === null
         ? p.diagnosis
-        : { ...p.diagnosis, montreal: { ...p.diagnosis.montreal, location: s.location as "L1" | "L2" | "L3" } },
+        : { ...p.diagnosis, montreal: { ...p.diagnosis.montreal, location: s.location } },
     comorbidities: {
       ...p.comorbidities,
       hepatitisBActive: s.hepatitisB === "active",

@@ -103,7 +103,7 @@ describe.each(impls.map((impl) => [impl.name, impl] as const))("optimizer scenar
 
   it("starts a class other than anti-TNF after primary non-response to infliximab", async () => {
     const r = await optimizeTreatment({ patient: primaryNonResponse }, { impl });
-    const adv = r.plans[0].plan.items.find((i) => i.role === "advanced");
+    const adv = r.plans[0]?.plan.items.find((i) => i.role === "advanced");
     expect(adv).toBeDefined();
     expect(isAntiTnf(adv!.drug)).toBe(false);
   });

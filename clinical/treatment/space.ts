@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { OptimizerMode } from "../../protocol/index.js";
 import { drugRef, loadDrugs, type DrugEntry, type DrugsReference } from "../reference/drugs.js";
 import { loadPgx } from "../reference/pgx.js";
+import { at } from "./at.js";
 import { getPath, numberAt, upperOfRange } from "./reference-path.js";
 
 /**
@@ -276,17 +277,17 @@ export function loadPlanSpace(referenceDir?: string): PlanSpace {
   const hit = spaceCache.get(key);
   if (hit) return hit;
   const drugs = loadDrugs(referenceDir);
-  const advanced = ADVANCED_DRUGS.map((id) => {
+  const advanced = Object.entries(REGIMEN_PATHS).map(([id, paths]) => {
     const entry = drugs.byId(id);
-    const regimens = REGIMEN_PATHS[id].map((p): Regimen => {
+    const regimens = paths.map((p): Regimen => {
       const unit = getPath(entry, p.unit);
       const route = getPath(entry, p.route);
       return {
         dose: numberAt(entry, p.dose, id),
         unit: typeof unit === "string" ? unit : "mg",
-        route: typeof route === "string" ? route.split(" ")[0] : entry.route[0],
+        route: at(typeof route === "string" ? route.split(" ") : entry.route, 0, `${id} route`),
         intervalWeeks: p.interval === null ? null : numberAt(entry, p.interval, id),
-        reference: drugRef(id, p.dose.split(".")[0]),
+        reference: drugRef(id, at(p.dose.split("."), 0, `${id} dose path`)),
       };
     });
     return { id, entry, regimens };

@@ -68,11 +68,13 @@ export function taperSpec(space: PlanSpace, drug: string): TaperSpec | null {
  */
 function courseDoses(spec: TaperSpec, weeks: number): { full: number; taper: number[] } | null {
   const full = Math.max(1, Math.min(spec.maxFullWeeks, weeks - spec.steps.length));
-  let extra = weeks - full - spec.steps.length;
+  const extra = weeks - full - spec.steps.length;
   if (extra < 0 || spec.steps.length + extra > spec.maxTaperWeeks) return null;
-  const hold = spec.steps.map(() => 1);
-  for (let k = hold.length - 1; extra > 0; k = k === 0 ? hold.length - 1 : k - 1, extra--) hold[k]++;
-  return { full, taper: spec.steps.flatMap((d, k) => Array.from({ length: hold[k] }, () => d)) };
+  // Weeks at step k: one, plus the extra weeks dealt out one at a time from the last (lowest) step
+  // back to the first, round and round.
+  const n = spec.steps.length;
+  const hold = (k: number) => 1 + Math.floor(extra / n) + (k >= n - (extra % n) ? 1 : 0);
+  return { full, taper: spec.steps.flatMap((d, k) => Array.from({ length: hold(k) }, () => d)) };
 }
 
 /** Whether a course of `weeks` (full dose + taper) fits the label's full-dose and taper lengths and the course limit. */
@@ -90,24 +92,22 @@ export function steroidCourseItems(space: PlanSpace, drug: string, weeks: number
   // A course the label cannot give (the GA never proposes one): the shortest course.
   const course = courseDoses(spec, weeks) ?? courseDoses(spec, spec.minCourseWeeks)!;
   const base = { role: "steroid", drug, drugClass: e.class, route: "PO", unit: "mg/day" } as const;
-  const items: RegimenItem[] = [
-    {
-      ...base,
-      phase: "induction",
-      dose: spec.fullDose,
-      schedule: { kind: "daily" },
-      startWeek: 0,
-      endWeek: course.full,
-      reference: spec.fullDoseReference,
-    },
-  ];
+  let last: RegimenItem = {
+    ...base,
+    phase: "induction",
+    dose: spec.fullDose,
+    schedule: { kind: "daily" },
+    startWeek: 0,
+    endWeek: course.full,
+    reference: spec.fullDoseReference,
+  };
+  const items = [last];
   let w = course.full;
   // Consecutive weeks at the same dose are one item.
   for (const dose of course.taper) {
-    const last = items[items.length - 1];
     if (last.phase === "taper" && last.dose === dose) last.endWeek = w + 1;
-    else
-      items.push({
+    else {
+      last = {
         ...base,
         phase: "taper",
         dose,
@@ -115,7 +115,9 @@ export function steroidCourseItems(space: PlanSpace, drug: string, weeks: number
         startWeek: w,
         endWeek: w + 1,
         reference: spec.taperReference,
-      });
+      };
+      items.push(last);
+    }
     w++;
   }
   return items;
@@ -157,9 +159,14 @@ export function currentTaperItems(space: PlanSpace, drug: string, dose: number |
   return items;
 }
 
+type CourseItem = { item: RegimenItem; index: number };
+
 export interface SteroidCourse {
   drug: string;
-  items: { item: RegimenItem; index: number }[];
+  /** In start order (never empty). */
+  items: [CourseItem, ...CourseItem[]];
+  /** The item that starts last. */
+  last: CourseItem;
   start: number;
   /** Week the course ends (exclusive); null when it runs to the horizon. */
   end: number | null;
@@ -167,21 +174,26 @@ export interface SteroidCourse {
 
 /** The steroid courses of a plan: per drug, its items in start order. */
 export function steroidCourses(plan: TreatmentPlan): SteroidCourse[] {
-  const by = new Map<string, { item: RegimenItem; index: number }[]>();
+  const by = new Map<string, CourseItem[]>();
   plan.items.forEach((item, index) => {
     if (item.role !== "steroid") return;
     const list = by.get(item.drug) ?? [];
     list.push({ item, index });
     by.set(item.drug, list);
   });
-  return [...by].map(([drug, items]) => {
+  return [...by].flatMap(([drug, items]): SteroidCourse[] => {
     items.sort((a, b) => a.item.startWeek - b.item.startWeek);
+    const [first, ...rest] = items;
+    if (!first) return []; // a drug is in the map by the item that added it
     const ends = items.map((x) => x.item.endWeek);
-    return {
-      drug,
-      items,
-      start: items[0].item.startWeek,
-      end: ends.includes(null) ? null : Math.max(...(ends as number[])),
-    };
+    return [
+      {
+        drug,
+        items: [first, ...rest],
+        last: rest[rest.length - 1] ?? first,
+        start: first.item.startWeek,
+        end: ends.includes(null) ? null : Math.max(...(ends as number[])),
+      },
+    ];
   });
 }

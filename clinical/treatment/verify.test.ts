@@ -58,7 +58,9 @@ describe("verifier rules", () => {
         { patient: base, config: { seed, populationSize: 30, generations: 20 } },
         { impl: tsImpl },
       );
-      const errs = verifyPlan(base, res.plans[0].plan).findings.filter((f) => f.severity === "error");
+      const best = res.plans[0];
+      if (!best) throw new Error(`seed ${seed}: no plan`);
+      const errs = verifyPlan(base, best.plan).findings.filter((f) => f.severity === "error");
       expect(errs, `seed ${seed}`).toEqual([]);
     }
   });

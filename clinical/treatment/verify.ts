@@ -1,4 +1,5 @@
 import {
+  HmsError,
   invalidInput,
   type OptimizerResult,
   type PatientSummary,
@@ -55,8 +56,11 @@ export function blockingDrugs(plan: TreatmentPlan, report: VerificationReport): 
   for (const f of report.findings) {
     if (f.severity !== "error" || !f.item) continue;
     const m = /^items\[(\d+)\]$/.exec(f.item);
-    if (m && (f.ruleId.startsWith("ci-") || f.ruleId.startsWith("ix-") || f.ruleId === "dup-advanced"))
-      out.add(plan.items[Number(m[1])].drug);
+    if (m && (f.ruleId.startsWith("ci-") || f.ruleId.startsWith("ix-") || f.ruleId === "dup-advanced")) {
+      const it = plan.items[Number(m[1])];
+      if (!it) throw new HmsError("INVALID_INPUT", `finding ${f.ruleId} names ${f.item}, which the plan does not have`);
+      out.add(it.drug);
+    }
   }
   return [...out];
 }

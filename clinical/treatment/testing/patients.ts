@@ -1,4 +1,5 @@
 import type { PatientSummary } from "../../../protocol/index.js";
+import { at } from "../at.js";
 import { Xoshiro128 } from "../rng.js";
 
 /** A moderate, biologic-naive adult with normal TPMT/NUDT15 (tests and benchmarks). */
@@ -49,7 +50,7 @@ export function basePatient(over: Partial<PatientSummary> = {}): PatientSummary 
   };
 }
 
-const pick = <T>(r: Xoshiro128, xs: readonly T[]): T => xs[r.nextInt(xs.length)];
+const pick = <T>(r: Xoshiro128, xs: readonly T[]): T => at(xs, r.nextInt(xs.length), "pick");
 
 /** A reproducible random patient for generated tests. */
 export function randomPatient(seed: number): PatientSummary {
