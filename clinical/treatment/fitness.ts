@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- the index `!`s below are needed under noUncheckedIndexedAccess (tsconfig.strict-index.json); delete this line when tsconfig.json turns it on */
 import type { GaProblem } from "../../protocol/index.js";
 
 /**
@@ -35,14 +36,15 @@ export interface Breakdown {
 
 /** Number of violated hard constraints (forbidden values, then forbidden pairs). */
 export function violations(p: GaProblem, g: readonly number[]): number {
+  // `!`: indices are in range by the loop bounds (one forbidden-value list per gene).
   let n = 0;
   for (let i = 0; i < g.length; i++) {
-    const fv = p.forbiddenValues[i];
+    const fv = p.forbiddenValues[i]!;
     for (let j = 0; j < fv.length; j++) if (fv[j] === g[i]) n++;
   }
   const fp = p.forbiddenPairs;
   for (let k = 0; k < fp.length; k++) {
-    const q = fp[k];
+    const q = fp[k]!;
     if (g[q[0]] === q[1] && g[q[2]] === q[3]) n++;
   }
   return n;
@@ -70,22 +72,23 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
       pRemission52: 0,
     };
   }
+  // `!`: indices are in range by the loop bounds and the problem's layout (a gene value < its table's length).
   const m = p.model;
   const L = m.layout;
   const nDp = m.decisionWeeks.length;
   const nArms = 3 + 3 * nDp + 1; // initial x3 regimen levels, per decision point x3, off
   const off = nArms - 1;
-  const adv = L.adv >= 0 ? g[L.adv] : 0;
-  const reg0 = L.reg >= 0 && adv > 0 ? g[L.reg] : 0;
-  const imm = L.imm >= 0 ? g[L.imm] : 0;
-  const frac = L.frac >= 0 && imm > 0 ? g[L.frac] : 0;
-  const tdm = L.tdm >= 0 ? g[L.tdm] : 0;
-  const steroid = L.steroid >= 0 ? g[L.steroid] : 0;
-  const course = steroid > 0 && L.course >= 0 ? m.courseWeeks[g[L.course]] : 0;
-  const calproOpt = L.calpro >= 0 ? g[L.calpro] : m.calproDefault;
-  const acc = m.calpro[calproOpt][0];
-  const target = L.switchTarget >= 0 ? g[L.switchTarget] + 1 : 0;
-  const st = m.steroid[steroid];
+  const adv = L.adv >= 0 ? g[L.adv]! : 0;
+  const reg0 = L.reg >= 0 && adv > 0 ? g[L.reg]! : 0;
+  const imm = L.imm >= 0 ? g[L.imm]! : 0;
+  const frac = L.frac >= 0 && imm > 0 ? g[L.frac]! : 0;
+  const tdm = L.tdm >= 0 ? g[L.tdm]! : 0;
+  const steroid = L.steroid >= 0 ? g[L.steroid]! : 0;
+  const course = steroid > 0 && L.course >= 0 ? m.courseWeeks[g[L.course]!]! : 0;
+  const calproOpt = L.calpro >= 0 ? g[L.calpro]! : m.calproDefault;
+  const acc = m.calpro[calproOpt]![0];
+  const target = L.switchTarget >= 0 ? g[L.switchTarget]! + 1 : 0;
+  const st = m.steroid[steroid]!;
 
   // Arm a: drug, regimen level, entry week, parameter table (0 first, 1 after a switch).
   const armDrug = new Array<number>(nArms).fill(0);
@@ -101,7 +104,7 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
       const a = 3 + 3 * k + r;
       armDrug[a] = target;
       armReg[a] = r;
-      armEntry[a] = m.decisionWeeks[k];
+      armEntry[a] = m.decisionWeeks[k]!;
       armAfter[a] = true;
     }
   }
@@ -112,7 +115,7 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
   mass[reg0 * 5 + 1] = m.init[1];
   mass[reg0 * 5 + 2] = m.init[2];
 
-  const monBurden = m.calpro[calproOpt][1] + (tdm > 0 ? m.tdmBurden : 0);
+  const monBurden = m.calpro[calproOpt]![1] + (tdm > 0 ? m.tdmBurden : 0);
   let remWeeks = 0;
   let aeEvents = 0;
   let burden = 0;
@@ -125,23 +128,23 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
       if (m.decisionWeeks[k] !== t) continue;
       snap.set(mass);
       for (let a = 0; a < off; a++) {
-        const d = armDrug[a];
+        const d = armDrug[a]!;
         if (d === 0) continue;
         for (let s = 0; s < 3; s++) {
-          const x = snap[a * 5 + s];
+          const x = snap[a * 5 + s]!;
           if (x === 0) continue;
-          const action = g[L.dp[k][s]];
+          const action = g[L.dp[k]![s]!];
           let b = -1;
           if (action === 1) {
-            const r = armReg[a] + 1;
-            if (r < m.regCount[d]) b = a + 1;
+            const r = armReg[a]! + 1;
+            if (r < m.regCount[d]!) b = a + 1;
           } else if (action === 2) {
             if (d !== target) b = 3 + 3 * k;
           }
           if (b < 0) continue;
           const moved = x * acc;
-          mass[a * 5 + s] -= moved;
-          mass[b * 5 + s] += moved;
+          mass[a * 5 + s]! -= moved;
+          mass[b * 5 + s]! += moved;
         }
       }
     }
@@ -149,11 +152,11 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
     let toOff = 0;
     for (let a = 0; a < nArms; a++) {
       const o = a * 5;
-      const R = mass[o],
-        P = mass[o + 1],
-        A = mass[o + 2],
-        E = mass[o + 3],
-        S = mass[o + 4];
+      const R = mass[o]!,
+        P = mass[o + 1]!,
+        A = mass[o + 2]!,
+        E = mass[o + 3]!,
+        S = mass[o + 4]!;
       if (R === 0 && P === 0 && A === 0 && E === 0 && S === 0) {
         next[o] = 0;
         next[o + 1] = 0;
@@ -169,18 +172,18 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
         base = 0;
       } else {
         tab = armAfter[a] ? m.armsAfter : m.armsFirst;
-        base = ((((armDrug[a] * m.nReg + armReg[a]) * m.nImm + imm) * m.nFrac + frac) * m.nTdm + tdm) * ARM_LEN;
+        base = ((((armDrug[a]! * m.nReg + armReg[a]!) * m.nImm + imm) * m.nFrac + frac) * m.nTdm + tdm) * ARM_LEN;
       }
-      const ph = a !== off && t - armEntry[a] < m.inductionWeeks ? 0 : PHASE_LEN;
-      let aR = tab[base + ph + H.aR];
-      let aP = tab[base + ph + H.aP];
-      let pR = tab[base + ph + H.pR];
-      const pA = tab[base + ph + H.pA];
-      const rA = tab[base + ph + H.rA];
-      let ae = tab[base + ph + H.ae];
-      const sA = tab[base + ph + H.sA];
-      const sP = tab[base + ph + H.sP];
-      const sR = tab[base + ph + H.sR];
+      const ph = a !== off && t - armEntry[a]! < m.inductionWeeks ? 0 : PHASE_LEN;
+      let aR = tab[base + ph + H.aR]!;
+      let aP = tab[base + ph + H.aP]!;
+      let pR = tab[base + ph + H.pR]!;
+      const pA = tab[base + ph + H.pA]!;
+      const rA = tab[base + ph + H.rA]!;
+      let ae = tab[base + ph + H.ae]!;
+      const sA = tab[base + ph + H.sA]!;
+      const sP = tab[base + ph + H.sP]!;
+      const sR = tab[base + ph + H.sR]!;
       if (armAfter[a] && sameClass) {
         aR = aR * m.sameClassFactor;
         aP = aP * m.sameClassFactor;
@@ -199,24 +202,24 @@ export function evaluate(p: GaProblem, g: readonly number[]): Breakdown {
       aeEvents += (R + P + A) * ae;
       toOff += E * m.eExit;
       if (a !== off) {
-        burden += (R + P + A) * tab[base + 2 * PHASE_LEN];
-        aeEvents += (R + P + A) * tab[base + 2 * PHASE_LEN + 1];
+        burden += (R + P + A) * tab[base + 2 * PHASE_LEN]!;
+        aeEvents += (R + P + A) * tab[base + 2 * PHASE_LEN + 1]!;
       }
     }
-    next[off * 5 + 2] += toOff;
+    next[off * 5 + 2]! += toOff;
     mass.set(next);
 
     let rem = 0;
-    for (let a = 0; a < nArms; a++) rem += mass[a * 5];
+    for (let a = 0; a < nArms; a++) rem += mass[a * 5]!;
     remWeeks += rem;
     burden += monBurden;
     if (t === 11) pRem12 = rem;
   }
 
   let surg = 0;
-  for (let a = 0; a < nArms; a++) surg += mass[a * 5 + 4];
+  for (let a = 0; a < nArms; a++) surg += mass[a * 5 + 4]!;
   let pRem52 = 0;
-  for (let a = 0; a < nArms; a++) pRem52 += mass[a * 5];
+  for (let a = 0; a < nArms; a++) pRem52 += mass[a * 5]!;
   const steroidPenalty = course * st[3];
   const w = m.weights;
   const f = w[0] * remWeeks - w[1] * aeEvents - w[2] * steroidPenalty - w[3] * burden - w[4] * surg;

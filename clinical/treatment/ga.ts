@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- the index `!`s below are needed under noUncheckedIndexedAccess (tsconfig.strict-index.json); delete this line when tsconfig.json turns it on */
 import type { ConvergencePoint, GaConfig, GaProblem, GaRunResult } from "../../protocol/index.js";
 import { INFEASIBLE, fitness } from "./fitness.js";
 import { Xoshiro128 } from "./rng.js";
@@ -25,6 +26,7 @@ export interface RunGaOptions {
 
 /** Runs the GA on a numeric problem. */
 export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}): GaRunResult {
+  // `!`: indices are in range by the loop bounds (genes < n, individuals and tournament draws < P).
   const rng = new Xoshiro128(cfg.seed);
   const n = problem.domains.length;
   const P = cfg.populationSize;
@@ -43,25 +45,25 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
   let pop: number[][] = [];
   for (let i = 0; i < P; i++) {
     const g = new Array<number>(n);
-    for (let j = 0; j < n; j++) g[j] = rng.nextInt(problem.domains[j]);
+    for (let j = 0; j < n; j++) g[j] = rng.nextInt(problem.domains[j]!);
     pop.push(g);
   }
   let fit = pop.map(evalG);
-  let bestG = pop[0].slice();
-  let bestF = fit[0];
+  let bestG = pop[0]!.slice();
+  let bestF = fit[0]!;
   const history: ConvergencePoint[] = [];
   const record = (gen: number): void => {
     for (let i = 0; i < P; i++) {
-      if (fit[i] > bestF) {
-        bestF = fit[i];
-        bestG = pop[i].slice();
+      if (fit[i]! > bestF) {
+        bestF = fit[i]!;
+        bestG = pop[i]!.slice();
       }
     }
     let sum = 0;
     let nf = 0;
     for (let i = 0; i < P; i++)
-      if (fit[i] > INFEASIBLE / 2) {
-        sum += fit[i];
+      if (fit[i]! > INFEASIBLE / 2) {
+        sum += fit[i]!;
         nf++;
       }
     const point = { generation: gen, best: bestF, meanFeasible: nf > 0 ? sum / nf : null, feasibleFraction: nf / P };
@@ -74,13 +76,13 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
     let best = rng.nextInt(P);
     for (let k = 1; k < cfg.tournamentSize; k++) {
       const c = rng.nextInt(P);
-      if (fit[c] > fit[best]) best = c;
+      if (fit[c]! > fit[best]!) best = c;
     }
     return best;
   };
   const mutate = (g: number[]): void => {
     for (let j = 0; j < n; j++) {
-      if (rng.nextFloat() < cfg.mutationRate) g[j] = rng.nextInt(problem.domains[j]);
+      if (rng.nextFloat() < cfg.mutationRate) g[j] = rng.nextInt(problem.domains[j]!);
     }
   };
 
@@ -88,10 +90,10 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
     if (opts.signal?.aborted) throw opts.signal.reason;
     const order = rankOrder(fit);
     const nextPop: number[][] = [];
-    for (let e = 0; e < cfg.elitismCount && e < P; e++) nextPop.push(pop[order[e]].slice());
+    for (let e = 0; e < cfg.elitismCount && e < P; e++) nextPop.push(pop[order[e]!]!.slice());
     while (nextPop.length < P) {
-      const a = pop[tournament()];
-      const b = pop[tournament()];
+      const a = pop[tournament()]!;
+      const b = pop[tournament()]!;
       let c1: number[];
       let c2: number[];
       if (rng.nextFloat() < cfg.crossoverRate) {
@@ -99,11 +101,11 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
         c2 = new Array<number>(n);
         for (let j = 0; j < n; j++) {
           if (rng.nextFloat() < 0.5) {
-            c1[j] = a[j];
-            c2[j] = b[j];
+            c1[j] = a[j]!;
+            c2[j] = b[j]!;
           } else {
-            c1[j] = b[j];
-            c2[j] = a[j];
+            c1[j] = b[j]!;
+            c2[j] = a[j]!;
           }
         }
       } else {
@@ -130,8 +132,9 @@ export function runGa(problem: GaProblem, cfg: GaConfig, opts: RunGaOptions = {}
 
 /** Indices sorted by fitness, best first; ties keep the lower index first. */
 export function rankOrder(fit: readonly number[]): number[] {
+  // `!`: x and y are indices of fit.
   const idx = fit.map((_, i) => i);
-  idx.sort((x, y) => fit[y] - fit[x] || x - y);
+  idx.sort((x, y) => fit[y]! - fit[x]! || x - y);
   return idx;
 }
 
@@ -147,10 +150,13 @@ function topDistinct(
   const seen = new Set([bestG.join(",")]);
   for (const i of rankOrder(fit)) {
     if (out.length >= k) break;
-    const key = pop[i].join(",");
+    const g = pop[i];
+    const f = fit[i];
+    if (g === undefined || f === undefined) throw new Error(`individual ${i} has no genome or fitness`);
+    const key = g.join(",");
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ genome: pop[i].slice(), fitness: fit[i] });
+    out.push({ genome: g.slice(), fitness: f });
   }
   return out;
 }

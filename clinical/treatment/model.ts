@@ -9,6 +9,7 @@ import type {
 } from "../../protocol/index.js";
 import { loadLoinc } from "../reference/loinc.js";
 import { PHASE_LEN } from "./fitness.js";
+import { at } from "./at.js";
 import { itemConstraints } from "./item-constraints.js";
 import { gaConstraints } from "./rule-table.js";
 import { THIOPURINES, allowedThiopurineFractions, effectiveFractionLevel } from "./rules.js";
@@ -293,9 +294,10 @@ export function buildProblem(
   const immCells = IMMUNOMODULATORS.map((id, i) => {
     const immE = drugEfficacy(e, id);
     return space.fractions.map((_, fr) => {
-      const frac = space.fractions[effectiveFractionLevel(p, id, space, fr)];
+      const frac = at(space.fractions, effectiveFractionLevel(p, id, space, fr), "dose fraction level");
       // thiopurine exposure relative to the CPIC upper starting fraction for this patient
-      const immExposure = id === "methotrexate" ? 1 : Math.min(1, frac / Math.max(1e-9, cpicUpper[i]));
+      const immExposure =
+        id === "methotrexate" ? 1 : Math.min(1, frac / Math.max(1e-9, at(cpicUpper, i, "immunomodulator")));
       // Beside an advanced therapy, an immunomodulator adverse event stops the immunomodulator only:
       // its benefit lasts the mean time on it over the year, (1 - e^-λ)/λ for a stop rate λ per year.
       const immAeYear = immE.aeDiscontinuationPerYear!.value * immExposure;
@@ -324,14 +326,16 @@ export function buildProblem(
     const exposed = pf.exposed || after;
     const pick = (x: { naive: { value: number }; exposed?: { value: number } }) =>
       exposed && x.exposed ? x.exposed.value : x.naive.value;
+    // Lookups by the loop indices go through at(): in range by the loop bounds (an error would name
+    // the table), and it allocates nothing.
     for (let a = 0; a < nAdv; a++)
       for (let r = 0; r < N_REG; r++)
         for (let im = 0; im < nImm; im++)
           for (let fr = 0; fr < nFrac; fr++)
             for (let td = 0; td < nTdm; td++) {
-              const immId = im > 0 ? IMMUNOMODULATORS[im - 1] : null;
-              const immE = im > 0 ? immEs[im - 1] : null;
-              const cell = im > 0 ? immCells[im - 1][fr] : null;
+              const immId = im > 0 ? at(IMMUNOMODULATORS, im - 1, "immunomodulator") : null;
+              const immE = im > 0 ? at(immEs, im - 1, "immunomodulator") : null;
+              const cell = im > 0 ? at(at(immCells, im - 1, "immunomodulator"), fr, "dose fraction level") : null;
               const immExposure = cell ? cell.immExposure : 1;
               const immAeYear = cell ? cell.immAeYear : 0;
               const immBenefit = cell ? (a > 0 && immAeYear > 0 ? cell.benefitWithAdvanced : immExposure) : 1;
@@ -351,9 +355,8 @@ export function buildProblem(
                   pResp =
                     pl.responseInduction.value +
                     (immE.responseInduction!.naive.value - pl.responseInduction.value) * s * scale;
-                  pMaint =
-                    pl.maintenanceRemission.value +
-                    (immE.maintenanceRemission![0].value - pl.maintenanceRemission.value) * s * scale;
+                  const immMaint = at(immE.maintenanceRemission!, 0, "immunomodulator maintenanceRemission");
+                  pMaint = pl.maintenanceRemission.value + (immMaint.value - pl.maintenanceRemission.value) * s * scale;
                 } else {
                   pRem = pl.remissionInduction.value;
                   pResp = pl.responseInduction.value;
@@ -362,9 +365,9 @@ export function buildProblem(
                 pRem *= pf.efficacyMult;
                 pResp *= pf.efficacyMult;
               } else {
-                const adv = space.advanced[a - 1];
-                const { de, mult, cls } = advCells[a - 1];
-                const reg = adv.regimens[Math.min(r, adv.regimens.length - 1)];
+                const adv = at(space.advanced, a - 1, "advanced therapy");
+                const { de, mult, cls } = at(advCells, a - 1, "advanced therapy");
+                const reg = at(adv.regimens, Math.min(r, adv.regimens.length - 1), "regimen level");
                 // Naive patients: odds ratio vs placebo (network meta-analysis) on the pooled placebo rate, so
                 // trials with different end points and placebo rates are comparable.
                 const ri = de.remissionInduction!;
@@ -380,8 +383,9 @@ export function buildProblem(
                 pRem = eff(pBase, pl.remissionInduction.value) * mult;
                 pResp = Math.max(pRem, eff(pick(de.responseInduction!), pl.responseInduction.value) * mult);
                 const maint = de.maintenanceRemission!;
+                const maintAtLevel = at(maint, Math.min(r, maint.length - 1), "maintenanceRemission");
                 pMaint =
-                  eff(maint[Math.min(r, maint.length - 1)].value, pl.maintenanceRemission.value) *
+                  eff(maintAtLevel.value, pl.maintenanceRemission.value) *
                   (cls === "anti-TNF" ? pf.antiTnfPriorFactor : 1);
                 aeYear += de.aeDiscontinuationPerYear!.value;
                 burdenWeek += burdenOf(reg.route, reg.intervalWeeks);
@@ -431,7 +435,7 @@ export function buildProblem(
     pf,
     emptyPowMemo(),
   );
-  for (let i = 0; i < PHASE_LEN; i++) off[i] = off[PHASE_LEN + i]; // off therapy is never "induction"
+  off.copyWithin(0, PHASE_LEN, 2 * PHASE_LEN); // off therapy is never "induction"
 
   const steroid: [number, number, number, number][] = [[0, 0, 0, 0]];
   for (const s of STEROIDS) {

@@ -175,6 +175,33 @@ export const G = {
 } as const;
 export const N_REG = 3;
 
+/** The model modifiers efficacy.json gives (loadEfficacy checks each is there). */
+export const MODIFIERS = [
+  "hlaDqa105ImmunogenicityHR",
+  "hlaDqa105UnderProactiveTdmRR",
+  "immunogenicShareOfLossOfResponse",
+  "proactiveTdmRelapseFactor",
+  "secondAntiTnfAfterPrimaryNonResponse",
+  "secondAntiTnfAfterLossOfResponse",
+  "sameClassSwitchInPlan",
+  "severeDiseaseEfficacy",
+  "mildDiseaseEfficacy",
+  "crpElevatedEfficacy",
+  "calprotectinElevatedRelapse",
+  "lowAlbuminMabEfficacy",
+  "perianalAntiTnfEfficacy",
+  "ilealUpadacitinibEfficacy",
+  "recaptureAfterInduction",
+  "surgeryPerYearActive",
+  "surgeryPerYearResponse",
+  "surgeryPerYearRemission",
+  "complicatedBehaviourSurgery",
+  "nod2Surgery",
+  "aeRecoveryWeeks",
+  "comboInfliximabThiopurineOR",
+  "thiopurineExposureAtCpicDose",
+] as const;
+
 export interface Efficacy {
   placebo: Record<
     | "remissionInduction"
@@ -195,8 +222,11 @@ export interface Efficacy {
       aeDiscontinuationPerYear?: NumberWithSource;
     }
   >;
-  steroids: Record<string, Record<"remissionInduction" | "extraAePerYear" | "penaltyWeight", NumberWithSource>>;
-  modifiers: Record<string, NumberWithSource>;
+  steroids: Record<
+    (typeof STEROIDS)[number],
+    Record<"remissionInduction" | "extraAePerYear" | "penaltyWeight", NumberWithSource>
+  >;
+  modifiers: Record<(typeof MODIFIERS)[number], NumberWithSource>;
   monitoring: {
     calprotectinIntervals: { weeks: number; decisionShare: NumberWithSource }[];
     burdenPerTest: NumberWithSource;
@@ -243,10 +273,13 @@ export function loadDecisionFacts(): DecisionFacts {
 let efficacyCache: Efficacy | undefined;
 /** efficacy.json beside this file. */
 export function loadEfficacy(): Efficacy {
-  efficacyCache ??= JSON.parse(
-    readFileSync(join(dirname(fileURLToPath(import.meta.url)), "efficacy.json"), "utf8"),
-  ) as Efficacy;
-  return efficacyCache;
+  if (efficacyCache) return efficacyCache;
+  const e = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "efficacy.json"), "utf8")) as Partial<
+    Record<"modifiers" | "steroids", Record<string, unknown>>
+  >;
+  for (const k of MODIFIERS) if (!e.modifiers?.[k]) throw new Error(`efficacy.json has no modifier "${k}"`);
+  for (const s of STEROIDS) if (!e.steroids?.[s]) throw new Error(`efficacy.json has no steroid "${s}"`);
+  return (efficacyCache = e as Efficacy);
 }
 
 /** Efficacy entry of a drug, following `sameAs`. */
