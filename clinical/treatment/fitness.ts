@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- the index `!`s below are needed under noUncheckedIndexedAccess (tsconfig.strict-index.json); delete this line when tsconfig.json turns it on */
 import type { GaProblem } from "../../protocol/index.js";
 
 /**
