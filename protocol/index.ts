@@ -187,7 +187,7 @@ export {
 export type { Finding, OptimizerResult, RankedPlan, VerificationReport } from "./clinical/plan.js";
 export type { Pharmacogenomics, PgxPhenotype } from "./clinical/patient.js";
 export { DoseUnitSchema, RouteSchema, ScheduleSchema } from "./clinical/regimen.js";
-export { GaRunResultSchema } from "./clinical/plan.js";
+export { FitnessWeightsSchema, GaRunResultSchema } from "./clinical/plan.js";
 export type {
   BiomarkerInfluence,
   ConvergencePoint,

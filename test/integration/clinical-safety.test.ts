@@ -3,6 +3,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basePatient } from "../../clinical/treatment/testing/patients.js";
 import { item, planWith } from "../../clinical/treatment/testing/plans.js";
+import { DECISION_CASES } from "../../clinical/treatment/testing/decision-cases.js";
 import { RULE_CASES } from "../../clinical/treatment/testing/rule-cases.js";
 import type { PatientSummary } from "../../protocol/clinical/patient.js";
 import type { AssembledPlan } from "../../protocol/clinical/coordinator.js";
@@ -64,6 +65,23 @@ describe("verifier_verify_plan: every rule fires on its case and stays quiet on 
   it.each(RULE_CASES)("$rule ($severity) stays quiet: $why", async ({ rule, severity, nearMiss }) => {
     const report = await verify(...nearMiss);
     expect(report.findings.filter((f) => f.ruleId === rule && f.severity === severity)).toEqual([]);
+  });
+});
+
+describe("verifier_verify_plan: every decision, current-therapy and monitoring rule fires and stays quiet", () => {
+  // A switch to a drug outside drugs.json never reaches the rules: the verifier refuses the plan as
+  // INVALID_INPUT naming the branch (tested below); the rule guards plans built in process.
+  const cases = DECISION_CASES.filter((c) => c.rule !== "switch-target-unknown");
+  it.each(cases)("$rule fires on its case", async ({ rule, severity, fires }) => {
+    const report = await verify(...fires);
+    // A rule may fire at more than one part (both decision points), once per part.
+    const hits = report.findings.filter((f) => f.ruleId === rule && f.severity === (severity ?? "error"));
+    expect(hits.length).toBeGreaterThan(0);
+    expect(new Set(hits.map((f) => f.item)).size).toBe(hits.length);
+  });
+  it.each(cases)("$rule stays quiet on its near miss", async ({ rule, nearMiss }) => {
+    const report = await verify(...nearMiss);
+    expect(report.findings.filter((f) => f.ruleId === rule)).toEqual([]);
   });
 });
 
