@@ -6,7 +6,7 @@ import type {
   RegimenItem,
   TreatmentPlan,
 } from "../../../protocol/index.js";
-import { basePatient } from "./patients.js";
+import { basePatient, currentMed } from "./patients.js";
 import { item, planWith } from "./plans.js";
 
 /**
@@ -56,21 +56,7 @@ export const allergic = (a: Partial<Allergy> & Pick<Allergy, "substance">, p = b
 });
 export const taking = (m: Partial<CurrentMedication> & Pick<CurrentMedication, "drug">, p = base): PatientSummary => ({
   ...p,
-  currentMedications: [
-    ...p.currentMedications,
-    {
-      drugClass: null,
-      status: "active",
-      dose: null,
-      unit: null,
-      route: null,
-      schedule: null,
-      phase: "maintenance",
-      response: "ongoing",
-      ref: "MedicationStatement/9",
-      ...m,
-    },
-  ],
+  currentMedications: [...p.currentMedications, currentMed(m.drug, m.response ?? "ongoing", m)],
 });
 const history = (drug: string, response: PatientSummary["treatmentHistory"][number]["response"]): PatientSummary => ({
   ...base,
